@@ -1,0 +1,24 @@
+import type { Database } from 'better-sqlite3';
+import * as m0010 from './0010-initial';
+import * as m0020 from './0020-attribution';
+
+export interface Migration {
+  version: number;
+  name: string;
+  up(db: Database): void;
+}
+
+/** Numbered in tens so a fix can slot in between. Each has its own test (test/engine/db/migrations.test.ts). */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 10,
+    name: 'evidence store',
+    up: (db) => {
+      m0010.up(db);
+      m0010.indexes(db);
+    },
+  },
+  { version: 20, name: 'attribution', up: m0020.up },
+];
+
+export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -1,0 +1,67 @@
+/**
+ * Opening a case database. One writer at a time; WAL so readers (the UI, `trace`) are not blocked by an
+ * ingest; `synchronous=FULL` because better-sqlite3 builds SQLite with WAL defaulting to NORMAL, which can
+ * lose the last transactions on power loss — not acceptable for a case file.
+ */
+import Database from 'better-sqlite3';
+import type { Database as Db } from 'better-sqlite3';
+import { LATEST_VERSION, MIGRATIONS } from './migrations';
+
+export class CaseError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CaseError';
+  }
+}
+
+export interface OpenOptions {
+  /** Open an existing case only (queries); otherwise the case is created if missing. */
+  mustExist?: boolean;
+  readonly?: boolean;
+  /** Migrate up to this version only (tests). */
+  targetVersion?: number;
+}
+
+export function openCase(path: string, options: OpenOptions = {}): Db {
+  let db: Db;
+  try {
+    db = new Database(path, { fileMustExist: options.mustExist ?? false, readonly: options.readonly ?? false });
+  } catch (err) {
+    throw new CaseError(`cannot open case ${path}: ${(err as Error).message}`);
+  }
+  try {
+    if (!options.readonly) {
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = FULL');
+    }
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 5000');
+    migrate(db, options.targetVersion ?? LATEST_VERSION, options.readonly ?? false);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+  return db;
+}
+
+export function schemaVersion(db: Db): number {
+  return db.pragma('user_version', { simple: true }) as number;
+}
+
+export function migrate(db: Db, target: number = LATEST_VERSION, readonly = false): void {
+  const current = schemaVersion(db);
+  if (current > LATEST_VERSION) {
+    throw new CaseError(
+      `this case was written by a newer PodTrail (schema ${current}; this version knows up to ${LATEST_VERSION})`,
+    );
+  }
+  const pending = MIGRATIONS.filter((m) => m.version > current && m.version <= target);
+  if (pending.length === 0) return;
+  if (readonly) throw new CaseError(`case schema ${current} is older than ${target}; open it read-write once to upgrade`);
+  for (const m of pending) {
+    db.transaction(() => {
+      m.up(db);
+      db.pragma(`user_version = ${m.version}`);
+    })();
+  }
+}

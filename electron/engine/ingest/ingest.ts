@@ -1,0 +1,376 @@
+/**
+ * Ingest coordinator: enumerates evidence, hands files to parse workers (both cores parse), and is the one
+ * writer. Files are written one at a time, each in its own transaction; a worker whose file is not the one
+ * being written waits for its batch to be acknowledged, which bounds memory.
+ */
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { Database } from 'better-sqlite3';
+import { enumerateEvidence } from './sources';
+import { EvidenceStore, type FileOutcome, type OpenFile } from './store';
+import { runParseJob } from './parse-job';
+import type { FromWorker, ToWorker } from './protocol';
+import type { ByteSource } from './parse-file';
+
+export interface IngestProgress {
+  filesDone: number;
+  filesFailed: number;
+  filesSkipped: number;
+  records: number;
+  bytes: number;
+  elapsedMs: number;
+  currentPath: string | null;
+}
+
+export interface IngestOptions {
+  /** Parse workers; 0 parses in-process (used where worker scripts are unavailable). Default: one per core. */
+  workers?: number;
+  onProgress?: (p: IngestProgress) => void;
+  /** Stop after the file being written; what was committed stays. */
+  signal?: AbortSignal;
+}
+
+export interface IngestSummary {
+  files: FileOutcome[];
+  loaded: number;
+  alreadyLoaded: number;
+  failed: number;
+  records: number;
+  newEvents: number;
+  duplicates: number;
+  conflicts: number;
+  insights: number;
+  rejectedRecords: number;
+  cancelled: boolean;
+}
+
+interface Job {
+  jobId: number;
+  displayPath: string;
+  source: ByteSource;
+}
+
+/** Where parse jobs run. */
+interface ParsePool {
+  readonly size: number;
+  run(job: Job, loadedHashes: string[], onMessage: (msg: FromWorker) => void): void;
+  ack(jobId: number): void;
+  close(): Promise<void>;
+}
+
+function workerScript(): string | null {
+  // Compiled: dist/electron/engine/ingest/worker.js next to this file. From TypeScript sources (tests),
+  // use the compiled worker of the same tree if it has been built.
+  const here = join(__dirname, 'worker.js');
+  if (existsSync(here)) return here;
+  const built = join(__dirname, '..', '..', '..', 'dist', 'electron', 'engine', 'ingest', 'worker.js');
+  return existsSync(built) ? built : null;
+}
+
+class WorkerPool implements ParsePool {
+  private readonly workers: Worker[] = [];
+  private readonly idle: Worker[] = [];
+  private readonly owner = new Map<number, Worker>();
+  private readonly handlers = new Map<number, (msg: FromWorker) => void>();
+  private failure: Error | null = null;
+
+  constructor(script: string, readonly size: number) {
+    for (let i = 0; i < size; i++) {
+      const w = new Worker(script);
+      w.on('message', (msg: FromWorker) => {
+        this.handlers.get(msg.jobId)?.(msg);
+        if (msg.type !== 'rows') {
+          this.handlers.delete(msg.jobId);
+          this.owner.delete(msg.jobId);
+          this.idle.push(w);
+        }
+      });
+      w.on('error', (err) => {
+        this.failure = err;
+        for (const [jobId, h] of this.handlers) {
+          if (this.owner.get(jobId) === w) h({ type: 'failed', jobId, error: `parse worker crashed: ${err.message}`, facts: {} });
+        }
+      });
+      this.workers.push(w);
+      this.idle.push(w);
+    }
+  }
+
+  get available(): number {
+    return this.idle.length;
+  }
+
+  run(job: Job, loadedHashes: string[], onMessage: (msg: FromWorker) => void): void {
+    if (this.failure) throw this.failure;
+    const w = this.idle.pop();
+    if (!w) throw new Error('no idle worker');
+    this.owner.set(job.jobId, w);
+    this.handlers.set(job.jobId, onMessage);
+    const msg: ToWorker = { type: 'job', jobId: job.jobId, displayPath: job.displayPath, source: job.source, loadedHashes };
+    w.postMessage(msg);
+  }
+
+  ack(jobId: number): void {
+    const msg: ToWorker = { type: 'ack', jobId };
+    this.owner.get(jobId)?.postMessage(msg);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}
+
+class InlinePool implements ParsePool {
+  readonly size = 1;
+  private busy = false;
+  private readonly acks = new Map<number, () => void>();
+
+  get available(): number {
+    return this.busy ? 0 : 1;
+  }
+
+  run(job: Job, loadedHashes: string[], onMessage: (msg: FromWorker) => void): void {
+    this.busy = true;
+    void runParseJob(
+      job.jobId,
+      job.source,
+      loadedHashes,
+      (msg) => {
+        if (msg.type !== 'rows') this.busy = false;
+        // Deliver asynchronously, as a worker would.
+        setImmediate(() => onMessage(msg));
+      },
+      () => new Promise<void>((resolve) => this.acks.set(job.jobId, resolve)),
+    );
+  }
+
+  ack(jobId: number): void {
+    const r = this.acks.get(jobId);
+    this.acks.delete(jobId);
+    r?.();
+  }
+
+  async close(): Promise<void> {}
+}
+
+type Pool = (WorkerPool | InlinePool) & ParsePool;
+
+function createPool(requested: number | undefined): Pool {
+  const size = requested ?? Math.max(1, availableParallelism());
+  const script = size > 0 ? workerScript() : null;
+  if (size > 0 && script) return new WorkerPool(script, size);
+  return new InlinePool();
+}
+
+/** Serialises all database writes: one open file at a time, other jobs' messages wait in order. */
+class WriterQueue {
+  private readonly queues = new Map<number, FromWorker[]>();
+  private readonly paths = new Map<number, string>();
+  private readonly order: number[] = [];
+  private readonly started = new Set<number>();
+  private current: number | null = null;
+  private open: OpenFile | null = null;
+  private fatal: Error | null = null;
+  private idleWaiters: (() => void)[] = [];
+  outstanding = 0;
+
+  constructor(
+    private readonly store: EvidenceStore,
+    private readonly pool: ParsePool,
+    private readonly onOutcome: (o: FileOutcome, records: number, bytes: number) => void,
+  ) {}
+
+  expect(jobId: number, path: string): void {
+    this.paths.set(jobId, path);
+    this.queues.set(jobId, []);
+    this.outstanding++;
+  }
+
+  deliver(msg: FromWorker): void {
+    const q = this.queues.get(msg.jobId);
+    if (!q) return;
+    // A job joins the write order with its first message and keeps its place until it finishes.
+    if (!this.started.has(msg.jobId)) {
+      this.started.add(msg.jobId);
+      this.order.push(msg.jobId);
+    }
+    q.push(msg);
+    this.pump();
+  }
+
+  /** A failure found while enumerating (unreadable path, bad archive member): written between files. */
+  failEntry(path: string, error: string): void {
+    const jobId = -(this.paths.size + 1);
+    this.expect(jobId, path);
+    this.deliver({ type: 'failed', jobId, error, facts: {} });
+  }
+
+  get error(): Error | null {
+    return this.fatal;
+  }
+
+  whenIdle(): Promise<void> {
+    if (this.outstanding === 0 || this.fatal) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private pump(): void {
+    if (this.fatal) return;
+    try {
+      for (;;) {
+        if (this.current === null) {
+          const next = this.order.shift();
+          if (next === undefined) return;
+          this.current = next;
+        }
+        const jobId = this.current;
+        const q = this.queues.get(jobId)!;
+        const msg = q.shift();
+        if (!msg) return; // wait for the current job's next batch
+        if (this.handle(jobId, msg)) {
+          this.queues.delete(jobId);
+          this.started.delete(jobId);
+          this.current = null;
+          this.outstanding--;
+          if (this.outstanding === 0) this.notifyIdle();
+        }
+      }
+    } catch (err) {
+      this.store.rollback();
+      this.fatal = err as Error;
+      this.notifyIdle();
+    }
+  }
+
+  /** Returns true when the job is finished. */
+  private handle(jobId: number, msg: FromWorker): boolean {
+    const path = this.paths.get(jobId)!;
+    switch (msg.type) {
+      case 'rows':
+        this.open ??= this.store.begin(path);
+        this.store.addRows(this.open, msg.rows);
+        this.pool.ack(jobId);
+        return false;
+      case 'done': {
+        this.open ??= this.store.begin(path);
+        const outcome = this.store.commit(this.open, msg.result);
+        this.open = null;
+        this.onOutcome(outcome, msg.result.records, msg.result.size);
+        return true;
+      }
+      case 'skipped':
+        this.onOutcome(
+          {
+            path,
+            status: 'already-loaded',
+            format: '',
+            records: 0,
+            newEvents: 0,
+            duplicates: 0,
+            conflicts: 0,
+            insights: 0,
+            rejected: 0,
+            error: null,
+            recordErrors: [],
+          },
+          0,
+          0,
+        );
+        return true;
+      case 'failed':
+        this.open = null;
+        this.onOutcome(this.store.recordFailure(path, msg.error, msg.facts), 0, 0);
+        return true;
+    }
+  }
+
+  private notifyIdle(): void {
+    const w = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const r of w) r();
+  }
+}
+
+export async function ingestEvidence(db: Database, paths: string[], options: IngestOptions = {}): Promise<IngestSummary> {
+  const store = new EvidenceStore(db);
+  const pool = createPool(options.workers);
+  const started = Date.now();
+  const files: FileOutcome[] = [];
+  const progress: IngestProgress = {
+    filesDone: 0,
+    filesFailed: 0,
+    filesSkipped: 0,
+    records: 0,
+    bytes: 0,
+    elapsedMs: 0,
+    currentPath: null,
+  };
+  const report = () => {
+    progress.elapsedMs = Date.now() - started;
+    options.onProgress?.({ ...progress });
+  };
+  const writer = new WriterQueue(store, pool, (outcome, records, bytes) => {
+    files.push(outcome);
+    if (outcome.status === 'failed') progress.filesFailed++;
+    else if (outcome.status === 'already-loaded') progress.filesSkipped++;
+    else progress.filesDone++;
+    progress.records += records;
+    progress.bytes += bytes;
+    progress.currentPath = outcome.path;
+    report();
+  });
+
+  let cancelled = false;
+  let jobId = 0;
+  const slotFreed: (() => void)[] = [];
+  const waitForSlot = async () => {
+    while (pool.available === 0 && !writer.error) await new Promise<void>((r) => slotFreed.push(r));
+  };
+  try {
+    for await (const item of enumerateEvidence(paths)) {
+      if (options.signal?.aborted) {
+        cancelled = true;
+        break;
+      }
+      if (writer.error) break;
+      if (item.kind === 'failure') {
+        writer.failEntry(item.displayPath, item.error);
+        continue;
+      }
+      await waitForSlot();
+      if (writer.error) break;
+      const job: Job = { jobId: ++jobId, displayPath: item.displayPath, source: item.source };
+      writer.expect(job.jobId, job.displayPath);
+      pool.run(job, store.loadedHashes(job.displayPath), (msg) => {
+        writer.deliver(msg);
+        if (msg.type !== 'rows') {
+          const r = slotFreed.shift();
+          r?.();
+        }
+      });
+    }
+    await writer.whenIdle();
+  } finally {
+    await pool.close();
+  }
+  if (writer.error) throw writer.error;
+  report();
+
+  const sum = (k: 'records' | 'newEvents' | 'duplicates' | 'conflicts' | 'insights' | 'rejected') =>
+    files.reduce((n, f) => n + f[k], 0);
+  return {
+    files,
+    loaded: files.filter((f) => f.status === 'loaded').length,
+    alreadyLoaded: files.filter((f) => f.status === 'already-loaded').length,
+    failed: files.filter((f) => f.status === 'failed').length,
+    records: sum('records'),
+    newEvents: sum('newEvents'),
+    duplicates: sum('duplicates'),
+    conflicts: sum('conflicts'),
+    insights: sum('insights'),
+    rejectedRecords: sum('rejected'),
+    cancelled,
+  };
+}

@@ -1,0 +1,305 @@
+/**
+ * One evidence file → hashes, detected format, normalised rows, documents and per-record errors.
+ * Runs inside a parse worker (see worker.ts); pure of any database access so it is tested directly.
+ *
+ * Format is detected from content, never from the name alone: gzip by its magic bytes, then the JSON
+ * shape (`{"Records":[…]}` trail file, `{"Events":[…]}` lookup-events export, JSON Lines, a bare array,
+ * a digest, an `aws eks describe-cluster` document).
+ */
+import { createHash, type Hash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { createGunzip } from 'node:zlib';
+import { isUtf8 } from 'node:buffer';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { JsonRecordScanner, ScanError, type ScanLimits, DEFAULT_SCAN_LIMITS } from './scanner';
+import { normalizeRecord, recordKind, RecordError, type EventRow } from './normalize';
+import { obj, str } from '../util/json';
+
+export type EvidenceFormat =
+  | 'cloudtrail-log'
+  | 'cloudtrail-insight'
+  | 'lookup-events'
+  | 'jsonl'
+  | 'json-array'
+  | 'cloudtrail-digest'
+  | 'eks-describe-cluster'
+  | 'unknown';
+
+export type DocumentKind = 'cloudtrail-digest' | 'eks-describe-cluster';
+
+export interface ParsedDocument {
+  kind: DocumentKind;
+  raw: string;
+}
+
+export interface RecordFailure {
+  recordIndex: number;
+  message: string;
+}
+
+export interface ParseLimits extends ScanLimits {
+  /** Cap on decompressed bytes of one gzip file (defends against gzip bombs). */
+  maxDecompressedBytes: number;
+}
+
+export const DEFAULT_PARSE_LIMITS: ParseLimits = {
+  ...DEFAULT_SCAN_LIMITS,
+  maxDecompressedBytes: 4 * 1024 * 1024 * 1024,
+};
+
+export interface ParseSink {
+  rows(rows: EventRow[]): Promise<void>;
+}
+
+export interface ParseResult {
+  size: number;
+  sha256: string;
+  sha256Decompressed: string | null;
+  compression: 'gzip' | null;
+  format: EvidenceFormat;
+  records: number;
+  insights: number;
+  documents: ParsedDocument[];
+  failures: RecordFailure[];
+}
+
+/** A whole-file failure: the file could not be read as evidence (not gzip, truncated, not JSON, …). */
+export class EvidenceError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'EvidenceError';
+  }
+}
+
+const CONTAINER_KEYS = new Set(['Records', 'Events']);
+const BATCH = 2000;
+
+export type ByteSource = { path: string } | { bytes: Buffer };
+
+function openSource(source: ByteSource): Readable {
+  if ('path' in source) return createReadStream(source.path, { highWaterMark: 1024 * 1024 });
+  return Readable.from([source.bytes]);
+}
+
+async function startsWithGzipMagic(source: ByteSource): Promise<boolean> {
+  if ('bytes' in source) return source.bytes.length >= 2 && source.bytes[0] === 0x1f && source.bytes[1] === 0x8b;
+  const fh = await open(source.path, 'r');
+  try {
+    const head = Buffer.alloc(2);
+    const { bytesRead } = await fh.read(head, 0, 2, 0);
+    return bytesRead === 2 && head[0] === 0x1f && head[1] === 0x8b;
+  } finally {
+    await fh.close();
+  }
+}
+
+/** A pass-through that hashes (and optionally caps) what flows through it. */
+function hashTap(hash: Hash, cap: number | null, onCap: () => Error): Transform {
+  let total = 0;
+  return new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      total += chunk.length;
+      if (cap !== null && total > cap) return cb(onCap());
+      hash.update(chunk);
+      cb(null, chunk);
+    },
+  });
+}
+
+export async function parseEvidence(
+  source: ByteSource,
+  sink: ParseSink,
+  limits: ParseLimits = DEFAULT_PARSE_LIMITS,
+): Promise<ParseResult> {
+  const state = new FileState(sink);
+  const scanner = new JsonRecordScanner(state, CONTAINER_KEYS, limits);
+  const rawHash = createHash('sha256');
+  const decompressedHash = createHash('sha256');
+  let size = 0;
+  let compression: 'gzip' | null = null;
+
+  try {
+    compression = (await startsWithGzipMagic(source)) ? 'gzip' : null;
+    const stages: (Readable | Transform)[] = [
+      openSource(source),
+      new Transform({
+        transform(chunk: Buffer, _enc, cb) {
+          size += chunk.length;
+          rawHash.update(chunk);
+          cb(null, chunk);
+        },
+      }),
+    ];
+    if (compression === 'gzip') {
+      stages.push(
+        createGunzip({ chunkSize: 256 * 1024 }),
+        hashTap(decompressedHash, limits.maxDecompressedBytes, () =>
+          new EvidenceError(
+            `decompressed size exceeds the ${limits.maxDecompressedBytes}-byte cap (gzip bomb or oversized file)`,
+          ),
+        ),
+      );
+    }
+    const consume = async function (chunks: AsyncIterable<Buffer>): Promise<void> {
+      for await (const chunk of chunks) {
+        scanner.push(chunk);
+        await state.flushIfFull();
+      }
+    };
+    // pipeline's typings do not cover a variable-length stage list; the runtime accepts it.
+    await (pipeline as unknown as (...stages: unknown[]) => Promise<void>)(...stages, consume);
+    if (size === 0) throw new EvidenceError('empty file');
+    scanner.end();
+    await state.flush();
+  } catch (err) {
+    throw toEvidenceError(err, compression);
+  }
+
+  return {
+    size,
+    sha256: rawHash.digest('hex'),
+    sha256Decompressed: compression === 'gzip' ? decompressedHash.digest('hex') : null,
+    compression,
+    format: state.format,
+    records: state.records,
+    insights: state.insights,
+    documents: state.documents,
+    failures: state.failures,
+  };
+}
+
+function toEvidenceError(err: unknown, compression: 'gzip' | null): EvidenceError {
+  if (err instanceof EvidenceError) return err;
+  if (err instanceof ScanError) return new EvidenceError(`not valid JSON at byte ${err.byteOffset}: ${err.message}`);
+  const e = err as NodeJS.ErrnoException;
+  if (compression === 'gzip' && typeof e.code === 'string' && e.code.startsWith('Z_')) {
+    if (e.code === 'Z_BUF_ERROR') return new EvidenceError('truncated gzip: the compressed data ends early');
+    return new EvidenceError(`corrupt gzip data (${e.message})`);
+  }
+  if (e.code === 'ENOENT' || e.code === 'EACCES' || e.code === 'EISDIR') return new EvidenceError(`cannot read: ${e.message}`);
+  return new EvidenceError(e.message ?? String(err));
+}
+
+/** Accumulates what the scanner finds in one file and classifies each value. */
+class FileState {
+  format: EvidenceFormat = 'unknown';
+  records = 0;
+  insights = 0;
+  documents: ParsedDocument[] = [];
+  failures: RecordFailure[] = [];
+  private pending: EventRow[] = [];
+  private topValues = 0;
+
+  constructor(private readonly sink: ParseSink) {}
+
+  container(key: string): void {
+    if (this.format !== 'unknown') return;
+    this.format = key === 'Records' ? 'cloudtrail-log' : key === 'Events' ? 'lookup-events' : 'json-array';
+  }
+
+  element(container: string, bytes: Buffer, index: number): void {
+    const text = decode(bytes, index, this.failures);
+    if (text === null) return;
+    const value = parseJson(text, index, this.failures);
+    if (value === undefined) return;
+    if (container === 'Events') this.lookupEvent(value, index);
+    else this.record(value, text, index);
+  }
+
+  value(bytes: Buffer, index: number): void {
+    this.topValues++;
+    const text = decode(bytes, index, this.failures);
+    if (text === null) return;
+    const value = parseJson(text, index, this.failures);
+    if (value === undefined) return;
+    const o = obj(value);
+    if (o && 'digestStartTime' in o && 'logFiles' in o) {
+      this.setFormat('cloudtrail-digest');
+      this.documents.push({ kind: 'cloudtrail-digest', raw: text });
+      return;
+    }
+    const cluster = obj(o?.cluster);
+    if (cluster && (str(cluster.arn) || obj(cluster.identity))) {
+      this.setFormat('eks-describe-cluster');
+      this.documents.push({ kind: 'eks-describe-cluster', raw: text });
+      return;
+    }
+    if (o && typeof o.CloudTrailEvent === 'string') {
+      this.setFormat('jsonl');
+      this.lookupEvent(value, index);
+      return;
+    }
+    if (o && ('eventVersion' in o || 'eventName' in o || 'eventID' in o)) {
+      this.setFormat('jsonl');
+      this.record(value, text, index);
+      return;
+    }
+    this.failures.push({
+      recordIndex: index,
+      message:
+        'not a recognised evidence shape (expected a CloudTrail record, {"Records":[…]}, lookup-events {"Events":[…]}, a digest or describe-cluster output)',
+    });
+  }
+
+  private setFormat(f: EvidenceFormat): void {
+    if (this.format === 'unknown') this.format = f;
+  }
+
+  /** `aws cloudtrail lookup-events`: the record is the JSON string in `CloudTrailEvent`; its outer
+   * `EventTime` is rendered in the analyst's local time zone, so the inner `eventTime` is the one used. */
+  private lookupEvent(value: unknown, index: number): void {
+    const inner = str(obj(value)?.CloudTrailEvent);
+    if (inner === undefined) {
+      this.failures.push({ recordIndex: index, message: 'lookup-events entry without a CloudTrailEvent string' });
+      return;
+    }
+    const parsed = parseJson(inner, index, this.failures);
+    if (parsed === undefined) return;
+    this.record(parsed, inner, index);
+  }
+
+  private record(value: unknown, raw: string, index: number): void {
+    if (recordKind(value) === 'insight') {
+      this.insights++;
+      if (this.format === 'cloudtrail-log' || this.format === 'unknown') this.format = 'cloudtrail-insight';
+      return;
+    }
+    try {
+      this.pending.push(normalizeRecord(value, raw, index));
+      this.records++;
+    } catch (err) {
+      if (err instanceof RecordError) this.failures.push({ recordIndex: index, message: err.message });
+      else throw err;
+    }
+  }
+
+  async flushIfFull(): Promise<void> {
+    if (this.pending.length >= BATCH) await this.flush();
+  }
+
+  async flush(): Promise<void> {
+    if (this.pending.length === 0) return;
+    const rows = this.pending;
+    this.pending = [];
+    await this.sink.rows(rows);
+  }
+}
+
+function decode(bytes: Buffer, index: number, failures: RecordFailure[]): string | null {
+  if (!isUtf8(bytes)) {
+    failures.push({ recordIndex: index, message: 'invalid UTF-8 in record' });
+    return null;
+  }
+  return bytes.toString('utf8');
+}
+
+function parseJson(text: string, index: number, failures: RecordFailure[]): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    failures.push({ recordIndex: index, message: `not valid JSON: ${(err as Error).message}` });
+    return undefined;
+  }
+}

@@ -1,0 +1,44 @@
+/**
+ * One parse job, independent of where it runs (a worker thread, or in-process when workers are off).
+ * Rows go out in batches and the job waits for each batch to be written before reading on, so memory stays
+ * bounded by one batch per job whatever the file size.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { parseEvidence, EvidenceError, type ByteSource } from './parse-file';
+import type { FromWorker } from './protocol';
+
+async function sha256Of(source: ByteSource): Promise<string> {
+  const hash = createHash('sha256');
+  if ('bytes' in source) return hash.update(source.bytes).digest('hex');
+  for await (const chunk of createReadStream(source.path, { highWaterMark: 1024 * 1024 })) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+export async function runParseJob(
+  jobId: number,
+  source: ByteSource,
+  loadedHashes: string[],
+  send: (msg: FromWorker) => void,
+  waitAck: () => Promise<void>,
+): Promise<void> {
+  try {
+    if (loadedHashes.length > 0) {
+      const sha256 = await sha256Of(source);
+      if (loadedHashes.includes(sha256)) {
+        send({ type: 'skipped', jobId, sha256 });
+        return;
+      }
+    }
+    const result = await parseEvidence(source, {
+      rows: async (rows) => {
+        send({ type: 'rows', jobId, rows });
+        await waitAck();
+      },
+    });
+    send({ type: 'done', jobId, result });
+  } catch (err) {
+    const message = err instanceof EvidenceError ? err.message : `internal error: ${(err as Error).stack ?? String(err)}`;
+    send({ type: 'failed', jobId, error: message, facts: {} });
+  }
+}

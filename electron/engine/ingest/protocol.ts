@@ -1,0 +1,13 @@
+/** Messages between the ingest coordinator (the one writer) and its parse workers. */
+import type { EventRow } from './normalize';
+import type { ByteSource, ParseResult } from './parse-file';
+
+export type ToWorker =
+  | { type: 'job'; jobId: number; displayPath: string; source: ByteSource; loadedHashes: string[] }
+  | { type: 'ack'; jobId: number };
+
+export type FromWorker =
+  | { type: 'rows'; jobId: number; rows: EventRow[] }
+  | { type: 'done'; jobId: number; result: ParseResult }
+  | { type: 'skipped'; jobId: number; sha256: string }
+  | { type: 'failed'; jobId: number; error: string; facts: Partial<ParseResult> };

@@ -1,0 +1,353 @@
+/**
+ * Incremental splitter for JSON evidence files.
+ *
+ * CloudTrail files are one JSON object (`{"Records":[…]}`), and decompressed trails can exceed what V8 can
+ * hold as one string (~512 MiB), so a whole-file `JSON.parse` is not an option. This scanner walks the bytes
+ * once, tracking only nesting depth and string state, and hands out each record's exact byte slice; each
+ * slice is then parsed on its own. Memory is bounded by the largest single record, not by the file.
+ *
+ * Why not a streaming-JSON library: they build every value token by token in JavaScript, which is 10–20×
+ * slower than V8's native `JSON.parse` on a slice, and ingest speed is a product goal (see README, Benchmark).
+ *
+ * Shapes it understands:
+ * - a top-level object whose key in `containerKeys` holds an array (`Records`, `Events`, `items`, `events`):
+ *   each array element is emitted as an element of that container;
+ * - a top-level array: each element is emitted (container key `[]`);
+ * - any other top-level object: emitted whole as a value; several top-level values in a row are JSON Lines
+ *   (or concatenated JSON), each emitted with its own index.
+ */
+
+export interface ScanLimits {
+  /** Largest single record or top-level document, in bytes. */
+  maxValueBytes: number;
+  /** Deepest nesting accepted (a record deeper than this is rejected, not parsed). */
+  maxDepth: number;
+}
+
+export const DEFAULT_SCAN_LIMITS: ScanLimits = { maxValueBytes: 64 * 1024 * 1024, maxDepth: 256 };
+
+export interface ScanSink {
+  /** An element of a recognised container array. `index` counts elements of that container from 0. */
+  element(container: string, bytes: Buffer, index: number): void;
+  /** A complete top-level value that is not a container (a JSON Lines record, a document). */
+  value(bytes: Buffer, index: number): void;
+  /** A top-level object opened a container array under `key`. */
+  container?(key: string): void;
+}
+
+export class ScanError extends Error {
+  constructor(
+    message: string,
+    readonly byteOffset: number,
+  ) {
+    super(message);
+    this.name = 'ScanError';
+  }
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const OPEN_OBJ = 0x7b;
+const CLOSE_OBJ = 0x7d;
+const OPEN_ARR = 0x5b;
+const CLOSE_ARR = 0x5d;
+const COLON = 0x3a;
+const COMMA = 0x2c;
+
+function isSpace(b: number): boolean {
+  return b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
+}
+
+/** Where the scanner is, relative to the structure it cares about. */
+const enum Mode {
+  /** Between top-level values. */
+  TopLevel,
+  /** Inside a top-level object, at depth 1, outside any container. */
+  TopObject,
+  /** Inside a container array (depth 2 for `{"Records":[`, depth 1 for a top-level array). */
+  InContainer,
+}
+
+/** A value being collected across chunks: earlier chunks' pieces plus a start in the current chunk. */
+class Collector {
+  pieces: Buffer[] = [];
+  size = 0;
+  start = -1;
+
+  get active(): boolean {
+    return this.start >= 0;
+  }
+  begin(at: number): void {
+    this.pieces = [];
+    this.size = 0;
+    this.start = at;
+  }
+  /** The current chunk ends while collecting: keep its tail. */
+  carry(chunk: Buffer): void {
+    if (this.start < 0) return;
+    const piece = chunk.subarray(this.start);
+    this.pieces.push(piece);
+    this.size += piece.length;
+    this.start = 0;
+  }
+  finish(chunk: Buffer, end: number): Buffer {
+    const tail = chunk.subarray(this.start, end);
+    const out = this.pieces.length === 0 ? tail : Buffer.concat([...this.pieces, tail]);
+    this.pieces = [];
+    this.size = 0;
+    this.start = -1;
+    return out;
+  }
+  cancel(): void {
+    this.pieces = [];
+    this.size = 0;
+    this.start = -1;
+  }
+  length(at: number): number {
+    return this.size + (at - this.start);
+  }
+}
+
+export class JsonRecordScanner {
+  private consumed = 0;
+  private depth = 0;
+  private inString = false;
+  private escape = false;
+  private mode = Mode.TopLevel;
+  private readonly element = new Collector();
+  private readonly key = new Collector();
+  private readonly top = new Collector();
+  private containerKey = '';
+  private containerDepth = 0;
+  private elementIndex = 0;
+  private topIndex = 0;
+  private lastKey = '';
+  private expectKey = false;
+  private topObjectHasContainer = false;
+  private scalarElement = false;
+  private chunk: Buffer = Buffer.alloc(0);
+
+  constructor(
+    private readonly sink: ScanSink,
+    private readonly containerKeys: ReadonlySet<string>,
+    private readonly limits: ScanLimits = DEFAULT_SCAN_LIMITS,
+  ) {}
+
+  /** Bytes consumed so far (for error messages). */
+  get offset(): number {
+    return this.consumed;
+  }
+
+  /** Number of complete top-level values seen. */
+  get topLevelValues(): number {
+    return this.topIndex;
+  }
+
+  push(chunk: Buffer): void {
+    this.chunk = chunk;
+    const len = chunk.length;
+    let i = 0;
+    while (i < len) {
+      const b = chunk[i]!;
+      if (this.inString) {
+        if (this.escape) this.escape = false;
+        else if (b === BACKSLASH) this.escape = true;
+        else if (b === QUOTE) {
+          this.inString = false;
+          if (this.key.active) {
+            this.lastKey = this.key.finish(chunk, i).toString('utf8', 1);
+          } else if (this.scalarElement && this.depth === this.containerDepth) {
+            this.emit(i + 1);
+          }
+        }
+        i++;
+        continue;
+      }
+      if (isSpace(b)) {
+        i++;
+        continue;
+      }
+      switch (this.mode) {
+        case Mode.TopLevel:
+          i = this.startTopLevel(b, i);
+          break;
+        case Mode.TopObject:
+          i = this.stepTopObject(b, i);
+          break;
+        case Mode.InContainer:
+          i = this.stepContainer(b, i);
+          break;
+      }
+    }
+    if (this.element.active && this.element.length(len) > this.limits.maxValueBytes) {
+      throw new ScanError(`a record is larger than ${this.limits.maxValueBytes} bytes`, this.consumed + len);
+    }
+    if (this.top.active && !this.topObjectHasContainer && this.top.length(len) > this.limits.maxValueBytes) {
+      throw new ScanError(
+        `a top-level JSON value is larger than ${this.limits.maxValueBytes} bytes and holds no record array`,
+        this.consumed + len,
+      );
+    }
+    this.element.carry(chunk);
+    this.key.carry(chunk);
+    if (!this.topObjectHasContainer) this.top.carry(chunk);
+    this.consumed += len;
+  }
+
+  /** Call at end of input: throws if a value is incomplete. */
+  end(): void {
+    if (this.depth !== 0 || this.inString) {
+      throw new ScanError(
+        `JSON ends early: ${this.depth} unclosed bracket(s)${this.inString ? ' inside a string' : ''}`,
+        this.consumed,
+      );
+    }
+    if (this.topIndex === 0) throw new ScanError('no JSON value found (empty file)', this.consumed);
+  }
+
+  private at(i: number): number {
+    return this.consumed + i;
+  }
+
+  private open(i: number): void {
+    this.depth++;
+    if (this.depth > this.limits.maxDepth) {
+      throw new ScanError(`JSON nested deeper than ${this.limits.maxDepth} levels`, this.at(i));
+    }
+  }
+
+  private close(i: number, b: number): void {
+    if (this.depth === 0) throw new ScanError(`unexpected '${String.fromCharCode(b)}'`, this.at(i));
+    this.depth--;
+  }
+
+  private startTopLevel(b: number, i: number): number {
+    if (b === OPEN_OBJ) {
+      this.open(i);
+      this.mode = Mode.TopObject;
+      this.expectKey = true;
+      this.topObjectHasContainer = false;
+      this.top.begin(i);
+      return i + 1;
+    }
+    if (b === OPEN_ARR) {
+      this.open(i);
+      this.enterContainer('[]', 1);
+      return i + 1;
+    }
+    if (b === 0xef && this.at(i) === 0 && this.chunk[i + 1] === 0xbb && this.chunk[i + 2] === 0xbf) return i + 3; // BOM
+    throw new ScanError(`expected '{' or '[' but found ${describeByte(b)}`, this.at(i));
+  }
+
+  private enterContainer(key: string, depth: number): void {
+    this.mode = Mode.InContainer;
+    this.containerKey = key;
+    this.containerDepth = depth;
+    this.elementIndex = 0;
+    this.sink.container?.(key);
+  }
+
+  private stepTopObject(b: number, i: number): number {
+    if (this.depth === 1) {
+      switch (b) {
+        case QUOTE:
+          this.inString = true;
+          if (this.expectKey) this.key.begin(i);
+          return i + 1;
+        case COLON:
+          this.expectKey = false;
+          return i + 1;
+        case COMMA:
+          this.expectKey = true;
+          return i + 1;
+        case CLOSE_OBJ:
+          this.close(i, b);
+          this.finishTopValue(i + 1);
+          return i + 1;
+        case OPEN_ARR:
+          this.open(i);
+          if (!this.expectKey && this.containerKeys.has(this.lastKey)) {
+            this.topObjectHasContainer = true;
+            this.top.cancel();
+            this.enterContainer(this.lastKey, 2);
+          }
+          return i + 1;
+        case OPEN_OBJ:
+          this.open(i);
+          return i + 1;
+        default:
+          return i + 1; // characters of a scalar member value
+      }
+    }
+    if (b === QUOTE) this.inString = true;
+    else if (b === OPEN_OBJ || b === OPEN_ARR) this.open(i);
+    else if (b === CLOSE_OBJ || b === CLOSE_ARR) this.close(i, b);
+    return i + 1;
+  }
+
+  private stepContainer(b: number, i: number): number {
+    const d = this.containerDepth;
+    if (this.depth === d && !this.element.active) {
+      if (b === COMMA) return i + 1;
+      if (b === CLOSE_ARR) {
+        this.close(i, b);
+        if (d === 1) this.finishTopValue(i + 1);
+        else {
+          this.mode = Mode.TopObject;
+          this.expectKey = false;
+        }
+        return i + 1;
+      }
+      this.element.begin(i);
+      if (b === OPEN_OBJ || b === OPEN_ARR) {
+        this.open(i);
+        return i + 1;
+      }
+      this.scalarElement = true; // strings end at their closing quote, others at the next ',' or ']'
+      if (b === QUOTE) this.inString = true;
+      return i + 1;
+    }
+    if (this.scalarElement) {
+      if (b === COMMA || b === CLOSE_ARR) {
+        this.emit(i);
+        return i; // the delimiter is read again, between elements
+      }
+      return i + 1;
+    }
+    if (b === QUOTE) this.inString = true;
+    else if (b === OPEN_OBJ || b === OPEN_ARR) this.open(i);
+    else if (b === CLOSE_OBJ || b === CLOSE_ARR) {
+      this.close(i, b);
+      if (this.depth === d) this.emit(i + 1);
+    }
+    return i + 1;
+  }
+
+  private emit(end: number): void {
+    let bytes = this.element.finish(this.chunk, end);
+    if (this.scalarElement) {
+      let n = bytes.length;
+      while (n > 0 && isSpace(bytes[n - 1]!)) n--;
+      bytes = bytes.subarray(0, n);
+    }
+    if (bytes.length > this.limits.maxValueBytes) {
+      throw new ScanError(`a record is larger than ${this.limits.maxValueBytes} bytes`, this.consumed + end);
+    }
+    this.scalarElement = false;
+    this.sink.element(this.containerKey, bytes, this.elementIndex++);
+  }
+
+  private finishTopValue(end: number): void {
+    if (this.mode === Mode.TopObject && !this.topObjectHasContainer) {
+      this.sink.value(this.top.finish(this.chunk, end), this.topIndex);
+    }
+    this.top.cancel();
+    this.topIndex++;
+    this.mode = Mode.TopLevel;
+  }
+}
+
+function describeByte(b: number): string {
+  if (b >= 0x20 && b < 0x7f) return `'${String.fromCharCode(b)}'`;
+  return `byte 0x${b.toString(16).padStart(2, '0')}`;
+}

@@ -1,0 +1,225 @@
+/**
+ * The single writer. Each evidence file is loaded inside one transaction: its events, its provenance rows,
+ * its documents, its record errors and its manifest row commit together, or — when the file turns out to be
+ * unreadable — roll back together, leaving a `failed` manifest row and nothing else. A crash mid-file
+ * therefore never leaves half a file in the case.
+ */
+import type { Database, Statement } from 'better-sqlite3';
+import type { EventRow } from './normalize';
+import type { ParseResult } from './parse-file';
+import { canonicalJson } from '../util/canonical';
+import { isoUtc } from '../util/time';
+import { TOOL_VERSION } from '../version';
+
+export interface FileOutcome {
+  path: string;
+  status: 'loaded' | 'already-loaded' | 'failed';
+  format: string;
+  records: number;
+  newEvents: number;
+  duplicates: number;
+  conflicts: number;
+  insights: number;
+  rejected: number;
+  error: string | null;
+  recordErrors: { recordIndex: number; message: string }[];
+}
+
+/** Counters of the file being loaded. */
+export class OpenFile {
+  newEvents = 0;
+  duplicates = 0;
+  conflicts = 0;
+  firstMs = Infinity;
+  lastMs = -Infinity;
+  firstTime: string | null = null;
+  lastTime: string | null = null;
+  constructor(
+    readonly fileId: number,
+    readonly path: string,
+  ) {}
+}
+
+export class EvidenceStore {
+  private readonly insertEvent: Statement;
+  private readonly variantsOf: Statement;
+  private readonly insertSource: Statement;
+  private readonly insertPlaceholder: Statement;
+  private readonly completeFile: Statement;
+  private readonly insertFailed: Statement;
+  private readonly insertError: Statement;
+  private readonly insertDocument: Statement;
+  private readonly findComplete: Statement;
+  private open: OpenFile | null = null;
+
+  constructor(private readonly db: Database) {
+    this.insertEvent = db.prepare(`
+      INSERT INTO events (event_id, variant, id_synthetic, raw_sha256, event_time, event_ms, event_source, event_name,
+        aws_region, recipient_account_id, source_ip, user_agent, identity_type, principal_arn, access_key_id,
+        session_issuer_arn, invoked_by, user_name, error_code, read_only, raw)
+      VALUES (@eventId, @variant, @idSynthetic, @rawSha256, @eventTime, @eventMs, @eventSource, @eventName,
+        @awsRegion, @recipientAccountId, @sourceIp, @userAgent, @identityType, @principalArn, @accessKeyId,
+        @sessionIssuerArn, @invokedBy, @userName, @errorCode, @readOnly, @raw)
+      ON CONFLICT (event_id, variant) DO NOTHING`);
+    this.variantsOf = db.prepare('SELECT id, variant, raw_sha256, raw FROM events WHERE event_id = ? ORDER BY variant');
+    this.insertSource = db.prepare(
+      'INSERT OR IGNORE INTO event_sources (file_id, record_index, event_rowid) VALUES (?, ?, ?)',
+    );
+    this.insertPlaceholder = db.prepare(`
+      INSERT INTO evidence_files (path, size, sha256, format, status, ingested_at, tool_version)
+      VALUES (?, 0, '', 'unknown', 'complete', ?, ?)`);
+    this.completeFile = db.prepare(`
+      UPDATE evidence_files SET size = @size, sha256 = @sha256, sha256_decompressed = @sha256Decompressed,
+        compression = @compression, format = @format, records = @records, new_events = @newEvents,
+        duplicates = @duplicates, conflicts = @conflicts, insights = @insights, rejected = @rejected,
+        first_event_time = @firstTime, last_event_time = @lastTime
+      WHERE id = @id`);
+    this.insertFailed = db.prepare(`
+      INSERT INTO evidence_files (path, size, sha256, sha256_decompressed, compression, format, status, error,
+        ingested_at, tool_version)
+      VALUES (?, ?, ?, ?, ?, ?, 'failed', ?, ?, ?)`);
+    this.insertError = db.prepare('INSERT INTO record_errors (file_id, record_index, message) VALUES (?, ?, ?)');
+    this.insertDocument = db.prepare('INSERT INTO documents (file_id, kind, raw) VALUES (?, ?, ?)');
+    this.findComplete = db.prepare("SELECT sha256 FROM evidence_files WHERE path = ? AND status = 'complete'");
+  }
+
+  /** SHA-256s of complete loads of this path: a worker re-hashes first and skips a file already in the case. */
+  loadedHashes(path: string): string[] {
+    return (this.findComplete.all(path) as { sha256: string }[]).map((r) => r.sha256);
+  }
+
+  begin(path: string): OpenFile {
+    if (this.open) throw new Error(`writer busy with ${this.open.path}`);
+    this.db.exec('BEGIN IMMEDIATE');
+    const info = this.insertPlaceholder.run(path, isoUtc(Date.now()), TOOL_VERSION);
+    this.open = new OpenFile(Number(info.lastInsertRowid), path);
+    return this.open;
+  }
+
+  addRows(file: OpenFile, rows: EventRow[]): void {
+    for (const row of rows) this.addRow(file, row);
+  }
+
+  private addRow(file: OpenFile, row: EventRow): void {
+    const params = { ...row, variant: 0, idSynthetic: row.idSynthetic ? 1 : 0 };
+    let rowid: number;
+    const info = this.insertEvent.run(params);
+    if (info.changes === 1) {
+      rowid = Number(info.lastInsertRowid);
+      file.newEvents++;
+    } else {
+      rowid = this.resolveExisting(file, row, params);
+    }
+    this.insertSource.run(file.fileId, row.recordIndex, rowid);
+    if (row.eventMs < file.firstMs) {
+      file.firstMs = row.eventMs;
+      file.firstTime = row.eventTime;
+    }
+    if (row.eventMs > file.lastMs) {
+      file.lastMs = row.eventMs;
+      file.lastTime = row.eventTime;
+    }
+  }
+
+  /**
+   * The eventID is already in the case. Same bytes, or the same record re-serialised (a lookup-events copy of
+   * an S3 record): a duplicate delivery, recorded as one more provenance. Different content under the same
+   * eventID: kept as a new variant and counted as a conflict (possible tampering or a broken export).
+   */
+  private resolveExisting(file: OpenFile, row: EventRow, params: Record<string, unknown>): number {
+    const variants = this.variantsOf.all(row.eventId) as { id: number; variant: number; raw_sha256: string; raw: string }[];
+    for (const v of variants) {
+      if (v.raw_sha256 === row.rawSha256) {
+        file.duplicates++;
+        return v.id;
+      }
+    }
+    const canonical = canonicalJson(JSON.parse(row.raw));
+    for (const v of variants) {
+      if (canonicalJson(JSON.parse(v.raw)) === canonical) {
+        file.duplicates++;
+        return v.id;
+      }
+    }
+    const variant = variants.reduce((m, v) => Math.max(m, v.variant), 0) + 1;
+    const info = this.insertEvent.run({ ...params, variant });
+    file.conflicts++;
+    return Number(info.lastInsertRowid);
+  }
+
+  /** Commit the open file with its final hashes and counts. */
+  commit(file: OpenFile, result: ParseResult): FileOutcome {
+    for (const doc of result.documents) this.insertDocument.run(file.fileId, doc.kind, doc.raw);
+    for (const f of result.failures) this.insertError.run(file.fileId, f.recordIndex, f.message);
+    this.completeFile.run({
+      id: file.fileId,
+      size: result.size,
+      sha256: result.sha256,
+      sha256Decompressed: result.sha256Decompressed,
+      compression: result.compression,
+      format: result.format,
+      records: result.records,
+      newEvents: file.newEvents,
+      duplicates: file.duplicates,
+      conflicts: file.conflicts,
+      insights: result.insights,
+      rejected: result.failures.length,
+      firstTime: file.firstTime,
+      lastTime: file.lastTime,
+    });
+    this.db.exec('COMMIT');
+    this.open = null;
+    return {
+      path: file.path,
+      status: 'loaded',
+      format: result.format,
+      records: result.records,
+      newEvents: file.newEvents,
+      duplicates: file.duplicates,
+      conflicts: file.conflicts,
+      insights: result.insights,
+      rejected: result.failures.length,
+      error: null,
+      recordErrors: result.failures,
+    };
+  }
+
+  /** Roll back whatever the open file wrote. */
+  rollback(): void {
+    if (this.open) {
+      this.db.exec('ROLLBACK');
+      this.open = null;
+    }
+  }
+
+  /** Record a file that could not be read, in its own transaction (nothing else of it is kept). */
+  recordFailure(path: string, error: string, facts: Partial<ParseResult> = {}): FileOutcome {
+    this.rollback();
+    this.db.transaction(() => {
+      this.insertFailed.run(
+        path,
+        facts.size ?? 0,
+        facts.sha256 ?? '',
+        facts.sha256Decompressed ?? null,
+        facts.compression ?? null,
+        facts.format ?? 'unknown',
+        error,
+        isoUtc(Date.now()),
+        TOOL_VERSION,
+      );
+    })();
+    return {
+      path,
+      status: 'failed',
+      format: facts.format ?? 'unknown',
+      records: 0,
+      newEvents: 0,
+      duplicates: 0,
+      conflicts: 0,
+      insights: 0,
+      rejected: 0,
+      error,
+      recordErrors: [],
+    };
+  }
+}

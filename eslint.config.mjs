@@ -1,0 +1,37 @@
+// Lint: TypeScript rules plus the layering rule that keeps the engine runnable under plain Node.
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'bench-out/**', 'renderer/dist/**'] },
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    // The engine (ingest, correlation, queries, reports, CLI) is shared by the CLI, the tests, the loopback
+    // server and the Electron main process: it must never import Electron or the renderer.
+    files: ['electron/engine/**/*.ts', 'electron/cli/**/*.ts', 'shared/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['electron', 'electron/*'], message: 'The engine must run under plain Node: no Electron imports.' },
+            { group: ['**/renderer/**', 'react', 'react-dom'], message: 'The engine must not depend on the UI.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['test/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        { selector: "CallExpression[callee.property.name='only']", message: '.only must not be committed.' },
+      ],
+    },
+  },
+);

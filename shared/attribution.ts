@@ -1,0 +1,90 @@
+/**
+ * The attribution record: the stable contract between the engine, the CLI, the reports and the UI
+ * (see README "Attribution record"). One record per API event.
+ */
+
+/** The root credential behind an event. A pod session that assumed a second role keeps its root. */
+export const MECHANISMS = [
+  'pod-identity',
+  'irsa',
+  'node-role',
+  'iam-user',
+  'sso',
+  'saml',
+  'aws-service',
+  'root',
+  'assumed-role',
+  'unknown',
+] as const;
+export type Mechanism = (typeof MECHANISMS)[number];
+
+/**
+ * proven: a record states it (session tag, web-identity subject, instance-id session name, audit binding);
+ * inferred: a join on time, cluster or IP picked a single answer;
+ * ambiguous: several answers remain and `candidates` lists them;
+ * none: the evidence does not reach.
+ */
+export const CONFIDENCES = ['proven', 'inferred', 'ambiguous', 'none'] as const;
+export type Confidence = (typeof CONFIDENCES)[number];
+
+export interface ChainLink {
+  accessKeyId: string;
+  issuedBy: { eventID: string; eventName: string; roleArn: string | null } | null;
+}
+
+export interface ClusterRef {
+  /** null when only the OIDC id is known and no record in the bundle names the cluster. */
+  name: string | null;
+  arn: string | null;
+  oidcId: string | null;
+}
+
+export interface PodRef {
+  name: string;
+  uid: string | null;
+  /** true when only the truncated prefix from a role session name is known. */
+  nameTruncated?: boolean;
+}
+
+export interface NodeRef {
+  instanceId: string | null;
+  name: string | null;
+}
+
+export interface Candidate {
+  pod: PodRef | null;
+  node: NodeRef | null;
+  score: number;
+  why: string;
+}
+
+export interface AttributionRecord {
+  eventID: string;
+  eventTime: string;
+  eventSource: string;
+  eventName: string;
+  recipientAccountId: string | null;
+  awsRegion: string | null;
+  sourceIPAddress: string | null;
+  accessKeyId: string | null;
+  mechanism: Mechanism;
+  chained: boolean;
+  chain: ChainLink[];
+  /** Who the root credential is, in words an investigator reads (user ARN, role session, service). */
+  principal: string | null;
+  cluster: ClusterRef | null;
+  namespace: string | null;
+  serviceAccount: string | null;
+  pod: PodRef | null;
+  node: NodeRef | null;
+  confidence: { identity: Confidence; pod: Confidence; node: Confidence };
+  candidates: Candidate[];
+  evidence: string[];
+  /** Why the chain stops where it does, when it stops early ("issuing event not in bundle", ...). */
+  notes: string[];
+}
+
+/** Exhaustiveness helper: a new kind becomes a compile error wherever it is not handled. */
+export function missingCase(value: never): never {
+  throw new Error(`unhandled case: ${JSON.stringify(value)}`);
+}
