@@ -23,6 +23,7 @@ export interface EventRow {
   userAgent: string | null;
   identityType: string | null;
   principalArn: string | null;
+  principalId: string | null;
   accessKeyId: string | null;
   sessionIssuerArn: string | null;
   invokedBy: string | null;
@@ -100,6 +101,7 @@ export function normalizeRecord(record: unknown, raw: string, recordIndex: numbe
     userAgent: r.userAgent ?? null,
     identityType: getStr(ui, 'type') ?? null,
     principalArn: getStr(ui, 'arn') ?? null,
+    principalId: getStr(ui, 'principalId') ?? null,
     accessKeyId: getStr(ui, 'accessKeyId') || null,
     sessionIssuerArn: getStr(ui, 'sessionContext', 'sessionIssuer', 'arn') ?? null,
     invokedBy: getStr(ui, 'invokedBy') ?? null,

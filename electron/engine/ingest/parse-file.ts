@@ -142,14 +142,25 @@ export async function parseEvidence(
         ),
       );
     }
+    // The consumer's own error (not JSON, a limit) is the one to report, not the abort it causes upstream.
+    let consumeError: unknown = null;
     const consume = async function (chunks: AsyncIterable<Buffer>): Promise<void> {
-      for await (const chunk of chunks) {
-        scanner.push(chunk);
-        await state.flushIfFull();
+      try {
+        for await (const chunk of chunks) {
+          scanner.push(chunk);
+          await state.flushIfFull();
+        }
+      } catch (err) {
+        consumeError = err;
+        throw err;
       }
     };
-    // pipeline's typings do not cover a variable-length stage list; the runtime accepts it.
-    await (pipeline as unknown as (...stages: unknown[]) => Promise<void>)(...stages, consume);
+    try {
+      // pipeline's typings do not cover a variable-length stage list; the runtime accepts it.
+      await (pipeline as unknown as (...stages: unknown[]) => Promise<void>)(...stages, consume);
+    } catch (err) {
+      throw consumeError ?? err;
+    }
     if (size === 0) throw new EvidenceError('empty file');
     scanner.end();
     await state.flush();

@@ -55,10 +55,10 @@ export class EvidenceStore {
   constructor(private readonly db: Database) {
     this.insertEvent = db.prepare(`
       INSERT INTO events (event_id, variant, id_synthetic, raw_sha256, event_time, event_ms, event_source, event_name,
-        aws_region, recipient_account_id, source_ip, user_agent, identity_type, principal_arn, access_key_id,
+        aws_region, recipient_account_id, source_ip, user_agent, identity_type, principal_arn, principal_id, access_key_id,
         session_issuer_arn, invoked_by, user_name, error_code, read_only, raw)
       VALUES (@eventId, @variant, @idSynthetic, @rawSha256, @eventTime, @eventMs, @eventSource, @eventName,
-        @awsRegion, @recipientAccountId, @sourceIp, @userAgent, @identityType, @principalArn, @accessKeyId,
+        @awsRegion, @recipientAccountId, @sourceIp, @userAgent, @identityType, @principalArn, @principalId, @accessKeyId,
         @sessionIssuerArn, @invokedBy, @userName, @errorCode, @readOnly, @raw)
       ON CONFLICT (event_id, variant) DO NOTHING`);
     this.variantsOf = db.prepare('SELECT id, variant, raw_sha256, raw FROM events WHERE event_id = ? ORDER BY variant');

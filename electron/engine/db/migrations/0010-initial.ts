@@ -57,6 +57,7 @@ export function up(db: Database): void {
       user_agent           TEXT,
       identity_type        TEXT,
       principal_arn        TEXT,
+      principal_id         TEXT,
       access_key_id        TEXT,
       session_issuer_arn   TEXT,
       invoked_by           TEXT,

@@ -1,0 +1,198 @@
+/**
+ * `podtrail` command line: ingest, attribute, trace, report (the contract in README "Command line").
+ * Exit codes: 0 success; 1 bad usage; 2 some evidence could not be read (the rest is loaded); 3 internal error.
+ */
+import { createWriteStream, existsSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { once } from 'node:events';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { openCase, CaseError } from '../engine/db/open';
+import { ingestEvidence, type IngestProgress, type IngestSummary } from '../engine/ingest/ingest';
+import { correlate } from '../engine/chain/correlate';
+import { CaseQueries } from '../engine/case/queries';
+import { csvHeader, csvRow, reportCsv } from '../engine/report/csv';
+import { buildReport, ReportError } from '../engine/report/model';
+import { reportHtml } from '../engine/report/html';
+import { traceText } from '../engine/report/text';
+import { TOOL_VERSION } from '../engine/version';
+
+export const EXIT = { ok: 0, usage: 1, evidence: 2, internal: 3 } as const;
+
+class UsageError extends Error {}
+
+function existingCase(path: string) {
+  if (!existsSync(path)) throw new UsageError(`no case database at ${path} (create one with: podtrail ingest <evidence> --case ${path})`);
+  return openCase(path, { mustExist: true });
+}
+
+function positiveInt(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a whole number');
+  return n;
+}
+
+/** Write to --out or stdout, honouring backpressure. */
+async function withOutput(out: string | undefined, fn: (write: (s: string) => Promise<void>) => Promise<void>): Promise<void> {
+  const stream = out ? createWriteStream(resolve(out)) : process.stdout;
+  const write = async (s: string) => {
+    if (!stream.write(s)) await once(stream, 'drain');
+  };
+  await fn(write);
+  if (out) {
+    (stream as ReturnType<typeof createWriteStream>).end();
+    await once(stream, 'finish');
+  }
+}
+
+function progressPrinter(quiet: boolean): (p: IngestProgress) => void {
+  let last = 0;
+  return (p) => {
+    if (quiet) return;
+    const now = Date.now();
+    if (now - last < 1000) return;
+    last = now;
+    const rate = p.elapsedMs > 0 ? Math.round((p.records / p.elapsedMs) * 1000) : 0;
+    process.stderr.write(
+      `ingest: ${p.filesDone} files loaded, ${p.filesSkipped} already in case, ${p.filesFailed} failed, ${p.records} records (${rate}/s)\n`,
+    );
+  };
+}
+
+function printSummary(s: IngestSummary, correlation: ReturnType<typeof correlate>): void {
+  const lines = [
+    `files: ${s.loaded} loaded, ${s.alreadyLoaded} already in the case, ${s.failed} unreadable`,
+    `records: ${s.records} read, ${s.newEvents} new events, ${s.duplicates} duplicates, ${s.conflicts} conflicting duplicates, ${s.insights} Insights events, ${s.rejectedRecords} rejected`,
+    `attribution: ${correlation.events} events, ${correlation.subjects} credentials; ${Object.entries(correlation.byMechanism)
+      .sort((a, b) => b[1] - a[1])
+      .map(([m, n]) => `${m} ${n}`)
+      .join(', ')}`,
+  ];
+  const failed = s.files.filter((f) => f.status === 'failed');
+  const rejected = s.files.filter((f) => f.recordErrors.length > 0);
+  if (failed.length || rejected.length) lines.push('errors:');
+  for (const f of failed) lines.push(`  ${f.path}: ${f.error}`);
+  for (const f of rejected) {
+    for (const r of f.recordErrors.slice(0, 20)) lines.push(`  ${f.path} record ${r.recordIndex}: ${r.message}`);
+    if (f.recordErrors.length > 20) lines.push(`  ${f.path}: … ${f.recordErrors.length - 20} more rejected records`);
+  }
+  process.stdout.write(lines.join('\n') + '\n');
+}
+
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name('podtrail')
+    .description('Attribute AWS CloudTrail events to the EKS pod, service account, node and cluster behind them, offline.')
+    .version(TOOL_VERSION)
+    .showHelpAfterError()
+    .exitOverride();
+
+  program
+    .command('ingest')
+    .description('load evidence (files, folders, .zip, .tar, .tar.gz) into a case database, creating it if needed')
+    .argument('<paths...>', 'evidence files, folders or archives (read only, never modified)')
+    .requiredOption('--case <case.db>', 'case database')
+    .addOption(new Option('--workers <n>', 'parse workers (default: one per core)').argParser(positiveInt))
+    .option('--quiet', 'no progress on stderr')
+    .action(async (paths: string[], opts: { case: string; workers?: number; quiet?: boolean }) => {
+      const db = openCase(resolve(opts.case));
+      try {
+        const summary = await ingestEvidence(db, paths, { workers: opts.workers, onProgress: progressPrinter(!!opts.quiet) });
+        const correlation = correlate(db);
+        printSummary(summary, correlation);
+        if (summary.failed > 0 || summary.rejectedRecords > 0) process.exitCode = EXIT.evidence;
+      } finally {
+        db.close();
+      }
+    });
+
+  program
+    .command('attribute')
+    .description('one attribution per API event, ordered by eventTime then eventID')
+    .requiredOption('--case <case.db>', 'case database')
+    .addOption(new Option('--format <format>', 'output format').choices(['jsonl', 'csv']).default('jsonl'))
+    .option('--out <file>', 'write to a file instead of stdout')
+    .action(async (opts: { case: string; format: 'jsonl' | 'csv'; out?: string }) => {
+      const db = existingCase(opts.case);
+      try {
+        const q = new CaseQueries(db);
+        await withOutput(opts.out, async (write) => {
+          if (opts.format === 'csv') await write(csvHeader());
+          let buf = '';
+          for (const a of q.attributions()) {
+            buf += opts.format === 'csv' ? csvRow(a) : JSON.stringify(a) + '\n';
+            if (buf.length > 1 << 20) {
+              await write(buf);
+              buf = '';
+            }
+          }
+          if (buf) await write(buf);
+        });
+      } finally {
+        db.close();
+      }
+    });
+
+  program
+    .command('trace')
+    .description('the chain for one event (or for the session behind one access key), hop by hop, with the records that prove each hop')
+    .argument('<target>', 'an eventID or an access key id')
+    .requiredOption('--case <case.db>', 'case database')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .action((target: string, opts: { case: string; format: 'text' | 'json' }) => {
+      const db = existingCase(opts.case);
+      try {
+        const t = new CaseQueries(db).trace(target);
+        if (!t) throw new UsageError(`${target} is neither an eventID nor an access key in this case`);
+        process.stdout.write(opts.format === 'json' ? JSON.stringify(t, null, 2) + '\n' : traceText(t));
+      } finally {
+        db.close();
+      }
+    });
+
+  program
+    .command('report')
+    .description('the attribution report for one event')
+    .requiredOption('--case <case.db>', 'case database')
+    .requiredOption('--event <eventID>', 'the event to report on')
+    .addOption(new Option('--format <format>', 'report format').choices(['html', 'json', 'csv']).default('html'))
+    .requiredOption('--out <file>', 'where to write the report')
+    .action((opts: { case: string; event: string; format: 'html' | 'json' | 'csv'; out: string }) => {
+      const db = existingCase(opts.case);
+      try {
+        const model = buildReport(new CaseQueries(db), resolve(opts.case), opts.event);
+        const body = opts.format === 'html' ? reportHtml(model) : opts.format === 'csv' ? reportCsv(model) : JSON.stringify(model, null, 2) + '\n';
+        writeFileSync(resolve(opts.out), body);
+        process.stderr.write(`report: ${opts.format} written to ${resolve(opts.out)}\n`);
+      } finally {
+        db.close();
+      }
+    });
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version end here with exit code 0; usage errors with 1 (commander printed them).
+      return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    if (err instanceof UsageError || err instanceof ReportError || err instanceof CaseError) {
+      process.stderr.write(`podtrail: ${err.message}\n`);
+      return EXIT.usage;
+    }
+    process.stderr.write(`podtrail: internal error: ${(err as Error).stack ?? String(err)}\n`);
+    return EXIT.internal;
+  }
+}
+
+if (require.main === module) {
+  void main(process.argv).then((code) => {
+    process.exitCode = code;
+  });
+}

@@ -1,0 +1,142 @@
+/** The vocabulary of the chain: issuances, cluster facts, hops and resolutions. */
+import type {
+  Candidate,
+  ChainLink,
+  ClusterRef,
+  Confidence,
+  Mechanism,
+  NodeRef,
+  PodRef,
+} from '../../../shared/attribution';
+import type { JsonObject } from '../util/json';
+
+/** A parsed fact-bearing CloudTrail record (STS, eks-auth, EKS, IAM). */
+export interface FactRecord {
+  eventID: string;
+  eventMs: number;
+  record: JsonObject;
+}
+
+/** A document from the bundle that is not a CloudTrail record (describe-cluster output, …). */
+export interface FactDocument {
+  kind: string;
+  /** How reports cite it: `file:<name>#<sha256 prefix>`. */
+  ref: string;
+  raw: string;
+}
+
+/** An STS call that returned credentials (rule: key issuance). */
+export interface Issuance {
+  accessKeyId: string;
+  eventID: string;
+  eventName: string;
+  issuedMs: number;
+  expiresMs: number;
+  roleArn: string | null;
+  sessionName: string | null;
+  region: string | null;
+  record: JsonObject;
+}
+
+export interface ClusterFact {
+  name: string;
+  arn: string | null;
+  oidcId: string | null;
+  region: string | null;
+  evidence: string;
+}
+
+export interface EksAuthCall {
+  eventID: string;
+  eventMs: number;
+  clusterName: string;
+  region: string | null;
+  instanceId: string;
+  nodeRoleArn: string | null;
+}
+
+export interface PodIdentityAssociation {
+  clusterName: string;
+  namespace: string;
+  serviceAccount: string;
+  roleArn: string;
+  evidence: string;
+}
+
+/** Everything correlation knows from the bundle, indexed for lookups. */
+export interface Facts {
+  issuances: Map<string, Issuance[]>;
+  clustersByOidc: Map<string, ClusterFact>;
+  clustersByName: Map<string, ClusterFact>;
+  eksAuthByCluster: Map<string, EksAuthCall[]>;
+  /** Pods named by Pod Identity session tags, per cluster: resolves truncated session names. */
+  podsByCluster: Map<string, Map<string, PodRef>>;
+  associationsByRole: Map<string, PodIdentityAssociation[]>;
+}
+
+export type RuleId =
+  | 'key-issuance'
+  | 'key-outside-window'
+  | 'role-chain'
+  | 'irsa-subject'
+  | 'irsa-cluster'
+  | 'pod-identity-tags'
+  | 'pod-identity-session-name'
+  | 'pod-identity-association'
+  | 'pod-identity-node'
+  | 'node-instance-session'
+  | 'principal';
+
+/** One step of the chain, with the records that establish it. */
+export interface Hop {
+  rule: RuleId;
+  confidence: Confidence;
+  /** What the hop establishes, in one line. */
+  claim: string;
+  /** eventIDs (or document refs) of the records that prove it. */
+  evidence: string[];
+  /** The record fields that carry the proof. */
+  fields: string[];
+}
+
+/** The resolution of one credential (or key-less principal): shared by every event made with it. */
+export interface Resolution {
+  mechanism: Mechanism;
+  chained: boolean;
+  chain: ChainLink[];
+  principal: string | null;
+  cluster: ClusterRef | null;
+  namespace: string | null;
+  serviceAccount: string | null;
+  pod: PodRef | null;
+  node: NodeRef | null;
+  confidence: { identity: Confidence; pod: Confidence; node: Confidence };
+  candidates: Candidate[];
+  hops: Hop[];
+  notes: string[];
+}
+
+export function emptyResolution(mechanism: Mechanism): Resolution {
+  return {
+    mechanism,
+    chained: false,
+    chain: [],
+    principal: null,
+    cluster: null,
+    namespace: null,
+    serviceAccount: null,
+    pod: null,
+    node: null,
+    confidence: { identity: 'none', pod: 'none', node: 'none' },
+    candidates: [],
+    hops: [],
+    notes: [],
+  };
+}
+
+/** Evidence ids of a resolution, in hop order, without repeats. */
+export function evidenceOf(r: Resolution): string[] {
+  const seen = new Set<string>();
+  for (const h of r.hops) for (const e of h.evidence) seen.add(e);
+  return [...seen];
+}

@@ -1,0 +1,88 @@
+/**
+ * Rule: node. EC2 delivers instance-profile credentials through `sts:AssumeRole` invoked by
+ * `ec2.amazonaws.com` with `requestParameters.roleSessionName` = the instance id, and every call made with
+ * them shows `userIdentity.arn = …:assumed-role/<role>/i-…` with `sessionContext.ec2RoleDelivery` (IMDS).
+ * For Pod Identity, the node's agent calls `eks-auth:AssumeRoleForPodIdentity` with its own role session
+ * (session name = instance id); that call shares no id with the STS call it triggers, so it is matched by
+ * cluster, region and time.
+ */
+import type { EksAuthCall, FactRecord } from './model';
+import { get, getStr } from '../util/json';
+import type { JsonObject } from '../util/json';
+
+export const EC2_SERVICE = 'ec2.amazonaws.com';
+const INSTANCE_ID = /^i-[0-9a-f]{8}([0-9a-f]{9})?$/;
+
+export function isInstanceId(s: string | null | undefined): s is string {
+  return !!s && INSTANCE_ID.test(s);
+}
+
+/** The session name at the end of an assumed-role ARN (`arn:aws:sts::<acct>:assumed-role/<role>/<session>`). */
+export function sessionNameOf(arn: string | null | undefined): string | null {
+  if (!arn) return null;
+  const m = /:assumed-role\/[^/]+\/(.+)$/.exec(arn);
+  return m ? m[1]! : null;
+}
+
+export function roleNameOfSession(arn: string | null | undefined): string | null {
+  if (!arn) return null;
+  const m = /:assumed-role\/([^/]+)\//.exec(arn);
+  return m ? m[1]! : null;
+}
+
+export function isEc2InstanceProfileIssuance(record: JsonObject): boolean {
+  return getStr(record, 'userIdentity', 'invokedBy') === EC2_SERVICE && isInstanceId(getStr(record, 'requestParameters', 'roleSessionName'));
+}
+
+/** `sessionContext.ec2RoleDelivery` is set only on credentials EC2 delivered through the instance metadata service. */
+export function deliveredByImds(record: JsonObject): boolean {
+  return get(record, 'userIdentity', 'sessionContext', 'ec2RoleDelivery') !== undefined;
+}
+
+/** A successful AssumeRoleForPodIdentity by a node's role session. */
+export function eksAuthCallOf(fact: FactRecord): EksAuthCall | null {
+  const r = fact.record;
+  if (getStr(r, 'eventSource') !== 'eks-auth.amazonaws.com' || getStr(r, 'eventName') !== 'AssumeRoleForPodIdentity') return null;
+  if (getStr(r, 'errorCode')) return null;
+  const clusterName = getStr(r, 'requestParameters', 'clusterName');
+  const instanceId = sessionNameOf(getStr(r, 'userIdentity', 'arn'));
+  if (!clusterName || !isInstanceId(instanceId)) return null;
+  return {
+    eventID: fact.eventID,
+    eventMs: fact.eventMs,
+    clusterName,
+    region: getStr(r, 'awsRegion') ?? null,
+    instanceId,
+    nodeRoleArn: getStr(r, 'userIdentity', 'sessionContext', 'sessionIssuer', 'arn') ?? null,
+  };
+}
+
+/** How far apart the eks-auth call and the STS AssumeRole it triggers can be logged (whole seconds). */
+export const EKS_AUTH_WINDOW_MS = { before: 2_000, after: 1_000 };
+
+export interface NodeMatch {
+  call: EksAuthCall;
+  deltaMs: number;
+}
+
+/** Node-agent calls for one cluster in `region` within the window around the STS call at `stsMs`.
+ * `calls` must be sorted by eventMs (facts.ts sorts them). */
+export function matchEksAuth(calls: EksAuthCall[] | undefined, stsMs: number, region: string | null): NodeMatch[] {
+  if (!calls) return [];
+  const out: NodeMatch[] = [];
+  const from = stsMs - EKS_AUTH_WINDOW_MS.before;
+  let lo = 0;
+  let hi = calls.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (calls[mid]!.eventMs < from) lo = mid + 1;
+    else hi = mid;
+  }
+  for (let i = lo; i < calls.length && calls[i]!.eventMs <= stsMs + EKS_AUTH_WINDOW_MS.after; i++) {
+    const call = calls[i]!;
+    const delta = stsMs - call.eventMs; // the eks-auth call comes first
+    if (region && call.region && region !== call.region) continue;
+    out.push({ call, deltaMs: delta });
+  }
+  return out;
+}

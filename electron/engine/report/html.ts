@@ -1,0 +1,101 @@
+/** The self-contained HTML attribution report: no script, no external resource, every log field escaped. */
+import type { ReportModel } from './model';
+import type { Confidence } from '../../../shared/attribution';
+import { escapeHtml as e } from './escape';
+
+const CSS = `
+body{font:14px/1.45 system-ui,-apple-system,Segoe UI,sans-serif;margin:2rem auto;max-width:70rem;color:#1c2430;padding:0 1rem}
+h1{font-size:1.5rem;margin:0 0 .25rem}h2{font-size:1.1rem;margin:2rem 0 .5rem;border-bottom:1px solid #d6dbe3;padding-bottom:.25rem}
+table{border-collapse:collapse;width:100%}td,th{border:1px solid #d6dbe3;padding:.3rem .5rem;text-align:left;vertical-align:top}
+th{background:#f3f5f8;width:14rem;font-weight:600}code,pre{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12px}
+pre{background:#f6f8fa;border:1px solid #d6dbe3;padding:.5rem;overflow:auto;max-height:24rem;white-space:pre-wrap;word-break:break-all}
+.c{display:inline-block;padding:0 .45rem;border-radius:.6rem;font-size:12px;font-weight:600}
+.proven{background:#d8f3dc;color:#1b5e20}.inferred{background:#fff3c4;color:#7a5b00}.ambiguous{background:#ffe0cc;color:#8a3b00}.none{background:#eceff3;color:#4a5565}
+ol.hops>li{margin-bottom:1rem}.muted{color:#5b6675}details{margin:.25rem 0}`;
+
+function badge(c: Confidence): string {
+  return `<span class="c ${c}">${e(c)}</span>`;
+}
+
+function row(label: string, value: string): string {
+  return `<tr><th>${e(label)}</th><td>${value}</td></tr>`;
+}
+
+function pretty(raw: string): string {
+  try {
+    return JSON.stringify(JSON.parse(raw), null, 2);
+  } catch {
+    return raw;
+  }
+}
+
+export function reportHtml(m: ReportModel): string {
+  const a = m.attribution;
+  const pod = a.pod ? `${e(a.pod.name)}${a.pod.nameTruncated ? ' (truncated prefix)' : ''}${a.pod.uid ? ` <span class="muted">uid ${e(a.pod.uid)}</span>` : ''}` : '—';
+  const node = a.node ? `${e(a.node.instanceId ?? '')}${a.node.name ? ` (${e(a.node.name)})` : ''}` : '—';
+  const cluster = a.cluster
+    ? `${e(a.cluster.name ?? '(name not in evidence)')}${a.cluster.arn ? ` <span class="muted">${e(a.cluster.arn)}</span>` : ''}${a.cluster.oidcId ? ` <span class="muted">OIDC ${e(a.cluster.oidcId)}</span>` : ''}`
+    : '—';
+  const candidates = a.candidates.length
+    ? `<table><tr><th>pod</th><th>node</th><th>score</th><th>why</th></tr>${a.candidates
+        .map((c) => `<tr><td>${e(c.pod?.name ?? '—')}</td><td>${e(c.node?.instanceId ?? '—')}</td><td>${e(c.score)}</td><td>${e(c.why)}</td></tr>`)
+        .join('')}</table>`
+    : '';
+  const hops = m.hops
+    .map(
+      (h) => `<li><div>${badge(h.confidence)} <strong>${e(h.rule)}</strong>: ${e(h.claim)}</div>
+<div class="muted">fields: ${h.fields.map((f) => `<code>${e(f)}</code>`).join(', ') || '—'}</div>
+${h.records
+  .map(
+    (r) => `<details><summary>${e(r.kind === 'event' ? `${r.eventName ?? ''} ${r.eventTime ?? ''} — eventID ${r.id}` : r.id)} · ${r.provenance
+      .map((p) => `${e(p.path)} #${e(p.recordIndex)}`)
+      .join('; ')}</summary><pre>${e(pretty(r.raw))}</pre></details>`,
+  )
+  .join('\n')}</li>`,
+    )
+    .join('\n');
+  const files = m.files
+    .map((f) => `<tr><td>${e(f.path)}</td><td>${e(f.format)}</td><td>${e(f.size)}</td><td><code>${e(f.sha256)}</code>${f.sha256Decompressed ? `<br><span class="muted">decompressed</span> <code>${e(f.sha256Decompressed)}</code>` : ''}</td></tr>`)
+    .join('');
+  return `<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
+<meta name="referrer" content="no-referrer">
+<title>PodTrail attribution report — ${e(m.event.eventName)} ${e(m.event.eventID)}</title>
+<style>${CSS}</style></head><body>
+<h1>Attribution report: ${e(m.event.eventName)}</h1>
+<p class="muted">${e(m.event.eventSource)} · ${e(m.event.eventTime)} · eventID <code>${e(m.event.eventID)}</code></p>
+<h2>Verdict</h2>
+<table>
+${row('Mechanism', `<strong>${e(a.mechanism)}</strong>${a.chained ? ' (role chaining)' : ''}`)}
+${row('Principal', e(a.principal ?? '—'))}
+${row('Cluster', cluster)}
+${row('Namespace / service account', `${e(a.namespace ?? '—')} / ${e(a.serviceAccount ?? '—')}`)}
+${row('Identity confidence', badge(a.confidence.identity))}
+${row('Pod', `${pod} ${badge(a.confidence.pod)}`)}
+${row('Node', `${node} ${badge(a.confidence.node)}`)}
+${row('Access key', e(a.accessKeyId ?? '—'))}
+${row('Source IP', e(a.sourceIPAddress ?? '—'))}
+${row('Account / region', `${e(a.recipientAccountId ?? '—')} / ${e(a.awsRegion ?? '—')}`)}
+</table>
+${candidates ? `<h2>Candidates</h2>${candidates}` : ''}
+${a.notes.length ? `<h2>Notes</h2><ul>${a.notes.map((n) => `<li>${e(n)}</li>`).join('')}</ul>` : ''}
+<h2>Chain, hop by hop</h2>
+<p class="muted">proven: a record states it · inferred: a join on time, cluster or IP picked one answer · ambiguous: several remain · none: the evidence does not reach.</p>
+<ol class="hops">${hops}</ol>
+<h2>The event</h2>
+<p class="muted">${m.event.provenance.map((p) => `${e(p.path)} #${e(p.recordIndex)}`).join('<br>')}</p>
+<pre>${e(pretty(m.event.raw))}</pre>
+<h2>Chain of custody</h2>
+<table>
+${row('Tool', `${e(m.tool.name)} ${e(m.tool.version)}`)}
+${row('Case', e(m.case.path))}
+${row('Case contents', `${e(m.case.events)} events from ${e(m.case.evidenceFiles)} evidence files${m.case.failedFiles ? `, ${e(m.case.failedFiles)} unreadable` : ''}`)}
+${row('Last ingest (UTC)', e(m.case.lastIngestAt ?? '—'))}
+${row('Times', e(m.timeNote))}
+</table>
+<h3>Evidence files cited</h3>
+<table><tr><th>path</th><th>format</th><th>bytes</th><th>SHA-256</th></tr>${files}</table>
+</body></html>
+`;
+}

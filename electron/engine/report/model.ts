@@ -1,0 +1,61 @@
+/**
+ * The attribution report for one event: what the HTML, JSON and CSV renderings all show. Built only from the
+ * case (no clock reads), so the same case gives the same report bytes.
+ */
+import type { AttributionRecord } from '../../../shared/attribution';
+import type { CaseQueries, EvidenceFile, Trace, TracedHop, Provenance } from '../case/queries';
+import { TOOL_NAME, TOOL_VERSION } from '../version';
+
+export interface ReportModel {
+  tool: { name: string; version: string };
+  case: { path: string; events: number; evidenceFiles: number; failedFiles: number; lastIngestAt: string | null };
+  event: {
+    eventID: string;
+    eventTime: string;
+    eventSource: string;
+    eventName: string;
+    raw: string;
+    provenance: Provenance[];
+  };
+  attribution: AttributionRecord;
+  hops: TracedHop[];
+  /** Evidence files holding the event and every record cited by a hop, with their hashes. */
+  files: Pick<EvidenceFile, 'path' | 'sha256' | 'sha256Decompressed' | 'format' | 'size'>[];
+  timeNote: string;
+}
+
+export class ReportError extends Error {}
+
+export function buildReport(queries: CaseQueries, casePath: string, eventID: string): ReportModel {
+  const trace: Trace | null = queries.trace(eventID);
+  if (!trace || !trace.event || !trace.attribution) throw new ReportError(`event ${eventID} is not in the case`);
+  const allFiles = queries.evidenceFiles();
+  const cited = new Set<string>(trace.event.provenance.map((p) => p.path));
+  for (const h of trace.hops) for (const r of h.records) for (const p of r.provenance) cited.add(p.path);
+  const files = allFiles
+    .filter((f) => f.status === 'complete' && cited.has(f.path))
+    .map(({ path, sha256, sha256Decompressed, format, size }) => ({ path, sha256, sha256Decompressed, format, size }));
+  const lastIngestAt = allFiles.reduce<string | null>((m, f) => (m === null || f.ingestedAt > m ? f.ingestedAt : m), null);
+  return {
+    tool: { name: TOOL_NAME, version: TOOL_VERSION },
+    case: {
+      path: casePath,
+      events: queries.eventCount(),
+      evidenceFiles: allFiles.filter((f) => f.status === 'complete').length,
+      failedFiles: allFiles.filter((f) => f.status === 'failed').length,
+      lastIngestAt,
+    },
+    event: {
+      eventID: trace.event.eventID,
+      eventTime: trace.event.eventTime,
+      eventSource: trace.event.eventSource,
+      eventName: trace.event.eventName,
+      raw: trace.event.raw,
+      provenance: trace.event.provenance,
+    },
+    attribution: trace.attribution,
+    hops: trace.hops,
+    files,
+    timeNote: 'All times are UTC, as recorded by AWS (eventTime).',
+  };
+}

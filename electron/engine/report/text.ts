@@ -1,0 +1,38 @@
+/** Plain-text trace for the terminal. */
+import type { Trace } from '../case/queries';
+
+export function traceText(t: Trace): string {
+  const out: string[] = [];
+  const r = t.resolution;
+  if (t.event) {
+    out.push(`${t.event.eventName} (${t.event.eventSource}) at ${t.event.eventTime}`);
+    out.push(`  eventID ${t.event.eventID}${t.event.idSynthetic ? ' (derived: the record has none)' : ''}`);
+    for (const p of t.event.provenance) out.push(`  from ${p.path} #${p.recordIndex}`);
+    out.push(`  key ${t.event.accessKeyId ?? '(none)'}, source IP ${t.event.sourceIPAddress ?? '?'}`);
+  } else {
+    out.push(`Session behind access key ${t.accessKeyId}`);
+  }
+  out.push('');
+  out.push('Chain:');
+  t.hops.forEach((h, i) => {
+    out.push(`  ${i + 1}. [${h.confidence}] ${h.rule}: ${h.claim}`);
+    if (h.fields.length) out.push(`       fields: ${h.fields.join(', ')}`);
+    for (const rec of h.records) {
+      const where = rec.provenance.map((p) => `${p.path} #${p.recordIndex}`).join('; ');
+      out.push(`       ${rec.kind === 'event' ? `${rec.eventName} ${rec.eventTime} ${rec.id}` : rec.id} — ${where}`);
+    }
+  });
+  if (t.hops.length === 0) out.push('  (no hop: nothing in the bundle links this credential further)');
+  out.push('');
+  out.push('Verdict:');
+  out.push(`  mechanism       ${r.mechanism}${r.chained ? ' (chained)' : ''}`);
+  out.push(`  principal       ${r.principal ?? '—'}`);
+  out.push(`  cluster         ${r.cluster ? `${r.cluster.name ?? '(unnamed)'}${r.cluster.oidcId ? ` [OIDC ${r.cluster.oidcId}]` : ''}` : '—'}`);
+  out.push(`  namespace/sa    ${r.namespace ?? '—'} / ${r.serviceAccount ?? '—'}`);
+  out.push(`  pod             ${r.pod ? `${r.pod.name}${r.pod.nameTruncated ? '… (prefix)' : ''}${r.pod.uid ? ` uid ${r.pod.uid}` : ''}` : '—'}   [${r.confidence.pod}]`);
+  out.push(`  node            ${r.node?.instanceId ?? '—'}   [${r.confidence.node}]`);
+  out.push(`  identity        [${r.confidence.identity}]`);
+  for (const c of r.candidates) out.push(`  candidate       ${c.pod?.name ?? '—'} on ${c.node?.instanceId ?? '—'} score ${c.score}: ${c.why}`);
+  for (const n of t.attribution?.notes ?? r.notes) out.push(`  note: ${n}`);
+  return out.join('\n') + '\n';
+}

@@ -1,0 +1,92 @@
+/**
+ * Ground truth: one line per CloudTrail record (by eventID) saying who really made it and what the evidence
+ * in the bundle allows an engine to conclude. Written to a JSONL file outside the evidence folder.
+ */
+
+import type { Mechanism } from '../../shared/attribution';
+
+export type ExpectLevel = 'proven' | 'inferable' | 'none';
+
+export interface TruthRecord {
+  eventID: string;
+  /** The root credential (see brief): pod-identity | irsa | node-role | iam-user | sso | aws-service | assumed-role … */
+  mechanism: Mechanism;
+  /** A role session assumed another role between the event's session and the root (not IAM user → role). */
+  chained: boolean;
+  cluster: string | null;
+  namespace: string | null;
+  serviceAccount: string | null;
+  /** The pod that really made the call (null for node-role calls even when a pod used the node's credentials). */
+  pod: { name: string; uid: string } | null;
+  node: { instanceId: string } | null;
+  expect: {
+    identity: 'proven' | 'none';
+    pod: ExpectLevel;
+    node: ExpectLevel;
+  };
+  /** `userIdentity.accessKeyId` of the record itself (null when the record carries none). */
+  accessKeyId: string | null;
+}
+
+/** Truth shared by every record of one session; the sink adds eventID and accessKeyId per record. */
+export type TruthBase = Omit<TruthRecord, 'eventID' | 'accessKeyId'>;
+
+/** A running pod, as far as the truth needs it. */
+export interface PodTruth {
+  cluster: string;
+  namespace: string;
+  serviceAccount: string;
+  name: string;
+  uid: string;
+  instanceId: string;
+}
+
+const NONE = { identity: 'proven', pod: 'none', node: 'none' } as const;
+
+function base(mechanism: Mechanism, over: Partial<TruthBase> = {}): TruthBase {
+  return {
+    mechanism,
+    chained: false,
+    cluster: null,
+    namespace: null,
+    serviceAccount: null,
+    pod: null,
+    node: null,
+    expect: { ...NONE },
+    ...over,
+  };
+}
+
+export const truths = {
+  awsService: (): TruthBase => base('aws-service'),
+  iamUser: (): TruthBase => base('iam-user'),
+  sso: (): TruthBase => base('sso'),
+  /** A key whose issuing event is not in the bundle: nothing beyond the role session can be established. */
+  dropped: (): TruthBase => base('assumed-role', { expect: { identity: 'none', pod: 'none', node: 'none' } }),
+  node: (cluster: string, instanceId: string): TruthBase =>
+    base('node-role', { cluster, node: { instanceId }, expect: { identity: 'proven', pod: 'none', node: 'proven' } }),
+  /** IRSA: the web-identity subject proves namespace and service account; neither pod nor node is reachable. */
+  irsa: (p: PodTruth | null, cluster: string, namespace: string, serviceAccount: string, chained: boolean): TruthBase =>
+    base('irsa', {
+      chained,
+      cluster,
+      namespace,
+      serviceAccount,
+      pod: p ? { name: p.name, uid: p.uid } : null,
+      node: p ? { instanceId: p.instanceId } : null,
+    }),
+  /**
+   * Pod Identity: session tags prove the pod; without tags only the truncated session-name prefix is
+   * there (inferable). The node is inferable from the eks-auth call made in the same second.
+   */
+  podIdentity: (p: PodTruth, tags: boolean, chained: boolean): TruthBase =>
+    base('pod-identity', {
+      chained,
+      cluster: p.cluster,
+      namespace: p.namespace,
+      serviceAccount: p.serviceAccount,
+      pod: { name: p.name, uid: p.uid },
+      node: { instanceId: p.instanceId },
+      expect: { identity: 'proven', pod: tags ? 'proven' : 'inferable', node: 'inferable' },
+    }),
+};
