@@ -1,0 +1,11 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 120_000,
+    hookTimeout: 300_000,
+    // Tests build their worlds in temp dirs; ingest tests start worker threads of their own.
+    pool: 'forks',
+  },
+});
