@@ -112,7 +112,7 @@ export class CaseQueries {
   private eventRows(eventID: string): (HeadRow & { raw: string; subject_id: number | null })[] {
     return this.db
       .prepare(`
-        SELECT e.*, es.subject_id FROM events e LEFT JOIN event_subjects es ON es.event_rowid = e.id
+        SELECT e.*, es.subject_id FROM events_full e LEFT JOIN event_subjects es ON es.event_rowid = e.id
         WHERE e.event_id = ? ORDER BY e.variant`)
       .all(eventID) as (HeadRow & { raw: string; subject_id: number | null })[];
   }
@@ -153,7 +153,7 @@ export class CaseQueries {
     let resolution: Resolution;
     if (subject !== undefined) resolution = this.resolutionOf(subject);
     else {
-      const used = this.db.prepare('SELECT raw FROM events WHERE access_key_id = ? ORDER BY event_ms LIMIT 1').pluck().get(target) as string | undefined;
+      const used = this.db.prepare('SELECT raw FROM events_full WHERE access_key_id = ? ORDER BY event_ms LIMIT 1').pluck().get(target) as string | undefined;
       const resolver = new Resolver(loadFacts(this.db));
       const direct = resolver.resolveKey(target);
       if (direct) resolution = direct;
@@ -182,7 +182,7 @@ export class CaseQueries {
       if (!doc) return null;
       return { id, kind: 'document', eventName: null, eventTime: null, provenance: [{ path: doc.path, recordIndex: 0, fileSha256: doc.sha256 }], raw: doc.raw };
     }
-    const row = this.db.prepare('SELECT id, event_name, event_time, raw FROM events WHERE event_id = ? ORDER BY variant LIMIT 1').get(id) as
+    const row = this.db.prepare('SELECT id, event_name, event_time, raw FROM events_full WHERE event_id = ? ORDER BY variant LIMIT 1').get(id) as
       | { id: number; event_name: string; event_time: string; raw: string }
       | undefined;
     if (!row) return null;

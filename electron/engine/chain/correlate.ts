@@ -5,7 +5,8 @@
  */
 import type { Database } from 'better-sqlite3';
 import { buildFacts, FACT_SQL_FILTER } from './facts';
-import { Resolver, keyLink } from './resolve';
+import { Resolver } from './resolve';
+import { WINDOW_SLACK_MS } from './credentials';
 import type { FactDocument, FactRecord, Facts, Hop, Resolution } from './model';
 import type { JsonObject } from '../util/json';
 import { isoUtc } from '../util/time';
@@ -47,7 +48,7 @@ export interface CorrelationSummary {
 
 export function loadFacts(db: Database): Facts {
   const rows = db
-    .prepare(`SELECT event_id, event_ms, raw FROM events WHERE ${FACT_SQL_FILTER}`)
+    .prepare(`SELECT event_id, event_ms, raw FROM events_full WHERE ${FACT_SQL_FILTER}`)
     .all() as { event_id: string; event_ms: number; raw: string }[];
   const records: FactRecord[] = rows.map((r) => ({ eventID: r.event_id, eventMs: r.event_ms, record: JSON.parse(r.raw) as JsonObject }));
   const docs = db
@@ -61,95 +62,108 @@ export function loadFacts(db: Database): Facts {
   return buildFacts(records, documents);
 }
 
-interface EventKeyRow {
-  id: number;
-  event_ms: number;
-  access_key_id: string | null;
-  identity_type: string | null;
-  principal_arn: string | null;
-  principal_id: string | null;
-  invoked_by: string | null;
-  user_name: string | null;
-}
-
-/** Which subject an event belongs to, and how to resolve that subject once. */
-function subjectOf(row: EventKeyRow, resolver: Resolver): { key: string; kind: 'key' | 'outside' | 'own' } {
-  const k = row.access_key_id;
-  if (k) {
-    const link = keyLink(resolver, k, row.event_ms);
-    if (link === 'linked') return { key: `key:${k}`, kind: 'key' };
-    if (link === 'outside-window') return { key: `outside:${k}`, kind: 'outside' };
-    return { key: `own:${k}`, kind: 'own' };
-  }
-  return {
-    key: `own:${row.identity_type ?? ''}|${row.principal_arn ?? ''}|${row.principal_id ?? ''}|${row.invoked_by ?? ''}|${row.user_name ?? ''}`,
-    kind: 'own',
-  };
-}
+/**
+ * Events are assigned to subjects with set-based SQL (a join in SQLite), not row by row in JavaScript:
+ * JavaScript resolves each distinct credential once, SQLite matches the events.
+ * 1. keys issued in the bundle: events inside a key's validity window → subject `key:<id>`;
+ * 2. the other events of each key: `outside:<id>` (issued, but outside the window) or `own:<id>`
+ *    (issuance not in the bundle: what the event's own identity states);
+ * 3. key-less events (AWS services, web identities, …): one subject per distinct identity tuple.
+ */
+const IDENTITY_TUPLE = `coalesce(identity_type,'') || '|' || coalesce(principal_arn,'') || '|' || coalesce(principal_id,'') || '|' || coalesce(invoked_by,'') || '|' || coalesce(user_name,'')`;
 
 export function correlate(db: Database): CorrelationSummary {
   const started = Date.now();
   const facts = loadFacts(db);
   const resolver = new Resolver(facts);
-  const rawOf = db.prepare('SELECT raw FROM events WHERE id = ?').pluck();
-  const page = db.prepare(`
-    SELECT id, event_ms, access_key_id, identity_type, principal_arn, principal_id, invoked_by, user_name
-    FROM events WHERE id > ? ORDER BY id LIMIT 20000`);
+  const rawOf = db.prepare('SELECT raw FROM event_raw WHERE event_rowid = ?').pluck();
   const insertSubject = db.prepare(`
     INSERT INTO subjects (id, subject_key, mechanism, chained, cluster_name, namespace, service_account, pod_name, pod_uid,
       node_instance, conf_identity, conf_pod, conf_node, resolution)
     VALUES (@id, @key, @mechanism, @chained, @cluster, @namespace, @serviceAccount, @podName, @podUid, @node,
       @confIdentity, @confPod, @confNode, @resolution)`);
-  const insertLink = db.prepare('INSERT INTO event_subjects (event_rowid, subject_id) VALUES (?, ?)');
-  const subjects = new Map<string, number>();
-  const byMechanism: Record<string, number> = {};
-  let events = 0;
-
-  const resolveSubject = (row: EventKeyRow, kind: 'key' | 'outside' | 'own'): Resolution => {
-    if (kind === 'key') return resolver.resolveKey(row.access_key_id!)!;
-    if (kind === 'outside') return outsideWindow(resolver, row.access_key_id!);
-    return resolver.resolveOwnIdentity(JSON.parse(rawOf.get(row.id) as string) as JsonObject);
+  let nextId = 1;
+  const addSubject = (key: string, r: Resolution): number => {
+    const id = nextId++;
+    insertSubject.run({
+      id,
+      key,
+      mechanism: r.mechanism,
+      chained: r.chained ? 1 : 0,
+      cluster: r.cluster?.name ?? null,
+      namespace: r.namespace,
+      serviceAccount: r.serviceAccount,
+      podName: r.pod?.name ?? null,
+      podUid: r.pod?.uid ?? null,
+      node: r.node?.instanceId ?? null,
+      confIdentity: r.confidence.identity,
+      confPod: r.confidence.pod,
+      confNode: r.confidence.node,
+      resolution: JSON.stringify(r),
+    });
+    return id;
   };
+  const ownIdentity = (rowid: number): Resolution => resolver.resolveOwnIdentity(JSON.parse(rawOf.get(rowid) as string) as JsonObject);
 
+  let events = 0;
+  const byMechanism: Record<string, number> = {};
   db.transaction(() => {
-    db.exec('DELETE FROM event_subjects; DELETE FROM subjects;');
-    let last = 0;
-    for (;;) {
-      const rows = page.all(last) as EventKeyRow[];
-      if (rows.length === 0) break;
-      for (const row of rows) {
-        const s = subjectOf(row, resolver);
-        let id = subjects.get(s.key);
-        if (id === undefined) {
-          id = subjects.size + 1;
-          subjects.set(s.key, id);
-          const r = resolveSubject(row, s.kind);
-          insertSubject.run({
-            id,
-            key: s.key,
-            mechanism: r.mechanism,
-            chained: r.chained ? 1 : 0,
-            cluster: r.cluster?.name ?? null,
-            namespace: r.namespace,
-            serviceAccount: r.serviceAccount,
-            podName: r.pod?.name ?? null,
-            podUid: r.pod?.uid ?? null,
-            node: r.node?.instanceId ?? null,
-            confIdentity: r.confidence.identity,
-            confPod: r.confidence.pod,
-            confNode: r.confidence.node,
-            resolution: JSON.stringify(r),
-          });
-        }
-        insertLink.run(row.id, id);
-        events++;
-      }
-      last = rows[rows.length - 1]!.id;
+    db.exec(`
+      DELETE FROM event_subjects; DELETE FROM subjects;
+      DROP TABLE IF EXISTS temp.key_windows; DROP TABLE IF EXISTS temp.key_rest; DROP TABLE IF EXISTS temp.tuples;
+      CREATE TEMP TABLE key_windows (access_key_id TEXT NOT NULL, from_ms INTEGER NOT NULL, to_ms INTEGER NOT NULL, subject_id INTEGER NOT NULL);
+      CREATE TEMP TABLE key_rest (access_key_id TEXT PRIMARY KEY, subject_id INTEGER NOT NULL);
+      CREATE TEMP TABLE tuples (tuple TEXT PRIMARY KEY, subject_id INTEGER NOT NULL);`);
+    const keys = db.prepare('SELECT DISTINCT access_key_id FROM events WHERE access_key_id IS NOT NULL').pluck().all() as string[];
+
+    // 1. inside the validity window of an issuance in the bundle
+    const addWindow = db.prepare('INSERT INTO temp.key_windows VALUES (?, ?, ?, ?)');
+    for (const key of keys) {
+      if (!resolver.hasIssuance(key)) continue;
+      const id = addSubject(`key:${key}`, resolver.resolveKey(key)!);
+      for (const iss of resolver.issuancesOf(key)) addWindow.run(key, iss.issuedMs - WINDOW_SLACK_MS, iss.expiresMs + WINDOW_SLACK_MS, id);
     }
+    db.exec(`
+      INSERT OR IGNORE INTO event_subjects (event_rowid, subject_id)
+      SELECT e.id, w.subject_id FROM temp.key_windows w
+      JOIN events e ON e.access_key_id = w.access_key_id AND e.event_ms BETWEEN w.from_ms AND w.to_ms`);
+
+    // 2. the rest of each key's events
+    const unassigned = db
+      .prepare(`SELECT e.id FROM events e WHERE e.access_key_id = ?
+                AND NOT EXISTS (SELECT 1 FROM event_subjects s WHERE s.event_rowid = e.id) LIMIT 1`)
+      .pluck();
+    const addRest = db.prepare('INSERT INTO temp.key_rest VALUES (?, ?)');
+    for (const key of keys) {
+      const rep = unassigned.get(key) as number | undefined;
+      if (rep === undefined) continue;
+      const issued = resolver.hasIssuance(key);
+      const r = issued ? outsideWindow(resolver, key) : ownIdentity(rep);
+      addRest.run(key, addSubject(`${issued ? 'outside' : 'own'}:${key}`, r));
+    }
+    db.exec(`
+      INSERT OR IGNORE INTO event_subjects (event_rowid, subject_id)
+      SELECT e.id, k.subject_id FROM temp.key_rest k JOIN events e ON e.access_key_id = k.access_key_id`);
+
+    // 3. key-less events, one subject per identity tuple
+    const tuples = db
+      .prepare(`SELECT ${IDENTITY_TUPLE} AS tuple, MIN(id) AS rep FROM events WHERE access_key_id IS NULL GROUP BY tuple`)
+      .all() as { tuple: string; rep: number }[];
+    const addTuple = db.prepare('INSERT INTO temp.tuples VALUES (?, ?)');
+    for (const t of tuples) addTuple.run(t.tuple, addSubject(`own:${t.tuple}`, ownIdentity(t.rep)));
+    db.exec(`
+      INSERT INTO event_subjects (event_rowid, subject_id)
+      SELECT e.id, t.subject_id FROM events e JOIN temp.tuples t ON t.tuple = ${IDENTITY_TUPLE.replace(/\b(identity_type|principal_arn|principal_id|invoked_by|user_name)\b/g, 'e.$1')}
+      WHERE e.access_key_id IS NULL;
+      DROP TABLE temp.key_windows; DROP TABLE temp.key_rest; DROP TABLE temp.tuples;`);
+
     const counts = db
       .prepare('SELECT s.mechanism m, COUNT(*) n FROM event_subjects es JOIN subjects s ON s.id = es.subject_id GROUP BY s.mechanism')
       .all() as { m: string; n: number }[];
-    for (const c of counts) byMechanism[c.m] = c.n;
+    for (const c of counts) {
+      byMechanism[c.m] = c.n;
+      events += c.n;
+    }
   })();
-  return { events, subjects: subjects.size, byMechanism, elapsedMs: Date.now() - started };
+  return { events, subjects: nextId - 1, byMechanism, elapsedMs: Date.now() - started };
 }

@@ -8,12 +8,13 @@ import { get, getStr, obj } from '../util/json';
 
 /** Which records correlation reads (everything else is only attributed, never consulted). */
 export const FACT_SQL_FILTER = `
+  event_source IN ('sts.amazonaws.com', 'eks-auth.amazonaws.com', 'eks.amazonaws.com', 'iam.amazonaws.com') AND (
   (event_source = 'sts.amazonaws.com' AND event_name IN
      ('AssumeRole','AssumeRoleWithWebIdentity','AssumeRoleWithSAML','GetSessionToken','GetFederationToken','AssumeRoot'))
   OR (event_source = 'eks-auth.amazonaws.com' AND event_name = 'AssumeRoleForPodIdentity')
   OR (event_source = 'eks.amazonaws.com' AND event_name IN
      ('CreateCluster','DescribeCluster','CreatePodIdentityAssociation','DescribePodIdentityAssociation','UpdatePodIdentityAssociation'))
-  OR (event_source = 'iam.amazonaws.com' AND event_name = 'CreateOpenIDConnectProvider')`;
+  OR (event_source = 'iam.amazonaws.com' AND event_name = 'CreateOpenIDConnectProvider'))`;
 
 function associationOf(fact: FactRecord): PodIdentityAssociation | null {
   const r = fact.record;

@@ -40,10 +40,20 @@ export class OpenFile {
   ) {}
 }
 
+/** Positional parameters in the column order of the INSERT below (binding an array is cheaper than an object). */
+function eventParams(r: EventRow, variant: number): unknown[] {
+  return [
+    r.eventId, variant, r.idSynthetic ? 1 : 0, r.rawSha256, r.eventTime, r.eventMs, r.eventSource, r.eventName,
+    r.awsRegion, r.recipientAccountId, r.sourceIp, r.userAgent, r.identityType, r.principalArn, r.principalId,
+    r.accessKeyId, r.sessionIssuerArn, r.invokedBy, r.userName, r.errorCode, r.readOnly,
+  ];
+}
+
 export class EvidenceStore {
   private readonly insertEvent: Statement;
   private readonly variantsOf: Statement;
   private readonly insertSource: Statement;
+  private readonly insertRaw: Statement;
   private readonly insertPlaceholder: Statement;
   private readonly completeFile: Statement;
   private readonly insertFailed: Statement;
@@ -56,14 +66,13 @@ export class EvidenceStore {
     this.insertEvent = db.prepare(`
       INSERT INTO events (event_id, variant, id_synthetic, raw_sha256, event_time, event_ms, event_source, event_name,
         aws_region, recipient_account_id, source_ip, user_agent, identity_type, principal_arn, principal_id, access_key_id,
-        session_issuer_arn, invoked_by, user_name, error_code, read_only, raw)
-      VALUES (@eventId, @variant, @idSynthetic, @rawSha256, @eventTime, @eventMs, @eventSource, @eventName,
-        @awsRegion, @recipientAccountId, @sourceIp, @userAgent, @identityType, @principalArn, @principalId, @accessKeyId,
-        @sessionIssuerArn, @invokedBy, @userName, @errorCode, @readOnly, @raw)
+        session_issuer_arn, invoked_by, user_name, error_code, read_only)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT (event_id, variant) DO NOTHING`);
-    this.variantsOf = db.prepare('SELECT id, variant, raw_sha256, raw FROM events WHERE event_id = ? ORDER BY variant');
+    this.variantsOf = db.prepare('SELECT id, variant, raw_sha256, raw FROM events_full WHERE event_id = ? ORDER BY variant');
+    this.insertRaw = db.prepare('INSERT INTO event_raw (event_rowid, raw) VALUES (?, ?)');
     this.insertSource = db.prepare(
-      'INSERT OR IGNORE INTO event_sources (file_id, record_index, event_rowid) VALUES (?, ?, ?)',
+      'INSERT OR IGNORE INTO event_sources (event_rowid, file_id, record_index) VALUES (?, ?, ?)',
     );
     this.insertPlaceholder = db.prepare(`
       INSERT INTO evidence_files (path, size, sha256, format, status, ingested_at, tool_version)
@@ -101,16 +110,16 @@ export class EvidenceStore {
   }
 
   private addRow(file: OpenFile, row: EventRow): void {
-    const params = { ...row, variant: 0, idSynthetic: row.idSynthetic ? 1 : 0 };
     let rowid: number;
-    const info = this.insertEvent.run(params);
+    const info = this.insertEvent.run(eventParams(row, 0));
     if (info.changes === 1) {
       rowid = Number(info.lastInsertRowid);
+      this.insertRaw.run(rowid, row.raw);
       file.newEvents++;
     } else {
-      rowid = this.resolveExisting(file, row, params);
+      rowid = this.resolveExisting(file, row);
     }
-    this.insertSource.run(file.fileId, row.recordIndex, rowid);
+    this.insertSource.run(rowid, file.fileId, row.recordIndex);
     if (row.eventMs < file.firstMs) {
       file.firstMs = row.eventMs;
       file.firstTime = row.eventTime;
@@ -126,7 +135,7 @@ export class EvidenceStore {
    * an S3 record): a duplicate delivery, recorded as one more provenance. Different content under the same
    * eventID: kept as a new variant and counted as a conflict (possible tampering or a broken export).
    */
-  private resolveExisting(file: OpenFile, row: EventRow, params: Record<string, unknown>): number {
+  private resolveExisting(file: OpenFile, row: EventRow): number {
     const variants = this.variantsOf.all(row.eventId) as { id: number; variant: number; raw_sha256: string; raw: string }[];
     for (const v of variants) {
       if (v.raw_sha256 === row.rawSha256) {
@@ -142,9 +151,11 @@ export class EvidenceStore {
       }
     }
     const variant = variants.reduce((m, v) => Math.max(m, v.variant), 0) + 1;
-    const info = this.insertEvent.run({ ...params, variant });
+    const info = this.insertEvent.run(eventParams(row, variant));
+    const rowid = Number(info.lastInsertRowid);
+    this.insertRaw.run(rowid, row.raw);
     file.conflicts++;
-    return Number(info.lastInsertRowid);
+    return rowid;
   }
 
   /** Commit the open file with its final hashes and counts. */

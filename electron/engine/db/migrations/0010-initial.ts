@@ -64,15 +64,24 @@ export function up(db: Database): void {
       user_name            TEXT,
       error_code           TEXT,
       read_only            INTEGER,
-      raw                  TEXT NOT NULL,
       UNIQUE (event_id, variant)
     ) STRICT;
 
+    -- The raw record text, exactly as read, beside the extracted columns (same rowid). A table of its own keeps
+    -- the rows scanned by correlation and the event table narrow.
+    CREATE TABLE event_raw (
+      event_rowid INTEGER PRIMARY KEY REFERENCES events(id),
+      raw         TEXT NOT NULL
+    ) STRICT;
+
+    CREATE VIEW events_full AS SELECT e.*, r.raw FROM events e JOIN event_raw r ON r.event_rowid = e.id;
+
+    -- Keyed by event first: rows arrive in event order (cheap appends) and are read per event.
     CREATE TABLE event_sources (
+      event_rowid  INTEGER NOT NULL REFERENCES events(id),
       file_id      INTEGER NOT NULL REFERENCES evidence_files(id),
       record_index INTEGER NOT NULL,
-      event_rowid  INTEGER NOT NULL REFERENCES events(id),
-      PRIMARY KEY (file_id, record_index)
+      PRIMARY KEY (event_rowid, file_id, record_index)
     ) STRICT, WITHOUT ROWID;
 
     CREATE TABLE documents (
@@ -92,7 +101,8 @@ export function indexes(db: Database): void {
   db.exec(`
     CREATE INDEX events_time ON events(event_ms, event_id);
     CREATE INDEX events_key ON events(access_key_id) WHERE access_key_id IS NOT NULL;
-    CREATE INDEX events_name ON events(event_source, event_name);
-    CREATE INDEX event_sources_event ON event_sources(event_rowid);
+    -- Only the services whose records carry chain facts (STS, EKS Auth, EKS, IAM) are indexed by name.
+    CREATE INDEX events_facts ON events(event_source, event_name)
+      WHERE event_source IN ('sts.amazonaws.com', 'eks-auth.amazonaws.com', 'eks.amazonaws.com', 'iam.amazonaws.com');
   `);
 }
