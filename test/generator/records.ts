@@ -143,6 +143,8 @@ export interface CallArgs {
   error?: ErrorInfo;
   vpce?: string;
   tls12?: boolean;
+  /** Calls a service makes on the caller's behalf (invokedBy) carry no tlsDetails. */
+  noTls?: boolean;
 }
 
 /** An ordinary API call made with a session's credentials. */
@@ -170,7 +172,7 @@ export function apiCall(rng: Rng, a: CallArgs): Json {
     recipientAccountId: a.accountId,
     vpcEndpointId: a.vpce,
     vpcEndpointAccountId: a.vpce ? a.accountId : undefined,
-    tlsHost: a.out.host ?? `${service}.${region}.amazonaws.com`,
+    tlsHost: a.noTls ? undefined : (a.out.host ?? `${service}.${region}.amazonaws.com`),
     tls12: a.tls12,
   });
 }
