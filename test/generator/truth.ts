@@ -20,7 +20,8 @@ export interface TruthRecord {
   pod: { name: string; uid: string } | null;
   node: { instanceId: string } | null;
   expect: {
-    identity: 'proven' | 'none';
+    /** inferable: Pod Identity without session tags — cluster and pod prefix come from the session name only. */
+    identity: 'proven' | 'inferable' | 'none';
     pod: ExpectLevel;
     node: ExpectLevel;
   };
@@ -87,6 +88,6 @@ export const truths = {
       serviceAccount: p.serviceAccount,
       pod: { name: p.name, uid: p.uid },
       node: { instanceId: p.instanceId },
-      expect: { identity: 'proven', pod: tags ? 'proven' : 'inferable', node: 'inferable' },
+      expect: { identity: tags ? 'proven' : 'inferable', pod: tags ? 'proven' : 'inferable', node: 'inferable' },
     }),
 };

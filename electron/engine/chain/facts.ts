@@ -37,6 +37,7 @@ export function buildFacts(records: Iterable<FactRecord>, documents: Iterable<Fa
     eksAuthByCluster: new Map(),
     podsByCluster: new Map(),
     associationsByRole: new Map(),
+    clustersByNodeRole: new Map(),
   };
   const addCluster = (c: ClusterFact) => {
     const merged = mergeCluster(facts.clustersByName.get(c.name), c);
@@ -89,6 +90,11 @@ export function buildFacts(records: Iterable<FactRecord>, documents: Iterable<Fa
     let list = facts.eksAuthByCluster.get(call.clusterName);
     if (!list) facts.eksAuthByCluster.set(call.clusterName, (list = []));
     list.push(call);
+    if (call.nodeRoleArn) {
+      let clusters = facts.clustersByNodeRole.get(call.nodeRoleArn);
+      if (!clusters) facts.clustersByNodeRole.set(call.nodeRoleArn, (clusters = new Map()));
+      if (!clusters.has(call.clusterName)) clusters.set(call.clusterName, call.eventID);
+    }
     if (!facts.clustersByName.has(call.clusterName)) {
       addCluster({ name: call.clusterName, arn: null, oidcId: null, region: call.region, evidence: call.eventID });
     }

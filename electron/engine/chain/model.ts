@@ -72,6 +72,8 @@ export interface Facts {
   /** Pods named by Pod Identity session tags, per cluster: resolves truncated session names. */
   podsByCluster: Map<string, Map<string, PodRef>>;
   associationsByRole: Map<string, PodIdentityAssociation[]>;
+  /** Node IAM roles → the clusters their instances' agents named in eks-auth calls. */
+  clustersByNodeRole: Map<string, Map<string, string>>;
 }
 
 export type RuleId =

@@ -10,8 +10,16 @@ import type { JsonObject } from '../util/json';
 
 export const POD_IDENTITY_SERVICE = 'pods.eks.amazonaws.com';
 
+/**
+ * The root AssumeRole of a Pod Identity session: made by the EKS Auth service itself (`userIdentity.type`
+ * `AWSService`). With `targetRoleArn`, the service then assumes the target role *with the first session*:
+ * that second AssumeRole also shows `invokedBy: pods.eks.amazonaws.com` but its userIdentity is the first
+ * role's session (type AssumedRole, with its accessKeyId), so it is role chaining, not a root.
+ */
 export function isPodIdentityIssuance(record: JsonObject): boolean {
-  return getStr(record, 'userIdentity', 'invokedBy') === POD_IDENTITY_SERVICE;
+  if (getStr(record, 'userIdentity', 'invokedBy') !== POD_IDENTITY_SERVICE) return false;
+  const type = getStr(record, 'userIdentity', 'type');
+  return type === undefined || type === 'AWSService';
 }
 
 export interface PodIdentityTags {

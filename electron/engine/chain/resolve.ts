@@ -100,6 +100,8 @@ export class Resolver {
       case 'AssumedRole':
         return this.ownRoleSession(record, link, issuanceMissing);
       case 'AWSAccount': {
+        const other = this.callerAccountCopy(record);
+        if (other) return other;
         const r = emptyResolution('unknown');
         r.principal = `a principal of account ${getStr(ui, 'accountId') ?? '?'} (named only in that account's trail)`;
         r.chain = link;
@@ -107,6 +109,13 @@ export class Resolver {
         return r;
       }
       default: {
+        // AwsServiceEvent records (e.g. Secrets Manager RotationSucceeded): userIdentity has invokedBy and no type.
+        const svc = getStr(ui, 'invokedBy');
+        if (svc && (type === undefined || getStr(record, 'eventType') === 'AwsServiceEvent')) {
+          const r = this.root('aws-service', svc, link);
+          r.hops.push(principalHop(`service event from ${svc}`, ['eventType', 'userIdentity.invokedBy']));
+          return r;
+        }
         const r = emptyResolution('unknown');
         r.chain = link;
         r.principal = arn;
@@ -114,6 +123,28 @@ export class Resolver {
         return r;
       }
     }
+  }
+
+  /**
+   * A cross-account AssumeRole is logged in the role's account with the caller only as `type: AWSAccount`;
+   * the caller's account logs the same call (same `sharedEventID`, same issued key) with the full identity.
+   */
+  private callerAccountCopy(record: JsonObject): Resolution | null {
+    const key = getStr(record, 'responseElements', 'credentials', 'accessKeyId');
+    if (!key) return null;
+    const copy = this.issuancesOf(key).find((i) => getStr(i.record, 'userIdentity', 'type') !== 'AWSAccount');
+    if (!copy) return null;
+    // Attribute the call as its caller's session: what the event in the caller's account is attributed to.
+    const callerKey = getStr(copy.record, 'userIdentity', 'accessKeyId');
+    const r = (callerKey && this.issuanceFor(callerKey, copy.issuedMs) && !this.visiting.has(callerKey) ? this.resolveKey(callerKey) : null) ?? this.resolveOwnIdentity(copy.record);
+    const hop: Hop = {
+      rule: 'principal',
+      confidence: 'proven',
+      claim: `the same call as logged in the caller's account (${copy.eventID}${getStr(record, 'sharedEventID') ? `, sharedEventID ${getStr(record, 'sharedEventID')}` : ''}) names the caller`,
+      evidence: [copy.eventID],
+      fields: ['sharedEventID', 'responseElements.credentials.accessKeyId', 'userIdentity'],
+    };
+    return { ...r, hops: [hop, ...r.hops] };
   }
 
   // --- roots ------------------------------------------------------------------------------------------
@@ -154,7 +185,7 @@ export class Resolver {
         evidence: [],
         fields: imds ? ['userIdentity.arn', 'userIdentity.sessionContext.ec2RoleDelivery'] : ['userIdentity.arn'],
       });
-      this.clusterOfNode(r, session);
+      this.clusterOfNode(r, session, issuerArn || null);
       r.notes.push(...notes.filter(() => !imds));
       return r;
     }
@@ -380,12 +411,30 @@ export class Resolver {
       evidence: [iss.eventID],
       fields: ['userIdentity.invokedBy', 'requestParameters.roleSessionName'],
     });
-    this.clusterOfNode(r, instanceId);
+    this.clusterOfNode(r, instanceId, iss.roleArn);
     return r;
   }
 
-  /** A node's own eks-auth calls name the cluster it serves. */
-  private clusterOfNode(r: Resolution, instanceId: string): void {
+  /**
+   * A node's own eks-auth calls name the cluster it serves (proven). Failing that, other instances of the
+   * same node role that called eks-auth for exactly one cluster suggest it (inferred: a role can be shared).
+   */
+  private clusterOfNode(r: Resolution, instanceId: string, nodeRoleArn: string | null): void {
+    if (this.clusterFromOwnCalls(r, instanceId)) return;
+    const clusters = nodeRoleArn ? this.facts.clustersByNodeRole.get(nodeRoleArn) : undefined;
+    if (!clusters || clusters.size !== 1) return;
+    const [[cluster, eventID]] = [...clusters.entries()] as [[string, string]];
+    r.cluster = this.clusterRef(cluster, null);
+    r.hops.push({
+      rule: 'principal',
+      confidence: 'inferred',
+      claim: `instance ${instanceId} has node role ${nodeRoleArn}, whose other instances called eks-auth only for ${cluster}`,
+      evidence: [eventID],
+      fields: ['userIdentity.sessionContext.sessionIssuer.arn', 'requestParameters.clusterName'],
+    });
+  }
+
+  private clusterFromOwnCalls(r: Resolution, instanceId: string): boolean {
     for (const [cluster, calls] of this.facts.eksAuthByCluster) {
       const call = calls.find((c) => c.instanceId === instanceId);
       if (call) {
@@ -397,9 +446,10 @@ export class Resolver {
           evidence: [call.eventID],
           fields: ['requestParameters.clusterName', 'userIdentity.arn'],
         });
-        return;
+        return true;
       }
     }
+    return false;
   }
 
   private webIdentityRoot(record: JsonObject, chain: ChainLink[], iss: Issuance | null): Resolution {

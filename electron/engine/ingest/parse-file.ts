@@ -113,7 +113,7 @@ export async function parseEvidence(
   sink: ParseSink,
   limits: ParseLimits = DEFAULT_PARSE_LIMITS,
 ): Promise<ParseResult> {
-  const state = new FileState(sink);
+  const state = new FileState(sink, limits.maxDepth);
   const scanner = new JsonRecordScanner(state, CONTAINER_KEYS, limits);
   const rawHash = createHash('sha256');
   const decompressedHash = createHash('sha256');
@@ -203,7 +203,10 @@ class FileState {
   private pending: EventRow[] = [];
   private topValues = 0;
 
-  constructor(private readonly sink: ParseSink) {}
+  constructor(
+    private readonly sink: ParseSink,
+    private readonly maxDepth: number,
+  ) {}
 
   container(key: string): void {
     if (this.format !== 'unknown') return;
@@ -215,7 +218,8 @@ class FileState {
     if (text === null) return;
     const value = parseJson(text, index, this.failures);
     if (value === undefined) return;
-    if (container === 'Events') this.lookupEvent(value, index);
+    // A bare array can hold lookup-events entries too (`aws cloudtrail lookup-events --query Events`).
+    if (container === 'Events' || isLookupEntry(value)) this.lookupEvent(value, index);
     else this.record(value, text, index);
   }
 
@@ -266,6 +270,12 @@ class FileState {
       this.failures.push({ recordIndex: index, message: 'lookup-events entry without a CloudTrailEvent string' });
       return;
     }
+    // The inner string escaped the scanner's nesting limit: apply it here, before anything walks the record
+    // recursively (the writer's canonical comparison, the chain rules).
+    if (nestedDeeperThan(inner, this.maxDepth)) {
+      this.failures.push({ recordIndex: index, message: `CloudTrailEvent: JSON nested deeper than ${this.maxDepth} levels` });
+      return;
+    }
     const parsed = parseJson(inner, index, this.failures);
     if (parsed === undefined) return;
     this.record(parsed, inner, index);
@@ -296,6 +306,29 @@ class FileState {
     this.pending = [];
     await this.sink.rows(rows);
   }
+}
+
+/** A lookup-events entry (as opposed to a record): the record is the JSON string in `CloudTrailEvent`. */
+function isLookupEntry(value: unknown): boolean {
+  const o = obj(value);
+  return o !== undefined && typeof o.CloudTrailEvent === 'string' && !('eventTime' in o);
+}
+
+/** Whether JSON text nests objects/arrays deeper than `max` (strings skipped; the text is not validated). */
+function nestedDeeperThan(text: string, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      if (++depth > max) return true;
+    } else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return false;
 }
 
 function decode(bytes: Buffer, index: number, failures: RecordFailure[]): string | null {

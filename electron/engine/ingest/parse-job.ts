@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { parseEvidence, EvidenceError, type ByteSource } from './parse-file';
+import { parseEvidence, EvidenceError, type ByteSource, type ParseResult } from './parse-file';
 import type { FromWorker } from './protocol';
 
 async function sha256Of(source: ByteSource): Promise<string> {
@@ -13,6 +13,17 @@ async function sha256Of(source: ByteSource): Promise<string> {
   if ('bytes' in source) return hash.update(source.bytes).digest('hex');
   for await (const chunk of createReadStream(source.path, { highWaterMark: 1024 * 1024 })) hash.update(chunk as Buffer);
   return hash.digest('hex');
+}
+
+async function rawFacts(source: ByteSource): Promise<Partial<ParseResult>> {
+  if ('bytes' in source) return { size: source.bytes.length, sha256: createHash('sha256').update(source.bytes).digest('hex') };
+  const hash = createHash('sha256');
+  let size = 0;
+  for await (const chunk of createReadStream(source.path, { highWaterMark: 1024 * 1024 })) {
+    size += (chunk as Buffer).length;
+    hash.update(chunk as Buffer);
+  }
+  return { size, sha256: hash.digest('hex') };
 }
 
 export async function runParseJob(
@@ -39,6 +50,13 @@ export async function runParseJob(
     send({ type: 'done', jobId, result });
   } catch (err) {
     const message = err instanceof EvidenceError ? err.message : `internal error: ${(err as Error).stack ?? String(err)}`;
-    send({ type: 'failed', jobId, error: message, facts: {} });
+    // The manifest row of an unreadable file still records which bytes were refused (when they can be read).
+    let facts: Partial<ParseResult> = {};
+    try {
+      facts = await rawFacts(source);
+    } catch {
+      // unreadable (missing, permissions): no hash to record
+    }
+    send({ type: 'failed', jobId, error: message, facts });
   }
 }

@@ -49,6 +49,22 @@ function eventParams(r: EventRow, variant: number): unknown[] {
   ];
 }
 
+function emptyOutcome(path: string, status: FileOutcome['status']): FileOutcome {
+  return {
+    path,
+    status,
+    format: '',
+    records: 0,
+    newEvents: 0,
+    duplicates: 0,
+    conflicts: 0,
+    insights: 0,
+    rejected: 0,
+    error: null,
+    recordErrors: [],
+  };
+}
+
 export class EvidenceStore {
   private readonly insertEvent: Statement;
   private readonly variantsOf: Statement;
@@ -160,6 +176,12 @@ export class EvidenceStore {
 
   /** Commit the open file with its final hashes and counts. */
   commit(file: OpenFile, result: ParseResult): FileOutcome {
+    // The same path and bytes were committed since this job started (a path named twice in one run, parsed
+    // in parallel): the file is already in the case. Drop this copy instead of breaking the unique manifest.
+    if (this.loadedHashes(file.path).includes(result.sha256)) {
+      this.rollback();
+      return { ...emptyOutcome(file.path, 'already-loaded'), format: result.format };
+    }
     for (const doc of result.documents) this.insertDocument.run(file.fileId, doc.kind, doc.raw);
     for (const f of result.failures) this.insertError.run(file.fileId, f.recordIndex, f.message);
     this.completeFile.run({

@@ -1,0 +1,147 @@
+/**
+ * End to end: generate a bundle with ground truth, ingest it with the CLI (worker threads, the real path),
+ * attribute it, and compare every event with the truth.
+ *
+ * Rules: a `proven` or `inferred` answer must equal the truth; an `ambiguous` one must list the truth among
+ * its candidates; `none` is allowed only where the truth says the evidence does not reach; and every hop
+ * the bundle proves must come out `proven`.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { generateBundle } from '../generator';
+import type { TruthRecord } from '../generator';
+import type { AttributionRecord } from '../../shared/attribution';
+import { REPO } from '../helpers/shared-data';
+
+const CLI = join(REPO, 'bin', 'podtrail.js');
+
+function podtrail(args: string[]): { status: number; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', maxBuffer: 1 << 30 });
+  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+interface Mismatch {
+  eventID: string;
+  what: string;
+}
+
+function compare(a: AttributionRecord, t: TruthRecord): string[] {
+  const out: string[] = [];
+  if (a.mechanism !== t.mechanism) return [`mechanism ${a.mechanism} ≠ ${t.mechanism}`];
+  if (a.chained !== t.chained) out.push(`chained ${a.chained} ≠ ${t.chained}`);
+  const c = a.confidence;
+  // identity
+  if (t.expect.identity === 'proven' && c.identity !== 'proven') out.push(`identity ${c.identity}, expected proven`);
+  if (t.expect.identity === 'inferable' && c.identity === 'none') out.push('identity none, expected inferable');
+  if (c.identity === 'proven') {
+    if (t.namespace !== null && a.namespace !== t.namespace) out.push(`namespace ${a.namespace} ≠ ${t.namespace}`);
+    if (t.serviceAccount !== null && a.serviceAccount !== t.serviceAccount) out.push(`serviceAccount ${a.serviceAccount} ≠ ${t.serviceAccount}`);
+  }
+  if (c.identity === 'proven' || c.identity === 'inferred') {
+    if (a.namespace !== null && a.namespace !== t.namespace) out.push(`namespace ${a.namespace} ≠ ${t.namespace}`);
+    if (a.serviceAccount !== null && a.serviceAccount !== t.serviceAccount) out.push(`serviceAccount ${a.serviceAccount} ≠ ${t.serviceAccount}`);
+    if (t.cluster !== null && a.cluster?.name !== t.cluster) out.push(`cluster ${a.cluster?.name} ≠ ${t.cluster}`);
+  }
+  // pod
+  if (c.pod === 'proven' || c.pod === 'inferred') {
+    if (!t.pod) out.push(`pod ${a.pod?.name} but the truth has none`);
+    else if (a.pod?.nameTruncated ? !t.pod.name.startsWith(a.pod.name) : a.pod?.name !== t.pod.name) out.push(`pod ${a.pod?.name} ≠ ${t.pod.name}`);
+    else if (c.pod === 'proven' && a.pod?.uid !== t.pod.uid) out.push(`pod uid ${a.pod?.uid} ≠ ${t.pod.uid}`);
+  } else if (c.pod === 'ambiguous') {
+    if (!a.candidates.some((x) => x.pod?.name === t.pod?.name)) out.push('ambiguous pod without the true pod among candidates');
+  }
+  if (t.expect.pod === 'proven' && c.pod !== 'proven') out.push(`pod ${c.pod}, expected proven`);
+  if (t.expect.pod === 'inferable' && c.pod === 'none') out.push('pod none, expected inferable');
+  // node
+  if (c.node === 'proven' || c.node === 'inferred') {
+    if (a.node?.instanceId !== t.node?.instanceId) out.push(`node ${a.node?.instanceId} ≠ ${t.node?.instanceId}`);
+  } else if (c.node === 'ambiguous') {
+    if (!a.candidates.some((x) => x.node?.instanceId === t.node?.instanceId)) out.push('ambiguous node without the true node among candidates');
+  }
+  if (t.expect.node === 'proven' && c.node !== 'proven') out.push(`node ${c.node}, expected proven`);
+  if (t.expect.node === 'inferable' && c.node === 'none') out.push('node none, expected inferable');
+  return out;
+}
+
+describe.each([
+  { seed: 7, events: 20_000 },
+  { seed: 2026, events: 8_000 },
+])('generated bundle, seed $seed, $events events', ({ seed, events }) => {
+  let attributions: AttributionRecord[];
+  let truth: Map<string, TruthRecord>;
+  let casePath: string;
+  let ingestOut: string;
+
+  beforeAll(() => {
+    if (!existsSync(join(REPO, 'dist', 'electron', 'cli', 'main.js'))) throw new Error('run `npm run build` first');
+    const dir = mkdtempSync(join(tmpdir(), 'podtrail-e2e-'));
+    const result = generateBundle({ outDir: join(dir, 'bundle'), events, seed });
+    casePath = join(dir, 'case.db');
+    const ingest = podtrail(['ingest', result.outDir, '--case', casePath, '--quiet']);
+    expect(ingest.stderr).toBe('');
+    expect(ingest.status).toBe(0);
+    ingestOut = ingest.stdout;
+    const out = execFileSync(process.execPath, [CLI, 'attribute', '--case', casePath], { encoding: 'utf8', maxBuffer: 1 << 30 });
+    attributions = out.trim().split('\n').map((l) => JSON.parse(l) as AttributionRecord);
+    truth = new Map(
+      readFileSync(result.truthPath, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as TruthRecord)
+        .map((t) => [t.eventID, t]),
+    );
+  });
+
+  it('stores every event once, whatever the duplicate deliveries', () => {
+    expect(ingestOut).toMatch(/\d+ duplicates/);
+    expect(attributions.length).toBe(truth.size);
+    expect(new Set(attributions.map((a) => a.eventID)).size).toBe(truth.size);
+  });
+
+  it('orders attributions by eventTime then eventID', () => {
+    for (let i = 1; i < attributions.length; i++) {
+      const p = attributions[i - 1]!;
+      const a = attributions[i]!;
+      expect(p.eventTime < a.eventTime || (p.eventTime === a.eventTime && p.eventID <= a.eventID)).toBe(true);
+    }
+  });
+
+  it('agrees with the ground truth on every event', () => {
+    const mismatches: Mismatch[] = [];
+    for (const a of attributions) {
+      const t = truth.get(a.eventID);
+      if (!t) {
+        mismatches.push({ eventID: a.eventID, what: 'not in the truth' });
+        continue;
+      }
+      for (const what of compare(a, t)) mismatches.push({ eventID: a.eventID, what });
+    }
+    expect(mismatches.slice(0, 10)).toEqual([]);
+  });
+
+  it('covers every mechanism the generator emits, with proven pods and inferred or ambiguous nodes', () => {
+    const mechanisms = new Set(attributions.map((a) => a.mechanism));
+    for (const m of ['irsa', 'pod-identity', 'node-role', 'iam-user', 'sso', 'aws-service', 'assumed-role'] as const) expect(mechanisms).toContain(m);
+    expect(attributions.some((a) => a.mechanism === 'pod-identity' && a.confidence.pod === 'proven')).toBe(true);
+    expect(attributions.some((a) => a.confidence.node === 'inferred')).toBe(true);
+    expect(attributions.some((a) => a.confidence.node === 'ambiguous' && a.candidates.length > 1)).toBe(true);
+    expect(attributions.some((a) => a.chained && a.mechanism === 'irsa')).toBe(true);
+    expect(attributions.some((a) => a.chained && a.mechanism === 'pod-identity')).toBe(true);
+  });
+
+  it('cites the issuing records of every linked key as evidence', () => {
+    for (const a of attributions) {
+      for (const link of a.chain) if (link.issuedBy) expect(a.evidence).toContain(link.issuedBy.eventID);
+    }
+  });
+
+  it('re-ingesting the same evidence adds nothing', () => {
+    const again = podtrail(['ingest', join(casePath, '..', 'bundle'), '--case', casePath, '--quiet']);
+    expect(again.status).toBe(0);
+    expect(again.stdout).toMatch(/0 loaded, \d+ already in the case/);
+    expect(again.stdout).toMatch(/0 read, 0 new events/);
+  });
+});
