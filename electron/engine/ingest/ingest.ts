@@ -43,6 +43,9 @@ export interface IngestSummary {
   conflicts: number;
   insights: number;
   rejectedRecords: number;
+  /** Bytes read from evidence files, and after decompression (files loaded in this run). */
+  bytes: number;
+  decompressedBytes: number;
   cancelled: boolean;
 }
 
@@ -69,9 +72,15 @@ function workerScript(): string | null {
   return existsSync(built) ? built : null;
 }
 
+/**
+ * Jobs in flight per worker. More than one, so that a worker keeps parsing the next files while the writer is
+ * busy with (or waiting to acknowledge) an earlier one; memory stays bounded by one batch per job in flight.
+ */
+const JOBS_PER_WORKER = 3;
+
 class WorkerPool implements ParsePool {
   private readonly workers: Worker[] = [];
-  private readonly idle: Worker[] = [];
+  private readonly load = new Map<Worker, number>();
   private readonly owner = new Map<number, Worker>();
   private readonly handlers = new Map<number, (msg: FromWorker) => void>();
   private failure: Error | null = null;
@@ -84,7 +93,7 @@ class WorkerPool implements ParsePool {
         if (msg.type !== 'rows') {
           this.handlers.delete(msg.jobId);
           this.owner.delete(msg.jobId);
-          this.idle.push(w);
+          this.load.set(w, this.load.get(w)! - 1);
         }
       });
       w.on('error', (err) => {
@@ -94,18 +103,21 @@ class WorkerPool implements ParsePool {
         }
       });
       this.workers.push(w);
-      this.idle.push(w);
+      this.load.set(w, 0);
     }
   }
 
   get available(): number {
-    return this.idle.length;
+    let free = 0;
+    for (const n of this.load.values()) free += JOBS_PER_WORKER - n;
+    return free;
   }
 
   run(job: Job, loadedHashes: string[], onMessage: (msg: FromWorker) => void): void {
     if (this.failure) throw this.failure;
-    const w = this.idle.pop();
-    if (!w) throw new Error('no idle worker');
+    const w = this.workers.reduce((best, x) => (this.load.get(x)! < this.load.get(best)! ? x : best));
+    if (this.load.get(w)! >= JOBS_PER_WORKER) throw new Error('no free worker slot');
+    this.load.set(w, this.load.get(w)! + 1);
     this.owner.set(job.jobId, w);
     this.handlers.set(job.jobId, onMessage);
     const msg: ToWorker = { type: 'job', jobId: job.jobId, displayPath: job.displayPath, source: job.source, loadedHashes };
@@ -169,7 +181,6 @@ class WriterQueue {
   private readonly queues = new Map<number, FromWorker[]>();
   private readonly paths = new Map<number, string>();
   private readonly order: number[] = [];
-  private readonly started = new Set<number>();
   private current: number | null = null;
   private open: OpenFile | null = null;
   private fatal: Error | null = null;
@@ -179,23 +190,24 @@ class WriterQueue {
   constructor(
     private readonly store: EvidenceStore,
     private readonly pool: ParsePool,
-    private readonly onOutcome: (o: FileOutcome, records: number, bytes: number) => void,
+    private readonly onOutcome: (o: FileOutcome, records: number, bytes: number, decompressed: number) => void,
   ) {}
 
+  /**
+   * Files are written in the order they were enumerated, not the order their parses finish: which copy of
+   * a conflicting eventID becomes variant 0, and every count, must not depend on thread timing. Memory stays
+   * bounded: a job that finishes early still waits for its last batch to be acknowledged.
+   */
   expect(jobId: number, path: string): void {
     this.paths.set(jobId, path);
     this.queues.set(jobId, []);
+    this.order.push(jobId);
     this.outstanding++;
   }
 
   deliver(msg: FromWorker): void {
     const q = this.queues.get(msg.jobId);
     if (!q) return;
-    // A job joins the write order with its first message and keeps its place until it finishes.
-    if (!this.started.has(msg.jobId)) {
-      this.started.add(msg.jobId);
-      this.order.push(msg.jobId);
-    }
     q.push(msg);
     this.pump();
   }
@@ -231,14 +243,16 @@ class WriterQueue {
         if (!msg) return; // wait for the current job's next batch
         if (this.handle(jobId, msg)) {
           this.queues.delete(jobId);
-          this.started.delete(jobId);
           this.current = null;
           this.outstanding--;
-          if (this.outstanding === 0) this.notifyIdle();
+          if (this.outstanding === 0) {
+            this.store.flush();
+            this.notifyIdle();
+          }
         }
       }
     } catch (err) {
-      this.store.rollback();
+      this.store.abort();
       this.fatal = err as Error;
       this.notifyIdle();
     }
@@ -257,7 +271,7 @@ class WriterQueue {
         this.open ??= this.store.begin(path);
         const outcome = this.store.commit(this.open, msg.result);
         this.open = null;
-        this.onOutcome(outcome, msg.result.records, msg.result.size);
+        this.onOutcome(outcome, msg.result.records, msg.result.size, msg.result.decompressedSize);
         return true;
       }
       case 'skipped':
@@ -277,11 +291,12 @@ class WriterQueue {
           },
           0,
           0,
+          0,
         );
         return true;
       case 'failed':
         this.open = null;
-        this.onOutcome(this.store.recordFailure(path, msg.error, msg.facts), 0, 0);
+        this.onOutcome(this.store.recordFailure(path, msg.error, msg.facts), 0, 0, 0);
         return true;
     }
   }
@@ -311,7 +326,9 @@ export async function ingestEvidence(db: Database, paths: string[], options: Ing
     progress.elapsedMs = Date.now() - started;
     options.onProgress?.({ ...progress });
   };
-  const writer = new WriterQueue(store, pool, (outcome, records, bytes) => {
+  let decompressedBytes = 0;
+  const writer = new WriterQueue(store, pool, (outcome, records, bytes, decompressed) => {
+    decompressedBytes += decompressed;
     files.push(outcome);
     if (outcome.status === 'failed') progress.filesFailed++;
     else if (outcome.status === 'already-loaded') progress.filesSkipped++;
@@ -352,6 +369,10 @@ export async function ingestEvidence(db: Database, paths: string[], options: Ing
       });
     }
     await writer.whenIdle();
+    if (!writer.error) store.flush();
+  } catch (err) {
+    store.abort();
+    throw err;
   } finally {
     await pool.close();
   }
@@ -371,6 +392,8 @@ export async function ingestEvidence(db: Database, paths: string[], options: Ing
     conflicts: sum('conflicts'),
     insights: sum('insights'),
     rejectedRecords: sum('rejected'),
+    bytes: progress.bytes,
+    decompressedBytes,
     cancelled,
   };
 }

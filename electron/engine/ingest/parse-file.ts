@@ -50,11 +50,14 @@ export const DEFAULT_PARSE_LIMITS: ParseLimits = {
 };
 
 export interface ParseSink {
-  rows(rows: EventRow[]): Promise<void>;
+  /** A batch of rows; `last` marks the file's final batch (the caller need not wait for it to be written). */
+  rows(rows: EventRow[], last: boolean): Promise<void>;
 }
 
 export interface ParseResult {
   size: number;
+  /** Bytes after decompression (equals `size` for uncompressed files). */
+  decompressedSize: number;
   sha256: string;
   sha256Decompressed: string | null;
   compression: 'gzip' | null;
@@ -96,9 +99,9 @@ async function startsWithGzipMagic(source: ByteSource): Promise<boolean> {
 }
 
 /** A pass-through that hashes (and optionally caps) what flows through it. */
-function hashTap(hash: Hash, cap: number | null, onCap: () => Error): Transform {
+function hashTap(hash: Hash, cap: number | null, onCap: () => Error): Transform & { bytes(): number } {
   let total = 0;
-  return new Transform({
+  const tap = new Transform({
     transform(chunk: Buffer, _enc, cb) {
       total += chunk.length;
       if (cap !== null && total > cap) return cb(onCap());
@@ -106,6 +109,7 @@ function hashTap(hash: Hash, cap: number | null, onCap: () => Error): Transform 
       cb(null, chunk);
     },
   });
+  return Object.assign(tap, { bytes: () => total });
 }
 
 export async function parseEvidence(
@@ -119,6 +123,7 @@ export async function parseEvidence(
   const decompressedHash = createHash('sha256');
   let size = 0;
   let compression: 'gzip' | null = null;
+  let decompressedTap: (Transform & { bytes(): number }) | null = null;
 
   try {
     compression = (await startsWithGzipMagic(source)) ? 'gzip' : null;
@@ -133,14 +138,12 @@ export async function parseEvidence(
       }),
     ];
     if (compression === 'gzip') {
-      stages.push(
-        createGunzip({ chunkSize: 256 * 1024 }),
-        hashTap(decompressedHash, limits.maxDecompressedBytes, () =>
-          new EvidenceError(
-            `decompressed size exceeds the ${limits.maxDecompressedBytes}-byte cap (gzip bomb or oversized file)`,
-          ),
+      decompressedTap = hashTap(decompressedHash, limits.maxDecompressedBytes, () =>
+        new EvidenceError(
+          `decompressed size exceeds the ${limits.maxDecompressedBytes}-byte cap (gzip bomb or oversized file)`,
         ),
       );
+      stages.push(createGunzip({ chunkSize: 256 * 1024 }), decompressedTap);
     }
     // The consumer's own error (not JSON, a limit) is the one to report, not the abort it causes upstream.
     let consumeError: unknown = null;
@@ -163,13 +166,14 @@ export async function parseEvidence(
     }
     if (size === 0) throw new EvidenceError('empty file');
     scanner.end();
-    await state.flush();
+    await state.flush(true);
   } catch (err) {
     throw toEvidenceError(err, compression);
   }
 
   return {
     size,
+    decompressedSize: decompressedTap ? decompressedTap.bytes() : size,
     sha256: rawHash.digest('hex'),
     sha256Decompressed: compression === 'gzip' ? decompressedHash.digest('hex') : null,
     compression,
@@ -300,11 +304,11 @@ class FileState {
     if (this.pending.length >= BATCH) await this.flush();
   }
 
-  async flush(): Promise<void> {
+  async flush(last = false): Promise<void> {
     if (this.pending.length === 0) return;
     const rows = this.pending;
     this.pending = [];
-    await this.sink.rows(rows);
+    await this.sink.rows(rows, last);
   }
 }
 

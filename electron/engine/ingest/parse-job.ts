@@ -8,16 +8,10 @@ import { createReadStream } from 'node:fs';
 import { parseEvidence, EvidenceError, type ByteSource, type ParseResult } from './parse-file';
 import type { FromWorker } from './protocol';
 
-async function sha256Of(source: ByteSource): Promise<string> {
+/** Size and SHA-256 of the raw bytes. */
+async function rawFacts(source: ByteSource): Promise<{ size: number; sha256: string }> {
   const hash = createHash('sha256');
-  if ('bytes' in source) return hash.update(source.bytes).digest('hex');
-  for await (const chunk of createReadStream(source.path, { highWaterMark: 1024 * 1024 })) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
-
-async function rawFacts(source: ByteSource): Promise<Partial<ParseResult>> {
-  if ('bytes' in source) return { size: source.bytes.length, sha256: createHash('sha256').update(source.bytes).digest('hex') };
-  const hash = createHash('sha256');
+  if ('bytes' in source) return { size: source.bytes.length, sha256: hash.update(source.bytes).digest('hex') };
   let size = 0;
   for await (const chunk of createReadStream(source.path, { highWaterMark: 1024 * 1024 })) {
     size += (chunk as Buffer).length;
@@ -35,16 +29,18 @@ export async function runParseJob(
 ): Promise<void> {
   try {
     if (loadedHashes.length > 0) {
-      const sha256 = await sha256Of(source);
+      const { sha256 } = await rawFacts(source);
       if (loadedHashes.includes(sha256)) {
         send({ type: 'skipped', jobId, sha256 });
         return;
       }
     }
     const result = await parseEvidence(source, {
-      rows: async (rows) => {
+      rows: async (rows, last) => {
         send({ type: 'rows', jobId, rows });
-        await waitAck();
+        // Wait for the writer only between batches: the last one is followed by 'done', and the worker can
+        // start its next file meanwhile.
+        if (!last) await waitAck();
       },
     });
     send({ type: 'done', jobId, result });

@@ -53,7 +53,7 @@ async function sniffArchive(path: string): Promise<ArchiveKind | null> {
 async function firstInflatedBytes(path: string, n: number): Promise<Buffer> {
   const fh = await open(path, 'r');
   try {
-    const buf = Buffer.alloc(64 * 1024);
+    const buf = Buffer.alloc(4096);
     const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
     try {
       return gunzipSync(buf.subarray(0, bytesRead), { finishFlush: 2 /* Z_SYNC_FLUSH */ }).subarray(0, n);
@@ -104,6 +104,8 @@ async function* enumeratePath(path: string): AsyncGenerator<Enumerated> {
   else yield { kind: 'entry', displayPath: path, source: { path } };
 }
 
+class TooLargeError extends Error {}
+
 async function readAll(stream: Readable, limit: number, what: string): Promise<Buffer> {
   const parts: Buffer[] = [];
   let total = 0;
@@ -111,7 +113,7 @@ async function readAll(stream: Readable, limit: number, what: string): Promise<B
     total += (chunk as Buffer).length;
     if (total > limit) {
       stream.destroy();
-      throw new Error(`${what} is larger than ${limit} bytes; extract it to a folder to load it`);
+      throw new TooLargeError(`${what} is larger than ${limit} bytes; extract it to a folder to load it`);
     }
     parts.push(chunk as Buffer);
   }
@@ -122,7 +124,9 @@ async function* zipMembers(path: string): AsyncGenerator<Enumerated> {
   let zip: yauzl.ZipFile;
   try {
     zip = await new Promise<yauzl.ZipFile>((res, rej) =>
-      yauzl.open(path, { lazyEntries: true, autoClose: true, strictFileNames: false }, (err, z) => (err ? rej(err) : res(z))),
+      // decodeStrings: false — yauzl otherwise refuses names like `../x` or `/x` by failing the whole archive;
+      // here a name is only a label (nothing is extracted), so it is decoded below and every member is read.
+      yauzl.open(path, { lazyEntries: true, autoClose: true, decodeStrings: false }, (err, z) => (err ? rej(err) : res(z))),
     );
   } catch (err) {
     yield { kind: 'failure', displayPath: path, error: `not a readable zip archive: ${(err as Error).message}` };
@@ -161,14 +165,15 @@ async function* zipMembers(path: string): AsyncGenerator<Enumerated> {
       return;
     }
     if (!entry) return;
-    const displayPath = `${path}!/${entry.fileName}`;
-    if (entry.fileName.endsWith('/')) continue;
+    const fileName = memberName(entry);
+    const displayPath = `${path}!/${fileName}`;
+    if (fileName.endsWith('/')) continue;
     const mode = (entry.externalFileAttributes >>> 16) & 0o170000;
     if (mode === 0o120000) {
       yield { kind: 'failure', displayPath, error: 'symbolic link inside the archive: not followed' };
       continue;
     }
-    if (isHidden(entry.fileName)) continue;
+    if (isHidden(fileName)) continue;
     try {
       const stream = await new Promise<Readable>((res, rej) =>
         zip.openReadStream(entry!, (err, s) => (err ? rej(err) : res(s))),
@@ -179,6 +184,14 @@ async function* zipMembers(path: string): AsyncGenerator<Enumerated> {
       yield { kind: 'failure', displayPath, error: (err as Error).message };
     }
   }
+}
+
+/** A zip member's name as yauzl would decode it (CP437 or UTF-8, Info-ZIP Unicode path), without validation. */
+function memberName(entry: yauzl.Entry): string {
+  const decode = (yauzl as unknown as {
+    getFileNameLowLevel(flags: number, raw: Buffer, extraFields: { id: number; data: Buffer }[], strict: boolean): string;
+  }).getFileNameLowLevel;
+  return decode(entry.generalPurposeBitFlag, entry.fileName as unknown as Buffer, entry.extraFields, false);
 }
 
 async function* tarMembers(path: string, gzipped: boolean): AsyncGenerator<Enumerated> {
@@ -210,7 +223,8 @@ async function* tarMembers(path: string, gzipped: boolean): AsyncGenerator<Enume
         const bytes = await readAll(entry as unknown as Readable, MAX_MEMBER_BYTES, 'archive member');
         yield { kind: 'entry', displayPath, source: { bytes } };
       } catch (err) {
-        yield { kind: 'failure', displayPath, error: (err as Error).message };
+        const message = (err as Error).message;
+        yield { kind: 'failure', displayPath, error: err instanceof TooLargeError ? message : `tar archive is corrupt or truncated: ${message}` };
         return;
       }
     }

@@ -1,8 +1,12 @@
 /**
- * The single writer. Each evidence file is loaded inside one transaction: its events, its provenance rows,
- * its documents, its record errors and its manifest row commit together, or — when the file turns out to be
- * unreadable — roll back together, leaving a `failed` manifest row and nothing else. A crash mid-file
- * therefore never leaves half a file in the case.
+ * The single writer. Each evidence file is loaded inside its own savepoint: its events, its provenance rows,
+ * its documents, its record errors and its manifest row are kept together, or — when the file turns out to be
+ * unreadable — rolled back together, leaving a `failed` manifest row and nothing else.
+ *
+ * Group commit: whole files are committed together, every GROUP_ROWS rows or GROUP_MS milliseconds, because a
+ * commit per small file rewrites the same index pages hundreds of times. A crash loses at most the files of the
+ * open group (they are loaded again on the next run), never part of a file: a file is in the case completely,
+ * with its `complete` manifest row, or not at all.
  */
 import type { Database, Statement } from 'better-sqlite3';
 import type { EventRow } from './normalize';
@@ -40,6 +44,9 @@ export class OpenFile {
   ) {}
 }
 
+const GROUP_ROWS = 50_000;
+const GROUP_MS = 2_000;
+
 /** Positional parameters in the column order of the INSERT below (binding an array is cheaper than an object). */
 function eventParams(r: EventRow, variant: number): unknown[] {
   return [
@@ -67,6 +74,7 @@ function emptyOutcome(path: string, status: FileOutcome['status']): FileOutcome 
 
 export class EvidenceStore {
   private readonly insertEvent: Statement;
+
   private readonly variantsOf: Statement;
   private readonly insertSource: Statement;
   private readonly insertRaw: Statement;
@@ -77,6 +85,7 @@ export class EvidenceStore {
   private readonly insertDocument: Statement;
   private readonly findComplete: Statement;
   private open: OpenFile | null = null;
+  private group: { rows: number; since: number } | null = null;
 
   constructor(private readonly db: Database) {
     this.insertEvent = db.prepare(`
@@ -113,9 +122,28 @@ export class EvidenceStore {
     return (this.findComplete.all(path) as { sha256: string }[]).map((r) => r.sha256);
   }
 
+  private beginGroup(): void {
+    if (this.group) return;
+    this.db.exec('BEGIN IMMEDIATE');
+    this.group = { rows: 0, since: Date.now() };
+  }
+
+  /** Commit the open group of files (call when the writer goes idle and at the end of an ingest). */
+  flush(): void {
+    if (this.open) throw new Error(`cannot commit while ${this.open.path} is being written`);
+    if (!this.group) return;
+    this.db.exec('COMMIT');
+    this.group = null;
+  }
+
+  private maybeFlush(): void {
+    if (this.group && (this.group.rows >= GROUP_ROWS || Date.now() - this.group.since >= GROUP_MS)) this.flush();
+  }
+
   begin(path: string): OpenFile {
     if (this.open) throw new Error(`writer busy with ${this.open.path}`);
-    this.db.exec('BEGIN IMMEDIATE');
+    this.beginGroup();
+    this.db.exec('SAVEPOINT evidence_file');
     const info = this.insertPlaceholder.run(path, isoUtc(Date.now()), TOOL_VERSION);
     this.open = new OpenFile(Number(info.lastInsertRowid), path);
     return this.open;
@@ -123,6 +151,18 @@ export class EvidenceStore {
 
   addRows(file: OpenFile, rows: EventRow[]): void {
     for (const row of rows) this.addRow(file, row);
+    this.group!.rows += rows.length;
+  }
+
+  private noteTime(file: OpenFile, row: EventRow): void {
+    if (row.eventMs < file.firstMs) {
+      file.firstMs = row.eventMs;
+      file.firstTime = row.eventTime;
+    }
+    if (row.eventMs > file.lastMs) {
+      file.lastMs = row.eventMs;
+      file.lastTime = row.eventTime;
+    }
   }
 
   private addRow(file: OpenFile, row: EventRow): void {
@@ -136,14 +176,7 @@ export class EvidenceStore {
       rowid = this.resolveExisting(file, row);
     }
     this.insertSource.run(rowid, file.fileId, row.recordIndex);
-    if (row.eventMs < file.firstMs) {
-      file.firstMs = row.eventMs;
-      file.firstTime = row.eventTime;
-    }
-    if (row.eventMs > file.lastMs) {
-      file.lastMs = row.eventMs;
-      file.lastTime = row.eventTime;
-    }
+    this.noteTime(file, row);
   }
 
   /**
@@ -200,8 +233,9 @@ export class EvidenceStore {
       firstTime: file.firstTime,
       lastTime: file.lastTime,
     });
-    this.db.exec('COMMIT');
+    this.db.exec('RELEASE evidence_file');
     this.open = null;
+    this.maybeFlush();
     return {
       path: file.path,
       status: 'loaded',
@@ -217,18 +251,26 @@ export class EvidenceStore {
     };
   }
 
-  /** Roll back whatever the open file wrote. */
+  /** Roll back whatever the open file wrote; files already released in the group stay. */
   rollback(): void {
     if (this.open) {
-      this.db.exec('ROLLBACK');
+      this.db.exec('ROLLBACK TO evidence_file; RELEASE evidence_file');
       this.open = null;
     }
+  }
+
+  /** After an internal error: drop the whole open group (its files are loaded again on the next run). */
+  abort(): void {
+    this.open = null;
+    if (this.group && this.db.inTransaction) this.db.exec('ROLLBACK');
+    this.group = null;
   }
 
   /** Record a file that could not be read, in its own transaction (nothing else of it is kept). */
   recordFailure(path: string, error: string, facts: Partial<ParseResult> = {}): FileOutcome {
     this.rollback();
-    this.db.transaction(() => {
+    this.beginGroup();
+    {
       this.insertFailed.run(
         path,
         facts.size ?? 0,
@@ -240,7 +282,8 @@ export class EvidenceStore {
         isoUtc(Date.now()),
         TOOL_VERSION,
       );
-    })();
+    }
+    this.maybeFlush();
     return {
       path,
       status: 'failed',
