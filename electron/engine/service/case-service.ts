@@ -1,0 +1,346 @@
+/**
+ * The engine behind the API table (shared/api.ts) for one open case. Every transport — Electron IPC, the
+ * loopback HTTP server, tests — calls `dispatch`, which validates the input against the table and returns a
+ * result value (never throws across the boundary).
+ */
+import { basename } from 'node:path';
+import type { Database } from 'better-sqlite3';
+import {
+  API,
+  isApiName,
+  type ApiName,
+  type ApiOutput,
+  type ApiResult,
+  type CaseSummary,
+  type EventPage,
+  type EventRowView,
+  type Facets,
+  type Histogram,
+  type PushEvents,
+  type PushName,
+  type TraceView,
+  type EventQuery,
+  type HistogramQuery,
+  type BlastQuery,
+  type ReportFormat,
+} from '../../../shared/api';
+import type { Confidence, Mechanism } from '../../../shared/attribution';
+import { openCase } from '../db/open';
+import { CaseQueries } from '../case/queries';
+import { ingestEvidence } from '../ingest/ingest';
+import { correlate } from '../chain/correlate';
+import { buildReport, ReportError } from '../report/model';
+import { reportHtml } from '../report/html';
+import { reportCsv } from '../report/csv';
+import { TOOL_VERSION } from '../version';
+import { EVENT_COLUMNS, EVENT_FROM, countQuery, histogramQuery, orderBy, pageQuery, whereClause } from './event-query';
+
+type Row = {
+  id: number;
+  event_id: string;
+  event_time: string;
+  event_source: string;
+  event_name: string;
+  recipient_account_id: string | null;
+  aws_region: string | null;
+  source_ip: string | null;
+  error_code: string | null;
+  access_key_id: string | null;
+  mechanism: Mechanism;
+  cluster_name: string | null;
+  namespace: string | null;
+  service_account: string | null;
+  pod_name: string | null;
+  node_instance: string | null;
+  conf_identity: Confidence;
+  conf_pod: Confidence;
+  conf_node: Confidence;
+};
+
+function rowView(r: Row): EventRowView {
+  return {
+    rowid: r.id,
+    eventID: r.event_id,
+    eventTime: r.event_time,
+    eventSource: r.event_source,
+    eventName: r.event_name,
+    account: r.recipient_account_id,
+    region: r.aws_region,
+    sourceIp: r.source_ip,
+    errorCode: r.error_code,
+    accessKeyId: r.access_key_id,
+    mechanism: r.mechanism,
+    cluster: r.cluster_name,
+    namespace: r.namespace,
+    serviceAccount: r.service_account,
+    pod: r.pod_name,
+    node: r.node_instance,
+    confidence: { identity: r.conf_identity, pod: r.conf_pod, node: r.conf_node },
+  };
+}
+
+export class NotFoundError extends Error {}
+
+export type PushListener = <P extends PushName>(name: P, payload: PushEvents[P]) => void;
+
+export class CaseService {
+  private readonly queries: CaseQueries;
+  private facetsCache: Facets | null = null;
+  private nextJob = 1;
+  private readonly running = new Map<number, AbortController>();
+
+  constructor(
+    private readonly db: Database,
+    readonly casePath: string,
+    private readonly push: PushListener = () => {},
+  ) {
+    this.queries = new CaseQueries(db);
+  }
+
+  static open(casePath: string, push?: PushListener): CaseService {
+    return new CaseService(openCase(casePath), casePath, push);
+  }
+
+  close(): void {
+    for (const c of this.running.values()) c.abort();
+    this.db.close();
+  }
+
+  /** Validate, run, and wrap the result. */
+  async dispatch(name: string, input: unknown): Promise<ApiResult<unknown>> {
+    if (!isApiName(name)) return { ok: false, error: { code: 'unknown-method', message: `unknown method ${name}` } };
+    const parsed = API[name].input.safeParse(input ?? {});
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      return { ok: false, error: { code: 'bad-input', message: `${name}: ${issue?.path.join('.') || 'input'}: ${issue?.message}` } };
+    }
+    try {
+      return { ok: true, value: await this.call(name, parsed.data) };
+    } catch (err) {
+      if (err instanceof NotFoundError || err instanceof ReportError) return { ok: false, error: { code: 'not-found', message: err.message } };
+      return { ok: false, error: { code: 'internal', message: (err as Error).message } };
+    }
+  }
+
+  private async call(name: ApiName, input: unknown): Promise<ApiOutput<ApiName>> {
+    switch (name) {
+      case 'case.summary':
+        return this.summary();
+      case 'evidence.list':
+        return { files: this.queries.evidenceFiles(), recordErrors: this.queries.recordErrors() };
+      case 'events.query':
+        return this.eventPage(input as EventQuery);
+      case 'events.histogram':
+        return this.histogram(input as HistogramQuery);
+      case 'events.facets':
+        return this.facets();
+      case 'events.locate':
+        return this.locate(input as { text: string; query: EventQuery });
+      case 'trace.get':
+        return this.queries.trace((input as { target: string }).target) as TraceView | null;
+      case 'blast.radius':
+        return this.blastRadius(input as BlastQuery);
+      case 'report.export':
+        return this.report((input as { eventID: string }).eventID, (input as { format: ReportFormat }).format);
+      case 'ingest.start':
+        return this.startIngest((input as { paths: string[] }).paths);
+      case 'ingest.cancel': {
+        const c = this.running.get((input as { jobId: number }).jobId);
+        c?.abort();
+        return { cancelled: c !== undefined };
+      }
+    }
+  }
+
+  summary(): CaseSummary {
+    const range = this.db.prepare('SELECT MIN(event_time) f, MAX(event_time) l FROM events').get() as { f: string | null; l: string | null };
+    const files = this.db.prepare("SELECT status, COUNT(*) n, SUM(rejected) r FROM evidence_files GROUP BY status").all() as { status: string; n: number; r: number }[];
+    const byMechanism: Partial<Record<Mechanism, number>> = {};
+    for (const m of this.db
+      .prepare('SELECT s.mechanism m, COUNT(*) n FROM event_subjects es JOIN subjects s ON s.id = es.subject_id GROUP BY s.mechanism')
+      .all() as { m: Mechanism; n: number }[]) {
+      byMechanism[m.m] = m.n;
+    }
+    return {
+      casePath: this.casePath,
+      toolVersion: TOOL_VERSION,
+      events: this.queries.eventCount(),
+      evidenceFiles: files.find((f) => f.status === 'complete')?.n ?? 0,
+      failedFiles: files.find((f) => f.status === 'failed')?.n ?? 0,
+      rejectedRecords: files.reduce((s, f) => s + (f.r ?? 0), 0),
+      firstEventTime: range.f,
+      lastEventTime: range.l,
+      byMechanism,
+    };
+  }
+
+  eventPage(q: EventQuery): EventPage {
+    const page = pageQuery(q);
+    const count = countQuery(q.filters);
+    const rows = (this.db.prepare(page.sql).all(...page.params) as Row[]).map(rowView);
+    const total = this.db.prepare(count.sql).pluck().get(...count.params) as number;
+    return { total, rows };
+  }
+
+  histogram(q: HistogramQuery): Histogram {
+    let { fromMs, toMs } = q.filters;
+    if (fromMs === undefined || toMs === undefined) {
+      const r = this.db.prepare('SELECT MIN(event_ms) f, MAX(event_ms) l FROM events').get() as { f: number | null; l: number | null };
+      fromMs ??= r.f ?? 0;
+      toMs ??= (r.l ?? 0) + 1;
+    }
+    const bucketMs = Math.max(1000, Math.ceil((toMs - fromMs) / q.buckets / 1000) * 1000);
+    const counts = new Array<number>(Math.max(1, Math.ceil((toMs - fromMs) / bucketMs))).fill(0);
+    const h = histogramQuery(q.filters, fromMs, bucketMs);
+    for (const r of this.db.prepare(h.sql).all(...h.params) as { bucket: number; n: number }[]) {
+      if (r.bucket >= 0 && r.bucket < counts.length) counts[r.bucket] = r.n;
+    }
+    return { fromMs, bucketMs, counts };
+  }
+
+  facets(): Facets {
+    if (this.facetsCache) return this.facetsCache;
+    const distinct = (sql: string) => (this.db.prepare(sql).pluck().all() as (string | null)[]).filter((v): v is string => v !== null && v !== '');
+    this.facetsCache = {
+      accounts: distinct('SELECT DISTINCT recipient_account_id FROM events ORDER BY 1'),
+      regions: distinct('SELECT DISTINCT aws_region FROM events ORDER BY 1'),
+      eventSources: distinct('SELECT DISTINCT event_source FROM events ORDER BY 1'),
+      mechanisms: distinct('SELECT DISTINCT mechanism FROM subjects ORDER BY 1') as Mechanism[],
+      clusters: distinct('SELECT DISTINCT cluster_name FROM subjects ORDER BY 1'),
+      namespaces: distinct('SELECT DISTINCT namespace FROM subjects ORDER BY 1'),
+      serviceAccounts: distinct('SELECT DISTINCT service_account FROM subjects ORDER BY 1'),
+      pods: distinct('SELECT DISTINCT pod_name FROM subjects ORDER BY 1'),
+      nodes: distinct('SELECT DISTINCT node_instance FROM subjects ORDER BY 1'),
+    };
+    return this.facetsCache;
+  }
+
+  /**
+   * A pasted eventID or access key: which event it is, and its offset under the current filters and sort
+   * (null when the filters hide it: the UI clears them and asks again).
+   */
+  locate(input: { text: string; query: EventQuery }): { eventID: string | null; accessKeyId: string | null; offset: number | null } {
+    const text = input.text.trim();
+    let target: { id: number; event_id: string; event_ms: number } | undefined = this.db
+      .prepare('SELECT id, event_id, event_ms FROM events WHERE event_id = ? ORDER BY variant LIMIT 1')
+      .get(text) as typeof target;
+    let accessKeyId: string | null = null;
+    if (!target && /^(AKIA|ASIA)[A-Z0-9]{8,}$/.test(text)) {
+      accessKeyId = text;
+      target = this.db
+        .prepare('SELECT id, event_id, event_ms FROM events WHERE access_key_id = ? ORDER BY event_ms, event_id LIMIT 1')
+        .get(text) as typeof target;
+    }
+    if (!target) return { eventID: null, accessKeyId, offset: null };
+    const q = input.query;
+    const w = whereClause(q.filters);
+    const visible = this.db.prepare(`SELECT 1 FROM ${EVENT_FROM} ${w.sql ? `${w.sql} AND` : 'WHERE'} e.id = ?`).get(...w.params, target.id);
+    if (!visible || q.sort.column !== 'eventTime') return { eventID: target.event_id, accessKeyId, offset: null };
+    const before = q.sort.dir === 'asc' ? '<' : '>';
+    const pos = this.db
+      .prepare(
+        `SELECT COUNT(*) FROM ${EVENT_FROM} ${w.sql ? `${w.sql} AND` : 'WHERE'} (e.event_ms ${before} ? OR (e.event_ms = ? AND e.event_id ${before} ?))`,
+      )
+      .pluck()
+      .get(...w.params, target.event_ms, target.event_ms, target.event_id) as number;
+    return { eventID: target.event_id, accessKeyId, offset: pos };
+  }
+
+  /** Every event of one session, service account, pod or node (the expansion of a graph node). */
+  blastRadius(q: BlastQuery): EventPage {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    switch (q.kind) {
+      case 'session':
+        where.push('e.access_key_id = ?');
+        params.push(q.value);
+        break;
+      case 'serviceAccount': {
+        const [ns, sa] = q.value.split('/');
+        where.push('s.namespace = ?', 's.service_account = ?');
+        params.push(ns ?? '', sa ?? '');
+        break;
+      }
+      case 'pod':
+        where.push('s.pod_name = ?');
+        params.push(q.value);
+        break;
+      case 'node':
+        where.push('s.node_instance = ?');
+        params.push(q.value);
+        break;
+    }
+    if (q.cluster) {
+      where.push('s.cluster_name = ?');
+      params.push(q.cluster);
+    }
+    const sql = `FROM ${EVENT_FROM} WHERE ${where.join(' AND ')}`;
+    const rows = (this.db.prepare(`SELECT ${EVENT_COLUMNS} ${sql} ${orderBy({ sort: { column: 'eventTime', dir: 'asc' } })} LIMIT ?`).all(...params, q.limit) as Row[]).map(rowView);
+    const total = this.db.prepare(`SELECT COUNT(*) ${sql}`).pluck().get(...params) as number;
+    return { total, rows };
+  }
+
+  report(eventID: string, format: ReportFormat): { filename: string; mime: string; body: string } {
+    const model = buildReport(this.queries, this.casePath, eventID);
+    const safeId = eventID.replace(/[^A-Za-z0-9-]/g, '_').slice(0, 80);
+    switch (format) {
+      case 'html':
+        return { filename: `podtrail-report-${safeId}.html`, mime: 'text/html', body: reportHtml(model) };
+      case 'csv':
+        return { filename: `podtrail-report-${safeId}.csv`, mime: 'text/csv', body: reportCsv(model) };
+      case 'json':
+        return { filename: `podtrail-report-${safeId}.json`, mime: 'application/json', body: JSON.stringify(model, null, 2) + '\n' };
+    }
+  }
+
+  /** Load evidence into this case in the background; progress and the result arrive as push events. */
+  startIngest(paths: string[]): { jobId: number } {
+    const jobId = this.nextJob++;
+    const abort = new AbortController();
+    this.running.set(jobId, abort);
+    let lastPush = 0;
+    void ingestEvidence(this.db, paths, {
+      signal: abort.signal,
+      onProgress: (p) => {
+        const now = Date.now();
+        if (now - lastPush < 200) return;
+        lastPush = now;
+        this.push('ingest.progress', {
+          jobId,
+          filesDone: p.filesDone,
+          filesFailed: p.filesFailed,
+          filesSkipped: p.filesSkipped,
+          records: p.records,
+          bytes: p.bytes,
+          elapsedMs: p.elapsedMs,
+          rate: p.elapsedMs > 0 ? Math.round((p.records / p.elapsedMs) * 1000) : 0,
+          currentPath: p.currentPath ? basename(p.currentPath) : null,
+        });
+      },
+    })
+      .then((s) => {
+        correlate(this.db);
+        this.facetsCache = null;
+        this.push('ingest.done', {
+          jobId,
+          ok: s.failed === 0 && s.rejectedRecords === 0,
+          cancelled: s.cancelled,
+          loaded: s.loaded,
+          failed: s.failed,
+          newEvents: s.newEvents,
+          duplicates: s.duplicates,
+          errors: s.files
+            .filter((f) => f.status === 'failed' || f.recordErrors.length > 0)
+            .flatMap((f) => (f.error ? [{ path: f.path, message: f.error }] : f.recordErrors.map((r) => ({ path: f.path, message: `record ${r.recordIndex}: ${r.message}` }))))
+            .slice(0, 200),
+        });
+      })
+      .catch((err: Error) => {
+        this.push('ingest.done', { jobId, ok: false, cancelled: false, loaded: 0, failed: 0, newEvents: 0, duplicates: 0, errors: [{ path: '', message: err.message }] });
+      })
+      .finally(() => this.running.delete(jobId));
+    return { jobId };
+  }
+}
+
+export { NotFoundError as CaseNotFoundError };

@@ -1,0 +1,101 @@
+/**
+ * Table state → SQL. Filtering, sorting and paging of the event table happen in SQLite (the UI never holds
+ * more than a page). Pure: builds text and parameters, never splices a value into SQL.
+ */
+import type { EventFilters, EventQuery, SortColumn } from '../../../shared/api';
+
+export interface SqlPart {
+  sql: string;
+  params: unknown[];
+}
+
+/** The rows the table shows: an event joined to the attribution of its credential. */
+export const EVENT_FROM = `events e JOIN event_subjects es ON es.event_rowid = e.id JOIN subjects s ON s.id = es.subject_id`;
+
+export const EVENT_COLUMNS = `e.id, e.event_id, e.event_time, e.event_source, e.event_name, e.recipient_account_id, e.aws_region,
+  e.source_ip, e.error_code, e.access_key_id, s.mechanism, s.cluster_name, s.namespace, s.service_account, s.pod_name,
+  s.node_instance, s.conf_identity, s.conf_pod, s.conf_node`;
+
+const SORT_SQL: Record<SortColumn, string> = {
+  eventTime: 'e.event_ms',
+  eventName: 'e.event_name',
+  eventSource: 'e.event_source',
+  account: 'e.recipient_account_id',
+  region: 'e.aws_region',
+  sourceIp: 'e.source_ip',
+  mechanism: 's.mechanism',
+  pod: 's.pod_name',
+  node: 's.node_instance',
+};
+
+/** `%term%` for LIKE, with the wildcards of the term itself escaped. */
+export function likePattern(term: string): string {
+  return `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+export function whereClause(f: EventFilters): SqlPart {
+  const clauses: string[] = [];
+  const params: unknown[] = [];
+  const eq = (column: string, value: string | undefined) => {
+    if (value === undefined || value === '') return;
+    clauses.push(`${column} = ?`);
+    params.push(value);
+  };
+  if (f.fromMs !== undefined) {
+    clauses.push('e.event_ms >= ?');
+    params.push(f.fromMs);
+  }
+  if (f.toMs !== undefined) {
+    clauses.push('e.event_ms < ?');
+    params.push(f.toMs);
+  }
+  eq('e.recipient_account_id', f.account);
+  eq('e.aws_region', f.region);
+  eq('e.event_source', f.eventSource);
+  eq('e.event_name', f.eventName);
+  if (f.errorCode === 'any') clauses.push('e.error_code IS NOT NULL');
+  else if (f.errorCode === 'none') clauses.push('e.error_code IS NULL');
+  else eq('e.error_code', f.errorCode);
+  eq('s.mechanism', f.mechanism);
+  eq('s.cluster_name', f.cluster);
+  eq('s.namespace', f.namespace);
+  eq('s.service_account', f.serviceAccount);
+  eq('s.pod_name', f.pod);
+  eq('s.node_instance', f.node);
+  eq('e.access_key_id', f.accessKeyId);
+  if (f.search !== undefined && f.search.trim() !== '') {
+    const p = likePattern(f.search.trim());
+    const cols = ['e.event_name', 'e.event_source', 'e.principal_arn', 'e.source_ip', 'e.user_agent', 'e.access_key_id', 'e.event_id'];
+    clauses.push(`(${cols.map((c) => `${c} LIKE ? ESCAPE '\\'`).join(' OR ')})`);
+    for (let i = 0; i < cols.length; i++) params.push(p);
+  }
+  return { sql: clauses.length ? `WHERE ${clauses.join(' AND ')}` : '', params };
+}
+
+export function orderBy(q: Pick<EventQuery, 'sort'>): string {
+  const dir = q.sort.dir === 'desc' ? 'DESC' : 'ASC';
+  const col = SORT_SQL[q.sort.column];
+  // Ties break by time then eventID, so paging is stable.
+  return col === 'e.event_ms' ? `ORDER BY e.event_ms ${dir}, e.event_id ${dir}` : `ORDER BY ${col} ${dir}, e.event_ms ${dir}, e.event_id ${dir}`;
+}
+
+export function pageQuery(q: EventQuery): SqlPart {
+  const w = whereClause(q.filters);
+  return {
+    sql: `SELECT ${EVENT_COLUMNS} FROM ${EVENT_FROM} ${w.sql} ${orderBy(q)} LIMIT ? OFFSET ?`,
+    params: [...w.params, q.limit, q.offset],
+  };
+}
+
+export function countQuery(f: EventFilters): SqlPart {
+  const w = whereClause(f);
+  return { sql: `SELECT COUNT(*) FROM ${EVENT_FROM} ${w.sql}`, params: w.params };
+}
+
+export function histogramQuery(f: EventFilters, fromMs: number, bucketMs: number): SqlPart {
+  const w = whereClause(f);
+  return {
+    sql: `SELECT CAST((e.event_ms - ?) / ? AS INTEGER) AS bucket, COUNT(*) AS n FROM ${EVENT_FROM} ${w.sql} GROUP BY bucket ORDER BY bucket`,
+    params: [fromMs, bucketMs, ...w.params],
+  };
+}

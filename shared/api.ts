@@ -1,0 +1,263 @@
+/**
+ * The one API table: every call the UI can make (name → validated input → output) and every event the engine
+ * pushes. The Electron preload, the main-process IPC handler, the loopback HTTP server (browser mode) and the
+ * renderer's client are all derived from it; adding a feature adds a row here, not a channel.
+ *
+ * Inputs are validated with zod where they enter the engine (the dispatcher); outputs are typed only.
+ */
+import { z } from 'zod';
+import type { AttributionRecord, Confidence, Mechanism } from './attribution';
+import { MECHANISMS } from './attribution';
+
+// --- inputs ----------------------------------------------------------------------------------------------
+
+const text = z.string().max(4096);
+const optionalText = text.optional();
+
+/** Table filters. Every field narrows; absent fields do not. Applied in SQLite, never in the browser. */
+export const EventFilters = z.object({
+  fromMs: z.number().int().optional(),
+  toMs: z.number().int().optional(),
+  account: optionalText,
+  region: optionalText,
+  eventSource: optionalText,
+  eventName: optionalText,
+  /** 'any' = only failed calls; 'none' = only successful ones; otherwise an exact error code. */
+  errorCode: optionalText,
+  mechanism: z.enum(MECHANISMS).optional(),
+  cluster: optionalText,
+  namespace: optionalText,
+  serviceAccount: optionalText,
+  pod: optionalText,
+  node: optionalText,
+  /** Only events of one credential (an access key, within its subject). */
+  accessKeyId: optionalText,
+  /** Free text over event name, source, principal, IP, user agent, key and eventID (substring, case-insensitive). */
+  search: optionalText,
+});
+export type EventFilters = z.infer<typeof EventFilters>;
+
+export const SORT_COLUMNS = ['eventTime', 'eventName', 'eventSource', 'account', 'region', 'sourceIp', 'mechanism', 'pod', 'node'] as const;
+export type SortColumn = (typeof SORT_COLUMNS)[number];
+
+export const EventQuery = z.object({
+  filters: EventFilters,
+  sort: z.object({ column: z.enum(SORT_COLUMNS), dir: z.enum(['asc', 'desc']) }),
+  offset: z.number().int().min(0),
+  limit: z.number().int().min(1).max(1000),
+});
+export type EventQuery = z.infer<typeof EventQuery>;
+
+export const HistogramQuery = z.object({ filters: EventFilters, buckets: z.number().int().min(1).max(1000) });
+export type HistogramQuery = z.infer<typeof HistogramQuery>;
+
+export const BLAST_KINDS = ['session', 'serviceAccount', 'pod', 'node'] as const;
+export type BlastKind = (typeof BLAST_KINDS)[number];
+
+export const BlastQuery = z.object({
+  kind: z.enum(BLAST_KINDS),
+  /** session: an access key; serviceAccount: "<namespace>/<name>" (with cluster); pod: a pod name; node: an instance id. */
+  value: text,
+  cluster: optionalText,
+  limit: z.number().int().min(1).max(5000),
+});
+export type BlastQuery = z.infer<typeof BlastQuery>;
+
+export const REPORT_FORMATS = ['html', 'json', 'csv'] as const;
+export type ReportFormat = (typeof REPORT_FORMATS)[number];
+
+// --- outputs ---------------------------------------------------------------------------------------------
+
+/** One row of the event table: the event's columns and its attribution's headline. */
+export interface EventRowView {
+  rowid: number;
+  eventID: string;
+  eventTime: string;
+  eventSource: string;
+  eventName: string;
+  account: string | null;
+  region: string | null;
+  sourceIp: string | null;
+  errorCode: string | null;
+  accessKeyId: string | null;
+  mechanism: Mechanism;
+  cluster: string | null;
+  namespace: string | null;
+  serviceAccount: string | null;
+  pod: string | null;
+  node: string | null;
+  confidence: { identity: Confidence; pod: Confidence; node: Confidence };
+}
+
+export interface EventPage {
+  total: number;
+  rows: EventRowView[];
+}
+
+export interface Histogram {
+  fromMs: number;
+  bucketMs: number;
+  counts: number[];
+}
+
+export interface Facets {
+  accounts: string[];
+  regions: string[];
+  eventSources: string[];
+  mechanisms: Mechanism[];
+  clusters: string[];
+  namespaces: string[];
+  serviceAccounts: string[];
+  pods: string[];
+  nodes: string[];
+}
+
+export interface Provenance {
+  path: string;
+  recordIndex: number;
+  fileSha256: string;
+}
+
+export interface EvidenceRecordView {
+  id: string;
+  kind: 'event' | 'document';
+  eventName: string | null;
+  eventTime: string | null;
+  provenance: Provenance[];
+  /** The record text exactly as read: render as text, never as markup. */
+  raw: string;
+}
+
+export interface HopView {
+  rule: string;
+  confidence: Confidence;
+  claim: string;
+  evidence: string[];
+  fields: string[];
+  records: EvidenceRecordView[];
+}
+
+export interface TraceView {
+  event: {
+    eventID: string;
+    eventTime: string;
+    eventSource: string;
+    eventName: string;
+    accessKeyId: string | null;
+    sourceIPAddress: string | null;
+    raw: string;
+    provenance: Provenance[];
+  } | null;
+  accessKeyId: string | null;
+  attribution: AttributionRecord | null;
+  /** The resolution behind the attribution (same fields, for a key traced without an event). */
+  resolution: Omit<AttributionRecord, 'eventID' | 'eventTime' | 'eventSource' | 'eventName' | 'recipientAccountId' | 'awsRegion' | 'sourceIPAddress' | 'accessKeyId' | 'evidence'>;
+  hops: HopView[];
+}
+
+export interface EvidenceFileView {
+  id: number;
+  path: string;
+  size: number;
+  sha256: string;
+  sha256Decompressed: string | null;
+  format: string;
+  status: string;
+  records: number;
+  newEvents: number;
+  duplicates: number;
+  conflicts: number;
+  rejected: number;
+  error: string | null;
+  ingestedAt: string;
+}
+
+export interface CaseSummary {
+  casePath: string;
+  toolVersion: string;
+  events: number;
+  evidenceFiles: number;
+  failedFiles: number;
+  rejectedRecords: number;
+  firstEventTime: string | null;
+  lastEventTime: string | null;
+  byMechanism: Partial<Record<Mechanism, number>>;
+}
+
+export interface ReportFile {
+  filename: string;
+  mime: string;
+  body: string;
+}
+
+export interface IngestProgressEvent {
+  jobId: number;
+  filesDone: number;
+  filesFailed: number;
+  filesSkipped: number;
+  records: number;
+  bytes: number;
+  elapsedMs: number;
+  /** Records per second so far. */
+  rate: number;
+  currentPath: string | null;
+}
+
+export interface IngestDoneEvent {
+  jobId: number;
+  ok: boolean;
+  cancelled: boolean;
+  loaded: number;
+  failed: number;
+  newEvents: number;
+  duplicates: number;
+  errors: { path: string; message: string }[];
+}
+
+// --- the table -------------------------------------------------------------------------------------------
+
+/** A call: its input schema and (phantom) output type. */
+interface Call<I extends z.ZodType, O> {
+  input: I;
+  output?: O;
+}
+const call = <I extends z.ZodType, O>(input: I): Call<I, O> => ({ input });
+
+export const API = {
+  'case.summary': call<z.ZodObject<{}>, CaseSummary>(z.object({})),
+  'evidence.list': call<z.ZodObject<{}>, { files: EvidenceFileView[]; recordErrors: { path: string; recordIndex: number; message: string }[] }>(z.object({})),
+  'events.query': call<typeof EventQuery, EventPage>(EventQuery),
+  'events.histogram': call<typeof HistogramQuery, Histogram>(HistogramQuery),
+  'events.facets': call<z.ZodObject<{}>, Facets>(z.object({})),
+  /** Where a pasted eventID or access key is: the event's position under the given filters and sort. */
+  'events.locate': call<z.ZodObject<{ text: typeof text; query: typeof EventQuery }>, { eventID: string | null; accessKeyId: string | null; offset: number | null }>(
+    z.object({ text, query: EventQuery }),
+  ),
+  'trace.get': call<z.ZodObject<{ target: typeof text }>, TraceView | null>(z.object({ target: text })),
+  'blast.radius': call<typeof BlastQuery, EventPage>(BlastQuery),
+  'report.export': call<z.ZodObject<{ eventID: typeof text; format: z.ZodEnum<{ html: 'html'; json: 'json'; csv: 'csv' }> }>, ReportFile>(
+    z.object({ eventID: text, format: z.enum(REPORT_FORMATS) }),
+  ),
+  'ingest.start': call<z.ZodObject<{ paths: z.ZodArray<typeof text> }>, { jobId: number }>(z.object({ paths: z.array(text).min(1).max(1000) })),
+  'ingest.cancel': call<z.ZodObject<{ jobId: z.ZodNumber }>, { cancelled: boolean }>(z.object({ jobId: z.number().int() })),
+} as const;
+
+export type ApiName = keyof typeof API;
+export type ApiInput<N extends ApiName> = z.infer<(typeof API)[N]['input']>;
+export type ApiOutput<N extends ApiName> = Exclude<(typeof API)[N]['output'], undefined>;
+
+/** Events the engine pushes to the UI. */
+export interface PushEvents {
+  'ingest.progress': IngestProgressEvent;
+  'ingest.done': IngestDoneEvent;
+}
+export type PushName = keyof PushEvents;
+export const PUSH_NAMES: readonly PushName[] = ['ingest.progress', 'ingest.done'];
+
+/** Results cross process boundaries as values, because Electron forwards only an Error's message. */
+export type ApiResult<T> = { ok: true; value: T } | { ok: false; error: { code: ApiErrorCode; message: string } };
+export type ApiErrorCode = 'bad-input' | 'not-found' | 'unknown-method' | 'internal';
+
+export function isApiName(name: string): name is ApiName {
+  return Object.prototype.hasOwnProperty.call(API, name);
+}
