@@ -6,7 +6,7 @@
  * Inputs are validated with zod where they enter the engine (the dispatcher); outputs are typed only.
  */
 import { z } from 'zod';
-import type { AttributionRecord, Confidence, Mechanism } from './attribution';
+import type { AttributionRecord, Confidence, CredentialAttribution, Mechanism } from './attribution';
 import { MECHANISMS } from './attribution';
 
 // --- inputs ----------------------------------------------------------------------------------------------
@@ -151,7 +151,7 @@ export interface TraceView {
   accessKeyId: string | null;
   attribution: AttributionRecord | null;
   /** The resolution behind the attribution (same fields, for a key traced without an event). */
-  resolution: Omit<AttributionRecord, 'eventID' | 'eventTime' | 'eventSource' | 'eventName' | 'recipientAccountId' | 'awsRegion' | 'sourceIPAddress' | 'accessKeyId' | 'evidence'>;
+  resolution: CredentialAttribution;
   hops: HopView[];
 }
 
@@ -170,6 +170,7 @@ export interface EvidenceFileView {
   rejected: number;
   error: string | null;
   ingestedAt: string;
+  toolVersion: string;
 }
 
 export interface CaseSummary {

@@ -58,7 +58,8 @@ export interface Candidate {
   why: string;
 }
 
-export interface AttributionRecord {
+/** The columns of the event an attribution is about. */
+export interface EventHead {
   eventID: string;
   eventTime: string;
   eventSource: string;
@@ -67,6 +68,10 @@ export interface AttributionRecord {
   awsRegion: string | null;
   sourceIPAddress: string | null;
   accessKeyId: string | null;
+}
+
+/** What is known of one credential (shared by every event made with it). */
+export interface CredentialAttribution {
   mechanism: Mechanism;
   chained: boolean;
   chain: ChainLink[];
@@ -79,9 +84,14 @@ export interface AttributionRecord {
   node: NodeRef | null;
   confidence: { identity: Confidence; pod: Confidence; node: Confidence };
   candidates: Candidate[];
-  evidence: string[];
   /** Why the chain stops where it does, when it stops early ("issuing event not in bundle", ...). */
   notes: string[];
+}
+
+/** The attribution record of one event: its head, its credential's attribution, and the records that prove it. */
+export interface AttributionRecord extends EventHead, CredentialAttribution {
+  /** eventIDs (or document refs) of the records that establish the hops. */
+  evidence: string[];
 }
 
 /** Exhaustiveness helper: a new kind becomes a compile error wherever it is not handled. */

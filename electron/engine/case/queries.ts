@@ -4,25 +4,14 @@
  */
 import type { Database } from 'better-sqlite3';
 import type { AttributionRecord } from '../../../shared/attribution';
+import type { EvidenceFileView, EvidenceRecordView, Provenance as ProvenanceView } from '../../../shared/api';
 import { composeAttribution, type EventHead } from '../chain/attribution';
 import type { Hop, Resolution } from '../chain/model';
 import { Resolver } from '../chain/resolve';
 import { loadFacts } from '../chain/correlate';
 
-export interface Provenance {
-  path: string;
-  recordIndex: number;
-  fileSha256: string;
-}
-
-export interface EvidenceRecord {
-  id: string;
-  kind: 'event' | 'document';
-  eventName: string | null;
-  eventTime: string | null;
-  provenance: Provenance[];
-  raw: string;
-}
+export type Provenance = ProvenanceView;
+export type EvidenceRecord = EvidenceRecordView;
 
 export interface TracedHop extends Hop {
   records: EvidenceRecord[];
@@ -37,23 +26,7 @@ export interface Trace {
   hops: TracedHop[];
 }
 
-export interface EvidenceFile {
-  id: number;
-  path: string;
-  size: number;
-  sha256: string;
-  sha256Decompressed: string | null;
-  format: string;
-  status: string;
-  records: number;
-  newEvents: number;
-  duplicates: number;
-  conflicts: number;
-  rejected: number;
-  error: string | null;
-  ingestedAt: string;
-  toolVersion: string;
-}
+export type EvidenceFile = EvidenceFileView;
 
 interface HeadRow {
   id: number;

@@ -1,29 +1,12 @@
 /** Compose the contract's attribution record from an event's columns and its credential's resolution. */
-import type { AttributionRecord } from '../../../shared/attribution';
-import { evidenceOf, type Resolution } from './model';
+import type { AttributionRecord, EventHead } from '../../../shared/attribution';
 
-/** The event columns an attribution record carries. */
-export interface EventHead {
-  eventID: string;
-  eventTime: string;
-  eventSource: string;
-  eventName: string;
-  recipientAccountId: string | null;
-  awsRegion: string | null;
-  sourceIPAddress: string | null;
-  accessKeyId: string | null;
-}
+export type { EventHead };
+import { evidenceOf, type Resolution } from './model';
 
 export function composeAttribution(ev: EventHead, r: Resolution): AttributionRecord {
   return {
-    eventID: ev.eventID,
-    eventTime: ev.eventTime,
-    eventSource: ev.eventSource,
-    eventName: ev.eventName,
-    recipientAccountId: ev.recipientAccountId,
-    awsRegion: ev.awsRegion,
-    sourceIPAddress: ev.sourceIPAddress,
-    accessKeyId: ev.accessKeyId,
+    ...ev,
     mechanism: r.mechanism,
     chained: r.chained,
     chain: r.chain,

@@ -1,13 +1,5 @@
 /** The vocabulary of the chain: issuances, cluster facts, hops and resolutions. */
-import type {
-  Candidate,
-  ChainLink,
-  ClusterRef,
-  Confidence,
-  Mechanism,
-  NodeRef,
-  PodRef,
-} from '../../../shared/attribution';
+import type { Confidence, CredentialAttribution, Mechanism, PodRef } from '../../../shared/attribution';
 import type { JsonObject } from '../util/json';
 
 /** A parsed fact-bearing CloudTrail record (STS, eks-auth, EKS, IAM). */
@@ -102,20 +94,8 @@ export interface Hop {
 }
 
 /** The resolution of one credential (or key-less principal): shared by every event made with it. */
-export interface Resolution {
-  mechanism: Mechanism;
-  chained: boolean;
-  chain: ChainLink[];
-  principal: string | null;
-  cluster: ClusterRef | null;
-  namespace: string | null;
-  serviceAccount: string | null;
-  pod: PodRef | null;
-  node: NodeRef | null;
-  confidence: { identity: Confidence; pod: Confidence; node: Confidence };
-  candidates: Candidate[];
+export interface Resolution extends CredentialAttribution {
   hops: Hop[];
-  notes: string[];
 }
 
 export function emptyResolution(mechanism: Mechanism): Resolution {
