@@ -222,25 +222,26 @@ interface Call<I extends z.ZodType, O> {
   input: I;
   output?: O;
 }
-const call = <I extends z.ZodType, O>(input: I): Call<I, O> => ({ input });
+/** `call<Output>()(inputSchema)`: the output type is given, the input type is inferred from the schema. */
+const call =
+  <O>() =>
+  <I extends z.ZodType>(input: I): Call<I, O> => ({ input });
+
+const none = z.object({});
 
 export const API = {
-  'case.summary': call<z.ZodObject<{}>, CaseSummary>(z.object({})),
-  'evidence.list': call<z.ZodObject<{}>, { files: EvidenceFileView[]; recordErrors: { path: string; recordIndex: number; message: string }[] }>(z.object({})),
-  'events.query': call<typeof EventQuery, EventPage>(EventQuery),
-  'events.histogram': call<typeof HistogramQuery, Histogram>(HistogramQuery),
-  'events.facets': call<z.ZodObject<{}>, Facets>(z.object({})),
+  'case.summary': call<CaseSummary>()(none),
+  'evidence.list': call<{ files: EvidenceFileView[]; recordErrors: { path: string; recordIndex: number; message: string }[] }>()(none),
+  'events.query': call<EventPage>()(EventQuery),
+  'events.histogram': call<Histogram>()(HistogramQuery),
+  'events.facets': call<Facets>()(none),
   /** Where a pasted eventID or access key is: the event's position under the given filters and sort. */
-  'events.locate': call<z.ZodObject<{ text: typeof text; query: typeof EventQuery }>, { eventID: string | null; accessKeyId: string | null; offset: number | null }>(
-    z.object({ text, query: EventQuery }),
-  ),
-  'trace.get': call<z.ZodObject<{ target: typeof text }>, TraceView | null>(z.object({ target: text })),
-  'blast.radius': call<typeof BlastQuery, EventPage>(BlastQuery),
-  'report.export': call<z.ZodObject<{ eventID: typeof text; format: z.ZodEnum<{ html: 'html'; json: 'json'; csv: 'csv' }> }>, ReportFile>(
-    z.object({ eventID: text, format: z.enum(REPORT_FORMATS) }),
-  ),
-  'ingest.start': call<z.ZodObject<{ paths: z.ZodArray<typeof text> }>, { jobId: number }>(z.object({ paths: z.array(text).min(1).max(1000) })),
-  'ingest.cancel': call<z.ZodObject<{ jobId: z.ZodNumber }>, { cancelled: boolean }>(z.object({ jobId: z.number().int() })),
+  'events.locate': call<{ eventID: string | null; accessKeyId: string | null; offset: number | null }>()(z.object({ text, query: EventQuery })),
+  'trace.get': call<TraceView | null>()(z.object({ target: text })),
+  'blast.radius': call<EventPage>()(BlastQuery),
+  'report.export': call<ReportFile>()(z.object({ eventID: text, format: z.enum(REPORT_FORMATS) })),
+  'ingest.start': call<{ jobId: number }>()(z.object({ paths: z.array(text).min(1).max(1000) })),
+  'ingest.cancel': call<{ cancelled: boolean }>()(z.object({ jobId: z.number().int() })),
 } as const;
 
 export type ApiName = keyof typeof API;
