@@ -86,3 +86,13 @@ describe('records that cannot be attributed are said so', () => {
     expect(queries.recordErrors().some((e) => e.path.endsWith('003-08-GetObject.json') && /eventTime/.test(e.message))).toBe(true);
   });
 });
+
+describe('attribute output', () => {
+  it('the fast JSON Lines writer equals JSON.stringify of each record (conflicts and derived ids included)', () => {
+    const records = [...queries.attributions()].map((a) => JSON.stringify(a) + '\n');
+    const lines = [...queries.attributionLines()];
+    expect(lines).toEqual(records);
+    expect(records.some((l) => l.includes('conflict:'))).toBe(true);
+    expect(records.some((l) => l.includes('podtrail-sha256-'))).toBe(true);
+  });
+});
