@@ -30,6 +30,7 @@ export function openCase(path: string, options: OpenOptions = {}): Db {
     throw new CaseError(`cannot open case ${path}: ${(err as Error).message}`);
   }
   try {
+    refuseForeign(db); // before any pragma below changes the file
     if (!options.readonly) {
       // Raw records average ~1.7 KB: 16 KiB pages pack them with less slack than 4 KiB ones (set before the
       // first table exists; ignored for an existing case).
@@ -47,9 +48,20 @@ export function openCase(path: string, options: OpenOptions = {}): Db {
     migrate(db, options.targetVersion ?? LATEST_VERSION, options.readonly ?? false);
   } catch (err) {
     db.close();
+    // Not a database at all (an evidence file given as --case, say): a usage error, not an internal one.
+    if ((err as { code?: unknown }).code === 'SQLITE_NOTADB') {
+      throw new CaseError(`${path} is not a PodTrail case (not an SQLite database)`);
+    }
     throw err;
   }
   return db;
+}
+
+/** Some other application's SQLite database (no PodTrail version, tables of its own): never add to it. */
+function refuseForeign(db: Db): void {
+  if (schemaVersion(db) === 0 && (db.prepare('SELECT COUNT(*) FROM sqlite_master').pluck().get() as number) > 0) {
+    throw new CaseError('this SQLite database is not a PodTrail case (it already holds tables of its own)');
+  }
 }
 
 export function schemaVersion(db: Db): number {
@@ -65,6 +77,7 @@ export function migrate(db: Db, target: number = LATEST_VERSION, readonly = fals
   }
   const pending = MIGRATIONS.filter((m) => m.version > current && m.version <= target);
   if (pending.length === 0) return;
+  if (current === 0) refuseForeign(db);
   if (readonly) throw new CaseError(`case schema ${current} is older than ${target}; open it read-write once to upgrade`);
   for (const m of pending) {
     db.transaction(() => {

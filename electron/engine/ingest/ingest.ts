@@ -9,9 +9,9 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Database } from 'better-sqlite3';
 import { enumerateEvidence } from './sources';
-import { EvidenceStore, type FileOutcome, type OpenFile } from './store';
+import { EvidenceStore, emptyOutcome, type FileOutcome, type OpenFile } from './store';
 import { runParseJob } from './parse-job';
-import type { FromWorker, ToWorker } from './protocol';
+import { isFinal, type FromWorker, type ToWorker } from './protocol';
 import type { ByteSource } from './parse-file';
 
 export interface IngestProgress {
@@ -39,6 +39,9 @@ export interface IngestSummary {
   failed: number;
   records: number;
   newEvents: number;
+  /** Kubernetes audit events read, and new to the case. */
+  audits: number;
+  newAudits: number;
   duplicates: number;
   conflicts: number;
   insights: number;
@@ -90,7 +93,7 @@ class WorkerPool implements ParsePool {
       const w = new Worker(script);
       w.on('message', (msg: FromWorker) => {
         this.handlers.get(msg.jobId)?.(msg);
-        if (msg.type !== 'rows') {
+        if (isFinal(msg)) {
           this.handlers.delete(msg.jobId);
           this.owner.delete(msg.jobId);
           this.load.set(w, this.load.get(w)! - 1);
@@ -150,7 +153,7 @@ class InlinePool implements ParsePool {
       job.source,
       loadedHashes,
       (msg) => {
-        if (msg.type !== 'rows') this.busy = false;
+        if (isFinal(msg)) this.busy = false;
         // Deliver asynchronously, as a worker would.
         setImmediate(() => onMessage(msg));
       },
@@ -191,12 +194,14 @@ class WriterQueue {
     private readonly store: EvidenceStore,
     private readonly pool: ParsePool,
     private readonly onOutcome: (o: FileOutcome, records: number, bytes: number, decompressed: number) => void,
+    /** The writer stopped on an internal error: whoever waits for it to make progress must stop waiting. */
+    private readonly onFatal: () => void = () => {},
   ) {}
 
   /**
    * Files are written in the order they were enumerated, not the order their parses finish: which copy of
-   * a conflicting eventID becomes variant 0, and every count, must not depend on thread timing. Memory stays
-   * bounded: a job that finishes early still waits for its last batch to be acknowledged.
+   * a conflicting eventID becomes variant 0, and every count, must not depend on thread timing. A job that
+   * finishes early keeps its messages here until its turn (ingestEvidence caps how many jobs may wait).
    */
   expect(jobId: number, path: string): void {
     this.paths.set(jobId, path);
@@ -255,6 +260,7 @@ class WriterQueue {
       this.store.abort();
       this.fatal = err as Error;
       this.notifyIdle();
+      this.onFatal();
     }
   }
 
@@ -267,6 +273,11 @@ class WriterQueue {
         this.store.addRows(this.open, msg.rows);
         this.pool.ack(jobId);
         return false;
+      case 'audits':
+        this.open ??= this.store.begin(path);
+        this.store.addAudits(this.open, msg.rows);
+        this.pool.ack(jobId);
+        return false;
       case 'done': {
         this.open ??= this.store.begin(path);
         const outcome = this.store.commit(this.open, msg.result);
@@ -276,19 +287,7 @@ class WriterQueue {
       }
       case 'skipped':
         this.onOutcome(
-          {
-            path,
-            status: 'already-loaded',
-            format: '',
-            records: 0,
-            newEvents: 0,
-            duplicates: 0,
-            conflicts: 0,
-            insights: 0,
-            rejected: 0,
-            error: null,
-            recordErrors: [],
-          },
+          emptyOutcome(path, 'already-loaded'),
           0,
           0,
           0,
@@ -327,6 +326,7 @@ export async function ingestEvidence(db: Database, paths: string[], options: Ing
     options.onProgress?.({ ...progress });
   };
   let decompressedBytes = 0;
+  const slotFreed: (() => void)[] = [];
   const writer = new WriterQueue(store, pool, (outcome, records, bytes, decompressed) => {
     decompressedBytes += decompressed;
     files.push(outcome);
@@ -337,13 +337,20 @@ export async function ingestEvidence(db: Database, paths: string[], options: Ing
     progress.bytes += bytes;
     progress.currentPath = outcome.path;
     report();
+    slotFreed.shift()?.(); // one job fewer waiting to be written
+  }, () => {
+    for (const r of slotFreed.splice(0)) r();
   });
 
   let cancelled = false;
   let jobId = 0;
-  const slotFreed: (() => void)[] = [];
+  // A parse that finishes frees its slot before the writer reaches it (its last batch is not acknowledged):
+  // without this cap, small files parsed while a large one is written would all wait here, in memory.
+  const maxUnwritten = 2 * Math.max(1, pool.size) * JOBS_PER_WORKER;
   const waitForSlot = async () => {
-    while (pool.available === 0 && !writer.error) await new Promise<void>((r) => slotFreed.push(r));
+    while ((pool.available === 0 || writer.outstanding >= maxUnwritten) && !writer.error) {
+      await new Promise<void>((r) => slotFreed.push(r));
+    }
   };
   try {
     for await (const item of enumerateEvidence(paths)) {
@@ -362,7 +369,7 @@ export async function ingestEvidence(db: Database, paths: string[], options: Ing
       writer.expect(job.jobId, job.displayPath);
       pool.run(job, store.loadedHashes(job.displayPath), (msg) => {
         writer.deliver(msg);
-        if (msg.type !== 'rows') {
+        if (isFinal(msg)) {
           const r = slotFreed.shift();
           r?.();
         }
@@ -379,7 +386,7 @@ export async function ingestEvidence(db: Database, paths: string[], options: Ing
   if (writer.error) throw writer.error;
   report();
 
-  const sum = (k: 'records' | 'newEvents' | 'duplicates' | 'conflicts' | 'insights' | 'rejected') =>
+  const sum = (k: 'records' | 'audits' | 'newAudits' | 'newEvents' | 'duplicates' | 'conflicts' | 'insights' | 'rejected') =>
     files.reduce((n, f) => n + f[k], 0);
   return {
     files,
@@ -388,6 +395,8 @@ export async function ingestEvidence(db: Database, paths: string[], options: Ing
     failed: files.filter((f) => f.status === 'failed').length,
     records: sum('records'),
     newEvents: sum('newEvents'),
+    audits: sum('audits'),
+    newAudits: sum('newAudits'),
     duplicates: sum('duplicates'),
     conflicts: sum('conflicts'),
     insights: sum('insights'),

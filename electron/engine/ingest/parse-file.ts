@@ -16,6 +16,7 @@ import { pipeline } from 'node:stream/promises';
 import { JsonRecordScanner, ScanError, type ScanLimits, DEFAULT_SCAN_LIMITS } from './scanner';
 import { normalizeRecord, recordKind, RecordError, type EventRow } from './normalize';
 import { obj, str } from '../util/json';
+import { AuditRecordError, inventoryKind, isAuditEvent, normalizeAudit, stripTimestampPrefix, type AuditRow, type InventoryKind } from './k8s-normalize';
 
 export type EvidenceFormat =
   | 'cloudtrail-log'
@@ -25,9 +26,15 @@ export type EvidenceFormat =
   | 'json-array'
   | 'cloudtrail-digest'
   | 'eks-describe-cluster'
+  | 'k8s-audit'
+  | 'cloudwatch-logs'
+  | 'cloudwatch-export'
+  | 'k8s-list'
+  | 'ec2-describe-instances'
+  | 'eks-pod-identity-associations'
   | 'unknown';
 
-export type DocumentKind = 'cloudtrail-digest' | 'eks-describe-cluster';
+export type DocumentKind = 'cloudtrail-digest' | 'eks-describe-cluster' | InventoryKind;
 
 export interface ParsedDocument {
   kind: DocumentKind;
@@ -52,6 +59,8 @@ export const DEFAULT_PARSE_LIMITS: ParseLimits = {
 export interface ParseSink {
   /** A batch of rows; `last` marks the file's final batch (the caller need not wait for it to be written). */
   rows(rows: EventRow[], last: boolean): Promise<void>;
+  /** A batch of Kubernetes audit events (always followed by more rows or the end of the file). */
+  audits?(rows: AuditRow[]): Promise<void>;
 }
 
 export interface ParseResult {
@@ -63,6 +72,8 @@ export interface ParseResult {
   compression: 'gzip' | null;
   format: EvidenceFormat;
   records: number;
+  /** Kubernetes audit events read. */
+  audits: number;
   insights: number;
   documents: ParsedDocument[];
   failures: RecordFailure[];
@@ -76,7 +87,16 @@ export class EvidenceError extends Error {
   }
 }
 
-const CONTAINER_KEYS = new Set(['Records', 'Events']);
+/** Arrays whose elements are records: trail files, lookup-events, CloudWatch Logs output, kubectl lists, AWS CLI lists. */
+const CONTAINER_KEYS = new Set(['Records', 'Events', 'events', 'items', 'Reservations', 'associations']);
+const CONTAINER_FORMATS: Record<string, EvidenceFormat> = {
+  Records: 'cloudtrail-log',
+  Events: 'lookup-events',
+  events: 'cloudwatch-logs',
+  items: 'k8s-list',
+  Reservations: 'ec2-describe-instances',
+  associations: 'eks-pod-identity-associations',
+};
 const BATCH = 2000;
 
 export type ByteSource = { path: string } | { bytes: Buffer };
@@ -124,6 +144,7 @@ export async function parseEvidence(
   let size = 0;
   let compression: 'gzip' | null = null;
   let decompressedTap: (Transform & { bytes(): number }) | null = null;
+  const lineMode: { reader: LineReader | null } = { reader: null };
 
   try {
     compression = (await startsWithGzipMagic(source)) ? 'gzip' : null;
@@ -147,10 +168,20 @@ export async function parseEvidence(
     }
     // The consumer's own error (not JSON, a limit) is the one to report, not the abort it causes upstream.
     let consumeError: unknown = null;
+    let decided = false;
     const consume = async function (chunks: AsyncIterable<Buffer>): Promise<void> {
       try {
         for await (const chunk of chunks) {
-          scanner.push(chunk);
+          // CloudWatch Logs exports to S3 prefix every line with a timestamp: not JSON, read line by line.
+          if (!decided) {
+            decided = true;
+            if (startsWithTimestampLine(chunk)) {
+              lineMode.reader = new LineReader((line, i) => state.exportLine(line, i));
+              state.setLineFormat();
+            }
+          }
+          if (lineMode.reader) lineMode.reader.push(chunk);
+          else scanner.push(chunk);
           await state.flushIfFull();
         }
       } catch (err) {
@@ -165,7 +196,9 @@ export async function parseEvidence(
       throw consumeError ?? err;
     }
     if (size === 0) throw new EvidenceError('empty file');
-    scanner.end();
+    if (lineMode.reader) lineMode.reader.end();
+    else scanner.end();
+    await state.flushAudits();
     await state.flush(true);
   } catch (err) {
     throw toEvidenceError(err, compression);
@@ -179,6 +212,7 @@ export async function parseEvidence(
     compression,
     format: state.format,
     records: state.records,
+    audits: state.audits,
     insights: state.insights,
     documents: state.documents,
     failures: state.failures,
@@ -205,6 +239,8 @@ class FileState {
   documents: ParsedDocument[] = [];
   failures: RecordFailure[] = [];
   private pending: EventRow[] = [];
+  private pendingAudits: AuditRow[] = [];
+  audits = 0;
   private topValues = 0;
 
   constructor(
@@ -214,7 +250,7 @@ class FileState {
 
   container(key: string): void {
     if (this.format !== 'unknown') return;
-    this.format = key === 'Records' ? 'cloudtrail-log' : key === 'Events' ? 'lookup-events' : 'json-array';
+    this.format = CONTAINER_FORMATS[key] ?? 'json-array';
   }
 
   element(container: string, bytes: Buffer, index: number): void {
@@ -224,6 +260,9 @@ class FileState {
     if (value === undefined) return;
     // A bare array can hold lookup-events entries too (`aws cloudtrail lookup-events --query Events`).
     if (container === 'Events' || isLookupEntry(value)) this.lookupEvent(value, index);
+    else if (container === 'events') this.logMessage(value, index);
+    else if (isAuditEvent(value)) this.audit(value, text, index);
+    else if (container !== 'Records' && container !== '[]') this.inventory(container, value, text, index);
     else this.record(value, text, index);
   }
 
@@ -245,6 +284,11 @@ class FileState {
       this.documents.push({ kind: 'eks-describe-cluster', raw: text });
       return;
     }
+    if (isAuditEvent(value)) {
+      this.setFormat('k8s-audit');
+      this.audit(value, text, index);
+      return;
+    }
     if (o && typeof o.CloudTrailEvent === 'string') {
       this.setFormat('jsonl');
       this.lookupEvent(value, index);
@@ -260,6 +304,56 @@ class FileState {
       message:
         'not a recognised evidence shape (expected a CloudTrail record, {"Records":[…]}, lookup-events {"Events":[…]}, a digest or describe-cluster output)',
     });
+  }
+
+  /** `aws logs filter-log-events` / `get-log-events`: the message is the audit event (or CloudTrail record) as text. */
+  private logMessage(value: unknown, index: number): void {
+    const message = str(obj(value)?.message);
+    if (message === undefined) {
+      this.failures.push({ recordIndex: index, message: 'log event without a message string' });
+      return;
+    }
+    this.textRecord(message, index);
+  }
+
+  /** A CloudWatch Logs export line: `<timestamp> <JSON>`. */
+  exportLine(line: Buffer, index: number): void {
+    const text = decode(line, index, this.failures);
+    if (text === null) return;
+    const json = stripTimestampPrefix(text);
+    if (json === null) {
+      this.failures.push({ recordIndex: index, message: 'line is not "<timestamp> <JSON>"' });
+      return;
+    }
+    this.textRecord(json, index);
+  }
+
+  setLineFormat(): void {
+    this.setFormat('cloudwatch-export');
+  }
+
+  /** One JSON text that is either an audit event or a CloudTrail record (CloudWatch messages, export lines). */
+  private textRecord(text: string, index: number): void {
+    const inner = parseJson(text, index, this.failures);
+    if (inner === undefined) return;
+    if (isAuditEvent(inner)) this.audit(inner, text, index);
+    else this.record(inner, text, index);
+  }
+
+  private audit(value: unknown, raw: string, index: number): void {
+    try {
+      this.pendingAudits.push(normalizeAudit(value, raw, index));
+      this.audits++;
+    } catch (err) {
+      if (err instanceof AuditRecordError) this.failures.push({ recordIndex: index, message: err.message });
+      else throw err;
+    }
+  }
+
+  private inventory(container: string, value: unknown, text: string, index: number): void {
+    const kind = inventoryKind(container, value);
+    if (kind) this.documents.push({ kind, raw: text });
+    else this.failures.push({ recordIndex: index, message: `not a recognised ${container} element` });
   }
 
   private setFormat(f: EvidenceFormat): void {
@@ -301,7 +395,15 @@ class FileState {
   }
 
   async flushIfFull(): Promise<void> {
+    if (this.pendingAudits.length >= BATCH) await this.flushAudits();
     if (this.pending.length >= BATCH) await this.flush();
+  }
+
+  async flushAudits(): Promise<void> {
+    if (this.pendingAudits.length === 0) return;
+    const rows = this.pendingAudits;
+    this.pendingAudits = [];
+    await this.sink.audits?.(rows);
   }
 
   async flush(last = false): Promise<void> {
@@ -349,5 +451,42 @@ function parseJson(text: string, index: number, failures: RecordFailure[]): unkn
   } catch (err) {
     failures.push({ recordIndex: index, message: `not valid JSON: ${(err as Error).message}` });
     return undefined;
+  }
+}
+
+/** Does this chunk start (after white space) with `<ISO time or epoch> {`? */
+function startsWithTimestampLine(chunk: Buffer): boolean {
+  let i = 0;
+  while (i < chunk.length && (chunk[i] === 0x20 || chunk[i] === 0x0a || chunk[i] === 0x0d || chunk[i] === 0x09)) i++;
+  if (i >= chunk.length || chunk[i]! < 0x30 || chunk[i]! > 0x39) return false;
+  const nl = chunk.indexOf(0x0a, i);
+  const first = chunk.toString('utf8', i, nl === -1 ? Math.min(chunk.length, i + 4096) : nl);
+  return stripTimestampPrefix(first) !== null;
+}
+
+/** Splits a byte stream into lines (bounded by the longest line), numbering non-empty ones from 0. */
+class LineReader {
+  private carry: Buffer = Buffer.alloc(0);
+  private index = 0;
+  constructor(private readonly onLine: (line: Buffer, index: number) => void) {}
+  push(chunk: Buffer): void {
+    const buf = this.carry.length ? Buffer.concat([this.carry, chunk]) : chunk;
+    let start = 0;
+    for (let nl = buf.indexOf(0x0a, start); nl !== -1; nl = buf.indexOf(0x0a, start)) {
+      this.emit(buf.subarray(start, nl));
+      start = nl + 1;
+    }
+    this.carry = Buffer.from(buf.subarray(start));
+    if (this.carry.length > DEFAULT_SCAN_LIMITS.maxValueBytes) throw new ScanError('a line is longer than the record size limit', 0);
+  }
+  end(): void {
+    this.emit(this.carry);
+    this.carry = Buffer.alloc(0);
+  }
+  private emit(line: Buffer): void {
+    let n = line.length;
+    while (n > 0 && (line[n - 1] === 0x0d || line[n - 1] === 0x20)) n--;
+    if (n === 0) return;
+    this.onLine(line.subarray(0, n), this.index++);
   }
 }

@@ -42,6 +42,10 @@ export async function runParseJob(
         // start its next file meanwhile.
         if (!last) await waitAck();
       },
+      audits: async (rows) => {
+        send({ type: 'audits', jobId, rows });
+        await waitAck();
+      },
     });
     send({ type: 'done', jobId, result });
   } catch (err) {

@@ -1,5 +1,6 @@
 /** Messages between the ingest coordinator (the one writer) and its parse workers. */
 import type { EventRow } from './normalize';
+import type { AuditRow } from './k8s-normalize';
 import type { ByteSource, ParseResult } from './parse-file';
 
 export type ToWorker =
@@ -8,6 +9,12 @@ export type ToWorker =
 
 export type FromWorker =
   | { type: 'rows'; jobId: number; rows: EventRow[] }
+  | { type: 'audits'; jobId: number; rows: AuditRow[] }
   | { type: 'done'; jobId: number; result: ParseResult }
   | { type: 'skipped'; jobId: number; sha256: string }
   | { type: 'failed'; jobId: number; error: string; facts: Partial<ParseResult> };
+
+/** The last message of a job: the worker is done with that file. */
+export function isFinal(msg: FromWorker): boolean {
+  return msg.type === 'done' || msg.type === 'skipped' || msg.type === 'failed';
+}

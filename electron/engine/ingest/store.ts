@@ -10,6 +10,7 @@
  */
 import type { Database, Statement } from 'better-sqlite3';
 import type { EventRow } from './normalize';
+import type { AuditRow } from './k8s-normalize';
 import type { ParseResult } from './parse-file';
 import { canonicalJson } from '../util/canonical';
 import { isoUtc } from '../util/time';
@@ -20,6 +21,9 @@ export interface FileOutcome {
   status: 'loaded' | 'already-loaded' | 'failed';
   format: string;
   records: number;
+  /** Kubernetes audit events read from the file, and how many were new to the case. */
+  audits: number;
+  newAudits: number;
   newEvents: number;
   duplicates: number;
   conflicts: number;
@@ -32,6 +36,7 @@ export interface FileOutcome {
 /** Counters of the file being loaded. */
 export class OpenFile {
   newEvents = 0;
+  newAudits = 0;
   duplicates = 0;
   conflicts = 0;
   firstMs = Infinity;
@@ -56,12 +61,14 @@ function eventParams(r: EventRow, variant: number): unknown[] {
   ];
 }
 
-function emptyOutcome(path: string, status: FileOutcome['status']): FileOutcome {
+export function emptyOutcome(path: string, status: FileOutcome['status']): FileOutcome {
   return {
     path,
     status,
     format: '',
     records: 0,
+    audits: 0,
+    newAudits: 0,
     newEvents: 0,
     duplicates: 0,
     conflicts: 0,
@@ -78,6 +85,9 @@ export class EvidenceStore {
   private readonly variantsOf: Statement;
   private readonly insertSource: Statement;
   private readonly insertRaw: Statement;
+  private readonly insertAudit: Statement;
+  private readonly auditIdOf: Statement;
+  private readonly insertAuditSource: Statement;
   private readonly insertPlaceholder: Statement;
   private readonly completeFile: Statement;
   private readonly insertFailed: Statement;
@@ -96,6 +106,11 @@ export class EvidenceStore {
       ON CONFLICT (event_id, variant) DO NOTHING`);
     this.variantsOf = db.prepare('SELECT id, variant, raw_sha256, raw FROM events_full WHERE event_id = ? ORDER BY variant');
     this.insertRaw = db.prepare('INSERT INTO event_raw (event_rowid, raw) VALUES (?, ?)');
+    this.insertAudit = db.prepare(`
+      INSERT INTO k8s_audit (audit_id, stage, ts_ms, verb, username, source_ip, resource, subresource, namespace, name, code, raw_sha256, raw)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (audit_id, stage) DO NOTHING`);
+    this.auditIdOf = db.prepare('SELECT id FROM k8s_audit WHERE audit_id = ? AND stage = ?').pluck();
+    this.insertAuditSource = db.prepare('INSERT OR IGNORE INTO k8s_audit_sources (audit_rowid, file_id, record_index) VALUES (?, ?, ?)');
     this.insertSource = db.prepare(
       'INSERT OR IGNORE INTO event_sources (event_rowid, file_id, record_index) VALUES (?, ?, ?)',
     );
@@ -151,6 +166,25 @@ export class EvidenceStore {
 
   addRows(file: OpenFile, rows: EventRow[]): void {
     for (const row of rows) this.addRow(file, row);
+    this.group!.rows += rows.length;
+  }
+
+  /** Kubernetes audit events: one row per (auditID, stage), every place it was read from kept. */
+  addAudits(file: OpenFile, rows: AuditRow[]): void {
+    for (const a of rows) {
+      const info = this.insertAudit.run(
+        a.auditId, a.stage, a.tsMs, a.verb, a.username, a.sourceIp, a.resource, a.subresource, a.namespace, a.name, a.code, a.rawSha256, a.raw,
+      );
+      let rowid: number;
+      if (info.changes === 1) {
+        rowid = Number(info.lastInsertRowid);
+        file.newAudits++;
+      } else {
+        rowid = this.auditIdOf.get(a.auditId, a.stage) as number;
+        file.duplicates++;
+      }
+      this.insertAuditSource.run(rowid, file.fileId, a.recordIndex);
+    }
     this.group!.rows += rows.length;
   }
 
@@ -224,7 +258,7 @@ export class EvidenceStore {
       sha256Decompressed: result.sha256Decompressed,
       compression: result.compression,
       format: result.format,
-      records: result.records,
+      records: result.records + result.audits,
       newEvents: file.newEvents,
       duplicates: file.duplicates,
       conflicts: file.conflicts,
@@ -241,6 +275,8 @@ export class EvidenceStore {
       status: 'loaded',
       format: result.format,
       records: result.records,
+      audits: result.audits,
+      newAudits: file.newAudits,
       newEvents: file.newEvents,
       duplicates: file.duplicates,
       conflicts: file.conflicts,
@@ -289,6 +325,8 @@ export class EvidenceStore {
       status: 'failed',
       format: facts.format ?? 'unknown',
       records: 0,
+      audits: 0,
+      newAudits: 0,
       newEvents: 0,
       duplicates: 0,
       conflicts: 0,

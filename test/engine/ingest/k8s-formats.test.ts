@@ -1,0 +1,82 @@
+/** Kubernetes evidence formats, detected from content: audit events in three delivery shapes, and inventories. */
+import { gzipSync } from 'node:zlib';
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parseEvidence } from '../../../electron/engine/ingest/parse-file';
+import type { AuditRow } from '../../../electron/engine/ingest/k8s-normalize';
+import { stripTimestampPrefix } from '../../../electron/engine/ingest/k8s-normalize';
+import { sharedPath } from '../../helpers/shared-data';
+
+const REAL = readFileSync(sharedPath('public/doc-examples/k8s-audit_01_eks-kubelet-patch-pod-status_node-role-session-in-user.extra_go-lambda-eks-logs-README.json'), 'utf8').trim();
+const event = (auditID: string, verb = 'create') => JSON.stringify({ ...JSON.parse(REAL), auditID, verb });
+
+async function parse(bytes: Buffer) {
+  const audits: AuditRow[] = [];
+  const result = await parseEvidence({ bytes }, { rows: async () => {}, audits: async (r) => void audits.push(...r) });
+  return { result, audits };
+}
+
+describe('Kubernetes audit events', () => {
+  it('reads a real EKS audit event (kubelet status patch with the node role session in user.extra)', async () => {
+    const { result, audits } = await parse(Buffer.from(REAL));
+    expect(result.format).toBe('k8s-audit');
+    expect(audits).toHaveLength(1);
+    expect(audits[0]).toMatchObject({
+      auditId: '0e507148-8b16-4dfb-934b-9b05dba50974',
+      verb: 'patch',
+      resource: 'pods',
+      subresource: 'status',
+      namespace: 'default',
+      name: 'stress-83-tbnq2',
+      username: 'system:node:ip-00-00-00-00.eu-west-1.compute.internal',
+      sourceIp: '54.75.17.171',
+      code: 200,
+    });
+    expect(audits[0]!.tsMs).toBe(Date.parse('2021-09-27T08:36:44.021638Z'));
+  });
+
+  it('reads JSON Lines of audit events', async () => {
+    const { audits, result } = await parse(Buffer.from(`${event('a1')}\n${event('a2')}\n`));
+    expect(audits.map((a) => a.auditId)).toEqual(['a1', 'a2']);
+    expect(result.failures).toEqual([]);
+  });
+
+  it('reads aws logs filter-log-events output (the message is the event as a JSON string)', async () => {
+    const out = { events: [{ logStreamName: 'kube-apiserver-audit-1', timestamp: 1, message: event('f1'), ingestionTime: 2, eventId: 'x' }], searchedLogStreams: [] };
+    const { audits, result } = await parse(Buffer.from(JSON.stringify(out)));
+    expect(result.format).toBe('cloudwatch-logs');
+    expect(audits.map((a) => a.auditId)).toEqual(['f1']);
+  });
+
+  it('reads a CloudWatch Logs export to S3: gzip of "<timestamp> <event>" lines', async () => {
+    const text = `2021-09-27T08:36:44.021Z ${event('c1')}\n2021-09-27T08:36:45.000Z ${event('c2')}\n`;
+    const { audits, result } = await parse(gzipSync(Buffer.from(text)));
+    expect(result.format).toBe('cloudwatch-export');
+    expect(result.compression).toBe('gzip');
+    expect(audits.map((a) => [a.auditId, a.recordIndex])).toEqual([['c1', 0], ['c2', 1]]);
+    expect(stripTimestampPrefix('not a line')).toBeNull();
+  });
+
+  it('rejects an audit event without a time, naming the record', async () => {
+    const bad = JSON.stringify({ kind: 'Event', apiVersion: 'audit.k8s.io/v1', auditID: 'z', verb: 'get' });
+    const { result, audits } = await parse(Buffer.from(`${event('ok')}\n${bad}\n`));
+    expect(audits).toHaveLength(1);
+    expect(result.failures).toEqual([{ recordIndex: 1, message: expect.stringMatching(/stageTimestamp/) }]);
+  });
+});
+
+describe('inventories', () => {
+  it('keeps each kubectl list item as a document', async () => {
+    const pods = { apiVersion: 'v1', kind: 'List', items: [{ kind: 'Pod', metadata: { name: 'p', uid: 'u' }, spec: { nodeName: 'n' } }] };
+    const { result } = await parse(Buffer.from(JSON.stringify(pods)));
+    expect(result.format).toBe('k8s-list');
+    expect(result.documents.map((d) => d.kind)).toEqual(['k8s-object']);
+  });
+
+  it('keeps ec2 describe-instances reservations and Pod Identity associations', async () => {
+    const ec2 = { Reservations: [{ Instances: [{ InstanceId: 'i-0123456789abcdef0', PrivateIpAddress: '10.0.0.1' }] }] };
+    expect((await parse(Buffer.from(JSON.stringify(ec2)))).result.documents.map((d) => d.kind)).toEqual(['ec2-reservation']);
+    const assoc = { associations: [{ clusterName: 'c', namespace: 'n', serviceAccount: 's', associationArn: 'arn:aws:eks:…', associationId: 'a-1' }] };
+    expect((await parse(Buffer.from(JSON.stringify(assoc)))).result.documents.map((d) => d.kind)).toEqual(['eks-pod-identity-association']);
+  });
+});
