@@ -26,6 +26,12 @@ export default tseslint.config(
     },
   },
   {
+    // CommonJS entry points (the bin wrapper, a benchmark child process) use require by design.
+    files: ['bin/**/*.js', 'scripts/**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', __dirname: 'readonly', process: 'readonly' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     files: ['test/**/*.ts'],
     rules: {
       'no-restricted-syntax': [

@@ -5,6 +5,8 @@
  */
 import type { Database } from 'better-sqlite3';
 import { buildFacts, FACT_SQL_FILTER } from './facts';
+import { TimelineBuilder } from '../k8s/timeline';
+import { buildK8sFacts } from '../k8s/facts';
 import { Resolver } from './resolve';
 import { WINDOW_SLACK_MS } from './credentials';
 import type { FactDocument, FactRecord, Facts, Hop, Resolution } from './model';
@@ -59,7 +61,35 @@ export function loadFacts(db: Database): Facts {
     raw: d.raw,
     ref: `file:${d.path.split(/[\\/]/).pop()}#${d.sha256.slice(0, 12)}`,
   }));
-  return buildFacts(records, documents);
+  const facts = buildFacts(records, documents);
+  facts.k8s = loadK8s(db, facts);
+  return facts;
+}
+
+/** The pod timeline from audit events and inventories, when the case has Kubernetes evidence. */
+function loadK8s(db: Database, facts: Facts): Facts['k8s'] {
+  const audits = db
+    .prepare(`SELECT audit_id, ts_ms, raw FROM k8s_audit WHERE resource IN ('pods', 'serviceaccounts', 'nodes') ORDER BY ts_ms, id`)
+    .all() as { audit_id: string; ts_ms: number; raw: string }[];
+  const docs = db
+    .prepare(`SELECT d.kind, d.raw, f.path, f.sha256 FROM documents d JOIN evidence_files f ON f.id = d.file_id
+              WHERE d.kind IN ('k8s-object', 'ec2-reservation') ORDER BY d.id`)
+    .all() as { kind: string; raw: string; path: string; sha256: string }[];
+  const anyAudit = db.prepare('SELECT 1 FROM k8s_audit LIMIT 1').get() !== undefined;
+  if (!anyAudit && docs.length === 0) return null;
+  const builder = new TimelineBuilder();
+  for (const a of audits) builder.audit({ auditId: a.audit_id, tsMs: a.ts_ms, record: JSON.parse(a.raw) as JsonObject });
+  const reservations: { record: JsonObject; ref: string }[] = [];
+  for (const d of docs) {
+    const ref = `file:${d.path.split(/[\\/]/).pop()}#${d.sha256.slice(0, 12)}`;
+    const record = JSON.parse(d.raw) as JsonObject;
+    if (d.kind === 'ec2-reservation') {
+      builder.instances(record, ref);
+      reservations.push({ record, ref });
+    } else builder.inventory(record, ref, Number.NaN);
+  }
+  const ipsStmt = db.prepare('SELECT DISTINCT source_ip FROM events WHERE access_key_id = ? AND source_ip IS NOT NULL').pluck();
+  return buildK8sFacts(facts, builder.build(), reservations, (key) => ipsStmt.all(key) as string[]);
 }
 
 /**

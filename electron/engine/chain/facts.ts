@@ -38,6 +38,7 @@ export function buildFacts(records: Iterable<FactRecord>, documents: Iterable<Fa
     podsByCluster: new Map(),
     associationsByRole: new Map(),
     clustersByNodeRole: new Map(),
+    k8s: null,
   };
   const addCluster = (c: ClusterFact) => {
     const merged = mergeCluster(facts.clustersByName.get(c.name), c);

@@ -1,6 +1,7 @@
 /** The vocabulary of the chain: issuances, cluster facts, hops and resolutions. */
 import type { Confidence, CredentialAttribution, Mechanism, PodRef } from '../../../shared/attribution';
 import type { JsonObject } from '../util/json';
+import type { Timeline } from '../k8s/timeline';
 
 /** A parsed fact-bearing CloudTrail record (STS, eks-auth, EKS, IAM). */
 export interface FactRecord {
@@ -66,6 +67,17 @@ export interface Facts {
   associationsByRole: Map<string, PodIdentityAssociation[]>;
   /** Node IAM roles → the clusters their instances' agents named in eks-auth calls. */
   clustersByNodeRole: Map<string, Map<string, string>>;
+  /** Kubernetes evidence (audit logs, inventories), when the bundle has any. */
+  k8s: K8sFacts | null;
+}
+
+export interface K8sFacts {
+  timeline: Timeline;
+  /** Kubernetes node name → EKS cluster, and the record that ties them. */
+  clusterOfNode: Map<string, { cluster: string; evidence: string }>;
+  nodeOfInstance: Map<string, string>;
+  /** Source IPs seen with an access key (the STS call's own IP is added by the caller). */
+  ipsOfKey(accessKeyId: string): string[];
 }
 
 export type RuleId =
@@ -78,6 +90,8 @@ export type RuleId =
   | 'pod-identity-session-name'
   | 'pod-identity-association'
   | 'pod-identity-node'
+  | 'pod-identity-binding'
+  | 'irsa-pod'
   | 'node-instance-session'
   | 'principal';
 

@@ -23,6 +23,8 @@ import {
   sessionNameOf,
 } from './node';
 import { getStr, obj } from '../util/json';
+import { decide, irsaCandidates } from '../k8s/narrow';
+import { nodesOfCluster } from '../k8s/facts';
 import type { JsonObject } from '../util/json';
 import { isoUtc } from '../util/time';
 
@@ -174,7 +176,7 @@ export class Resolver {
       const r = this.root('node-role', arn, link);
       const imds = deliveredByImds(record);
       r.confidence.identity = imds ? 'proven' : 'inferred';
-      r.node = { instanceId: session, name: null };
+      r.node = this.nodeRef(session);
       r.confidence.node = r.confidence.identity;
       r.hops.push({
         rule: 'node-instance-session',
@@ -288,7 +290,31 @@ export class Resolver {
         ? `system:serviceaccount:${r.namespace}:${r.serviceAccount}`
         : `EKS Pod Identity session ${iss.sessionName ?? '?'}`;
     this.podIdentityNode(r, iss, clusterName);
+    this.podIdentityBinding(r);
     return r;
+  }
+
+  /**
+   * Rule: Pod Identity → node, proven. The session tags name the pod uid; the audit log's scheduler binding of
+   * that uid names the node. The eks-auth time match, when there is one, stays as corroboration.
+   */
+  private podIdentityBinding(r: Resolution): void {
+    const uid = r.pod?.uid;
+    const k8s = this.facts.k8s;
+    if (!uid || !k8s || r.confidence.pod !== 'proven') return;
+    const pod = k8s.timeline.pods.find((p) => p.uid === uid);
+    if (!pod?.nodeName || !pod.evidence.bound) return;
+    const matched = r.node?.instanceId ?? r.candidates.find(() => true)?.node?.instanceId ?? null;
+    const before = r.confidence.node;
+    const candidates = r.candidates;
+    r.candidates = [];
+    this.nodeOfPod(r, pod.nodeName, pod.evidence.bound, 'proven');
+    const instance = r.node?.instanceId;
+    if (before === 'inferred' && matched && instance && matched !== instance) {
+      r.notes.push(`conflict: the eks-auth time match pointed at ${matched}, the audit binding at ${instance}`);
+    } else if (before === 'ambiguous' && instance && !candidates.some((c) => c.node?.instanceId === instance)) {
+      r.notes.push(`the audit binding names ${instance}, which was not among the eks-auth time-match candidates`);
+    }
   }
 
   /** disableSessionTags: the session name's truncated cluster and pod, and the role's association. */
@@ -368,7 +394,7 @@ export class Resolver {
     const evidence = [...byNode.values()].map((v) => v.eventID);
     if (byNode.size === 1) {
       const [instanceId] = [...byNode.keys()];
-      r.node = { instanceId: instanceId!, name: null };
+      r.node = this.nodeRef(instanceId!);
       r.confidence.node = 'inferred';
       r.hops.push({
         rule: 'pod-identity-node',
@@ -386,7 +412,7 @@ export class Resolver {
       .sort((a, b) => b.w - a.w || a.id.localeCompare(b.id))
       .map(({ id, v, w }) => ({
         pod: r.pod,
-        node: { instanceId: id, name: null },
+        node: this.nodeRef(id),
         score: Math.round((w / total) * 1000) / 1000,
         why: `eks-auth AssumeRoleForPodIdentity ${Math.abs(v.delta) / 1000} s ${v.delta >= 0 ? 'before' : 'after'} the AssumeRole (${v.eventID})`,
       }));
@@ -402,7 +428,7 @@ export class Resolver {
   private ec2Root(iss: Issuance): Resolution {
     const instanceId = iss.sessionName!;
     const r = this.root('node-role', iss.roleArn ? `${iss.roleArn} on EC2 instance ${instanceId}` : `EC2 instance ${instanceId}`, []);
-    r.node = { instanceId, name: null };
+    r.node = this.nodeRef(instanceId);
     r.confidence.node = 'proven';
     r.hops.push({
       rule: 'node-instance-session',
@@ -478,8 +504,85 @@ export class Resolver {
       r.notes.push(`web identity subject ${wi.subject ?? '(none)'} is not a Kubernetes service account`);
     }
     this.irsaCluster(r, wi.eks.oidcId, evidence);
-    r.notes.push('IRSA names the service account, not the pod or node: EKS audit logs are needed to go further');
+    if (iss && this.facts.k8s) this.irsaPod(r, iss, getStr(record, 'sourceIPAddress') ?? null);
+    else r.notes.push('IRSA names the service account, not the pod or node: EKS audit logs are needed to go further');
     return r;
+  }
+
+  /** Rule: IRSA → pod, from the audit timeline (see k8s/narrow.ts). */
+  private irsaPod(r: Resolution, iss: Issuance, stsIp: string | null): void {
+    const k8s = this.facts.k8s!;
+    const cluster = r.cluster?.name;
+    if (!r.namespace || !r.serviceAccount) return;
+    if (!cluster) {
+      r.notes.push('the OIDC id names no cluster in the bundle, so Kubernetes evidence cannot be matched to this session');
+      return;
+    }
+    const nodes = nodesOfCluster(k8s, cluster);
+    if (nodes.size === 0) {
+      r.notes.push(`no Kubernetes evidence in the bundle is tied to cluster ${cluster}: the pod is not established`);
+      return;
+    }
+    const ips = [...new Set([...(stsIp ? [stsIp] : []), ...k8s.ipsOfKey(iss.accessKeyId)])];
+    const verdict = decide(irsaCandidates(k8s.timeline, { namespace: r.namespace, serviceAccount: r.serviceAccount, atMs: iss.issuedMs, sourceIps: ips, nodes }));
+    const clusterEvidence = [...new Set([...nodes].map((n) => k8s.clusterOfNode.get(n)!.evidence))].slice(0, 3);
+    if (verdict.kind === 'none') {
+      r.notes.push(`no pod of ${r.namespace}/${r.serviceAccount} was alive in ${cluster} at ${isoUtc(iss.issuedMs)} according to the audit logs`);
+      return;
+    }
+    if (verdict.kind === 'one') {
+      const p = verdict.pick.pod;
+      r.pod = { name: p.name, uid: p.uid };
+      r.confidence.pod = 'inferred';
+      r.hops.push({
+        rule: 'irsa-pod',
+        confidence: 'inferred',
+        claim: `pod ${p.namespace}/${p.name}: ${verdict.pick.why.join('; ')}`,
+        evidence: [...verdict.pick.evidence, ...clusterEvidence],
+        fields: ['sourceIPAddress', 'eventTime', 'objectRef', 'requestObject.spec.boundObjectRef', 'requestObject.status.podIP'],
+      });
+      this.nodeOfPod(r, p.nodeName, p.evidence.bound, 'inferred');
+      return;
+    }
+    const total = verdict.candidates.reduce((s, c) => s + c.score, 0);
+    r.confidence.pod = 'ambiguous';
+    r.confidence.node = 'ambiguous';
+    r.candidates = verdict.candidates.map((c) => ({
+      pod: { name: c.pod.name, uid: c.pod.uid },
+      node: c.pod.nodeName ? { instanceId: this.instanceOfNode(c.pod.nodeName), name: c.pod.nodeName } : null,
+      score: Math.round((c.score / total) * 1000) / 1000,
+      why: c.why.join('; '),
+    }));
+    r.hops.push({
+      rule: 'irsa-pod',
+      confidence: 'ambiguous',
+      claim: `${verdict.candidates.length} pods of ${r.namespace}/${r.serviceAccount} fit the call at ${isoUtc(iss.issuedMs)}`,
+      evidence: [...new Set(verdict.candidates.flatMap((c) => c.evidence))].slice(0, 20),
+      fields: ['sourceIPAddress', 'eventTime', 'objectRef'],
+    });
+  }
+
+  /** An EC2 instance as a node reference, with its Kubernetes node name when the evidence gives one. */
+  private nodeRef(instanceId: string): { instanceId: string; name: string | null } {
+    return { instanceId, name: this.facts.k8s?.nodeOfInstance.get(instanceId) ?? null };
+  }
+
+  private instanceOfNode(nodeName: string): string | null {
+    return this.facts.k8s?.timeline.nodes.get(nodeName)?.instanceId ?? null;
+  }
+
+  /** A pod's node, from its scheduler binding (or inventory), with the confidence the pod hop allows. */
+  private nodeOfPod(r: Resolution, nodeName: string | null, bindingAuditId: string | undefined, confidence: 'proven' | 'inferred'): void {
+    if (!nodeName) return;
+    r.node = { instanceId: this.instanceOfNode(nodeName), name: nodeName };
+    r.confidence.node = confidence;
+    r.hops.push({
+      rule: 'pod-identity-binding',
+      confidence,
+      claim: `the pod was bound to node ${nodeName}${r.node.instanceId ? ` (EC2 ${r.node.instanceId})` : ''}${bindingAuditId ? ' by the scheduler' : ''}`,
+      evidence: bindingAuditId ? [bindingAuditId] : [],
+      fields: ['objectRef.subresource', 'requestObject.target.name'],
+    });
   }
 
   private irsaCluster(r: Resolution, oidcId: string, _evidence: string[]): void {

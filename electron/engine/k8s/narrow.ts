@@ -1,0 +1,81 @@
+/**
+ * Rule: IRSA → pod. CloudTrail's AssumeRoleWithWebIdentity names the service account, never the pod. Among the
+ * pods of that service account alive at that moment (audit timeline), the evidence that singles one out:
+ * - the source IP of the STS call or of the session's later calls equals the pod's IP (traffic through a VPC
+ *   endpoint keeps the pod IP; through NAT it does not, and then the IP says nothing);
+ * - the kubelet requested a token with audience `sts.amazonaws.com` for that pod before the call (every live pod
+ *   has one, so this only separates pods that had none).
+ * CloudTrail does not log the web-identity token's id, so a token can never be matched exactly: the answer is
+ * at best `inferred`, or `ambiguous` with scored candidates.
+ */
+import { aliveAt, type PodLife, type Timeline, type TokenRequest } from './timeline';
+
+export const IRSA_AUDIENCE = 'sts.amazonaws.com';
+
+export interface PodCandidate {
+  pod: PodLife;
+  score: number;
+  why: string[];
+  evidence: string[];
+}
+
+export interface IrsaQuery {
+  namespace: string;
+  serviceAccount: string;
+  atMs: number;
+  /** Source IPs of the STS call and of the calls made with the credentials it issued. */
+  sourceIps: string[];
+  /** Only pods on these nodes (the cluster's nodes), when known. */
+  nodes: ReadonlySet<string> | null;
+}
+
+function tokenBefore(tokens: TokenRequest[], p: PodLife, atMs: number): TokenRequest | null {
+  let best: TokenRequest | null = null;
+  for (const t of tokens) {
+    if (t.tsMs > atMs) break; // sorted by time
+    if (t.namespace !== p.namespace || !t.audiences.includes(IRSA_AUDIENCE)) continue;
+    if (!(t.podUid && p.uid ? t.podUid === p.uid : t.podName === p.name)) continue;
+    if (t.expiresMs !== null && t.expiresMs < atMs) continue;
+    best = t;
+  }
+  return best;
+}
+
+export function irsaCandidates(tl: Timeline, q: IrsaQuery): PodCandidate[] {
+  const out: PodCandidate[] = [];
+  for (const p of tl.pods) {
+    if (p.namespace !== q.namespace || p.serviceAccount !== q.serviceAccount || !aliveAt(p, q.atMs)) continue;
+    if (q.nodes && (!p.nodeName || !q.nodes.has(p.nodeName))) continue;
+    const c: PodCandidate = { pod: p, score: 1, why: [`pod of ${q.namespace}/${q.serviceAccount} alive at the call`], evidence: [] };
+    for (const e of [p.evidence.created, p.evidence.bound, p.evidence.inventory]) if (e) c.evidence.push(e);
+    const token = tokenBefore(tl.tokens, p, q.atMs);
+    if (token) {
+      c.score += 1;
+      c.why.push(`kubelet token for ${IRSA_AUDIENCE} requested at ${new Date(token.tsMs).toISOString()}`);
+      c.evidence.push(token.auditId);
+    }
+    const ip = q.sourceIps.find((x) => p.ips.includes(x));
+    if (ip) {
+      c.score += 4;
+      c.why.push(`source IP ${ip} is this pod's IP`);
+      if (p.evidence.ip) c.evidence.push(p.evidence.ip);
+    }
+    out.push(c);
+  }
+  return out.sort((a, b) => b.score - a.score || (a.pod.name < b.pod.name ? -1 : 1));
+}
+
+export type PodVerdict = { kind: 'none' } | { kind: 'one'; pick: PodCandidate } | { kind: 'several'; candidates: PodCandidate[] };
+
+/**
+ * One candidate: inferred. Several: inferred only when exactly one has the pod-IP match (the strongest signal);
+ * otherwise ambiguous, every remaining candidate listed.
+ */
+export function decide(cands: PodCandidate[]): PodVerdict {
+  if (cands.length === 0) return { kind: 'none' };
+  if (cands.length === 1) return { kind: 'one', pick: cands[0]! };
+  const ipMatches = cands.filter((c) => c.score >= 5);
+  if (ipMatches.length === 1) return { kind: 'one', pick: ipMatches[0]! };
+  const top = ipMatches.length > 1 ? ipMatches : cands;
+  return { kind: 'several', candidates: top };
+}

@@ -1,0 +1,238 @@
+/**
+ * Which pod ran where, under which service account and IP, at any moment — rebuilt from EKS audit events
+ * (pod create, scheduler binding, kubelet status patches, delete, kubelet token requests, node objects) and
+ * from inventory snapshots. Pure: records in, timeline out.
+ */
+import { arr, get, getStr, obj, str } from '../util/json';
+import type { JsonObject } from '../util/json';
+
+export interface AuditFact {
+  auditId: string;
+  tsMs: number;
+  record: JsonObject;
+}
+
+export interface PodLife {
+  uid: string | null;
+  namespace: string;
+  name: string;
+  serviceAccount: string | null;
+  nodeName: string | null;
+  ips: string[];
+  createdMs: number | null;
+  deletedMs: number | null;
+  /** auditIDs (or inventory refs) that establish this pod's facts. */
+  evidence: { created?: string; bound?: string; ip?: string; deleted?: string; inventory?: string };
+}
+
+export interface TokenRequest {
+  auditId: string;
+  tsMs: number;
+  namespace: string;
+  serviceAccount: string;
+  podName: string | null;
+  podUid: string | null;
+  audiences: string[];
+  requester: string;
+  nodeName: string | null;
+  credentialId: string | null;
+  expiresMs: number | null;
+}
+
+export interface NodeInfo {
+  name: string;
+  instanceId: string | null;
+  ips: string[];
+  evidence: string;
+}
+
+export interface Timeline {
+  pods: PodLife[];
+  tokens: TokenRequest[];
+  nodes: Map<string, NodeInfo>;
+}
+
+const PROVIDER_ID = /^aws:\/\/\/[^/]*\/(i-[0-9a-f]+)$/;
+const NODE_USER = /^system:node:(.+)$/;
+
+function ok(r: JsonObject): boolean {
+  const code = get(r, 'responseStatus', 'code');
+  return typeof code !== 'number' || (code >= 200 && code < 300);
+}
+
+export function nodeOfUser(username: string | undefined): string | null {
+  const m = username ? NODE_USER.exec(username) : null;
+  return m ? m[1]! : null;
+}
+
+export class TimelineBuilder {
+  private readonly pods: PodLife[] = [];
+  private readonly byUid = new Map<string, PodLife>();
+  private readonly tokens: TokenRequest[] = [];
+  private readonly nodes = new Map<string, NodeInfo>();
+
+  /** The pod a fact is about: by uid when known, else the latest pod of that name created before `ts`. */
+  private pod(namespace: string, name: string, uid: string | null, ts: number): PodLife {
+    if (uid) {
+      const known = this.byUid.get(uid);
+      if (known) return known;
+    }
+    if (!uid) {
+      let best: PodLife | null = null;
+      for (const p of this.pods) {
+        if (p.namespace !== namespace || p.name !== name) continue;
+        if (p.createdMs !== null && p.createdMs > ts) continue;
+        if (!best || (p.createdMs ?? 0) > (best.createdMs ?? 0)) best = p;
+      }
+      if (best) return best;
+    }
+    const p: PodLife = { uid, namespace, name, serviceAccount: null, nodeName: null, ips: [], createdMs: null, deletedMs: null, evidence: {} };
+    this.pods.push(p);
+    if (uid) this.byUid.set(uid, p);
+    return p;
+  }
+
+  private node(name: string, evidence: string): NodeInfo {
+    let n = this.nodes.get(name);
+    if (!n) this.nodes.set(name, (n = { name, instanceId: null, ips: [], evidence }));
+    return n;
+  }
+
+  private applyPodObject(o: JsonObject, ts: number, ref: string, kind: 'created' | 'inventory'): void {
+    const namespace = getStr(o, 'metadata', 'namespace');
+    const name = getStr(o, 'metadata', 'name');
+    if (!namespace || !name) return;
+    const uid = getStr(o, 'metadata', 'uid') ?? null;
+    const created = Date.parse(getStr(o, 'metadata', 'creationTimestamp') ?? '');
+    const p = this.pod(namespace, name, uid, Number.isNaN(created) ? ts : created);
+    p.serviceAccount ??= getStr(o, 'spec', 'serviceAccountName') ?? null;
+    p.nodeName ??= getStr(o, 'spec', 'nodeName') ?? null;
+    p.createdMs ??= Number.isNaN(created) ? (Number.isFinite(ts) ? ts : null) : created;
+    const ip = getStr(o, 'status', 'podIP');
+    if (ip && !p.ips.includes(ip)) p.ips.push(ip);
+    for (const x of arr(get(o, 'status', 'podIPs'))) {
+      const v = getStr(x, 'ip');
+      if (v && !p.ips.includes(v)) p.ips.push(v);
+    }
+    const deleted = Date.parse(getStr(o, 'metadata', 'deletionTimestamp') ?? '');
+    if (!Number.isNaN(deleted)) p.deletedMs ??= deleted;
+    if (kind === 'created') p.evidence.created ??= ref;
+    else p.evidence.inventory ??= ref;
+  }
+
+  private applyNodeObject(o: JsonObject, ref: string): void {
+    const name = getStr(o, 'metadata', 'name');
+    if (!name) return;
+    const n = this.node(name, ref);
+    // spec.providerID = aws:///<az>/<instance id>: the EC2 instance behind the Kubernetes node.
+    const m = PROVIDER_ID.exec(getStr(o, 'spec', 'providerID') ?? '');
+    if (m) n.instanceId ??= m[1]!;
+    for (const a of arr(get(o, 'status', 'addresses'))) {
+      const t = getStr(a, 'type');
+      const v = getStr(a, 'address');
+      if (v && (t === 'InternalIP' || t === 'ExternalIP') && !n.ips.includes(v)) n.ips.push(v);
+    }
+  }
+
+  /** One audit event. Only successful calls count (a refused binding binds nothing). */
+  audit(a: AuditFact): void {
+    const r = a.record;
+    // On EKS the kubelet authenticates with its node role session: user.extra.sessionName = the instance id.
+    const kubelet = nodeOfUser(getStr(r, 'user', 'username'));
+    const session = str(arr(get(r, 'user', 'extra', 'sessionName'))[0]);
+    if (kubelet && session && /^i-[0-9a-f]+$/.test(session)) this.node(kubelet, a.auditId).instanceId ??= session;
+    if (!ok(r)) return;
+    const verb = getStr(r, 'verb');
+    const resource = getStr(r, 'objectRef', 'resource');
+    const sub = getStr(r, 'objectRef', 'subresource');
+    const namespace = getStr(r, 'objectRef', 'namespace');
+    const name = getStr(r, 'objectRef', 'name');
+    if (resource === 'pods' && namespace) {
+      if (verb === 'create' && !sub) {
+        const o = obj(r.responseObject) ?? obj(r.requestObject);
+        if (o) this.applyPodObject({ ...o, metadata: { namespace, ...(obj(o.metadata) ?? {}) } }, a.tsMs, a.auditId, 'created');
+      } else if (verb === 'create' && sub === 'binding' && name) {
+        // The scheduler's Binding: requestObject.target names the node.
+        const target = getStr(r, 'requestObject', 'target', 'name');
+        const uid = getStr(r, 'requestObject', 'metadata', 'uid') ?? getStr(r, 'objectRef', 'uid') ?? null;
+        if (target) {
+          const p = this.pod(namespace, name, uid, a.tsMs);
+          p.nodeName = target;
+          p.evidence.bound = a.auditId;
+        }
+      } else if ((verb === 'patch' || verb === 'update') && sub === 'status' && name) {
+        const uid = getStr(r, 'requestObject', 'metadata', 'uid') ?? null;
+        const ip = getStr(r, 'requestObject', 'status', 'podIP');
+        const p = this.pod(namespace, name, uid, a.tsMs);
+        p.nodeName ??= nodeOfUser(getStr(r, 'user', 'username'));
+        if (ip && !p.ips.includes(ip)) {
+          p.ips.push(ip);
+          p.evidence.ip ??= a.auditId;
+        }
+      } else if (verb === 'delete' && !sub && name) {
+        const uid = getStr(r, 'responseObject', 'metadata', 'uid') ?? null;
+        const p = this.pod(namespace, name, uid, a.tsMs);
+        p.deletedMs ??= a.tsMs;
+        p.evidence.deleted ??= a.auditId;
+      }
+      return;
+    }
+    if (resource === 'serviceaccounts' && sub === 'token' && verb === 'create' && namespace && name) {
+      // TokenRequest: spec.boundObjectRef names the pod, spec.audiences the consumer (sts.amazonaws.com = IRSA).
+      const spec = obj(get(r, 'requestObject', 'spec'));
+      const bound = obj(spec?.boundObjectRef);
+      const requester = getStr(r, 'user', 'username') ?? '';
+      const exp = Date.parse(getStr(r, 'responseObject', 'status', 'expirationTimestamp') ?? '');
+      this.tokens.push({
+        auditId: a.auditId,
+        tsMs: a.tsMs,
+        namespace,
+        serviceAccount: name,
+        podName: bound && str(bound.kind) === 'Pod' ? (str(bound.name) ?? null) : null,
+        podUid: bound && str(bound.kind) === 'Pod' ? (str(bound.uid) ?? null) : null,
+        audiences: arr(spec?.audiences).filter((x): x is string => typeof x === 'string'),
+        requester,
+        nodeName: nodeOfUser(requester),
+        credentialId: getStr(r, 'annotations', 'authentication.kubernetes.io/credential-id') ?? null,
+        expiresMs: Number.isNaN(exp) ? null : exp,
+      });
+      return;
+    }
+    if (resource === 'nodes' && (verb === 'create' || verb === 'update' || verb === 'patch')) {
+      const o = obj(r.responseObject) ?? obj(r.requestObject);
+      if (o && getStr(o, 'metadata', 'name')) this.applyNodeObject(o, a.auditId);
+      else if (o && name) this.applyNodeObject({ ...o, metadata: { name } }, a.auditId);
+    }
+  }
+
+  /** An inventory object (`kubectl get … -o json` item). */
+  inventory(o: JsonObject, ref: string, snapshotMs: number): void {
+    const kind = getStr(o, 'kind');
+    if (kind === 'Pod' || (kind === undefined && obj(o.spec) && 'containers' in (obj(o.spec) ?? {}))) this.applyPodObject(o, snapshotMs, ref, 'inventory');
+    else if (kind === 'Node') this.applyNodeObject(o, ref);
+  }
+
+  /** `aws ec2 describe-instances`: instance id ↔ private DNS name (the node name on EKS) ↔ private IP. */
+  instances(reservation: JsonObject, ref: string): void {
+    for (const i of arr(reservation.Instances)) {
+      const id = getStr(i, 'InstanceId');
+      const dns = getStr(i, 'PrivateDnsName');
+      if (!id || !dns) continue;
+      const n = this.node(dns, ref);
+      n.instanceId ??= id;
+      const ip = getStr(i, 'PrivateIpAddress');
+      if (ip && !n.ips.includes(ip)) n.ips.push(ip);
+    }
+  }
+
+  build(): Timeline {
+    for (const p of this.pods) if (p.nodeName) this.node(p.nodeName, p.evidence.bound ?? p.evidence.inventory ?? '');
+    this.tokens.sort((a, b) => a.tsMs - b.tsMs);
+    return { pods: this.pods, tokens: this.tokens, nodes: this.nodes };
+  }
+}
+
+/** Was the pod alive at `ms` (created before, not yet deleted)? Unknown bounds count as open. */
+export function aliveAt(p: PodLife, ms: number): boolean {
+  return (p.createdMs === null || p.createdMs <= ms) && (p.deletedMs === null || p.deletedMs >= ms);
+}

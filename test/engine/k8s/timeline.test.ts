@@ -1,0 +1,121 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { TimelineBuilder, aliveAt } from '../../../electron/engine/k8s/timeline';
+import { decide, irsaCandidates } from '../../../electron/engine/k8s/narrow';
+import type { JsonObject } from '../../../electron/engine/util/json';
+import { sharedPath } from '../../helpers/shared-data';
+
+const T = (s: number) => Date.parse('2026-03-02T10:00:00Z') + s * 1000;
+const iso = (s: number) => new Date(T(s)).toISOString();
+let n = 0;
+function audit(s: number, over: JsonObject): { auditId: string; tsMs: number; record: JsonObject } {
+  const auditId = `a${++n}`;
+  return {
+    auditId,
+    tsMs: T(s),
+    record: { kind: 'Event', apiVersion: 'audit.k8s.io/v1', auditID: auditId, stage: 'ResponseComplete', stageTimestamp: iso(s), responseStatus: { code: 201 }, ...over },
+  };
+}
+const podCreate = (s: number, name: string, uid: string, sa: string) =>
+  audit(s, {
+    verb: 'create',
+    user: { username: 'system:serviceaccount:kube-system:replicaset-controller' },
+    objectRef: { resource: 'pods', namespace: 'payments', name },
+    responseObject: { kind: 'Pod', metadata: { name, namespace: 'payments', uid, creationTimestamp: iso(s) }, spec: { serviceAccountName: sa } },
+  });
+const binding = (s: number, name: string, uid: string, node: string) =>
+  audit(s, {
+    verb: 'create',
+    user: { username: 'system:kube-scheduler' },
+    objectRef: { resource: 'pods', subresource: 'binding', namespace: 'payments', name },
+    requestObject: { kind: 'Binding', metadata: { name, uid }, target: { kind: 'Node', name: node } },
+  });
+const status = (s: number, name: string, uid: string, node: string, ip: string) =>
+  audit(s, {
+    verb: 'patch',
+    user: { username: `system:node:${node}`, extra: { sessionName: [node === 'ip-10-0-1-5.ec2.internal' ? 'i-0aaaaaaaaaaaaaaaa' : 'i-0bbbbbbbbbbbbbbbb'] } },
+    objectRef: { resource: 'pods', subresource: 'status', namespace: 'payments', name },
+    requestObject: { metadata: { uid }, status: { podIP: ip } },
+  });
+const token = (s: number, pod: string, uid: string, node: string, audience = 'sts.amazonaws.com', user = `system:node:${node}`) =>
+  audit(s, {
+    verb: 'create',
+    user: { username: user },
+    objectRef: { resource: 'serviceaccounts', subresource: 'token', namespace: 'payments', name: 'api' },
+    requestObject: { kind: 'TokenRequest', spec: { audiences: [audience], expirationSeconds: 86400, boundObjectRef: { kind: 'Pod', name: pod, uid } } },
+    responseObject: { status: { expirationTimestamp: iso(s + 86400) } },
+  });
+const del = (s: number, name: string, uid: string) =>
+  audit(s, { verb: 'delete', objectRef: { resource: 'pods', namespace: 'payments', name }, responseObject: { metadata: { uid } } });
+
+const NODE_A = 'ip-10-0-1-5.ec2.internal';
+const NODE_B = 'ip-10-0-2-7.ec2.internal';
+
+function world() {
+  const b = new TimelineBuilder();
+  for (const a of [
+    podCreate(0, 'api-1', 'u1', 'api'), binding(1, 'api-1', 'u1', NODE_A), status(5, 'api-1', 'u1', NODE_A, '10.0.1.20'), token(6, 'api-1', 'u1', NODE_A),
+    podCreate(0, 'api-2', 'u2', 'api'), binding(1, 'api-2', 'u2', NODE_B), status(5, 'api-2', 'u2', NODE_B, '10.0.2.30'), token(6, 'api-2', 'u2', NODE_B),
+    del(600, 'api-2', 'u2'),
+    podCreate(610, 'api-3', 'u3', 'api'), binding(611, 'api-3', 'u3', NODE_B), status(615, 'api-3', 'u3', NODE_B, '10.0.2.31'),
+  ]) b.audit(a);
+  return b.build();
+}
+const nodes = new Set([NODE_A, NODE_B]);
+
+describe('pod timeline from audit events', () => {
+  it('rebuilds create → binding → IP → delete per pod uid, and node ↔ instance from the kubelet session', () => {
+    const tl = world();
+    const p2 = tl.pods.find((p) => p.uid === 'u2')!;
+    expect(p2).toMatchObject({ name: 'api-2', serviceAccount: 'api', nodeName: NODE_B, ips: ['10.0.2.30'], createdMs: T(0), deletedMs: T(600) });
+    expect(p2.evidence.bound).toBeDefined();
+    expect(tl.nodes.get(NODE_A)?.instanceId).toBe('i-0aaaaaaaaaaaaaaaa');
+    expect(aliveAt(p2, T(300))).toBe(true);
+    expect(aliveAt(p2, T(700))).toBe(false);
+    expect(tl.tokens).toHaveLength(2);
+  });
+
+  it('ignores refused calls (a failed binding binds nothing)', () => {
+    const b = new TimelineBuilder();
+    b.audit(podCreate(0, 'x', 'ux', 'api'));
+    const failed = binding(1, 'x', 'ux', NODE_A);
+    failed.record.responseStatus = { code: 409 };
+    b.audit(failed);
+    expect(b.build().pods[0]!.nodeName).toBeNull();
+  });
+
+  it('reads the real EKS kubelet status patch: pod uid, node and its instance id', () => {
+    const real = JSON.parse(readFileSync(sharedPath('public/doc-examples/k8s-audit_01_eks-kubelet-patch-pod-status_node-role-session-in-user.extra_go-lambda-eks-logs-README.json'), 'utf8')) as JsonObject;
+    const b = new TimelineBuilder();
+    b.audit({ auditId: 'real', tsMs: Date.parse('2021-09-27T08:36:44Z'), record: real });
+    const tl = b.build();
+    expect(tl.pods[0]).toMatchObject({ uid: '10177585-b79f-44a0-bdcc-c68ec12d012a', name: 'stress-83-tbnq2', nodeName: 'ip-00-00-00-00.eu-west-1.compute.internal' });
+    expect(tl.nodes.get('ip-00-00-00-00.eu-west-1.compute.internal')?.instanceId).toBe('i-00000000000000');
+  });
+});
+
+describe('rule: IRSA → pod', () => {
+  it('a pod IP as source IP singles the pod out (VPC endpoint traffic): inferred', () => {
+    const v = decide(irsaCandidates(world(), { namespace: 'payments', serviceAccount: 'api', atMs: T(100), sourceIps: ['10.0.2.30'], nodes }));
+    expect(v.kind).toBe('one');
+    expect(v.kind === 'one' && v.pick.pod.name).toBe('api-2');
+  });
+
+  it('a NAT address says nothing: both live pods remain, ambiguous', () => {
+    const v = decide(irsaCandidates(world(), { namespace: 'payments', serviceAccount: 'api', atMs: T(100), sourceIps: ['52.1.2.3'], nodes }));
+    expect(v.kind).toBe('several');
+    expect(v.kind === 'several' && v.candidates.map((c) => c.pod.name).sort()).toEqual(['api-1', 'api-2']);
+  });
+
+  it('deleted pods drop out, new ones join: only pods alive at the call count', () => {
+    const v = irsaCandidates(world(), { namespace: 'payments', serviceAccount: 'api', atMs: T(700), sourceIps: [], nodes });
+    expect(v.map((c) => c.pod.name).sort()).toEqual(['api-1', 'api-3']);
+    // api-3 had no kubelet token request for sts.amazonaws.com: api-1 scores higher but both remain.
+    expect(v[0]!.pod.name).toBe('api-1');
+    expect(decide(v).kind).toBe('several');
+  });
+
+  it('only pods on the cluster\'s nodes are considered', () => {
+    expect(irsaCandidates(world(), { namespace: 'payments', serviceAccount: 'api', atMs: T(100), sourceIps: [], nodes: new Set([NODE_A]) }).map((c) => c.pod.name)).toEqual(['api-1']);
+  });
+});
