@@ -621,10 +621,3 @@ export class Resolver {
 function principalHop(claim: string, fields: string[]): Hop {
   return { rule: 'principal', confidence: 'proven', claim, evidence: [], fields };
 }
-
-/** For events with a key: is it linked to an issuance in the bundle, and is the event inside its window? */
-export function keyLink(resolver: Resolver, key: string, eventMs: number): 'linked' | 'outside-window' | 'not-issued' {
-  if (!resolver.hasIssuance(key)) return 'not-issued';
-  return resolver.issuanceFor(key, eventMs) ? 'linked' : 'outside-window';
-}
-
