@@ -438,6 +438,7 @@ export class Resolver {
       fields: ['userIdentity.invokedBy', 'requestParameters.roleSessionName'],
     });
     this.clusterOfNode(r, instanceId, iss.roleArn);
+    this.podsOnNode(r, iss);
     return r;
   }
 
@@ -560,6 +561,21 @@ export class Resolver {
       evidence: [...new Set(verdict.candidates.flatMap((c) => c.evidence))].slice(0, 20),
       fields: ['sourceIPAddress', 'eventTime', 'objectRef'],
     });
+  }
+
+  /**
+   * Node-role credentials are shared by every pod on the node that can reach the instance metadata service: the
+   * pods on that node while the credentials were valid are listed for the investigator — a list, not a guess.
+   */
+  private podsOnNode(r: Resolution, iss: Issuance): void {
+    const nodeName = r.node?.name;
+    if (!nodeName || !this.facts.k8s) return;
+    const pods = this.facts.k8s.timeline.pods.filter(
+      (p) => p.nodeName === nodeName && (p.createdMs === null || p.createdMs <= iss.expiresMs) && (p.deletedMs === null || p.deletedMs >= iss.issuedMs),
+    );
+    if (pods.length === 0) return;
+    const names = pods.slice(0, 20).map((p) => `${p.namespace}/${p.name}`);
+    r.notes.push(`pods on node ${nodeName} while these credentials were valid: ${names.join(', ')}${pods.length > 20 ? `, … ${pods.length - 20} more` : ''}`);
   }
 
   /** An EC2 instance as a node reference, with its Kubernetes node name when the evidence gives one. */
