@@ -1,5 +1,6 @@
 // Lint: TypeScript rules plus the layering rule that keeps the engine runnable under plain Node.
 import tseslint from 'typescript-eslint';
+import reactHooks from 'eslint-plugin-react-hooks';
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'bench-out/**', 'renderer/dist/**'] },
@@ -24,6 +25,11 @@ export default tseslint.config(
         },
       ],
     },
+  },
+  {
+    files: ['renderer/**/*.{ts,tsx}'],
+    plugins: { 'react-hooks': reactHooks },
+    rules: { 'react-hooks/rules-of-hooks': 'error', 'react-hooks/exhaustive-deps': 'warn' },
   },
   {
     // CommonJS entry points (the bin wrapper, a benchmark child process) use require by design.

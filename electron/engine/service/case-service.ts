@@ -86,6 +86,8 @@ export type PushListener = <P extends PushName>(name: P, payload: PushEvents[P])
 export class CaseService {
   private readonly queries: CaseQueries;
   private facetsCache: Facets | null = null;
+  /** Totals per filter set: paging through 1M events must not recount them for every page. */
+  private readonly totals = new Map<string, number>();
   private nextJob = 1;
   private readonly running = new Map<number, AbortController>();
 
@@ -178,7 +180,13 @@ export class CaseService {
     const page = pageQuery(q);
     const count = countQuery(q.filters);
     const rows = (this.db.prepare(page.sql).all(...page.params) as Row[]).map(rowView);
-    const total = this.db.prepare(count.sql).pluck().get(...count.params) as number;
+    const key = JSON.stringify(q.filters);
+    let total = this.totals.get(key);
+    if (total === undefined) {
+      total = this.db.prepare(count.sql).pluck().get(...count.params) as number;
+      if (this.totals.size > 200) this.totals.clear();
+      this.totals.set(key, total);
+    }
     return { total, rows };
   }
 
@@ -321,6 +329,7 @@ export class CaseService {
       .then((s) => {
         correlate(this.db);
         this.facetsCache = null;
+        this.totals.clear();
         this.push('ingest.done', {
           jobId,
           ok: s.failed === 0 && s.rejectedRecords === 0,

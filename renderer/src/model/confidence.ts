@@ -1,0 +1,29 @@
+/** Confidence order and the words the UI uses for chain rules. Pure. */
+import type { Confidence } from '../../../shared/attribution';
+
+const RANK: Record<Confidence, number> = { proven: 3, inferred: 2, ambiguous: 1, none: 0 };
+
+/** The weakest of several confidences (a chain is as strong as its weakest hop). */
+export function weakest(cs: readonly Confidence[], fallback: Confidence = 'none'): Confidence {
+  if (cs.length === 0) return fallback;
+  return cs.reduce((a, b) => (RANK[b] < RANK[a] ? b : a));
+}
+
+/** Short names for the engine's rule ids (electron/engine/chain/model.ts RuleId); unknown ids show as is. */
+const RULE_WORDS: Record<string, string> = {
+  'key-issuance': 'key issued',
+  'key-outside-window': 'key id only',
+  'role-chain': 'role chain',
+  'irsa-subject': 'web identity',
+  'irsa-cluster': 'OIDC issuer',
+  'pod-identity-tags': 'session tags',
+  'pod-identity-session-name': 'session name',
+  'pod-identity-association': 'association',
+  'pod-identity-node': 'eks-auth timing',
+  'node-instance-session': 'instance session',
+  principal: 'identity',
+};
+
+export function ruleWords(rule: string): string {
+  return RULE_WORDS[rule] ?? rule;
+}

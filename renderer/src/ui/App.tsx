@@ -1,0 +1,296 @@
+/**
+ * The one window: header, evidence, filters, timeline, event table, chain graph and detail. State lives here and
+ * flows down; components draw and report. Every read goes through the API client.
+ */
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import type { BlastKind, CaseSummary, EventFilters, EventQuery, Facets, TraceView } from '../../../shared/api';
+import { DEFAULT_SORT, PAGE_SIZE, cleanFilters, searchIntent } from '../model/query';
+import { graphElements, type GraphElement } from '../model/graph';
+import { blastElements, BLAST_LIMIT } from '../model/blast';
+import { layeredLayout } from '../model/layout';
+import { errorText, useClient } from './client-context';
+import { Header } from './Header';
+import { EvidencePanel } from './EvidencePanel';
+import { IngestBar, useIngest } from './IngestBar';
+import { FilterBar } from './FilterBar';
+import { Timeline } from './Timeline';
+import { EventTable, type EventTableHandle, type ScrollRequest } from './EventTable';
+import { ChainGraph, type GraphSelection } from './ChainGraph';
+import { DetailPane, type Expansion } from './DetailPane';
+import { ExportMenu } from './ExportMenu';
+import { useKeyboard } from './useKeyboard';
+
+const BLAST_WHAT: Record<BlastKind, string> = { session: 'session', serviceAccount: 'service account', pod: 'pod', node: 'node' };
+
+export interface Selection {
+  index: number;
+  eventID: string;
+}
+
+interface Opened {
+  eventID: string;
+  trace: TraceView | null;
+  loading: boolean;
+  error: string | null;
+}
+
+export function App({ mode }: { mode: 'electron' | 'browser' }) {
+  const client = useClient();
+  const [version, setVersion] = useState(0);
+  const [summary, setSummary] = useState<CaseSummary | null>(null);
+  const [facets, setFacets] = useState<Facets | null>(null);
+  const [fatal, setFatal] = useState<string | null>(null);
+  const [evidenceOpen, setEvidenceOpen] = useState(false);
+
+  const [filters, setFilters] = useState<EventFilters>({});
+  const [sort, setSort] = useState<EventQuery['sort']>(DEFAULT_SORT);
+  const [searchText, setSearchText] = useState('');
+  const [notice, setNotice] = useState<string | null>(null);
+  const [total, setTotal] = useState<number | null>(null);
+  const [selection, setSelection] = useState<Selection | null>(null);
+  const [scrollRequest, setScrollRequest] = useState<ScrollRequest | null>(null);
+  const [opened, setOpened] = useState<Opened | null>(null);
+  const [graphSel, setGraphSel] = useState<GraphSelection | null>(null);
+  const [expansions, setExpansions] = useState<Map<string, Expansion>>(new Map());
+  const [exportOpen, setExportOpen] = useState(false);
+
+  const tableRef = useRef<EventTableHandle>(null);
+  const searchRef = useRef<HTMLInputElement>(null);
+
+  const ingest = useIngest(() => setVersion((v) => v + 1));
+  const { adopt, fail } = ingest;
+
+  // The desktop shell's menu and drops (browser mode has none).
+  useEffect(() => {
+    const off = window.podtrail?.onCommand?.((c) => {
+      switch (c.kind) {
+        case 'export-report':
+          setExportOpen(true);
+          break;
+        case 'ingest-started':
+          adopt(c.jobId, c.paths);
+          break;
+        case 'ingest-failed':
+          fail(c.message);
+          break;
+      }
+    });
+    return () => off?.();
+  }, [adopt, fail]);
+
+  // Case-wide reads, again after every ingest.
+  useEffect(() => {
+    let live = true;
+    client.call('case.summary', {}).then((s) => live && setSummary(s), (e: unknown) => live && setFatal(errorText(e)));
+    client.call('events.facets', {}).then((f) => live && setFacets(f), () => {});
+    return () => {
+      live = false;
+    };
+  }, [client, version]);
+
+  // Free text filters as you type; an eventID or access key waits for Enter (it is a jump, not a filter).
+  useEffect(() => {
+    const intent = searchIntent(searchText);
+    if (intent.kind === 'locate') return;
+    const t = setTimeout(() => setFilters((f) => (f.search ?? '') === intent.text ? f : { ...f, search: intent.text || undefined }), 250);
+    return () => clearTimeout(t);
+  }, [searchText]);
+
+  const openChain = useCallback(
+    (eventID: string) => {
+      setOpened({ eventID, trace: null, loading: true, error: null });
+      setGraphSel(null);
+      setExpansions(new Map());
+      client.call('trace.get', { target: eventID }).then(
+        (trace) => setOpened((o) => (o?.eventID === eventID ? { eventID, trace, loading: false, error: trace ? null : `${eventID} is not in this case` } : o)),
+        (e: unknown) => setOpened((o) => (o?.eventID === eventID ? { eventID, trace: null, loading: false, error: errorText(e) } : o)),
+      );
+    },
+    [client],
+  );
+
+  const select = useCallback((index: number, eventID: string, scroll = true) => {
+    setSelection({ index, eventID });
+    if (scroll) setScrollRequest({ index, nonce: Date.now() + Math.random(), align: 'center' });
+  }, []);
+
+  /** Jump to an eventID or access key: under the current filters if it is visible, else with them cleared. */
+  const locate = useCallback(
+    async (target: string) => {
+      const base = cleanFilters({ ...filters, search: undefined });
+      const attempts: { filters: EventFilters; sort: EventQuery['sort']; why: string | null }[] = [{ filters: base, sort, why: null }];
+      if (sort.column !== 'eventTime') attempts.push({ filters: base, sort: { column: 'eventTime', dir: sort.dir }, why: 'sorted by time to place it' });
+      attempts.push({ filters: {}, sort: { column: 'eventTime', dir: sort.column === 'eventTime' ? sort.dir : 'asc' }, why: 'filters cleared: they hid it' });
+      try {
+        for (const a of attempts) {
+          const r = await client.call('events.locate', { text: target, query: { filters: a.filters, sort: a.sort, offset: 0, limit: PAGE_SIZE } });
+          if (!r.eventID) {
+            setNotice(`${target} is not in this case`);
+            return;
+          }
+          if (r.offset === null) continue;
+          setFilters(a.filters);
+          setSort(a.sort);
+          setSearchText('');
+          setNotice(`${r.accessKeyId ? `first event of ${r.accessKeyId}` : 'event'} at row ${(r.offset + 1).toLocaleString('en-US')}${a.why ? ` — ${a.why}` : ''}`);
+          select(r.offset, r.eventID);
+          openChain(r.eventID);
+          return;
+        }
+      } catch (e) {
+        setNotice(errorText(e));
+      }
+    },
+    [client, filters, sort, select, openChain],
+  );
+
+  const onSearchEnter = useCallback(() => {
+    const intent = searchIntent(searchText);
+    if (intent.kind === 'locate') void locate(intent.target);
+    else setFilters((f) => ({ ...f, search: intent.text || undefined }));
+  }, [searchText, locate]);
+
+  const move = useCallback(
+    async (delta: number) => {
+      if (total === null || total === 0) return;
+      const from = selection?.index ?? (delta > 0 ? -1 : total);
+      const index = Math.max(0, Math.min(total - 1, from + delta));
+      setScrollRequest({ index, nonce: Date.now() + Math.random() });
+      const row = await tableRef.current?.rowAt(index);
+      if (row) setSelection({ index, eventID: row.eventID });
+    },
+    [selection, total],
+  );
+
+  useKeyboard({
+    focusSearch: () => {
+      searchRef.current?.focus();
+      searchRef.current?.select();
+    },
+    move: (d) => void move(d),
+    open: selection ? () => openChain(selection.eventID) : null,
+    exportReport: selection || opened ? () => setExportOpen(true) : null,
+    close: () => setExportOpen(false),
+  });
+
+  const changeFilters = useCallback((f: EventFilters) => {
+    setFilters(f);
+    setSelection(null);
+    setNotice(null);
+  }, []);
+
+  // Graph: the chain plus any expanded blast radius, laid out left to right.
+  const trace = opened?.trace ?? null;
+  const elements = useMemo<GraphElement[]>(() => {
+    if (!trace) return [];
+    const els = graphElements(trace);
+    for (const [anchor, x] of expansions) if (x.page) els.push(...blastElements(anchor, x.page, BLAST_WHAT[x.spec.kind]));
+    return els;
+  }, [trace, expansions]);
+  const [graphSize, setGraphSize] = useState<{ w: number; h: number } | undefined>(undefined);
+  const positions = useMemo(() => layeredLayout(elements, { viewport: graphSize }), [elements, graphSize]);
+
+  const expand = useCallback(
+    (nodeId: string) => {
+      const el = elements.find((e) => e.group === 'nodes' && e.data.id === nodeId);
+      const spec = el?.group === 'nodes' ? el.data.expand : undefined;
+      if (!spec) return;
+      if (expansions.has(nodeId)) {
+        setExpansions((m) => {
+          const n = new Map(m);
+          n.delete(nodeId);
+          return n;
+        });
+        return;
+      }
+      setExpansions((m) => new Map(m).set(nodeId, { spec, page: null, error: null }));
+      client.call('blast.radius', { ...spec, limit: BLAST_LIMIT }).then(
+        (page) => setExpansions((m) => (m.has(nodeId) ? new Map(m).set(nodeId, { spec, page, error: null }) : m)),
+        (e: unknown) => setExpansions((m) => (m.has(nodeId) ? new Map(m).set(nodeId, { spec, page: null, error: errorText(e) }) : m)),
+      );
+    },
+    [client, elements, expansions],
+  );
+
+  const pivot = useCallback((f: EventFilters) => changeFilters(cleanFilters({ ...filters, ...f })), [filters, changeFilters]);
+
+  if (fatal) {
+    return (
+      <div className="fatal">
+        <h1>PodTrail</h1>
+        <p>The case could not be read: {fatal}</p>
+      </div>
+    );
+  }
+
+  const exportTarget = selection?.eventID ?? opened?.eventID ?? null;
+  return (
+    <div className="app">
+      <Header summary={summary} mode={mode} evidenceOpen={evidenceOpen} onToggleEvidence={() => setEvidenceOpen((o) => !o)} onMechanism={(m) => pivot({ mechanism: m })}>
+        <ExportMenu eventID={exportTarget} open={exportOpen} onOpenChange={setExportOpen} />
+      </Header>
+      <IngestBar state={ingest} />
+      {evidenceOpen && <EvidencePanel version={version} mode={mode} ingest={ingest} />}
+      <FilterBar
+        facets={facets}
+        filters={filters}
+        onChange={changeFilters}
+        searchText={searchText}
+        onSearchText={setSearchText}
+        onSearchEnter={onSearchEnter}
+        searchRef={searchRef}
+        total={total}
+        notice={notice}
+      />
+      <Timeline filters={filters} version={version} markerTime={trace?.event?.eventTime ?? null} onRange={(r) => changeFilters({ ...filters, ...r })} />
+      <main className="workspace">
+        <section className="table-pane" aria-label="Events">
+          <EventTable
+            ref={tableRef}
+            filters={filters}
+            sort={sort}
+            onSort={setSort}
+            version={version}
+            selection={selection}
+            openedEventID={opened?.eventID ?? null}
+            scrollRequest={scrollRequest}
+            onTotal={setTotal}
+            onRowClick={(index, row) => {
+              select(index, row.eventID, false);
+              openChain(row.eventID);
+            }}
+          />
+        </section>
+        <section className="chain-pane" aria-label="Chain">
+          <ChainGraph
+            elements={elements}
+            positions={positions}
+            selected={graphSel}
+            onSelect={setGraphSel}
+            onExpand={expand}
+            onViewport={setGraphSize}
+            expanded={expansions}
+            loading={opened?.loading ?? false}
+            empty={opened ? (opened.error ?? null) : 'Select an event: click a row, or j / k then Enter.'}
+            eventID={opened?.eventID ?? null}
+          />
+        </section>
+        <section className="detail-pane" aria-label="Detail">
+          <DetailPane
+            trace={trace}
+            loading={opened?.loading ?? false}
+            error={opened?.error ?? null}
+            elements={elements}
+            selected={graphSel}
+            expansions={expansions}
+            onClearSelection={() => setGraphSel(null)}
+            onSelect={setGraphSel}
+            onJump={(id) => void locate(id)}
+            onPivot={pivot}
+            onExpand={expand}
+          />
+        </section>
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,254 @@
+/**
+ * Draws the chain graph (cytoscape) from elements and positions computed elsewhere (model/graph.ts,
+ * model/layout.ts) and reports clicks; selection lives in the App. Double-click (or "Expand") loads a node's
+ * blast radius.
+ */
+import { useEffect, useRef } from 'react';
+import cytoscape, { type Core, type StylesheetJson } from 'cytoscape';
+import type { GraphElement } from '../model/graph';
+import { FIT_MAX_ZOOM, isWrapEdge, type Position } from '../model/layout';
+import { EDGE_LOOK, FONT, NODE_LOOK, BLAST_EDGE } from '../model/graph-style';
+import { graphToSvg } from '../model/svg';
+import type { Expansion } from './DetailPane';
+import { saveBlob } from './download';
+
+export type GraphSelection = { group: 'nodes' | 'edges'; id: string };
+
+function stylesheet(): StylesheetJson {
+  const s: StylesheetJson = [
+    {
+      selector: 'node',
+      style: {
+        shape: 'round-rectangle',
+        width: 'data(w)',
+        height: 'data(h)',
+        label: 'data(label)',
+        'text-wrap': 'wrap',
+        'text-max-width': '1000px',
+        'text-valign': 'center',
+        'text-halign': 'center',
+        'font-family': FONT,
+        'font-size': 10,
+        'line-height': 1.3,
+        'border-width': 1,
+        'corner-radius': '5',
+      },
+    },
+    {
+      selector: 'edge',
+      style: {
+        'curve-style': 'bezier',
+        'target-arrow-shape': 'triangle',
+        'arrow-scale': 0.9,
+        label: 'data(label)',
+        'text-wrap': 'wrap',
+        'font-family': FONT,
+        'font-size': 9,
+        'text-background-color': '#ffffff',
+        'text-background-opacity': 0.92,
+        'text-background-padding': '2px',
+        'text-background-shape': 'roundrectangle',
+      },
+    },
+  ];
+  for (const [kind, look] of Object.entries(NODE_LOOK)) {
+    s.push({
+      selector: `node[kind = "${kind}"]`,
+      style: { 'background-color': look.fill, 'border-color': look.border, color: look.text, 'border-width': look.borderWidth, 'border-style': look.dashed ? 'dashed' : 'solid' },
+    });
+  }
+  for (const [conf, look] of Object.entries(EDGE_LOOK)) {
+    s.push({
+      selector: `edge[confidence = "${conf}"]`,
+      style: { 'line-color': look.color, 'target-arrow-color': look.color, width: look.width, 'line-style': look.line, color: look.color, ...(look.line === 'dotted' ? { 'line-dash-pattern': [1.5, 3.5] } : look.line === 'dashed' ? { 'line-dash-pattern': [7, 4] } : {}) },
+    });
+  }
+  s.push(
+    {
+      selector: 'edge[kind = "blast"]',
+      style: { 'line-color': BLAST_EDGE.color, 'target-arrow-color': BLAST_EDGE.color, width: BLAST_EDGE.width, 'line-style': 'solid', color: '#5c5680', 'curve-style': 'taxi', 'taxi-direction': 'downward', 'taxi-turn': '-14px' },
+    },
+    {
+      selector: 'node[kind = "blastBand"]',
+      style: { 'text-valign': 'top', 'text-halign': 'center', 'text-margin-y': -3, padding: '8px', 'font-size': 10, 'background-opacity': 0.7 },
+    },
+    { selector: 'edge.wrap', style: { 'curve-style': 'taxi', 'taxi-direction': 'downward', 'taxi-turn': '50%' } },
+    { selector: 'node[?candidate]', style: { 'background-opacity': 0.8 } },
+    { selector: 'node[confidence = "none"]', style: { 'border-style': 'dashed' } },
+    { selector: 'node[kind = "blastGroup"]', style: { 'font-size': 9.5 } },
+    { selector: 'node.expanded', style: { 'border-width': 2.5 } },
+    { selector: 'node:selected', style: { 'border-color': '#0b5cad', 'border-width': 3, 'overlay-opacity': 0 } },
+    { selector: 'edge:selected', style: { width: 4, 'overlay-color': '#0b5cad', 'overlay-opacity': 0.12, 'overlay-padding': 4 } },
+  );
+  return s;
+}
+
+export function ChainGraph({
+  elements,
+  positions,
+  selected,
+  onSelect,
+  onExpand,
+  onViewport,
+  expanded,
+  loading,
+  empty,
+  eventID,
+}: {
+  elements: GraphElement[];
+  positions: Map<string, Position>;
+  selected: GraphSelection | null;
+  onSelect: (s: GraphSelection | null) => void;
+  onExpand: (nodeId: string) => void;
+  /** The drawing area's size, for the layout (a long chain wraps into rows in a tall pane). */
+  onViewport: (size: { w: number; h: number }) => void;
+  expanded: Map<string, Expansion>;
+  loading: boolean;
+  empty: string | null;
+  eventID: string | null;
+}) {
+  const box = useRef<HTMLDivElement>(null);
+  const cy = useRef<Core | null>(null);
+  const handlers = useRef({ onSelect, onExpand, onViewport });
+  useEffect(() => {
+    handlers.current = { onSelect, onExpand, onViewport };
+  }, [onSelect, onExpand, onViewport]);
+
+  useEffect(() => {
+    const c = cytoscape({
+      container: box.current,
+      style: stylesheet(),
+      layout: { name: 'preset' },
+      minZoom: 0.15,
+      maxZoom: 3,
+      boxSelectionEnabled: false,
+      autoungrabify: false,
+      selectionType: 'single',
+      wheelSensitivity: 0.3,
+    });
+    c.on('tap', 'node', (e) => handlers.current.onSelect({ group: 'nodes', id: e.target.id() }));
+    c.on('tap', 'edge', (e) => handlers.current.onSelect({ group: 'edges', id: e.target.id() }));
+    c.on('tap', (e) => {
+      if (e.target === c) handlers.current.onSelect(null);
+    });
+    c.on('dbltap', 'node', (e) => handlers.current.onExpand(e.target.id()));
+    cy.current = c;
+    return () => {
+      c.destroy();
+      cy.current = null;
+    };
+  }, []);
+
+  useEffect(() => {
+    const c = cy.current;
+    if (!c) return;
+    c.batch(() => {
+      c.elements().remove();
+      const at = (id: string) => positions.get(id) ?? { x: 0, y: 0 };
+      c.add(
+        elements.map((el) =>
+          el.group === 'nodes'
+            ? { ...el, position: { ...at(el.data.id) } }
+            : { ...el, classes: el.data.kind !== 'blast' && isWrapEdge(at(el.data.source), at(el.data.target)) ? 'wrap' : '' },
+        ),
+      );
+    });
+    c.resize();
+    fit(c);
+  }, [elements, positions]);
+
+  useEffect(() => {
+    const c = cy.current;
+    if (!c) return;
+    c.nodes().removeClass('expanded');
+    for (const id of expanded.keys()) c.getElementById(id).addClass('expanded');
+  }, [expanded, elements]);
+
+  useEffect(() => {
+    const c = cy.current;
+    if (!c) return;
+    c.elements(':selected').unselect();
+    if (selected) c.getElementById(selected.id).select();
+  }, [selected, elements]);
+
+  // Keep the drawing fitted when the pane changes size.
+  useEffect(() => {
+    const el = box.current;
+    if (!el) return;
+    let last = { w: 0, h: 0 };
+    const report = () => {
+      const size = { w: el.clientWidth, h: el.clientHeight };
+      if (Math.abs(size.w - last.w) > 24 || Math.abs(size.h - last.h) > 24) {
+        last = size;
+        handlers.current.onViewport(size);
+      }
+    };
+    report();
+    const ro = new ResizeObserver(() => {
+      report();
+      if (cy.current) {
+        cy.current.resize();
+        fit(cy.current);
+      }
+    });
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, []);
+
+  const selNode = selected?.group === 'nodes' ? elements.find((e) => e.group === 'nodes' && e.data.id === selected.id) : undefined;
+  const canExpand = selNode?.group === 'nodes' && selNode.data.expand !== undefined;
+  const nodes = elements.filter((e) => e.group === 'nodes').length;
+  const base = eventID ? `podtrail-chain-${eventID.replace(/[^A-Za-z0-9-]/g, '_').slice(0, 80)}` : 'podtrail-chain';
+
+  return (
+    <div className="chain">
+      <div className="chain-toolbar">
+        <span className="pane-title">Chain</span>
+        <span className="legend" aria-label="edge legend">
+          {(['proven', 'inferred', 'ambiguous', 'none'] as const).map((c) => (
+            <span key={c} className="legend-item">
+              <svg width="26" height="8" aria-hidden="true">
+                <line x1="1" y1="4" x2="25" y2="4" stroke={EDGE_LOOK[c].color} strokeWidth={EDGE_LOOK[c].width} strokeDasharray={EDGE_LOOK[c].dash ?? undefined} strokeLinecap={c === 'ambiguous' ? 'round' : undefined} />
+              </svg>
+              {c}
+            </span>
+          ))}
+        </span>
+        <span className="spacer" />
+        <button type="button" className="btn small" disabled={!canExpand} onClick={() => selNode && onExpand(selNode.data.id)} data-testid="graph-expand" title="load this node's blast radius (or double-click the node)">
+          {selNode && expanded.has(selNode.data.id) ? 'Collapse' : 'Expand'}
+        </button>
+        <button type="button" className="btn small" disabled={!nodes} onClick={() => cy.current && fit(cy.current)}>
+          Fit
+        </button>
+        <button
+          type="button"
+          className="btn small"
+          disabled={!nodes}
+          data-testid="graph-export-png"
+          onClick={() => {
+            const c = cy.current;
+            if (c) saveBlob(`${base}.png`, c.png({ output: 'blob', full: true, scale: 2, bg: '#ffffff' }));
+          }}
+        >
+          PNG
+        </button>
+        <button type="button" className="btn small" disabled={!nodes} data-testid="graph-export-svg" onClick={() => saveBlob(`${base}.svg`, new Blob([graphToSvg(elements, positions, base)], { type: 'image/svg+xml' }))}>
+          SVG
+        </button>
+      </div>
+      <div className="chain-canvas" ref={box} data-testid="chain-graph" data-nodes={nodes} data-edges={elements.length - nodes} aria-label="chain graph" />
+      {(loading || (!nodes && empty)) && <div className="chain-empty">{loading ? 'Tracing…' : empty}</div>}
+    </div>
+  );
+}
+
+function fit(c: Core): void {
+  if (c.elements().length === 0) return;
+  c.fit(undefined, 20);
+  // A short chain should not be blown up to poster size.
+  if (c.zoom() > FIT_MAX_ZOOM) {
+    c.zoom(FIT_MAX_ZOOM);
+    c.center();
+  }
+}

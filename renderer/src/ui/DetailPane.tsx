@@ -1,0 +1,120 @@
+/**
+ * The detail pane: the verdict for the opened event, its candidates and notes, the chain's steps, and the
+ * evidence behind whatever is selected in the graph (or the event's own record when nothing is).
+ */
+import type { EventFilters, EventPage, TraceView } from '../../../shared/api';
+import { eventRecordFields, type ExpandSpec, type GraphElement } from '../model/graph';
+import { formatTime, shortSource } from '../model/format';
+import { RawRecord } from './RawRecord';
+import type { GraphSelection } from './ChainGraph';
+import { Blast, Verdict } from './Verdict';
+import { Selected, Steps } from './GraphEvidence';
+
+export interface Expansion {
+  spec: ExpandSpec;
+  page: EventPage | null;
+  error: string | null;
+}
+
+interface Props {
+  trace: TraceView | null;
+  loading: boolean;
+  error: string | null;
+  elements: GraphElement[];
+  selected: GraphSelection | null;
+  expansions: Map<string, Expansion>;
+  onClearSelection: () => void;
+  onSelect?: (s: GraphSelection) => void;
+  onJump: (eventID: string) => void;
+  onPivot: (f: EventFilters) => void;
+  onExpand: (nodeId: string) => void;
+}
+
+export function DetailPane({ trace, loading, error, elements, selected, expansions, onClearSelection, onSelect, onJump, onPivot, onExpand }: Props) {
+  if (loading) return <div className="detail muted pad">Tracing…</div>;
+  if (error) return <div className="detail err pad">{error}</div>;
+  if (!trace) {
+    return (
+      <div className="detail pad">
+        <h3>No event open</h3>
+        <ul className="keys">
+          <li>
+            <kbd>/</kbd> search, or paste an eventID / access key and press <kbd>Enter</kbd>
+          </li>
+          <li>
+            <kbd>j</kbd> <kbd>k</kbd> move through the table, <kbd>Enter</kbd> opens the chain
+          </li>
+          <li>
+            <kbd>e</kbd> export the report of the selected event
+          </li>
+          <li>drag across the timeline to narrow the time range</li>
+        </ul>
+      </div>
+    );
+  }
+  const a = trace.attribution ?? trace.resolution;
+  const el = selected ? elements.find((e) => e.group === selected.group && e.data.id === selected.id) : undefined;
+  const ev = trace.event;
+  return (
+    <div className="detail" data-testid="detail-pane">
+      {ev && (
+        <div className="event-head">
+          <b>{ev.eventName}</b> <span className="muted">{shortSource(ev.eventSource)}</span> <span className="mono">{formatTime(ev.eventTime)}</span>
+          {ev.sourceIPAddress && <span className="mono muted"> from {ev.sourceIPAddress}</span>}
+          <div className="mono small muted selectable">{ev.eventID}</div>
+        </div>
+      )}
+      <Verdict trace={trace} onPivot={onPivot} blast={(id, what) => <Blast id={id} what={what} elements={elements} expansions={expansions} onExpand={onExpand} />} />
+      {a.candidates.length > 0 && (
+        <section>
+          <h3>Candidates</h3>
+          <table className="grid compact candidates">
+            <thead>
+              <tr>
+                <th className="num">score</th>
+                <th>pod</th>
+                <th>node</th>
+                <th>why</th>
+              </tr>
+            </thead>
+            <tbody>
+              {a.candidates.map((c, i) => (
+                <tr key={i}>
+                  <td className="num mono">{c.score.toFixed(3)}</td>
+                  <td className="mono">{c.pod?.name ?? '—'}</td>
+                  <td className="mono">{c.node?.instanceId ?? '—'}</td>
+                  <td>{c.why}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </section>
+      )}
+      {a.notes.length > 0 && (
+        <section>
+          <h3>Notes</h3>
+          <ul className="notes">
+            {a.notes.map((n, i) => (
+              <li key={i}>{n}</li>
+            ))}
+          </ul>
+        </section>
+      )}
+      <section>
+        <h3>Steps</h3>
+        <Steps elements={elements} selected={selected} onSelect={onSelect} />
+      </section>
+      {el ? (
+        <Selected trace={trace} el={el} expansions={expansions} onClear={onClearSelection} onJump={onJump} onExpand={onExpand} />
+      ) : (
+        ev && (
+          <section>
+            <h3>Event record</h3>
+            <RawRecord raw={ev.raw} fields={eventRecordFields(trace)} provenance={ev.provenance} testId="raw-record" />
+          </section>
+        )
+      )}
+    </div>
+  );
+}
+

@@ -1,0 +1,267 @@
+/**
+ * The event table over any number of events: @tanstack/react-table for columns and (server-side) sorting,
+ * @tanstack/react-virtual for the viewport. Rows arrive in pages of 200 (`events.query`) as the viewport moves;
+ * near pages are cached, far ones dropped, so a million rows scroll like a hundred.
+ */
+import { forwardRef, useEffect, useImperativeHandle, useRef, useState } from 'react';
+import { flexRender, getCoreRowModel, useReactTable, type ColumnDef, type Row, type SortingState } from '@tanstack/react-table';
+import { useVirtualizer } from '@tanstack/react-virtual';
+import type { EventFilters, EventQuery, EventRowView } from '../../../shared/api';
+import { PAGE_SIZE, SORTABLE, cleanFilters, queryKey, sortFromState, sortingFromSort } from '../model/query';
+import { PageLoader, blockFor, rowsPerBlock } from '../model/page-cache';
+import { formatCount, formatTime, shortSource } from '../model/format';
+import { ConfidenceTriplet, MechanismTag } from './badges';
+import { errorText, useClient } from './client-context';
+import type { Selection } from './App';
+
+export const ROW_H = 22;
+/** The sticky header inside the scroller (CSS .thead height): rows start below it. */
+const HEAD_H = 22;
+// Browsers cap element height (Chromium ~33.5M px, Firefox ~17.9M px): taller tables scroll in blocks.
+const MAX_PX = typeof navigator !== 'undefined' && /Firefox\//.test(navigator.userAgent) ? 17_000_000 : 32_000_000;
+const BLOCK_ROWS = rowsPerBlock(MAX_PX, ROW_H);
+
+export interface ScrollRequest {
+  index: number;
+  nonce: number;
+  align?: 'auto' | 'center';
+}
+
+export interface EventTableHandle {
+  /** The row at an absolute index, fetching its page if needed. */
+  rowAt(index: number): Promise<EventRowView | null>;
+}
+
+const dash = (v: string | null) => v ?? '';
+
+const COLUMNS: ColumnDef<EventRowView>[] = [
+  { id: 'time', accessorFn: (r) => r.eventTime, header: 'time (UTC)', size: 146, cell: (c) => <span className="mono">{formatTime(c.row.original.eventTime)}</span> },
+  { id: 'event', accessorFn: (r) => r.eventName, header: 'event', size: 168, cell: (c) => <span className={c.row.original.errorCode ? 'err' : undefined}>{c.row.original.eventName}</span> },
+  { id: 'source', accessorFn: (r) => r.eventSource, header: 'source', size: 100, cell: (c) => shortSource(c.row.original.eventSource) },
+  { id: 'account', accessorFn: (r) => r.account, header: 'account', size: 104, cell: (c) => <span className="mono">{dash(c.row.original.account)}</span> },
+  { id: 'region', accessorFn: (r) => r.region, header: 'region', size: 84, cell: (c) => dash(c.row.original.region) },
+  { id: 'sourceIp', accessorFn: (r) => r.sourceIp, header: 'source IP', size: 108, cell: (c) => <span className="mono">{dash(c.row.original.sourceIp)}</span> },
+  { id: 'error', accessorFn: (r) => r.errorCode, header: 'error', size: 104, enableSorting: false, cell: (c) => <span className="err">{dash(c.row.original.errorCode)}</span> },
+  { id: 'mechanism', accessorFn: (r) => r.mechanism, header: 'mechanism', size: 104, cell: (c) => <MechanismTag value={c.row.original.mechanism} /> },
+  { id: 'cluster', accessorFn: (r) => r.cluster, header: 'cluster', size: 100, enableSorting: false, cell: (c) => dash(c.row.original.cluster) },
+  {
+    id: 'nsSa',
+    accessorFn: (r) => `${r.namespace ?? ''}/${r.serviceAccount ?? ''}`,
+    header: 'namespace/SA',
+    size: 168,
+    enableSorting: false,
+    cell: (c) => (c.row.original.namespace || c.row.original.serviceAccount ? `${c.row.original.namespace ?? '?'}/${c.row.original.serviceAccount ?? '?'}` : ''),
+  },
+  { id: 'pod', accessorFn: (r) => r.pod, header: 'pod', size: 196, cell: (c) => dash(c.row.original.pod) },
+  { id: 'node', accessorFn: (r) => r.node, header: 'node', size: 140, cell: (c) => <span className="mono">{dash(c.row.original.node)}</span> },
+  { id: 'confidence', accessorFn: (r) => r.confidence.identity, header: 'I · P · N', size: 76, enableSorting: false, cell: (c) => <ConfidenceTriplet c={c.row.original.confidence} /> },
+];
+// Only the engine's sort columns are sortable (accessors exist for react-table; it never sorts itself).
+for (const c of COLUMNS) if (!SORTABLE[c.id!]) c.enableSorting = false;
+
+interface Props {
+  filters: EventFilters;
+  sort: EventQuery['sort'];
+  onSort: (s: EventQuery['sort']) => void;
+  version: number;
+  selection: Selection | null;
+  openedEventID: string | null;
+  scrollRequest: ScrollRequest | null;
+  onTotal: (total: number | null) => void;
+  onRowClick: (index: number, row: EventRowView) => void;
+}
+
+export const EventTable = forwardRef<EventTableHandle, Props>(function EventTable({ filters, sort, onSort, version, selection, openedEventID, scrollRequest, onTotal, onRowClick }, ref) {
+  const client = useClient();
+  const scroller = useRef<HTMLDivElement>(null);
+  const key = `${queryKey(filters, sort)}#${version}`;
+  const [, setTick] = useState(0);
+  const [total, setTotal] = useState<number | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [base, setBase] = useState(0);
+
+  // Everything tied to one query (a new filters object with the same content is the same query).
+  const state = useRef<{ key: string; loader: PageLoader<EventRowView> | null }>({ key: '', loader: null });
+  if (state.current.key !== key) {
+    const query = { filters: cleanFilters(filters), sort };
+    const loader: PageLoader<EventRowView> = new PageLoader<EventRowView>(
+      (page) => client.call('events.query', { ...query, offset: page * PAGE_SIZE, limit: PAGE_SIZE }),
+      {
+        loaded: (t) => {
+          setTotal(t);
+          setError(null);
+          setTick((x) => x + 1);
+        },
+        failed: (e) => setError(errorText(e)),
+      },
+      PAGE_SIZE,
+      16,
+      2,
+    );
+    state.current = { key, loader };
+  }
+  const loader = state.current.loader!;
+  useEffect(() => () => loader.close(), [loader]);
+
+  // A new query: back to the top (unless a jump is pending), and learn the total from the first page it needs.
+  const pending = useRef<ScrollRequest | null>(null);
+  const [pendingTick, setPendingTick] = useState(0);
+  useEffect(() => {
+    pending.current = scrollRequest;
+    setPendingTick((t) => t + 1);
+  }, [scrollRequest]);
+  useEffect(() => {
+    setTotal(null);
+    setBase(0);
+    if (!pending.current) scroller.current?.scrollTo({ top: 0 });
+    void loader.load(Math.floor((pending.current?.index ?? 0) / PAGE_SIZE));
+  }, [loader]);
+  useEffect(() => {
+    onTotal(total);
+  }, [total, onTotal]);
+
+  const block = blockFor(base, total ?? 0, BLOCK_ROWS);
+  const virtualizer = useVirtualizer({
+    count: block.count,
+    getScrollElement: () => scroller.current,
+    estimateSize: () => ROW_H,
+    overscan: 16,
+    scrollMargin: HEAD_H,
+    scrollPaddingStart: HEAD_H,
+  });
+  const items = virtualizer.getVirtualItems();
+  const first = items.length ? block.base + items[0]!.index : 0;
+  const last = items.length ? block.base + items[items.length - 1]!.index : -1;
+
+  // Fetch what the viewport shows; forget what it left far behind.
+  useEffect(() => {
+    if (total === null || last < first) return;
+    loader.want(first, last, total, 1);
+  }, [first, last, total, loader]);
+
+  // Jumps (search, j/k): once the total is known, move to the row's block, then bring the row into view.
+  useEffect(() => {
+    const req = pending.current;
+    if (!req || total === null) return;
+    const b = blockFor(req.index, total, BLOCK_ROWS);
+    if (b.base !== block.base) {
+      setBase(b.base);
+      return;
+    }
+    pending.current = null;
+    virtualizer.scrollToIndex(Math.min(req.index, total - 1) - b.base, { align: req.align ?? 'auto' });
+  }, [pendingTick, total, block.base, virtualizer]);
+
+  useImperativeHandle(
+    ref,
+    () => ({
+      async rowAt(index: number) {
+        await loader.load(Math.floor(index / PAGE_SIZE));
+        return loader.cache.get(index) ?? null;
+      },
+    }),
+    [loader],
+  );
+
+  // react-table gets the rows in view (it never holds more); sorting is the engine's.
+  const visibleRows: EventRowView[] = [];
+  for (let i = first; i <= last; i++) {
+    const r = loader.cache.get(i);
+    if (r) visibleRows.push(r);
+  }
+  const sorting: SortingState = sortingFromSort(sort);
+  const table = useReactTable({
+    data: visibleRows,
+    columns: COLUMNS,
+    getCoreRowModel: getCoreRowModel(),
+    getRowId: (r) => String(r.rowid),
+    manualSorting: true,
+    manualPagination: true,
+    rowCount: total ?? 0,
+    enableSortingRemoval: false,
+    sortDescFirst: false,
+    state: { sorting },
+    onSortingChange: (updater) => {
+      const next = typeof updater === 'function' ? updater(sorting) : updater;
+      onSort(sortFromState(next));
+    },
+  });
+  const byRowid = new Map<number, Row<EventRowView>>(table.getRowModel().rows.map((r) => [r.original.rowid, r]));
+  const width = table.getTotalSize();
+
+  return (
+    <div className="table-wrap">
+      {total !== null && total > BLOCK_ROWS && (
+        <div className="block-bar">
+          rows {formatCount(block.base + 1)}–{formatCount(block.base + block.count)} of {formatCount(total)}
+          <button type="button" className="btn small" disabled={block.base === 0} onClick={() => setBase(Math.max(0, block.base - BLOCK_ROWS))}>
+            previous block
+          </button>
+          <button type="button" className="btn small" disabled={block.base + block.count >= total} onClick={() => setBase(block.base + BLOCK_ROWS)}>
+            next block
+          </button>
+        </div>
+      )}
+      <div className="table-scroll" ref={scroller} tabIndex={-1} data-testid="event-table">
+        <div className="thead" role="row" style={{ width }}>
+          {table.getHeaderGroups()[0]!.headers.map((h) => {
+            const sorted = h.column.getIsSorted();
+            return (
+              <div
+                key={h.id}
+                role="columnheader"
+                className={`th ${h.column.getCanSort() ? 'sortable' : ''} ${sorted ? 'sorted' : ''}`}
+                style={{ width: h.getSize() }}
+                aria-sort={sorted === 'asc' ? 'ascending' : sorted === 'desc' ? 'descending' : undefined}
+                onClick={h.column.getToggleSortingHandler()}
+                title={h.column.getCanSort() ? 'sort (in the engine)' : undefined}
+                data-testid={`col-${h.id}`}
+              >
+                {flexRender(h.column.columnDef.header, h.getContext())}
+                {sorted && <span className="sort-arrow">{sorted === 'asc' ? '▲' : '▼'}</span>}
+              </div>
+            );
+          })}
+        </div>
+        <div className="tbody" role="rowgroup" style={{ height: virtualizer.getTotalSize(), width }}>
+          {items.map((vi) => {
+            const index = block.base + vi.index;
+            const row = loader.cache.get(index);
+            const trow = row ? byRowid.get(row.rowid) : undefined;
+            const selected = selection?.index === index;
+            const style = { transform: `translateY(${vi.start - HEAD_H}px)`, height: ROW_H, width };
+            if (!row || !trow) {
+              return (
+                <div key={vi.key} className="tr loading" style={style} aria-busy="true">
+                  <span className="placeholder" />
+                </div>
+              );
+            }
+            return (
+              <div
+                key={vi.key}
+                role="row"
+                className={`tr ${selected ? 'selected' : ''} ${row.eventID === openedEventID ? 'opened' : ''} ${index % 2 ? 'odd' : ''}`}
+                style={style}
+                aria-selected={selected}
+                aria-rowindex={index + 1}
+                data-testid="event-row"
+                data-event-id={row.eventID}
+                data-index={index}
+                onClick={() => onRowClick(index, row)}
+              >
+                {trow.getVisibleCells().map((cell) => (
+                  <div key={cell.id} role="cell" className={`td td-${cell.column.id}`} style={{ width: cell.column.getSize() }}>
+                    {flexRender(cell.column.columnDef.cell, cell.getContext())}
+                  </div>
+                ))}
+              </div>
+            );
+          })}
+        </div>
+        {total === 0 && <div className="empty">No events match these filters.</div>}
+        {error && <div className="empty err">{error}</div>}
+      </div>
+    </div>
+  );
+});

@@ -1,0 +1,120 @@
+/**
+ * The filtered events over time (`events.histogram`), drawn as SVG bars. Drag across it to narrow the time range;
+ * the opened event is marked.
+ */
+import { useEffect, useLayoutEffect, useMemo, useRef, useState, type PointerEvent as ReactPointerEvent } from 'react';
+import type { EventFilters, Histogram } from '../../../shared/api';
+import { bars, filtersFromBrush, histogramSpan, timeTicks } from '../model/histogram';
+import { cleanFilters } from '../model/query';
+import { formatCount, formatMs, formatDuration } from '../model/format';
+import { useClient } from './client-context';
+
+const H = 46;
+const AXIS = 14;
+
+export function Timeline({ filters, version, markerTime, onRange }: { filters: EventFilters; version: number; markerTime: string | null; onRange: (r: { fromMs?: number; toMs?: number }) => void }) {
+  const client = useClient();
+  const box = useRef<HTMLDivElement>(null);
+  const [width, setWidth] = useState(0);
+  const [hist, setHist] = useState<Histogram | null>(null);
+  const [brush, setBrush] = useState<{ x0: number; x1: number } | null>(null);
+  const [hover, setHover] = useState<number | null>(null);
+
+  useLayoutEffect(() => {
+    const el = box.current;
+    if (!el) return;
+    const ro = new ResizeObserver(() => setWidth(Math.floor(el.clientWidth)));
+    ro.observe(el);
+    setWidth(Math.floor(el.clientWidth));
+    return () => ro.disconnect();
+  }, []);
+
+  const key = JSON.stringify(cleanFilters(filters));
+  const buckets = Math.max(10, Math.min(1000, Math.floor(width / 4)));
+  useEffect(() => {
+    if (width === 0) return;
+    let live = true;
+    const t = setTimeout(() => {
+      client.call('events.histogram', { filters: JSON.parse(key) as EventFilters, buckets }).then(
+        (h) => live && setHist(h),
+        () => live && setHist(null),
+      );
+    }, 60);
+    return () => {
+      live = false;
+      clearTimeout(t);
+    };
+  }, [client, key, buckets, width, version]);
+
+  const bs = useMemo(() => (hist ? bars(hist, width, H) : []), [hist, width]);
+  const span = hist ? histogramSpan(hist) : null;
+  const ticks = span ? timeTicks(span.fromMs, span.toMs, Math.max(2, Math.floor(width / 110))) : [];
+  const xOf = (ms: number) => (span ? ((ms - span.fromMs) / (span.toMs - span.fromMs)) * width : 0);
+  const marker = markerTime ? Date.parse(markerTime) : NaN;
+  const ranged = filters.fromMs !== undefined || filters.toMs !== undefined;
+  const hb = hover !== null ? bs[Math.min(bs.length - 1, Math.floor((hover / width) * bs.length))] : undefined;
+  const total = hist ? hist.counts.reduce((a, b) => a + b, 0) : 0;
+
+  const localX = (e: ReactPointerEvent) => e.clientX - (box.current?.getBoundingClientRect().left ?? 0);
+
+  return (
+    <div className="timeline">
+      <div className="timeline-info">
+        {hb ? (
+          <span className="mono">
+            {formatMs(hb.fromMs)} · <b>{formatCount(hb.count)}</b> events / {formatDuration(hb.toMs - hb.fromMs)}
+          </span>
+        ) : span ? (
+          <span className="muted">
+            {formatCount(total)} events over {formatDuration(span.toMs - span.fromMs)} · {hist ? formatDuration(hist.bucketMs) : ''} per bar · drag to narrow
+          </span>
+        ) : (
+          <span className="muted">timeline</span>
+        )}
+        {ranged && (
+          <button type="button" className="btn small" onClick={() => onRange({ fromMs: undefined, toMs: undefined })} data-testid="timeline-reset">
+            Whole case
+          </button>
+        )}
+      </div>
+      <div
+        className="timeline-plot"
+        ref={box}
+        data-testid="timeline"
+        onPointerDown={(e) => {
+          if (e.button !== 0) return;
+          (e.currentTarget as HTMLElement).setPointerCapture(e.pointerId);
+          const x = localX(e);
+          setBrush({ x0: x, x1: x });
+        }}
+        onPointerMove={(e) => {
+          const x = localX(e);
+          setHover(x);
+          if (brush) setBrush({ ...brush, x1: x });
+        }}
+        onPointerLeave={() => setHover(null)}
+        onPointerUp={(e) => {
+          if (!brush || !hist) return setBrush(null);
+          const r = filtersFromBrush(hist, brush.x0, localX(e), width);
+          setBrush(null);
+          if (r) onRange(r);
+        }}
+      >
+        <svg width={width} height={H + AXIS} role="img" aria-label="events over time">
+          <line x1={0} x2={width} y1={H + 0.5} y2={H + 0.5} className="axis" />
+          {bs.map((b, i) => (b.h > 0 ? <rect key={i} x={b.x} y={b.y} width={b.w} height={b.h} className="bar-rect" /> : null))}
+          {ticks.map((t) => (
+            <g key={t.ms} transform={`translate(${xOf(t.ms)},0)`}>
+              <line y1={H} y2={H + 3} className="axis" />
+              <text y={H + 12} className="tick" textAnchor="middle">
+                {t.label}
+              </text>
+            </g>
+          ))}
+          {Number.isFinite(marker) && span && marker >= span.fromMs && marker <= span.toMs && <line x1={xOf(marker)} x2={xOf(marker)} y1={0} y2={H} className="marker" />}
+          {brush && <rect x={Math.min(brush.x0, brush.x1)} y={0} width={Math.abs(brush.x1 - brush.x0)} height={H} className="brush" />}
+        </svg>
+      </div>
+    </div>
+  );
+}

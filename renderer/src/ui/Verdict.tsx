@@ -1,0 +1,82 @@
+/** The verdict for the opened event: who made the call and how sure, each answer with its confidence. */
+import type { ReactNode } from 'react';
+import type { EventFilters, TraceView } from '../../../shared/api';
+import type { GraphElement } from '../model/graph';
+import { ConfidenceBadge } from './badges';
+import type { Expansion } from './DetailPane';
+
+function Pivot({ f, onPivot }: { f: EventFilters; onPivot: (f: EventFilters) => void }) {
+  return (
+    <button type="button" className="pivot" title="filter the table to this" onClick={() => onPivot(f)}>
+      filter
+    </button>
+  );
+}
+
+/** Load (or drop) the blast radius of a graph node from the verdict, without hunting for it on the canvas. */
+export function Blast({ id, what, elements, expansions, onExpand }: { id: string; what: string; elements: GraphElement[]; expansions: Map<string, Expansion>; onExpand: (id: string) => void }) {
+  const node = elements.find((e) => e.group === 'nodes' && e.data.id === id);
+  if (!node || node.group !== 'nodes' || !node.data.expand) return null;
+  return (
+    <button type="button" className="pivot" data-testid={`expand-${what}`} title={`every event of this ${what} (blast radius), drawn in the graph`} onClick={() => onExpand(id)}>
+      {expansions.has(id) ? 'collapse' : 'blast radius'}
+    </button>
+  );
+}
+
+export function Verdict({ trace, onPivot, blast }: { trace: TraceView; onPivot: (f: EventFilters) => void; blast: (id: string, what: string) => ReactNode }) {
+  const a = trace.attribution ?? trace.resolution;
+  const c = a.confidence;
+  const sa = a.namespace && a.serviceAccount ? `${a.namespace}/${a.serviceAccount}` : null;
+  const cluster = a.cluster?.name ?? (a.cluster?.oidcId ? `OIDC ${a.cluster.oidcId} (unnamed)` : null);
+  return (
+    <dl className="verdict" data-testid="verdict">
+      <dt>mechanism</dt>
+      <dd>
+        <span className={`mech mech-${a.mechanism}`} data-testid="attribution-mechanism">
+          {a.mechanism}
+        </span>
+        {a.chained && <span className="tag">chained ×{a.chain.length}</span>}
+        <ConfidenceBadge value={c.identity} testId="confidence-identity" />
+      </dd>
+      <dt>principal</dt>
+      <dd className="mono wrap">{a.principal ?? '—'}</dd>
+      <dt>service account</dt>
+      <dd>
+        <span className="mono" data-testid="attribution-serviceaccount">
+          {sa ?? '—'}
+        </span>
+        <ConfidenceBadge value={sa ? c.identity : 'none'} testId="confidence-serviceaccount" />
+        {sa && <Pivot f={{ namespace: a.namespace!, serviceAccount: a.serviceAccount! }} onPivot={onPivot} />}
+        {blast('sa', 'serviceaccount')}
+      </dd>
+      <dt>pod</dt>
+      <dd>
+        <span className="mono" data-testid="attribution-pod">
+          {a.pod ? `${a.pod.name}${a.pod.nameTruncated ? '…' : ''}` : '—'}
+        </span>
+        <ConfidenceBadge value={c.pod} testId="confidence-pod" />
+        {a.pod && !a.pod.nameTruncated && <Pivot f={{ pod: a.pod.name }} onPivot={onPivot} />}
+        {blast('pod', 'pod')}
+        {a.pod?.uid && <span className="muted mono small"> uid {a.pod.uid}</span>}
+      </dd>
+      <dt>node</dt>
+      <dd>
+        <span className="mono" data-testid="attribution-node">
+          {a.node?.instanceId ?? '—'}
+        </span>
+        <ConfidenceBadge value={c.node} testId="confidence-node" />
+        {a.node?.instanceId && <Pivot f={{ node: a.node.instanceId }} onPivot={onPivot} />}
+        {a.node?.instanceId && blast(`node:${a.node.instanceId}`, 'node')}
+      </dd>
+      <dt>cluster</dt>
+      <dd>
+        <span className="mono" data-testid="attribution-cluster">
+          {cluster ?? '—'}
+        </span>
+        {a.cluster?.name && <Pivot f={{ cluster: a.cluster.name }} onPivot={onPivot} />}
+      </dd>
+    </dl>
+  );
+}
+
