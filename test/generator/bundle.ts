@@ -52,6 +52,20 @@ export interface WriterOptions {
   lookupEvents: boolean;
   /** Target record count (sizes the samples routed to lookup-events and JSON Lines). */
   target: number;
+  /**
+   * k8s option: rewrite each truth (what the audit logs make provable) and write `flags` / `attack` on every
+   * truth line. Unset: truth lines are exactly as before the option existed.
+   */
+  k8sTruth?: (t: TruthBase) => TruthBase;
+}
+
+/** A planted attack's record, for `<truthPath>.attacks.json`. */
+export interface AttackRecord {
+  attackId: string;
+  eventID: string;
+  eventTime: string;
+  eventName: string;
+  flags: string[];
 }
 
 export class BundleWriter implements Sink {
@@ -62,6 +76,10 @@ export class BundleWriter implements Sink {
   readonly jsonl: string[] = [];
   /** Files of the digest window (workloads account, first region, first hour). */
   readonly digestFiles: LogFileEntry[] = [];
+  readonly attacks: AttackRecord[] = [];
+  /** Latest eventTime emitted (epoch ms). */
+  lastT = -Infinity;
+  private readonly mapped = new WeakMap<TruthBase, TruthBase>();
   private readonly buckets = new Map<string, Bucket>();
   private readonly dirs = new Set<string>();
   private flushedBelow = -Infinity;
@@ -83,6 +101,16 @@ export class BundleWriter implements Sink {
   emit(rec: Json, truth: TruthBase, opts?: EmitOpts): void {
     const json = JSON.stringify(rec);
     const t = Date.parse(rec.eventTime as string);
+    if (t > this.lastT) this.lastT = t;
+    const map = this.o.k8sTruth;
+    if (map) {
+      let m = this.mapped.get(truth);
+      if (!m) this.mapped.set(truth, (m = map(truth)));
+      truth = m;
+      if (truth.attack) {
+        this.attacks.push({ attackId: truth.attackId ?? 'unknown', eventID: rec.eventID as string, eventTime: rec.eventTime as string, eventName: rec.eventName as string, flags: truth.flags ?? [] });
+      }
+    }
     const account = rec.recipientAccountId as string;
     const region = rec.awsRegion as string;
     this.count++;
@@ -93,7 +121,8 @@ export class BundleWriter implements Sink {
       middle =
         `"mechanism":"${truth.mechanism}","chained":${truth.chained},` +
         `"cluster":${JSON.stringify(truth.cluster)},"namespace":${JSON.stringify(truth.namespace)},"serviceAccount":${JSON.stringify(truth.serviceAccount)},` +
-        `"pod":${JSON.stringify(truth.pod)},"node":${JSON.stringify(truth.node)},"expect":${JSON.stringify(truth.expect)},`;
+        `"pod":${JSON.stringify(truth.pod)},"node":${JSON.stringify(truth.node)},"expect":${JSON.stringify(truth.expect)},` +
+        (map ? `"flags":${JSON.stringify(truth.flags ?? [])},${truth.attack ? '"attack":true,' : ''}` : '');
       this.truthText.set(truth, middle);
     }
     this.writeTruth(`{"eventID":"${rec.eventID as string}",${middle}"accessKeyId":${JSON.stringify(ui?.accessKeyId ?? null)}}\n`);

@@ -1,12 +1,12 @@
 /**
  * Fixture generator CLI (after `npm run build`):
  *   node dist/test/generator/cli.js --out DIR --events N --seed S [--truth FILE] [--start ISO] [--hours H]
- *                                   [--no-org-trail] [--no-lookup-events]
+ *                                   [--no-org-trail] [--no-lookup-events] [--k8s]
  */
 
 import { generateBundle, type GenerateOptions } from './index';
 
-const USAGE = 'usage: cli.js --out DIR --events N --seed S [--truth FILE] [--start ISO] [--hours H] [--no-org-trail] [--no-lookup-events]';
+const USAGE = 'usage: cli.js --out DIR --events N --seed S [--truth FILE] [--start ISO] [--hours H] [--no-org-trail] [--no-lookup-events] [--k8s]';
 
 export function parseArgs(argv: string[]): GenerateOptions {
   const o: Partial<GenerateOptions> = {};
@@ -26,6 +26,7 @@ export function parseArgs(argv: string[]): GenerateOptions {
       case '--hours': o.hours = Number(value()); break;
       case '--no-org-trail': o.orgTrail = false; break;
       case '--no-lookup-events': o.lookupEvents = false; break;
+      case '--k8s': o.k8s = true; break;
       case '-h':
       case '--help':
         throw new Error(USAGE);
@@ -52,6 +53,7 @@ function main(): void {
   process.stdout.write(
     `${r.records} records in ${r.logFiles} log files (+${r.orgTrailFiles} org-trail copies) -> ${r.outDir}\n` +
       `truth: ${r.truthPath}\n` +
+      (r.k8s ? `k8s: ${r.k8s.auditEvents} audit events (${r.k8s.cluster}) in ${r.k8s.files.length} files; attacks: ${r.k8s.attacksPath}\n` : '') +
       `${secs.toFixed(1)} s (${Math.round(r.records / secs)} records/s)\n`,
   );
 }

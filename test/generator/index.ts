@@ -9,13 +9,16 @@ import * as path from 'node:path';
 import { CiActor, DroppedActor, HumanActor, NodeActor, ServiceActor } from './actors';
 import { BundleWriter } from './bundle';
 import { describeClusterFile, lookupEventsBody, writeDigest } from './extras';
+import { K8sAttacks, k8sTruthMap } from './k8s-attacks';
+import { K8sLog } from './k8s-model';
+import { writeK8s } from './k8s-output';
 import { PodActor } from './pods';
 import { Rng } from './rng';
 import { Scenario, type Actor } from './scenario';
 import { ClusterFactActor, stolenNodeCreds, stolenTokenAttack } from './specials';
 import { buildWorld, type World } from './world';
 
-export type { TruthRecord, ExpectLevel } from './truth';
+export type { TruthRecord, ExpectLevel, Flag } from './truth';
 
 export interface GenerateOptions {
   /** Evidence folder (created). Only evidence is written inside it. */
@@ -33,6 +36,12 @@ export interface GenerateOptions {
   orgTrail?: boolean;
   /** Write `lookup-events-<acct>.json` (default true). */
   lookupEvents?: boolean;
+  /**
+   * Kubernetes evidence for prod-east (default false): EKS audit logs in three delivery formats under `k8s/`,
+   * kubectl / EC2 / EKS inventories, pod IPs as call sources (VPC endpoints), more planted attacks, truth lines
+   * with `flags` / `attack` and `<truthPath>.attacks.json`. Off, the bundle is byte-identical to earlier versions.
+   */
+  k8s?: boolean;
 }
 
 export interface GenerateResult {
@@ -47,6 +56,8 @@ export interface GenerateResult {
   digestFile: string | null;
   startTime: string;
   accounts: Record<'workloads' | 'data' | 'security', string>;
+  /** k8s option: audit events written (each once; some files overlap), the evidence files, the attacks file. */
+  k8s?: { cluster: string; auditEvents: number; files: string[]; snapshotTime: string; attacksPath: string };
   clusters: { name: string; region: string; arn: string; oidcId: string; factSource: 'trail' | 'describe-cluster-file' }[];
 }
 
@@ -62,10 +73,11 @@ export function defaultTruthPath(outDir: string): string {
   return path.join(path.dirname(abs), `${path.basename(abs)}.truth.jsonl`);
 }
 
-function buildActors(ctx: Scenario, events: number): Actor[] {
+function buildActors(ctx: Scenario, events: number, attacks: K8sAttacks | null): Actor[] {
   const w = ctx.world;
   const R = (events * HEADROOM) / w.spanMs;
   const actors: Actor[] = [];
+  const podActors: PodActor[] = [];
   const byClass = (variants: string[]): typeof w.workloads => w.workloads.filter((x) => variants.includes(x.variant) && !x.daemonSet);
   const addPods = (list: typeof w.workloads, share: number): PodActor[] => {
     const total = list.reduce((s, x) => s + x.weight, 0);
@@ -74,6 +86,7 @@ function buildActors(ctx: Scenario, events: number): Actor[] {
       for (let i = 0; i < x.replicas; i++) out.push(new PodActor(ctx, x, (share * R * x.weight) / total / x.replicas, null));
     }
     actors.push(...out);
+    podActors.push(...out);
     return out;
   };
   addPods(byClass(['irsa']), MIX.irsa);
@@ -98,8 +111,9 @@ function buildActors(ctx: Scenario, events: number): Actor[] {
     actors.push(new DroppedActor(ctx, d, (MIX.dropped * R * w.spanMs * (d.weight / dropWeight)) / activeMs));
   }
   actors.push(new ClusterFactActor(ctx, humans[0]!, 0));
-  actors.push(stolenTokenAttack(ctx, w.fileCluster));
-  actors.push(stolenNodeCreds(ctx, w.factCluster));
+  actors.push(stolenTokenAttack(attacks ? attacks.stolenTokenCtx() : ctx, w.fileCluster));
+  actors.push(stolenNodeCreds(attacks ? attacks.stolenNodeCtx() : ctx, w.factCluster));
+  if (attacks) actors.push(...attacks.actors(podActors, humans[0]!));
   return actors;
 }
 
@@ -118,12 +132,24 @@ export function generateBundle(opts: GenerateOptions): GenerateResult {
   const spanMs = Math.round((opts.hours ?? 6) * 3_600_000);
   const base = new Rng(opts.seed);
   const world: World = buildWorld(base.fork('world'), t0, spanMs);
+  const k8s = opts.k8s ? new K8sLog(base.fork('k8s'), world) : null;
   const writer = new BundleWriter(base.fork('writer'), world, {
     outDir, truthPath, orgTrail: opts.orgTrail ?? true, lookupEvents: opts.lookupEvents ?? true, target: opts.events,
+    k8sTruth: k8s ? k8sTruthMap(k8s.cluster.name) : undefined,
   });
   const scenario = new Scenario(base.fork('scenario'), world, writer);
-  scenario.run(buildActors(scenario, opts.events), Math.round(opts.events));
+  if (k8s) scenario.k8s = k8s;
+  const attacks = k8s ? new K8sAttacks(scenario, k8s) : null;
+  scenario.run(buildActors(scenario, opts.events, attacks), Math.round(opts.events));
   writer.close();
+  let k8sResult: GenerateResult['k8s'];
+  if (k8s && attacks) {
+    const snap = k8s.finalize(Math.max(writer.lastT, k8s.lastT) + 10 * 60_000);
+    const out = writeK8s(k8s, snap, (rel, data) => writer.write(rel, data));
+    const attacksPath = `${truthPath}.attacks.json`;
+    fs.writeFileSync(attacksPath, attacksFile(writer.attacks, attacks, k8s));
+    k8sResult = { cluster: k8s.cluster.name, auditEvents: out.auditEvents, files: out.files, snapshotTime: new Date(snap).toISOString(), attacksPath };
+  }
 
   const extraRng = base.fork('extras');
   if (writer.lookup.length > 0) {
@@ -145,8 +171,23 @@ export function generateBundle(opts: GenerateOptions): GenerateResult {
     digestFile,
     startTime: new Date(t0).toISOString(),
     accounts: { workloads: world.accounts.workloads.id, data: world.accounts.data.id, security: world.accounts.security.id },
+    ...(k8sResult ? { k8s: k8sResult } : {}),
     clusters: world.clusters.map((c) => ({
       name: c.name, region: c.region, arn: c.arn, oidcId: c.oidcId, factSource: c === world.factCluster ? 'trail' : 'describe-cluster-file',
     })),
   };
+}
+
+/** `<truthPath>.attacks.json`: each planted attack, its CloudTrail records (with flags) and its audit events. */
+function attacksFile(records: BundleWriter['attacks'], attacks: K8sAttacks, k8s: K8sLog): string {
+  const ids = [...new Set([...attacks.notes.keys(), ...records.map((r) => r.attackId)])];
+  const list = ids.map((id) => ({
+    id,
+    description: attacks.notes.get(id) ?? '',
+    events: records.filter((r) => r.attackId === id).map(({ eventID, eventTime, eventName, flags }) => ({ eventID, eventTime, eventName, flags })),
+    k8sAudit: (k8s.attackAudit.get(id) ?? []).map((e) => ({
+      auditID: e.ev.auditID, stageTimestamp: e.ev.stageTimestamp, verb: e.ev.verb, requestURI: e.ev.requestURI, user: (e.ev.user as { username: string }).username,
+    })),
+  }));
+  return JSON.stringify({ attacks: list }, null, 2) + '\n';
 }

@@ -142,6 +142,8 @@ export interface CallArgs {
   out: ActionOut;
   error?: ErrorInfo;
   vpce?: string;
+  /** Owner of the VPC endpoint (default: the recipient account). */
+  vpceAccount?: string;
   tls12?: boolean;
   /** Calls a service makes on the caller's behalf (invokedBy) carry no tlsDetails. */
   noTls?: boolean;
@@ -171,7 +173,7 @@ export function apiCall(rng: Rng, a: CallArgs): Json {
     data: a.out.data,
     recipientAccountId: a.accountId,
     vpcEndpointId: a.vpce,
-    vpcEndpointAccountId: a.vpce ? a.accountId : undefined,
+    vpcEndpointAccountId: a.vpce ? (a.vpceAccount ?? a.accountId) : undefined,
     tlsHost: a.noTls ? undefined : (a.out.host ?? `${service}.${region}.amazonaws.com`),
     tls12: a.tls12,
   });

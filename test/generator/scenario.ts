@@ -7,6 +7,7 @@ import { ACTIONS, type ActionMix, type ActionOut, type ResourceCtx } from './cat
 import { apiCall, errorFor, type Json } from './records';
 import type { Rng } from './rng';
 import { issueNode, type Ctx, type EmitOpts, type Session } from './sts';
+import type { K8sLog } from './k8s-model';
 import type { TruthBase } from './truth';
 import type { Node, World } from './world';
 
@@ -75,6 +76,8 @@ function less(x: { seq: number; key: number }, y: { seq: number; key: number }):
 
 export class Scenario implements Ctx {
   private readonly nodeSessions = new Map<string, Session>();
+  /** Kubernetes evidence recorder (option `k8s`); undefined keeps the CloudTrail-only behaviour. */
+  k8s?: K8sLog;
 
   constructor(
     readonly rng: Rng,
@@ -95,6 +98,7 @@ export class Scenario implements Ctx {
     if (!s || t >= s.refreshAt) {
       s = issueNode(this, node, t);
       this.nodeSessions.set(node.instanceId, s);
+      this.k8s?.nodeSessionIssued(node, s);
     }
     return s;
   }
@@ -133,6 +137,7 @@ export interface CallOpts {
   ua: string;
   region: string;
   vpce?: string;
+  vpceAccount?: string;
   tls12?: boolean;
   noTls?: boolean;
   /** Chance the call fails (default 3 %). */
@@ -148,7 +153,7 @@ export function emitCall(ctx: Ctx, t: number, s: Session, out: ActionOut, o: Cal
   const error = failed ? errorFor(rng, out, s.arn) : undefined;
   ctx.emit(apiCall(rng, {
     t, userIdentity: s.userIdentity, accountId: s.accountId, region: o.region, ip: o.ip, ua: o.ua, out, error,
-    vpce: o.vpce, tls12: o.tls12, noTls: o.noTls,
+    vpce: o.vpce, vpceAccount: o.vpceAccount, tls12: o.tls12, noTls: o.noTls,
   }), s.truth, { jsonlOk: true });
   if (!error && out.eventName === 'GetSecretValue' && rng.chance(0.5)) {
     const secretArn = (out.requestParameters as { secretId: string }).secretId;

@@ -11,6 +11,7 @@ import type { Rng } from './rng';
 import type { Role } from './roles';
 import { truths, type PodTruth, type TruthBase } from './truth';
 import type { Cluster, Node, World } from './world';
+import type { K8sLog } from './k8s-model';
 
 export interface EmitOpts {
   /** The record may be routed to `extra/records.jsonl` instead of the S3 files. */
@@ -23,6 +24,15 @@ export interface Ctx {
   emit(rec: Json, truth: TruthBase, opts?: EmitOpts): void;
   /** The node's current instance-profile session, issuing a fresh one (an STS record) when due. */
   nodeSession(node: Node, t: number): Session;
+  /** Kubernetes evidence recorder, set only with the `k8s` option. */
+  k8s?: K8sLog;
+}
+
+/** A VPC interface / gateway endpoint a call went through. */
+export interface Vpce {
+  id: string;
+  /** The endpoint owner's account (`vpcEndpointAccountId`). */
+  account: string;
 }
 
 export interface Session {
@@ -102,6 +112,7 @@ export interface IrsaArgs {
   /** The pod holding the token, or null when someone else presents it (a stolen token). */
   pod: PodTruth | null;
   error?: ErrorInfo;
+  vpce?: Vpce;
 }
 
 /** IRSA: the pod's SDK exchanges its projected service-account token with `AssumeRoleWithWebIdentity`. */
@@ -123,7 +134,7 @@ export function issueIrsa(ctx: Ctx, t: number, a: IrsaArgs): Session | null {
       audience: 'sts.amazonaws.com',
     },
     requestID: rng.uuid(), eventID: rng.uuid(), readOnly: true, resources: roleResources(a.role),
-    recipientAccountId: a.role.account.id, tlsHost: `sts.${a.cluster.region}.amazonaws.com`,
+    recipientAccountId: a.role.account.id, vpcEndpointId: a.vpce?.id, vpcEndpointAccountId: a.vpce?.account, tlsHost: `sts.${a.cluster.region}.amazonaws.com`,
   }), truth);
   if (a.error) return null;
   return session(a.role, a.sessionName, c, t, truth, t + rng.between(45, 55) * 60_000, { federatedProvider: a.cluster.providerArn });
@@ -210,6 +221,7 @@ export interface AssumeRoleArgs {
   error?: ErrorInfo;
   noTls?: boolean;
   region?: string;
+  vpce?: Vpce;
 }
 
 /**
@@ -228,7 +240,7 @@ export function assumeRole(ctx: Ctx, t: number, a: AssumeRoleArgs): Session | nu
     version: '1.08', t, eventSource: 'sts.amazonaws.com', eventName: 'AssumeRole', region, ip: a.ip, ua: a.ua, error: a.error,
     requestParameters: { roleArn: a.role.arn, roleSessionName: a.sessionName, durationSeconds: duration, ...a.extraParams },
     responseElements: { credentials: c, assumedRoleUser: assumedRoleUser(a.role, a.sessionName) },
-    requestID, readOnly: true, resources: roleResources(a.role), sharedEventID,
+    requestID, readOnly: true, resources: roleResources(a.role), sharedEventID, vpcEndpointId: a.vpce?.id, vpcEndpointAccountId: a.vpce?.account,
     tlsHost: a.noTls ? undefined : `sts.${region}.amazonaws.com`,
   };
   ctx.emit(record({ ...parts, userIdentity: a.caller.userIdentity, eventID: rng.uuid(), recipientAccountId: a.caller.accountId }), a.caller.truth);

@@ -7,6 +7,22 @@ import type { Mechanism } from '../../shared/attribution';
 
 export type ExpectLevel = 'proven' | 'inferable' | 'none';
 
+/**
+ * Detections that must fire on an event (k8s bundles only; see k8s-attacks.ts):
+ * - node-credentials-off-node: node-role credentials used from an address that is not the node's (its private
+ *   IP, its NAT IP, or the IP of a pod running on it);
+ * - token-exchange-outside-cluster: AssumeRoleWithWebIdentity from outside the cluster's known addresses, or with
+ *   a session name no SDK writes;
+ * - credentials-after-pod-deleted: a pod's credentials used after the audit log deleted the pod;
+ * - token-minted-by-non-kubelet: the exchange of a service-account token that someone other than the kubelet
+ *   requested (the TokenRequest is in the audit log; see `<truth>.attacks.json`);
+ * - first-seen-api: a workload service account calling an API it never calls otherwise (first call only).
+ */
+export const FLAGS = [
+  'node-credentials-off-node', 'token-exchange-outside-cluster', 'credentials-after-pod-deleted', 'token-minted-by-non-kubelet', 'first-seen-api',
+] as const;
+export type Flag = (typeof FLAGS)[number];
+
 export interface TruthRecord {
   eventID: string;
   /** The root credential (see brief): pod-identity | irsa | node-role | iam-user | sso | aws-service | assumed-role … */
@@ -25,12 +41,22 @@ export interface TruthRecord {
     pod: ExpectLevel;
     node: ExpectLevel;
   };
+  /**
+   * Present only in bundles generated with `k8s: true` (absent otherwise, so default bundles stay unchanged):
+   * the detections that must fire on this event, [] for regular events.
+   */
+  flags?: Flag[];
+  /** k8s bundles: set on the records of planted attacks (listed in `<truthPath>.attacks.json`). */
+  attack?: true;
   /** `userIdentity.accessKeyId` of the record itself (null when the record carries none). */
   accessKeyId: string | null;
 }
 
 /** Truth shared by every record of one session; the sink adds eventID and accessKeyId per record. */
-export type TruthBase = Omit<TruthRecord, 'eventID' | 'accessKeyId'>;
+export type TruthBase = Omit<TruthRecord, 'eventID' | 'accessKeyId'> & {
+  /** Planted attacks: which attack (key of the attacks file); never written to the truth line. */
+  attackId?: string;
+};
 
 /** A running pod, as far as the truth needs it. */
 export interface PodTruth {
