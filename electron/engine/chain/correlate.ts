@@ -175,6 +175,22 @@ export function correlate(db: Database): CorrelationSummary {
       INSERT OR IGNORE INTO event_subjects (event_rowid, subject_id)
       SELECT e.id, k.subject_id FROM temp.key_rest k JOIN events e ON e.access_key_id = k.access_key_id`);
 
+    // 2b. AssumeRoleWithWebIdentity calls carry no key (a web-identity token made them): they belong to the
+    //     session they opened, minus the issuance hop itself — so the pod found for that session is theirs too.
+    db.exec('DROP TABLE IF EXISTS temp.issued; CREATE TEMP TABLE issued (event_id TEXT PRIMARY KEY, subject_id INTEGER NOT NULL)');
+    const addIssued = db.prepare('INSERT OR IGNORE INTO temp.issued VALUES (?, ?)');
+    for (const [key, list] of facts.issuances) {
+      const webIdentity = list.filter((i) => i.eventName === 'AssumeRoleWithWebIdentity');
+      if (webIdentity.length === 0) continue;
+      const r = resolver.resolveKey(key)!;
+      const id = addSubject(`issued:${key}`, { ...r, chain: r.chain.slice(1), hops: r.hops.slice(1) });
+      for (const i of webIdentity) addIssued.run(i.eventID, id);
+    }
+    db.exec(`
+      INSERT OR IGNORE INTO event_subjects (event_rowid, subject_id)
+      SELECT e.id, i.subject_id FROM temp.issued i JOIN events e ON e.event_id = i.event_id WHERE e.access_key_id IS NULL;
+      DROP TABLE temp.issued;`);
+
     // 3. key-less events, one subject per identity tuple
     const tuples = db
       .prepare(`SELECT ${IDENTITY_TUPLE} AS tuple, MIN(id) AS rep FROM events WHERE access_key_id IS NULL GROUP BY tuple`)
@@ -182,7 +198,7 @@ export function correlate(db: Database): CorrelationSummary {
     const addTuple = db.prepare('INSERT INTO temp.tuples VALUES (?, ?)');
     for (const t of tuples) addTuple.run(t.tuple, addSubject(`own:${t.tuple}`, ownIdentity(t.rep)));
     db.exec(`
-      INSERT INTO event_subjects (event_rowid, subject_id)
+      INSERT OR IGNORE INTO event_subjects (event_rowid, subject_id)
       SELECT e.id, t.subject_id FROM events e JOIN temp.tuples t ON t.tuple = ${IDENTITY_TUPLE.replace(/\b(identity_type|principal_arn|principal_id|invoked_by|user_name)\b/g, 'e.$1')}
       WHERE e.access_key_id IS NULL;
       DROP TABLE temp.key_windows; DROP TABLE temp.key_rest; DROP TABLE temp.tuples;`);

@@ -17,6 +17,8 @@ export interface PodCandidate {
   score: number;
   why: string[];
   evidence: string[];
+  /** Found through a token minted outside the kubelet. */
+  minted?: boolean;
 }
 
 export interface IrsaQuery {
@@ -41,10 +43,28 @@ function tokenBefore(tokens: TokenRequest[], p: PodLife, atMs: number): TokenReq
   return best;
 }
 
-export function irsaCandidates(tl: Timeline, q: IrsaQuery): PodCandidate[] {
+/**
+ * A token for this service account minted by something other than a kubelet, still valid at the call: whoever
+ * minted it may be the caller. When the minter is itself a pod, that pod is a candidate.
+ */
+function mintedElsewhere(tl: Timeline, q: IrsaQuery): PodCandidate[] {
   const out: PodCandidate[] = [];
+  for (const t of tl.tokens) {
+    if (t.tsMs > q.atMs) break;
+    if (t.nodeName || t.namespace !== q.namespace || t.serviceAccount !== q.serviceAccount || !t.audiences.includes(IRSA_AUDIENCE)) continue;
+    if (t.expiresMs !== null && t.expiresMs < q.atMs) continue;
+    const pod = t.requesterPod ? tl.pods.find((p) => (t.requesterPod!.uid ? p.uid === t.requesterPod!.uid : p.name === t.requesterPod!.name)) : undefined;
+    if (!pod) continue;
+    out.push({ pod, score: 2, minted: true, why: [`${t.requester} minted a token for ${q.namespace}/${q.serviceAccount} at ${new Date(t.tsMs).toISOString()} (not a kubelet)`], evidence: [t.auditId] });
+  }
+  return out;
+}
+
+export function irsaCandidates(tl: Timeline, q: IrsaQuery): PodCandidate[] {
+  const out: PodCandidate[] = mintedElsewhere(tl, q);
   for (const p of tl.pods) {
     if (p.namespace !== q.namespace || p.serviceAccount !== q.serviceAccount || !aliveAt(p, q.atMs)) continue;
+    if (out.some((c) => c.pod === p)) continue;
     if (q.nodes && (!p.nodeName || !q.nodes.has(p.nodeName))) continue;
     const c: PodCandidate = { pod: p, score: 1, why: [`pod of ${q.namespace}/${q.serviceAccount} alive at the call`], evidence: [] };
     for (const e of [p.evidence.created, p.evidence.bound, p.evidence.inventory]) if (e) c.evidence.push(e);
@@ -73,6 +93,8 @@ export type PodVerdict = { kind: 'none' } | { kind: 'one'; pick: PodCandidate } 
  */
 export function decide(cands: PodCandidate[]): PodVerdict {
   if (cands.length === 0) return { kind: 'none' };
+  // A token minted outside the kubelet makes the answer ambiguous whatever else fits.
+  if (cands.some((c) => c.minted)) return { kind: 'several', candidates: cands };
   if (cands.length === 1) return { kind: 'one', pick: cands[0]! };
   const ipMatches = cands.filter((c) => c.score >= 5);
   if (ipMatches.length === 1) return { kind: 'one', pick: ipMatches[0]! };

@@ -37,6 +37,8 @@ export interface TokenRequest {
   nodeName: string | null;
   credentialId: string | null;
   expiresMs: number | null;
+  /** A requester that is itself a pod's service account: its pod (`user.extra` authentication.kubernetes.io/pod-name, -uid). */
+  requesterPod: { name: string; uid: string | null } | null;
 }
 
 export interface NodeInfo {
@@ -193,8 +195,12 @@ export class TimelineBuilder {
         audiences: arr(spec?.audiences).filter((x): x is string => typeof x === 'string'),
         requester,
         nodeName: nodeOfUser(requester),
-        credentialId: getStr(r, 'annotations', 'authentication.kubernetes.io/credential-id') ?? null,
+        credentialId:
+          getStr(r, 'annotations', 'authentication.kubernetes.io/issued-credential-id') ??
+          getStr(r, 'annotations', 'authentication.kubernetes.io/credential-id') ??
+          null,
         expiresMs: Number.isNaN(exp) ? null : exp,
+        requesterPod: requesterPodOf(r),
       });
       return;
     }
@@ -226,10 +232,25 @@ export class TimelineBuilder {
   }
 
   build(): Timeline {
-    for (const p of this.pods) if (p.nodeName) this.node(p.nodeName, p.evidence.bound ?? p.evidence.inventory ?? '');
     this.tokens.sort((a, b) => a.tsMs - b.tsMs);
+    // A kubelet token request bound to a pod states the pod's service account and node: this fills pods whose
+    // creation predates the audit logs (known only from later status patches or their deletion).
+    for (const t of this.tokens) {
+      if (!t.nodeName || (!t.podUid && !t.podName)) continue;
+      const p = t.podUid ? this.byUid.get(t.podUid) : this.pods.find((x) => x.namespace === t.namespace && x.name === t.podName);
+      if (!p || p.namespace !== t.namespace) continue;
+      p.serviceAccount ??= t.serviceAccount;
+      p.nodeName ??= t.nodeName;
+    }
+    for (const p of this.pods) if (p.nodeName) this.node(p.nodeName, p.evidence.bound ?? p.evidence.inventory ?? '');
     return { pods: this.pods, tokens: this.tokens, nodes: this.nodes };
   }
+}
+
+function requesterPodOf(r: JsonObject): { name: string; uid: string | null } | null {
+  const name = str(arr(get(r, 'user', 'extra', 'authentication.kubernetes.io/pod-name'))[0]);
+  if (!name) return null;
+  return { name, uid: str(arr(get(r, 'user', 'extra', 'authentication.kubernetes.io/pod-uid'))[0]) ?? null };
 }
 
 /** Was the pod alive at `ms` (created before, not yet deleted)? Unknown bounds count as open. */
