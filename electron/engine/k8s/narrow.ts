@@ -11,6 +11,8 @@
 import { aliveAt, type PodLife, type Timeline, type TokenRequest } from './timeline';
 
 export const IRSA_AUDIENCE = 'sts.amazonaws.com';
+/** How soon after the kubelet's token request a starting pod's SDK exchanges it. */
+export const FRESH_TOKEN_MS = 60_000;
 
 export interface PodCandidate {
   pod: PodLife;
@@ -19,6 +21,8 @@ export interface PodCandidate {
   evidence: string[];
   /** Found through a token minted outside the kubelet. */
   minted?: boolean;
+  /** Its kubelet token was requested just before the call (a new pod's first exchange follows within seconds). */
+  fresh?: boolean;
 }
 
 export interface IrsaQuery {
@@ -73,6 +77,7 @@ export function irsaCandidates(tl: Timeline, q: IrsaQuery): PodCandidate[] {
       c.score += 1;
       c.why.push(`kubelet token for ${IRSA_AUDIENCE} requested at ${new Date(token.tsMs).toISOString()}`);
       c.evidence.push(token.auditId);
+      if (q.atMs - token.tsMs <= FRESH_TOKEN_MS) c.fresh = true;
     }
     const ip = q.sourceIps.find((x) => p.ips.includes(x));
     if (ip) {
@@ -98,6 +103,12 @@ export function decide(cands: PodCandidate[]): PodVerdict {
   if (cands.length === 1) return { kind: 'one', pick: cands[0]! };
   const ipMatches = cands.filter((c) => c.score >= 5);
   if (ipMatches.length === 1) return { kind: 'one', pick: ipMatches[0]! };
+  // No IP tells them apart, but only one pod had just been handed its token: the exchange is its first one.
+  const fresh = (ipMatches.length > 1 ? ipMatches : cands).filter((c) => c.fresh);
+  if (fresh.length === 1) {
+    fresh[0]!.why.push('the only candidate whose token was requested within a minute before the call');
+    return { kind: 'one', pick: fresh[0]! };
+  }
   const top = ipMatches.length > 1 ? ipMatches : cands;
   return { kind: 'several', candidates: top };
 }

@@ -118,4 +118,18 @@ describe('rule: IRSA → pod', () => {
   it('only pods on the cluster\'s nodes are considered', () => {
     expect(irsaCandidates(world(), { namespace: 'payments', serviceAccount: 'api', atMs: T(100), sourceIps: [], nodes: new Set([NODE_A]) }).map((c) => c.pod.name)).toEqual(['api-1']);
   });
+
+  it("a new pod's first exchange follows its kubelet token within a minute: that pod, inferred", () => {
+    const b = new TimelineBuilder();
+    for (const a of [
+      podCreate(0, 'api-1', 'u1', 'api'), binding(1, 'api-1', 'u1', NODE_A), token(2, 'api-1', 'u1', NODE_A),
+      podCreate(1000, 'api-2', 'u2', 'api'), binding(1001, 'api-2', 'u2', NODE_B), token(1002, 'api-2', 'u2', NODE_B),
+    ]) b.audit(a);
+    const tl = b.build();
+    const at = (s: number) => decide(irsaCandidates(tl, { namespace: 'payments', serviceAccount: 'api', atMs: T(s), sourceIps: ['52.1.2.3'], nodes }));
+    const first = at(1010);
+    expect(first.kind === 'one' && first.pick.pod.name).toBe('api-2');
+    // An hourly refresh long after both tokens: nothing singles a pod out.
+    expect(at(4000).kind).toBe('several');
+  });
 });
