@@ -13,7 +13,7 @@ export default tseslint.config(
   {
     // The engine (ingest, correlation, queries, reports, CLI) is shared by the CLI, the tests, the loopback
     // server and the Electron main process: it must never import Electron or the renderer.
-    files: ['electron/engine/**/*.ts', 'electron/cli/**/*.ts', 'shared/**/*.ts'],
+    files: ['electron/engine/**/*.ts', 'electron/cli/**/*.ts', 'electron/server/**/*.ts', 'shared/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',

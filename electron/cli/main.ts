@@ -1,5 +1,6 @@
 /**
- * `podtrail` command line: ingest, attribute, trace, report (the contract in README "Command line").
+ * `podtrail` command line: ingest, attribute, trace, report (the contract in README "Command line"), and `serve`
+ * (browser mode of the desktop UI).
  * Exit codes: 0 success; 1 bad usage; 2 some evidence could not be read (the rest is loaded); 3 internal error.
  */
 import { createWriteStream, existsSync, writeFileSync } from 'node:fs';
@@ -15,6 +16,11 @@ import { buildReport, ReportError } from '../engine/report/model';
 import { reportHtml } from '../engine/report/html';
 import { traceText } from '../engine/report/text';
 import { TOOL_VERSION } from '../engine/version';
+import { serveCase, ServeUsageError } from '../server/serve';
+
+function* mapIter<T, U>(it: Iterable<T>, f: (t: T) => U): Generator<U> {
+  for (const x of it) yield f(x);
+}
 
 export const EXIT = { ok: 0, usage: 1, evidence: 2, internal: 3 } as const;
 
@@ -62,6 +68,7 @@ function printSummary(s: IngestSummary, correlation: ReturnType<typeof correlate
   const lines = [
     `files: ${s.loaded} loaded, ${s.alreadyLoaded} already in the case, ${s.failed} unreadable`,
     `records: ${s.records} read, ${s.newEvents} new events, ${s.duplicates} duplicates, ${s.conflicts} conflicting duplicates, ${s.insights} Insights events, ${s.rejectedRecords} rejected`,
+    ...(s.audits > 0 ? [`kubernetes: ${s.audits} audit events read, ${s.newAudits} new`] : []),
     `attribution: ${correlation.events} events, ${correlation.subjects} credentials; ${Object.entries(correlation.byMechanism)
       .sort((a, b) => b[1] - a[1])
       .map(([m, n]) => `${m} ${n}`)
@@ -119,8 +126,9 @@ export function buildProgram(): Command {
         await withOutput(opts.out, async (write) => {
           if (opts.format === 'csv') await write(csvHeader());
           let buf = '';
-          for (const a of q.attributions()) {
-            buf += opts.format === 'csv' ? csvRow(a) : JSON.stringify(a) + '\n';
+          const lines = opts.format === 'csv' ? mapIter(q.attributions(), csvRow) : q.attributionLines();
+          for (const line of lines) {
+            buf += line;
             if (buf.length > 1 << 20) {
               await write(buf);
               buf = '';
@@ -169,11 +177,29 @@ export function buildProgram(): Command {
       }
     });
 
+  program
+    .command('serve')
+    .description('browser mode: serve the desktop UI for a case on 127.0.0.1 and print its URL (with the access token) on stdout; Ctrl+C stops')
+    .requiredOption('--case <case.db>', 'case database')
+    .addOption(new Option('--port <n>', 'port (default: a free one)').argParser(positiveInt))
+    .action(async (opts: { case: string; port?: number }) => {
+      const casePath = resolve(opts.case);
+      existingCase(casePath).close(); // refuse a missing or too-new case here, before the engine thread starts
+      await serveCase({ casePath, port: opts.port });
+    });
+
   return program;
+}
+
+/** The reader of stdout went away (`podtrail attribute … | head`): stop quietly, not as an internal error. */
+function onStdoutError(err: NodeJS.ErrnoException): void {
+  if (err.code !== 'EPIPE') throw err;
+  process.exit(typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok);
 }
 
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
+  if (!process.stdout.listeners('error').includes(onStdoutError)) process.stdout.on('error', onStdoutError);
   try {
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
@@ -182,7 +208,7 @@ export async function main(argv: string[]): Promise<number> {
       // --help and --version end here with exit code 0; usage errors with 1 (commander printed them).
       return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
-    if (err instanceof UsageError || err instanceof ReportError || err instanceof CaseError) {
+    if (err instanceof UsageError || err instanceof ReportError || err instanceof CaseError || err instanceof ServeUsageError) {
       process.stderr.write(`podtrail: ${err.message}\n`);
       return EXIT.usage;
     }

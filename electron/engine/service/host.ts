@@ -37,10 +37,13 @@ export class EngineHost {
         for (const l of this.listeners) l(m.name, m.payload);
       }
     });
-    this.worker.on('error', (err) => {
-      for (const [, resolve] of this.pending) resolve({ ok: false, error: { code: 'internal', message: `engine stopped: ${err.message}` } });
+    // A worker that dies (an error, or an exit) must fail the calls waiting on it, never leave them hanging.
+    const fail = (message: string) => {
+      for (const [, resolve] of this.pending) resolve({ ok: false, error: { code: 'internal', message } });
       this.pending.clear();
-    });
+    };
+    this.worker.on('error', (err) => fail(`engine stopped: ${err.message}`));
+    this.worker.on('exit', (code) => fail(`engine stopped (exit ${code})`));
   }
 
   static start(casePath: string): EngineHost {
