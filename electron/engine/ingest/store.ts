@@ -320,20 +320,6 @@ export class EvidenceStore {
       );
     }
     this.maybeFlush();
-    return {
-      path,
-      status: 'failed',
-      format: facts.format ?? 'unknown',
-      records: 0,
-      audits: 0,
-      newAudits: 0,
-      newEvents: 0,
-      duplicates: 0,
-      conflicts: 0,
-      insights: 0,
-      rejected: 0,
-      error,
-      recordErrors: [],
-    };
+    return { ...emptyOutcome(path, 'failed'), format: facts.format ?? 'unknown', error };
   }
 }
