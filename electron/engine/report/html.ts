@@ -2,6 +2,7 @@
 import type { ReportModel } from './model';
 import type { Confidence } from '../../../shared/attribution';
 import { escapeHtml as e } from './escape';
+import { chainSvg } from './chain-svg';
 
 const CSS = `
 body{font:14px/1.45 system-ui,-apple-system,Segoe UI,sans-serif;margin:2rem auto;max-width:70rem;color:#1c2430;padding:0 1rem}
@@ -78,6 +79,8 @@ ${row('Access key', e(a.accessKeyId ?? '—'))}
 ${row('Source IP', e(a.sourceIPAddress ?? '—'))}
 ${row('Account / region', `${e(a.recipientAccountId ?? '—')} / ${e(a.awsRegion ?? '—')}`)}
 </table>
+<h2>Chain</h2>
+<div>${chainSvg(a)}</div>
 ${candidates ? `<h2>Candidates</h2>${candidates}` : ''}
 ${a.notes.length ? `<h2>Notes</h2><ul>${a.notes.map((n) => `<li>${e(n)}</li>`).join('')}</ul>` : ''}
 <h2>Chain, hop by hop</h2>
