@@ -6,6 +6,7 @@
 import type { Database } from 'better-sqlite3';
 import { buildFacts, FACT_SQL_FILTER } from './facts';
 import { TimelineBuilder } from '../k8s/timeline';
+import { getStr } from '../util/json';
 import { buildK8sFacts } from '../k8s/facts';
 import { Resolver } from './resolve';
 import { WINDOW_SLACK_MS } from './credentials';
@@ -181,10 +182,17 @@ export function correlate(db: Database): CorrelationSummary {
     const addIssued = db.prepare('INSERT OR IGNORE INTO temp.issued VALUES (?, ?)');
     for (const [key, list] of facts.issuances) {
       const webIdentity = list.filter((i) => i.eventName === 'AssumeRoleWithWebIdentity');
-      if (webIdentity.length === 0) continue;
-      const r = resolver.resolveKey(key)!;
-      const id = addSubject(`issued:${key}`, { ...r, chain: r.chain.slice(1), hops: r.hops.slice(1) });
-      for (const i of webIdentity) addIssued.run(i.eventID, id);
+      if (webIdentity.length > 0) {
+        const r = resolver.resolveKey(key)!;
+        const id = addSubject(`issued:${key}`, { ...r, chain: r.chain.slice(1), hops: r.hops.slice(1) });
+        for (const i of webIdentity) addIssued.run(i.eventID, id);
+      }
+      // The role owner's copy of a cross-account AssumeRole names its caller only as `AWSAccount`: each copy is
+      // resolved through its own issued key (to the caller's copy), never grouped with other calls of that role.
+      for (const i of list) {
+        if (getStr(i.record, 'userIdentity', 'type') !== 'AWSAccount') continue;
+        addIssued.run(i.eventID, addSubject(`copy:${i.eventID}`, resolver.resolveOwnIdentity(i.record)));
+      }
     }
     db.exec(`
       INSERT OR IGNORE INTO event_subjects (event_rowid, subject_id)

@@ -33,6 +33,7 @@ const SSO_ROLE = /(^|\/)AWSReservedSSO_/;
 export class Resolver {
   private readonly byKey = new Map<string, Resolution>();
   private readonly visiting = new Set<string>();
+  private exchangeIndex: Map<string, number[]> | null = null;
 
   constructor(private readonly facts: Facts) {}
 
@@ -525,7 +526,8 @@ export class Resolver {
       return;
     }
     const ips = [...new Set([...(stsIp ? [stsIp] : []), ...k8s.ipsOfKey(iss.accessKeyId)])];
-    const verdict = decide(irsaCandidates(k8s.timeline, { namespace: r.namespace, serviceAccount: r.serviceAccount, atMs: iss.issuedMs, sourceIps: ips, nodes }));
+    const exchanges = this.exchangesOf(r.namespace, r.serviceAccount);
+    const verdict = decide(irsaCandidates(k8s.timeline, { namespace: r.namespace, serviceAccount: r.serviceAccount, atMs: iss.issuedMs, sourceIps: ips, nodes, exchanges }));
     const clusterEvidence = [...new Set([...nodes].map((n) => k8s.clusterOfNode.get(n)!.evidence))].slice(0, 3);
     if (verdict.kind === 'none') {
       r.notes.push(`no pod of ${r.namespace}/${r.serviceAccount} was alive in ${cluster} at ${isoUtc(iss.issuedMs)} according to the audit logs`);
@@ -581,6 +583,25 @@ export class Resolver {
   /** An EC2 instance as a node reference, with its Kubernetes node name when the evidence gives one. */
   private nodeRef(instanceId: string): { instanceId: string; name: string | null } {
     return { instanceId, name: this.facts.k8s?.nodeOfInstance.get(instanceId) ?? null };
+  }
+
+  /** Times of every AssumeRoleWithWebIdentity by one service account (any cluster: the stricter, the safer). */
+  private exchangesOf(namespace: string, serviceAccount: string): number[] {
+    if (!this.exchangeIndex) {
+      this.exchangeIndex = new Map();
+      for (const list of this.facts.issuances.values()) {
+        for (const i of list) {
+          if (i.eventName !== 'AssumeRoleWithWebIdentity') continue;
+          const sa = webIdentityOf(i.record).serviceAccount;
+          if (!sa) continue;
+          const k = `${sa.namespace}/${sa.serviceAccount}`;
+          const times = this.exchangeIndex.get(k);
+          if (times) times.push(i.issuedMs);
+          else this.exchangeIndex.set(k, [i.issuedMs]);
+        }
+      }
+    }
+    return this.exchangeIndex.get(`${namespace}/${serviceAccount}`) ?? [];
   }
 
   private instanceOfNode(nodeName: string): string | null {

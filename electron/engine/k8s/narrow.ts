@@ -33,6 +33,8 @@ export interface IrsaQuery {
   sourceIps: string[];
   /** Only pods on these nodes (the cluster's nodes), when known. */
   nodes: ReadonlySet<string> | null;
+  /** Times of every AssumeRoleWithWebIdentity of this service account (to pair a fresh token with one exchange). */
+  exchanges: number[];
 }
 
 function tokenBefore(tokens: TokenRequest[], p: PodLife, atMs: number): TokenRequest | null {
@@ -77,7 +79,10 @@ export function irsaCandidates(tl: Timeline, q: IrsaQuery): PodCandidate[] {
       c.score += 1;
       c.why.push(`kubelet token for ${IRSA_AUDIENCE} requested at ${new Date(token.tsMs).toISOString()}`);
       c.evidence.push(token.auditId);
-      if (q.atMs - token.tsMs <= FRESH_TOKEN_MS) c.fresh = true;
+      // A fresh token pairs with this exchange only if no other exchange of the account followed it that minute
+      // (an older pod's hourly refresh can land in the same minute as a new pod's first exchange).
+      const paired = q.exchanges.filter((x) => x >= token.tsMs && x <= token.tsMs + FRESH_TOKEN_MS).length === 1;
+      if (q.atMs - token.tsMs <= FRESH_TOKEN_MS && paired) c.fresh = true;
     }
     const ip = q.sourceIps.find((x) => p.ips.includes(x));
     if (ip) {

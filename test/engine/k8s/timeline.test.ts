@@ -96,19 +96,19 @@ describe('pod timeline from audit events', () => {
 
 describe('rule: IRSA → pod', () => {
   it('a pod IP as source IP singles the pod out (VPC endpoint traffic): inferred', () => {
-    const v = decide(irsaCandidates(world(), { namespace: 'payments', serviceAccount: 'api', atMs: T(100), sourceIps: ['10.0.2.30'], nodes }));
+    const v = decide(irsaCandidates(world(), { namespace: 'payments', serviceAccount: 'api', atMs: T(100), sourceIps: ['10.0.2.30'], nodes, exchanges: [] }));
     expect(v.kind).toBe('one');
     expect(v.kind === 'one' && v.pick.pod.name).toBe('api-2');
   });
 
   it('a NAT address says nothing: both live pods remain, ambiguous', () => {
-    const v = decide(irsaCandidates(world(), { namespace: 'payments', serviceAccount: 'api', atMs: T(100), sourceIps: ['52.1.2.3'], nodes }));
+    const v = decide(irsaCandidates(world(), { namespace: 'payments', serviceAccount: 'api', atMs: T(100), sourceIps: ['52.1.2.3'], nodes, exchanges: [] }));
     expect(v.kind).toBe('several');
     expect(v.kind === 'several' && v.candidates.map((c) => c.pod.name).sort()).toEqual(['api-1', 'api-2']);
   });
 
   it('deleted pods drop out, new ones join: only pods alive at the call count', () => {
-    const v = irsaCandidates(world(), { namespace: 'payments', serviceAccount: 'api', atMs: T(700), sourceIps: [], nodes });
+    const v = irsaCandidates(world(), { namespace: 'payments', serviceAccount: 'api', atMs: T(700), sourceIps: [], nodes, exchanges: [] });
     expect(v.map((c) => c.pod.name).sort()).toEqual(['api-1', 'api-3']);
     // api-3 had no kubelet token request for sts.amazonaws.com: api-1 scores higher but both remain.
     expect(v[0]!.pod.name).toBe('api-1');
@@ -116,7 +116,7 @@ describe('rule: IRSA → pod', () => {
   });
 
   it('only pods on the cluster\'s nodes are considered', () => {
-    expect(irsaCandidates(world(), { namespace: 'payments', serviceAccount: 'api', atMs: T(100), sourceIps: [], nodes: new Set([NODE_A]) }).map((c) => c.pod.name)).toEqual(['api-1']);
+    expect(irsaCandidates(world(), { namespace: 'payments', serviceAccount: 'api', atMs: T(100), sourceIps: [], nodes: new Set([NODE_A]), exchanges: [] }).map((c) => c.pod.name)).toEqual(['api-1']);
   });
 
   it("a new pod's first exchange follows its kubelet token within a minute: that pod, inferred", () => {
@@ -126,9 +126,12 @@ describe('rule: IRSA → pod', () => {
       podCreate(1000, 'api-2', 'u2', 'api'), binding(1001, 'api-2', 'u2', NODE_B), token(1002, 'api-2', 'u2', NODE_B),
     ]) b.audit(a);
     const tl = b.build();
-    const at = (s: number) => decide(irsaCandidates(tl, { namespace: 'payments', serviceAccount: 'api', atMs: T(s), sourceIps: ['52.1.2.3'], nodes }));
+    const at = (s: number, exchanges = [T(1010)]) =>
+      decide(irsaCandidates(tl, { namespace: 'payments', serviceAccount: 'api', atMs: T(s), sourceIps: ['52.1.2.3'], nodes, exchanges }));
     const first = at(1010);
     expect(first.kind === 'one' && first.pick.pod.name).toBe('api-2');
+    // api-1's hourly refresh landing in the same minute: the fresh token no longer pairs with one exchange.
+    expect(at(1010, [T(1010), T(1030)]).kind).toBe('several');
     // An hourly refresh long after both tokens: nothing singles a pod out.
     expect(at(4000).kind).toBe('several');
   });
