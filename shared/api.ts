@@ -6,7 +6,7 @@
  * Inputs are validated with zod where they enter the engine (the dispatcher); outputs are typed only.
  */
 import { z } from 'zod';
-import type { AttributionRecord, Confidence, CredentialAttribution, Mechanism } from './attribution';
+import type { AttributionRecord, Confidence, CredentialAttribution, Flag, Mechanism } from './attribution';
 import { MECHANISMS } from './attribution';
 
 // --- inputs ----------------------------------------------------------------------------------------------
@@ -153,6 +153,8 @@ export interface TraceView {
   /** The resolution behind the attribution (same fields, for a key traced without an event). */
   resolution: CredentialAttribution;
   hops: HopView[];
+  /** Detections on the event, with what showed them. */
+  flags: { flag: Flag; detail: string }[];
 }
 
 export interface EvidenceFileView {

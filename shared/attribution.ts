@@ -88,10 +88,22 @@ export interface CredentialAttribution {
   notes: string[];
 }
 
+/** Offline detections: what PodTrail flags on an event, each with the records that show it. */
+export const FLAGS = [
+  'node-credentials-off-node',
+  'token-exchange-outside-cluster',
+  'credentials-after-pod-deleted',
+  'token-minted-by-non-kubelet',
+  'first-seen-api',
+] as const;
+export type Flag = (typeof FLAGS)[number];
+
 /** The attribution record of one event: its head, its credential's attribution, and the records that prove it. */
 export interface AttributionRecord extends EventHead, CredentialAttribution {
   /** eventIDs (or document refs) of the records that establish the hops. */
   evidence: string[];
+  /** Detections on this event (see FLAGS); the reasons are in `trace`. */
+  flags?: Flag[];
 }
 
 /** Exhaustiveness helper: a new kind becomes a compile error wherever it is not handled. */

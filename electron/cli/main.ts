@@ -72,7 +72,7 @@ function printSummary(s: IngestSummary, correlation: ReturnType<typeof correlate
     `attribution: ${correlation.events} events, ${correlation.subjects} credentials; ${Object.entries(correlation.byMechanism)
       .sort((a, b) => b[1] - a[1])
       .map(([m, n]) => `${m} ${n}`)
-      .join(', ')}`,
+      .join(', ')}; ${correlation.flags} flagged by the detections`,
   ];
   const failed = s.files.filter((f) => f.status === 'failed');
   const rejected = s.files.filter((f) => f.recordErrors.length > 0);

@@ -160,6 +160,19 @@ describe.each([
     expect(attributions.some((a) => a.mechanism === 'pod-identity' && a.confidence.node === 'proven')).toBe(true);
   });
 
+  it.runIf(k8s)('flags the planted attacks and nothing else (detections)', () => {
+    const implemented = ['token-exchange-outside-cluster', 'node-credentials-off-node', 'token-minted-by-non-kubelet', 'credentials-after-pod-deleted'];
+    const caught = new Set<string>();
+    for (const a of attributions) {
+      const want = new Set(truth.get(a.eventID)!.flags ?? []);
+      for (const f of a.flags ?? []) {
+        expect({ eventID: a.eventID, flag: f, expected: want.has(f) }).toEqual({ eventID: a.eventID, flag: f, expected: true });
+        caught.add(f);
+      }
+    }
+    for (const f of implemented) expect(caught).toContain(f);
+  });
+
   it('re-ingesting the same evidence adds nothing', () => {
     const again = podtrail(['ingest', join(casePath, '..', 'bundle'), '--case', casePath, '--quiet']);
     expect(again.status).toBe(0);

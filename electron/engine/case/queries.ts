@@ -3,7 +3,7 @@
  * Everything the CLI, the reports and (later) the UI show comes through here.
  */
 import type { Database } from 'better-sqlite3';
-import type { AttributionRecord } from '../../../shared/attribution';
+import type { AttributionRecord, Flag } from '../../../shared/attribution';
 import type { EvidenceFileView, EvidenceRecordView, Provenance as ProvenanceView } from '../../../shared/api';
 import { composeAttribution, type EventHead } from '../chain/attribution';
 import type { Hop, Resolution } from '../chain/model';
@@ -24,6 +24,8 @@ export interface Trace {
   attribution: AttributionRecord | null;
   resolution: Resolution;
   hops: TracedHop[];
+  /** Detections on the event, with what showed them. */
+  flags: { flag: Flag; detail: string }[];
 }
 
 export type EvidenceFile = EvidenceFileView;
@@ -69,6 +71,7 @@ export class CaseQueries {
     for (const row of this.orderedEvents()) {
       const rec = composeAttribution(head(row), subjects.get(row.subject_id)!.resolution);
       if (row.variant > 0 || row.id_synthetic) rec.notes = [...rec.notes, ...eventNotes(row)];
+      rec.flags = flagList(row.flags);
       yield rec;
     }
   }
@@ -83,7 +86,7 @@ export class CaseQueries {
     for (const row of this.orderedEvents()) {
       const s = subjects.get(row.subject_id)!;
       const notes = row.variant > 0 || row.id_synthetic ? JSON.stringify([...s.resolution.notes, ...eventNotes(row)]) : s.notesJson;
-      yield `${JSON.stringify(head(row)).slice(0, -1)},${s.credentialJson},"evidence":${s.evidenceJson},"notes":${notes}}\n`;
+      yield `${JSON.stringify(head(row)).slice(0, -1)},${s.credentialJson},"evidence":${s.evidenceJson},"notes":${notes},"flags":${JSON.stringify(flagList(row.flags))}}\n`;
     }
   }
 
@@ -103,14 +106,20 @@ export class CaseQueries {
     return out;
   }
 
-  private *orderedEvents(): Generator<HeadRow & { subject_id: number }> {
+  private *orderedEvents(): Generator<HeadRow & { subject_id: number; flags: string | null }> {
     yield* this.db
       .prepare(`
         SELECT e.id, e.event_id, e.event_time, e.event_source, e.event_name, e.recipient_account_id, e.aws_region,
-               e.source_ip, e.access_key_id, e.id_synthetic, e.variant, es.subject_id
+               e.source_ip, e.access_key_id, e.id_synthetic, e.variant, es.subject_id,
+               (SELECT group_concat(f.flag, ',') FROM event_flags f WHERE f.event_rowid = e.id) AS flags
         FROM events e JOIN event_subjects es ON es.event_rowid = e.id
         ORDER BY e.event_ms, e.event_id, e.variant`)
-      .iterate() as Iterable<HeadRow & { subject_id: number }>;
+      .iterate() as Iterable<HeadRow & { subject_id: number; flags: string | null }>;
+  }
+
+  /** The detections on one event, with what showed them. */
+  flagsOf(eventRowid: number): { flag: Flag; detail: string }[] {
+    return this.db.prepare('SELECT flag, detail FROM event_flags WHERE event_rowid = ? ORDER BY flag').all(eventRowid) as { flag: Flag; detail: string }[];
   }
 
   private eventRows(eventID: string): (HeadRow & { raw: string; subject_id: number | null })[] {
@@ -144,12 +153,15 @@ export class CaseQueries {
       const h = head(row);
       const attribution = composeAttribution(h, resolution);
       attribution.notes = [...attribution.notes, ...eventNotes({ ...row, variant: rows.length > 1 ? 1 : 0 })];
+      const flags = this.flagsOf(row.id);
+      attribution.flags = flags.map((f) => f.flag);
       return {
         event: { ...h, raw: row.raw, provenance: this.provenanceOf(row.id), idSynthetic: row.id_synthetic === 1, variants: rows.length },
         accessKeyId: row.access_key_id,
         attribution,
         resolution,
         hops: this.traceHops(resolution),
+        flags,
       };
     }
     if (!/^(AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{8,}$/.test(target)) return null;
@@ -164,7 +176,7 @@ export class CaseQueries {
       else if (used) resolution = resolver.resolveOwnIdentity(JSON.parse(used));
       else return null;
     }
-    return { event: null, accessKeyId: target, attribution: null, resolution, hops: this.traceHops(resolution) };
+    return { event: null, accessKeyId: target, attribution: null, resolution, hops: this.traceHops(resolution), flags: [] };
   }
 
   private resolutionOf(subjectId: number | null): Resolution {
@@ -250,6 +262,10 @@ const EMPTY_HEAD = {
   sourceIPAddress: null,
   accessKeyId: null,
 };
+
+function flagList(csv: string | null): Flag[] {
+  return csv ? (csv.split(',').sort() as Flag[]) : [];
+}
 
 function eventNotes(row: { id_synthetic: number; variant: number; event_id: string }): string[] {
   const notes: string[] = [];

@@ -6,6 +6,7 @@
 import type { Database } from 'better-sqlite3';
 import { buildFacts, FACT_SQL_FILTER } from './facts';
 import { TimelineBuilder } from '../k8s/timeline';
+import { detectFlags } from '../detect/flags';
 import { getStr } from '../util/json';
 import { buildK8sFacts } from '../k8s/facts';
 import { Resolver } from './resolve';
@@ -46,6 +47,8 @@ export interface CorrelationSummary {
   events: number;
   subjects: number;
   byMechanism: Record<string, number>;
+  /** Events flagged by the offline detections. */
+  flags: number;
   elapsedMs: number;
 }
 
@@ -137,6 +140,7 @@ export function correlate(db: Database): CorrelationSummary {
   const ownIdentity = (rowid: number): Resolution => resolver.resolveOwnIdentity(JSON.parse(rawOf.get(rowid) as string) as JsonObject);
 
   let events = 0;
+  let flags = 0;
   const byMechanism: Record<string, number> = {};
   db.transaction(() => {
     db.exec(`
@@ -211,6 +215,7 @@ export function correlate(db: Database): CorrelationSummary {
       WHERE e.access_key_id IS NULL;
       DROP TABLE temp.key_windows; DROP TABLE temp.key_rest; DROP TABLE temp.tuples;`);
 
+    flags = detectFlags(db, facts, resolver);
     const counts = db
       .prepare('SELECT s.mechanism m, COUNT(*) n FROM event_subjects es JOIN subjects s ON s.id = es.subject_id GROUP BY s.mechanism')
       .all() as { m: string; n: number }[];
@@ -219,5 +224,5 @@ export function correlate(db: Database): CorrelationSummary {
       events += c.n;
     }
   })();
-  return { events, subjects: nextId - 1, byMechanism, elapsedMs: Date.now() - started };
+  return { events, subjects: nextId - 1, byMechanism, flags, elapsedMs: Date.now() - started };
 }

@@ -1,5 +1,5 @@
 /** The vocabulary of the chain: issuances, cluster facts, hops and resolutions. */
-import type { Confidence, CredentialAttribution, Mechanism, PodRef } from '../../../shared/attribution';
+import type { Confidence, CredentialAttribution, Flag, Mechanism, PodRef } from '../../../shared/attribution';
 import type { JsonObject } from '../util/json';
 import type { Timeline } from '../k8s/timeline';
 
@@ -110,6 +110,8 @@ export interface Hop {
 /** The resolution of one credential (or key-less principal): shared by every event made with it. */
 export interface Resolution extends CredentialAttribution {
   hops: Hop[];
+  /** Detections that apply to the call that issued this credential (its AssumeRoleWithWebIdentity). */
+  exchangeFlags?: { flag: Flag; detail: string }[];
 }
 
 export function emptyResolution(mechanism: Mechanism): Resolution {

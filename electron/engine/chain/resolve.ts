@@ -547,6 +547,12 @@ export class Resolver {
       this.nodeOfPod(r, p.nodeName, p.evidence.bound, 'inferred');
       return;
     }
+    const minted = verdict.candidates.filter((c) => c.minted);
+    if (minted.length > 0) {
+      r.exchangeFlags = [
+        { flag: 'token-minted-by-non-kubelet', detail: minted.map((c) => c.why[0]).join('; ') + ` (audit ${minted.flatMap((c) => c.evidence).join(', ')})` },
+      ];
+    }
     const total = verdict.candidates.reduce((s, c) => s + c.score, 0);
     r.confidence.pod = 'ambiguous';
     r.confidence.node = 'ambiguous';

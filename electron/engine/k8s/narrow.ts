@@ -13,6 +13,8 @@ import { aliveAt, type PodLife, type Timeline, type TokenRequest } from './timel
 export const IRSA_AUDIENCE = 'sts.amazonaws.com';
 /** How soon after the kubelet's token request a starting pod's SDK exchanges it. */
 export const FRESH_TOKEN_MS = 60_000;
+/** How long after a token minted outside the kubelet an exchange is attributed to it as a possibility. */
+export const MINTED_USE_MS = 5 * 60_000;
 
 export interface PodCandidate {
   pod: PodLife;
@@ -58,7 +60,8 @@ function mintedElsewhere(tl: Timeline, q: IrsaQuery): PodCandidate[] {
   for (const t of tl.tokens) {
     if (t.tsMs > q.atMs) break;
     if (t.nodeName || t.namespace !== q.namespace || t.serviceAccount !== q.serviceAccount || !t.audiences.includes(IRSA_AUDIENCE)) continue;
-    if (t.expiresMs !== null && t.expiresMs < q.atMs) continue;
+    // Whoever mints a token to exchange it does so at once; later exchanges of the account are its pods' own.
+    if (q.atMs - t.tsMs > MINTED_USE_MS) continue;
     const pod = t.requesterPod ? tl.pods.find((p) => (t.requesterPod!.uid ? p.uid === t.requesterPod!.uid : p.name === t.requesterPod!.name)) : undefined;
     if (!pod) continue;
     out.push({ pod, score: 2, minted: true, why: [`${t.requester} minted a token for ${q.namespace}/${q.serviceAccount} at ${new Date(t.tsMs).toISOString()} (not a kubelet)`], evidence: [t.auditId] });

@@ -34,5 +34,6 @@ export function traceText(t: Trace): string {
   out.push(`  identity        [${r.confidence.identity}]`);
   for (const c of r.candidates) out.push(`  candidate       ${c.pod?.name ?? '—'} on ${c.node?.instanceId ?? '—'} score ${c.score}: ${c.why}`);
   for (const n of t.attribution?.notes ?? r.notes) out.push(`  note: ${n}`);
+  for (const f of t.flags) out.push(`  FLAG ${f.flag}: ${f.detail}`);
   return out.join('\n') + '\n';
 }

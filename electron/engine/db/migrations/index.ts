@@ -2,6 +2,7 @@ import type { Database } from 'better-sqlite3';
 import * as m0010 from './0010-initial';
 import * as m0020 from './0020-attribution';
 import * as m0030 from './0030-kubernetes';
+import * as m0040 from './0040-flags';
 
 export interface Migration {
   version: number;
@@ -21,6 +22,7 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   { version: 20, name: 'attribution', up: m0020.up },
   { version: 30, name: 'kubernetes evidence', up: m0030.up },
+  { version: 40, name: 'detections', up: m0040.up },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

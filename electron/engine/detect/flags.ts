@@ -1,0 +1,132 @@
+/**
+ * Offline detections over the attributed case. Each flag names the records that show it (in its detail); none
+ * is raised where the evidence does not reach (an unknown cluster, an unattributed pod).
+ *
+ * - token-exchange-outside-cluster: an EKS web-identity token exchanged (AssumeRoleWithWebIdentity) with a role
+ *   session name no AWS SDK uses by default, or from a public address the cluster is never seen leaving by.
+ * - node-credentials-off-node: a node's instance-profile credentials used from a public address that neither
+ *   the node (its agent's eks-auth calls, its first call) nor any other node of its cluster ever used.
+ * - credentials-after-pod-deleted: a pod's credentials used more than a minute after the audit log deleted it.
+ * - token-minted-by-non-kubelet: the exchange of a token that something other than a kubelet minted.
+ */
+import type { Database } from 'better-sqlite3';
+import type { Flag } from '../../../shared/attribution';
+import type { Facts } from '../chain/model';
+import type { Resolver } from '../chain/resolve';
+import { webIdentityOf } from '../chain/irsa';
+import { getStr } from '../util/json';
+import { isoUtc } from '../util/time';
+
+/** Default role session names of the AWS SDKs and CLI for web identity (botocore, Java, JS v3, Go). */
+const SDK_SESSION = /^(botocore-session|aws-sdk-java|aws-sdk-js-session|aws-go-sdk|aws-sdk-rust|aws-sdk-dotnet|aws-cli)-\d+(\.\d+)?$/;
+const GRACE_MS = 60_000;
+
+/** Private, loopback and link-local IPv4, IPv6 ULA/link-local: traffic that stayed inside a VPC. */
+export function isPrivateIp(ip: string): boolean {
+  if (/^10\.|^192\.168\.|^127\.|^169\.254\./.test(ip)) return true;
+  const m = /^172\.(\d+)\./.exec(ip);
+  if (m && Number(m[1]) >= 16 && Number(m[1]) <= 31) return true;
+  return /^f[cd][0-9a-f]{2}:|^fe80:/i.test(ip);
+}
+
+export function isIp(s: string): boolean {
+  return /^\d{1,3}(\.\d{1,3}){3}$/.test(s) || (s.includes(':') && /^[0-9a-f:.]+$/i.test(s));
+}
+
+export function isSdkSessionName(name: string): boolean {
+  return SDK_SESSION.test(name);
+}
+
+export function detectFlags(db: Database, facts: Facts, resolver: Resolver): number {
+  db.exec('DELETE FROM event_flags');
+  const insert = db.prepare('INSERT OR IGNORE INTO event_flags (event_rowid, flag, detail) VALUES (?, ?, ?)');
+  const rowidOf = db.prepare('SELECT id FROM events WHERE event_id = ? ORDER BY variant LIMIT 1').pluck();
+  let n = 0;
+  const flag = (rowid: number, f: Flag, detail: string) => {
+    n += insert.run(rowid, f, detail).changes;
+  };
+
+  // Where each cluster's nodes leave from: every address node-role sessions of that cluster used, per instance.
+  const nodeUse = db
+    .prepare(`
+      SELECT e.id, e.event_ms, e.source_ip, s.cluster_name, s.node_instance FROM events e
+      JOIN event_subjects es ON es.event_rowid = e.id JOIN subjects s ON s.id = es.subject_id
+      WHERE s.mechanism = 'node-role' AND s.node_instance IS NOT NULL AND e.source_ip IS NOT NULL ORDER BY e.event_ms, e.id`)
+    .raw(true)
+    .all() as [number, number, string, string | null, string][];
+  const instancesByIp = new Map<string, Set<string>>(); // `${cluster}|${ip}` → instances
+  const clusterIps = new Map<string, Set<string>>();
+  const firstIp = new Map<string, string>();
+  for (const [, , ip, cluster, instance] of nodeUse) {
+    const k = `${cluster ?? ''}|${ip}`;
+    let set = instancesByIp.get(k);
+    if (!set) instancesByIp.set(k, (set = new Set()));
+    set.add(instance);
+    if (!firstIp.has(instance)) firstIp.set(instance, ip);
+    let c = clusterIps.get(cluster ?? '');
+    if (!c) clusterIps.set(cluster ?? '', (c = new Set()));
+    c.add(ip);
+  }
+  const agentIps = new Map<string, Set<string>>();
+  const ipOf = db.prepare('SELECT source_ip FROM events WHERE event_id = ? LIMIT 1').pluck();
+  for (const calls of facts.eksAuthByCluster.values()) {
+    for (const c of calls) {
+      const ip = ipOf.get(c.eventID) as string | null | undefined;
+      if (!ip) continue;
+      let set = agentIps.get(c.instanceId);
+      if (!set) agentIps.set(c.instanceId, (set = new Set()));
+      set.add(ip);
+    }
+  }
+  const k8sIps = new Set<string>();
+  if (facts.k8s) {
+    for (const p of facts.k8s.timeline.pods) for (const ip of p.ips) k8sIps.add(ip);
+    for (const node of facts.k8s.timeline.nodes.values()) for (const ip of node.ips) k8sIps.add(ip);
+  }
+
+  // node-credentials-off-node
+  for (const [rowid, ms, ip, cluster, instance] of nodeUse) {
+    if (!isIp(ip) || isPrivateIp(ip) || k8sIps.has(ip)) continue;
+    const shared = (instancesByIp.get(`${cluster ?? ''}|${ip}`)?.size ?? 0) >= 2;
+    if (shared || agentIps.get(instance)?.has(ip) || firstIp.get(instance) === ip) continue;
+    flag(rowid, 'node-credentials-off-node', `credentials of node ${instance} used at ${isoUtc(ms)} from ${ip}, an address no node of ${cluster ?? 'its cluster'} otherwise used`);
+  }
+
+  // token-exchange-outside-cluster and token-minted-by-non-kubelet, on the exchanges themselves
+  for (const [key, list] of facts.issuances) {
+    for (const iss of list) {
+      if (iss.eventName !== 'AssumeRoleWithWebIdentity') continue;
+      const wi = webIdentityOf(iss.record);
+      if (!wi.eks || !wi.serviceAccount) continue;
+      const rowid = rowidOf.get(iss.eventID) as number | undefined;
+      if (rowid === undefined) continue;
+      const cluster = facts.clustersByOidc.get(wi.eks.oidcId)?.name ?? null;
+      const ip = getStr(iss.record, 'sourceIPAddress') ?? '';
+      const reasons: string[] = [];
+      if (iss.sessionName && !isSdkSessionName(iss.sessionName)) reasons.push(`role session name "${iss.sessionName}" is no AWS SDK's default`);
+      const known = cluster ? clusterIps.get(cluster) : null;
+      if (isIp(ip) && !isPrivateIp(ip) && !k8sIps.has(ip) && known && known.size > 0 && !known.has(ip)) {
+        reasons.push(`source ${ip} is not an address the nodes of ${cluster} were seen using`);
+      }
+      if (reasons.length > 0) flag(rowid, 'token-exchange-outside-cluster', `${wi.subject}: ${reasons.join('; ')}`);
+      for (const f of resolver.resolveKey(key)?.exchangeFlags ?? []) flag(rowid, f.flag, f.detail);
+    }
+  }
+
+  // credentials-after-pod-deleted: per subject whose pod (or every candidate pod) the audit log deleted
+  if (facts.k8s) {
+    const deleted = new Map<string, number>();
+    for (const p of facts.k8s.timeline.pods) if (p.uid && p.deletedMs !== null) deleted.set(p.uid, p.deletedMs);
+    const after = db.prepare('SELECT es.event_rowid, e.event_ms FROM event_subjects es JOIN events e ON e.id = es.event_rowid WHERE es.subject_id = ? AND e.event_ms > ?').raw(true);
+    for (const row of db.prepare("SELECT id, resolution FROM subjects WHERE conf_pod IN ('proven', 'inferred', 'ambiguous')").all() as { id: number; resolution: string }[]) {
+      const r = JSON.parse(row.resolution) as { pod: { uid: string | null; name: string } | null; candidates: { pod: { uid: string | null } | null }[] };
+      const uids = r.pod?.uid ? [r.pod.uid] : r.candidates.map((c) => c.pod?.uid ?? null);
+      if (uids.length === 0 || uids.some((u) => !u || !deleted.has(u))) continue;
+      const gone = Math.max(...uids.map((u) => deleted.get(u!)!));
+      for (const [rowid, ms] of after.all(row.id, gone + GRACE_MS) as [number, number][]) {
+        flag(rowid, 'credentials-after-pod-deleted', `${r.pod?.name ?? 'every candidate pod'} was deleted at ${isoUtc(gone)}; this call at ${isoUtc(ms)} used its credentials`);
+      }
+    }
+  }
+  return n;
+}
