@@ -4,6 +4,7 @@
  */
 import type { Database } from 'better-sqlite3';
 import type { AttributionRecord, Flag } from '../../../shared/attribution';
+import type { EventBaseRow } from '../db/rows';
 import type { EvidenceFileView, EvidenceRecordView, Provenance as ProvenanceView } from '../../../shared/api';
 import { composeAttribution, type EventHead } from '../chain/attribution';
 import type { Hop, Resolution } from '../chain/model';
@@ -30,16 +31,7 @@ export interface Trace {
 
 export type EvidenceFile = EvidenceFileView;
 
-interface HeadRow {
-  id: number;
-  event_id: string;
-  event_time: string;
-  event_source: string;
-  event_name: string;
-  recipient_account_id: string | null;
-  aws_region: string | null;
-  source_ip: string | null;
-  access_key_id: string | null;
+interface HeadRow extends EventBaseRow {
   id_synthetic: number;
   variant: number;
 }

@@ -33,19 +33,11 @@ import { buildReport, ReportError } from '../report/model';
 import { reportHtml } from '../report/html';
 import { reportCsv } from '../report/csv';
 import { TOOL_VERSION } from '../version';
+import type { EventBaseRow } from '../db/rows';
 import { EVENT_COLUMNS, EVENT_FROM, countQuery, histogramQuery, orderBy, pageQuery, whereClause } from './event-query';
 
-type Row = {
-  id: number;
-  event_id: string;
-  event_time: string;
-  event_source: string;
-  event_name: string;
-  recipient_account_id: string | null;
-  aws_region: string | null;
-  source_ip: string | null;
+interface Row extends EventBaseRow {
   error_code: string | null;
-  access_key_id: string | null;
   mechanism: Mechanism;
   cluster_name: string | null;
   namespace: string | null;
@@ -55,7 +47,7 @@ type Row = {
   conf_identity: Confidence;
   conf_pod: Confidence;
   conf_node: Confidence;
-};
+}
 
 function rowView(r: Row): EventRowView {
   return {
