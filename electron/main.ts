@@ -6,7 +6,7 @@
  *
  *   electron . [--case <case.db>]     (npm start does this when the Electron binary is installed)
  */
-import { app, BrowserWindow, dialog, Menu, session, shell, type OpenDialogOptions } from 'electron';
+import { app, BrowserWindow, dialog, Menu, session, type OpenDialogOptions } from 'electron';
 import { mkdirSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { API, type PushEvents, type PushName } from '../shared/api';
@@ -14,10 +14,10 @@ import { EngineHost } from './engine/service/host';
 import { registerAppScheme, serveRenderer } from './shell/app-protocol';
 import type { ShellCommand } from './shell/bridge';
 import { API_NAMES_SWITCH, CHANNELS } from './shell/channels';
-import { hardenAllWebContents, hardenSession } from './shell/hardening';
+import { hardenAllWebContents, hardenSession, openExternalSafely } from './shell/hardening';
 import { registerIpc } from './shell/ipc';
 import { buildMenu } from './shell/menu';
-import { APP_ORIGIN, caseFromArgv, isAllowedExternalUrl } from './shell/policy';
+import { APP_ORIGIN, caseFromArgv } from './shell/policy';
 import { RecentCases } from './shell/recent';
 
 // Before `ready`: the privileged scheme, and the OS sandbox for every renderer.
@@ -61,9 +61,7 @@ function refreshMenu(): void {
           refreshMenu();
         },
         exportReport: () => command({ kind: 'export-report' }),
-        openDocs: (url) => {
-          if (isAllowedExternalUrl(url)) void shell.openExternal(url);
-        },
+        openDocs: (url) => void openExternalSafely(url),
       },
       recent.existing(),
       !app.isPackaged,
@@ -153,6 +151,9 @@ function createWindow(): BrowserWindow {
       allowRunningInsecureContent: false,
       webviewTag: false,
       navigateOnDragDrop: false,
+      // A middle click on a link would otherwise ask for a new window (denied anyway by setWindowOpenHandler).
+      disableBlinkFeatures: 'Auxclick',
+      safeDialogs: true,
       spellcheck: false,
       devTools: !app.isPackaged,
       // The preload cannot import the API table (it may require only 'electron'): main hands it the names.

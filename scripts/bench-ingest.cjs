@@ -23,6 +23,7 @@ const { correlate } = require(join(DIST, 'chain', 'correlate.js'));
       records: s.records,
       newEvents: s.newEvents,
       duplicates: s.duplicates,
+      audits: s.audits,
       failed: s.failed,
       subjects: c.subjects,
       bytesDecompressed: s.decompressedBytes,

@@ -5,6 +5,7 @@
 //   npm run bench                         # 1,000,000 events (generated once into bench-out/, then reused)
 //   npm run bench -- --events 200000      # smaller
 //   npm run bench -- --bundle DIR         # any CloudTrail folder
+//   npm run bench -- --k8s                # with EKS audit logs (incl. node lease renewals) and inventories
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, statSync, readdirSync } from 'node:fs';
 import { join, dirname } from 'node:path';
@@ -28,6 +29,7 @@ const { values: opts } = parseArgs({
     out: { type: 'string', default: join(ROOT, 'bench-out') },
     traces: { type: 'string', default: '1000' },
     'skip-duckdb': { type: 'boolean', default: false },
+    k8s: { type: 'boolean', default: false },
   },
 });
 
@@ -51,12 +53,12 @@ const fmt = (n, d = 1) => n.toLocaleString('en-US', { maximumFractionDigits: d, 
 // 1. the bundle
 let bundle = opts.bundle;
 if (!bundle) {
-  bundle = join(opts.out, `bundle-${events}-seed${opts.seed}`);
+  bundle = join(opts.out, `bundle-${events}-seed${opts.seed}${opts.k8s ? '-k8s' : ''}`);
   if (!existsSync(bundle)) {
     const { generateBundle } = require(join(DIST, 'test', 'generator', 'index.js'));
     console.error(`bench: generating ${events} events into ${bundle} …`);
     const t = Date.now();
-    generateBundle({ outDir: bundle, events, seed: opts.seed, truthPath: `${bundle}.truth.jsonl` });
+    generateBundle({ outDir: bundle, events, seed: opts.seed, truthPath: `${bundle}.truth.jsonl`, k8s: opts.k8s, k8sLeases: opts.k8s });
     console.error(`bench: generated in ${((Date.now() - t) / 1000).toFixed(1)} s`);
   }
 }
@@ -127,6 +129,7 @@ console.log(`PodTrail benchmark — ${new Date().toISOString().slice(0, 10)}, no
 console.log(`bundle            ${bundle}`);
 console.log(`                  ${files.length} files, ${fmt(mb(compressedBytes))} MB on disk, ${fmt(mb(ing.bytesDecompressed))} MB decompressed`);
 console.log(`records read      ${ing.records.toLocaleString('en-US')} (${ing.newEvents.toLocaleString('en-US')} events, ${ing.duplicates.toLocaleString('en-US')} duplicates)`);
+if (ing.audits) console.log(`kubernetes        ${ing.audits.toLocaleString('en-US')} audit events (counted in records read)`);
 console.log(`ingest            ${fmt(ingestS)} s`);
 console.log(`correlate         ${fmt(ing.correlateMs / 1000)} s (${ing.subjects.toLocaleString('en-US')} credentials)`);
 console.log(`ingest+correlate  ${fmt(totalS)} s → ${fmt(rate, 0)} records/s, ${fmt(mb(ing.bytesDecompressed) / totalS)} MB/s decompressed (${fmt(mb(compressedBytes) / totalS)} MB/s on disk)`);

@@ -7,7 +7,8 @@
  */
 import { z } from 'zod';
 import type { AttributionRecord, Confidence, CredentialAttribution, Flag, Mechanism } from './attribution';
-import { MECHANISMS } from './attribution';
+import { FLAGS, MECHANISMS } from './attribution';
+import type { IntegrityResult } from './integrity';
 
 // --- inputs ----------------------------------------------------------------------------------------------
 
@@ -34,6 +35,8 @@ export const EventFilters = z.object({
   accessKeyId: optionalText,
   /** Free text over event name, source, principal, IP, user agent, key and eventID (substring, case-insensitive). */
   search: optionalText,
+  /** Only events a detection flagged: one kind, or 'any'. */
+  flag: z.enum([...FLAGS, 'any']).optional(),
 });
 export type EventFilters = z.infer<typeof EventFilters>;
 
@@ -87,6 +90,8 @@ export interface EventRowView {
   pod: string | null;
   node: string | null;
   confidence: { identity: Confidence; pod: Confidence; node: Confidence };
+  /** Detections on this event (reasons in the trace). */
+  flags: Flag[];
 }
 
 export interface EventPage {
@@ -185,6 +190,8 @@ export interface CaseSummary {
   firstEventTime: string | null;
   lastEventTime: string | null;
   byMechanism: Partial<Record<Mechanism, number>>;
+  /** Events flagged by each detection. */
+  byFlag: Partial<Record<Flag, number>>;
 }
 
 export interface ReportFile {
@@ -192,6 +199,40 @@ export interface ReportFile {
   mime: string;
   body: string;
 }
+
+/** One entry of the case's chain-of-custody log (hash-chained; see electron/engine/custody/log.ts). */
+export interface CustodyEntry {
+  seq: number;
+  /** UTC, when the action was done. */
+  at: string;
+  /** Operating-system user and host. */
+  actor: string;
+  action: 'case-created' | 'custody-log-started' | 'ingest' | 'verify' | 'export';
+  toolVersion: string;
+  details: Record<string, unknown>;
+  prevHash: string;
+  entryHash: string;
+}
+
+export interface CustodyLog {
+  entries: CustodyEntry[];
+  /** The hash chain and the evidence manifests the entries pinned, re-derived now. */
+  check: { ok: boolean; problems: string[] };
+}
+
+/** A stored integrity verification (electron/engine/integrity): the verdict, per digest, per file, findings. */
+export interface IntegrityView {
+  runId: number;
+  /** UTC, when it ran. */
+  verifiedAt: string;
+  toolVersion: string;
+  /** Evidence files added to the case since: this verification says nothing about them. */
+  newerFiles: number;
+  result: IntegrityResult;
+}
+
+/** `aws cloudtrail list-public-keys` output on the engine's disk, for one region (keys are per region). */
+export const KeyListRef = z.object({ region: z.string().regex(/^[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d$/), path: text });
 
 export interface IngestProgressEvent {
   jobId: number;
@@ -242,6 +283,11 @@ export const API = {
   'trace.get': call<TraceView | null>()(z.object({ target: text })),
   'blast.radius': call<EventPage>()(BlastQuery),
   'report.export': call<ReportFile>()(z.object({ eventID: text, format: z.enum(REPORT_FORMATS) })),
+  'custody.log': call<CustodyLog>()(none),
+  /** The latest verification, or null when the case has never been verified. */
+  'integrity.get': call<IntegrityView | null>()(none),
+  /** Verify now, with the key lists in the case and any given here; logged in the custody log. */
+  'integrity.verify': call<IntegrityView>()(z.object({ publicKeys: z.array(KeyListRef).max(100).optional() })),
   'ingest.start': call<{ jobId: number }>()(z.object({ paths: z.array(text).min(1).max(1000) })),
   'ingest.cancel': call<{ cancelled: boolean }>()(z.object({ jobId: z.number().int() })),
 } as const;

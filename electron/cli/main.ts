@@ -11,10 +11,14 @@ import { openCase, CaseError } from '../engine/db/open';
 import { ingestEvidence, type IngestProgress, type IngestSummary } from '../engine/ingest/ingest';
 import { correlate } from '../engine/chain/correlate';
 import { CaseQueries } from '../engine/case/queries';
-import { csvHeader, csvRow, reportCsv } from '../engine/report/csv';
-import { buildReport, ReportError } from '../engine/report/model';
-import { reportHtml } from '../engine/report/html';
+import { csvHeader, csvRow } from '../engine/report/csv';
+import { ReportError } from '../engine/report/model';
+import { checkCustody, readCustody } from '../engine/custody/log';
+import { custodyText } from '../engine/custody/text';
+import { exportReport } from '../engine/report/export';
 import { traceText } from '../engine/report/text';
+import { KeyListError, parseKeyListSpec, readKeyLists, runVerification } from '../engine/integrity/store';
+import { integrityText } from '../engine/integrity/text';
 import { TOOL_VERSION } from '../engine/version';
 import { serveCase, ServeUsageError } from '../server/serve';
 
@@ -165,13 +169,62 @@ export function buildProgram(): Command {
     .requiredOption('--event <eventID>', 'the event to report on')
     .addOption(new Option('--format <format>', 'report format').choices(['html', 'json', 'csv']).default('html'))
     .requiredOption('--out <file>', 'where to write the report')
-    .action((opts: { case: string; event: string; format: 'html' | 'json' | 'csv'; out: string }) => {
+    .action(async (opts: { case: string; event: string; format: 'html' | 'json' | 'csv'; out: string }) => {
       const db = existingCase(opts.case);
       try {
-        const model = buildReport(new CaseQueries(db), resolve(opts.case), opts.event);
-        const body = opts.format === 'html' ? reportHtml(model) : opts.format === 'csv' ? reportCsv(model) : JSON.stringify(model, null, 2) + '\n';
-        writeFileSync(resolve(opts.out), body);
-        process.stderr.write(`report: ${opts.format} written to ${resolve(opts.out)}\n`);
+        const out = resolve(opts.out);
+        const r = await exportReport(db, new CaseQueries(db), resolve(opts.case), opts.event, opts.format, out);
+        writeFileSync(out, r.body);
+        process.stderr.write(`report: ${opts.format} written to ${out} (SHA-256 ${r.sha256})\n`);
+        for (const p of r.evidenceProblems) process.stderr.write(`report: evidence ${p}\n`);
+        // A cited file that changed or cannot be read is an evidence problem; one that was moved is only noted.
+        if (r.model.evidenceCheck?.some((c) => c.status === 'changed' || c.status === 'unreadable')) process.exitCode = EXIT.evidence;
+      } finally {
+        db.close();
+      }
+    });
+
+  program
+    .command('custody')
+    .description('the case\'s chain-of-custody log (every ingest, verify and export), with its hash chain re-checked')
+    .requiredOption('--case <case.db>', 'case database')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .action((opts: { case: string; format: 'text' | 'json' }) => {
+      const db = existingCase(opts.case);
+      try {
+        const entries = readCustody(db);
+        const check = checkCustody(db);
+        if (opts.format === 'json') process.stdout.write(JSON.stringify({ entries, check }, null, 2) + '\n');
+        else process.stdout.write(custodyText(entries, check));
+        if (!check.ok) process.exitCode = EXIT.evidence;
+      } finally {
+        db.close();
+      }
+    });
+
+  program
+    .command('verify')
+    .description(
+      'CloudTrail log-file integrity, offline: log files against their digests\' hashes, the digest chain, gaps, and — with CloudTrail\'s public keys — the digests\' signatures. ' +
+        'Exit 0 only when every check passed and nothing is left uncovered; 2 on any failure or gap',
+    )
+    .requiredOption('--case <case.db>', 'case database')
+    .option(
+      '--public-keys <region=file>',
+      '`aws cloudtrail list-public-keys` output for a region (repeatable; keys are per region). A file whose path names the region may omit it. Key lists in the case are used too',
+      (v: string, prev: string[]) => [...prev, v],
+      [] as string[],
+    )
+    .option('--json', 'the full result as JSON')
+    .action((opts: { case: string; publicKeys: string[]; json?: boolean }) => {
+      const keyLists = readKeyLists(opts.publicKeys.map(parseKeyListSpec));
+      const db = existingCase(opts.case);
+      try {
+        const run = runVerification(db, keyLists);
+        if (opts.json) process.stdout.write(JSON.stringify({ runId: run.runId, verifiedAt: run.verifiedAt, toolVersion: run.toolVersion, ...run.result }, null, 2) + '\n');
+        else process.stdout.write(integrityText(run.result, run.verifiedAt));
+        const r = run.result;
+        if (r.verdict === 'failed' || r.verdict === 'nothing-to-verify' || r.counts.gaps > 0) process.exitCode = EXIT.evidence;
       } finally {
         db.close();
       }
@@ -208,7 +261,7 @@ export async function main(argv: string[]): Promise<number> {
       // --help and --version end here with exit code 0; usage errors with 1 (commander printed them).
       return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
-    if (err instanceof UsageError || err instanceof ReportError || err instanceof CaseError || err instanceof ServeUsageError) {
+    if (err instanceof UsageError || err instanceof ReportError || err instanceof CaseError || err instanceof ServeUsageError || err instanceof KeyListError) {
       process.stderr.write(`podtrail: ${err.message}\n`);
       return EXIT.usage;
     }

@@ -22,6 +22,19 @@ export const CONTENT_SECURITY_POLICY = [
   "form-action 'none'",
 ].join('; ');
 
+/**
+ * The same policy as the page's own `<meta http-equiv="Content-Security-Policy">` (renderer/index.html), which
+ * must match it: a meta policy cannot carry `frame-ancestors` (browsers ignore it there), so that one directive
+ * lives in the header only. The meta copy is what still holds where a page is opened without our headers.
+ */
+export function metaContentSecurityPolicy(policy: string = CONTENT_SECURITY_POLICY): string {
+  return policy
+    .split(';')
+    .map((d) => d.trim())
+    .filter((d) => d && !/^(frame-ancestors|report-uri|sandbox)\b/.test(d))
+    .join('; ');
+}
+
 export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'Content-Security-Policy': CONTENT_SECURITY_POLICY,
   'X-Content-Type-Options': 'nosniff',

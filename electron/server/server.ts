@@ -69,10 +69,12 @@ function sendResult(res: ServerResponse, status: number, result: ApiResult<unkno
 
 const badInput = (message: string): ApiResult<never> => ({ ok: false, error: { code: 'bad-input', message } });
 
+const tooLarge = (cap: number) => `request body too large: the limit is ${cap} bytes`;
+
 /** The request body, refusing more than `cap` bytes (by Content-Length up front, or while it streams in). */
 function readBody(req: IncomingMessage, cap: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > cap) return Promise.reject(new HttpError(413, `request body over ${cap} bytes`));
+  if (Number.isFinite(declared) && declared > cap) return Promise.reject(new HttpError(413, tooLarge(cap)));
   return new Promise((resolvePromise, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -83,7 +85,7 @@ function readBody(req: IncomingMessage, cap: number): Promise<Buffer> {
       if (size > cap) {
         over = true;
         chunks.length = 0;
-        reject(new HttpError(413, `request body over ${cap} bytes`));
+        reject(new HttpError(413, tooLarge(cap)));
         return;
       }
       chunks.push(chunk);
@@ -166,6 +168,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     // Origin-form only ("/path?query"); a Host we do not answer to is a DNS-rebinding attempt or a mistake.
     if (!target.startsWith('/')) return sendText(res, 400, 'bad request');
     if (!allowedHosts.has((req.headers.host ?? '').toLowerCase())) return sendText(res, 403, 'unexpected Host header');
+    // No CORS: a preflight is refused outright (and no response anywhere carries Access-Control-Allow-* headers),
+    // so a page of another origin can neither send the Authorization header nor read an answer.
+    if (req.method === 'OPTIONS') return sendText(res, 405, 'cross-origin requests are not served', { Allow: 'GET, HEAD, POST' });
     const q = target.indexOf('?');
     const path = q < 0 ? target : target.slice(0, q);
     const query = new URLSearchParams(q < 0 ? '' : target.slice(q + 1));

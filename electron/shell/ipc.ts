@@ -9,7 +9,7 @@ import { isApiName, type ApiResult } from '../../shared/api';
 import type { EngineHost } from '../engine/service/host';
 import { CHANNELS } from './channels';
 import { htmlToPdf, MAX_REPORT_HTML } from './pdf';
-import { isAppUrl } from './policy';
+import { isTrustedSenderFacts } from './policy';
 
 export interface IpcContext {
   window(): BrowserWindow | null;
@@ -19,18 +19,17 @@ export interface IpcContext {
 
 const refused = (message: string): ApiResult<never> => ({ ok: false, error: { code: 'bad-input', message } });
 
-/** The sender is the top frame of our window, and that frame shows `app://podtrail/…`. */
+/** The sender is the top frame of our window, and that frame shows `app://podtrail/…` (policy.ts decides). */
 export function isTrustedSender(win: BrowserWindow | null, event: IpcMainEvent | IpcMainInvokeEvent): boolean {
   if (!win || win.isDestroyed()) return false;
   const frame = event.senderFrame;
   const main = win.webContents.mainFrame;
-  return (
-    event.sender.id === win.webContents.id &&
-    frame !== null &&
-    frame.parent === null &&
-    frame.processId === main.processId &&
-    frame.routingId === main.routingId &&
-    isAppUrl(frame.url)
+  return isTrustedSenderFacts(
+    { webContentsId: win.webContents.id, mainFrame: { processId: main.processId, routingId: main.routingId } },
+    {
+      webContentsId: event.sender.id,
+      frame: frame ? { url: frame.url, isTopFrame: frame.parent === null, processId: frame.processId, routingId: frame.routingId } : null,
+    },
   );
 }
 

@@ -43,6 +43,7 @@ export async function htmlToPdf(html: string): Promise<Buffer> {
       nodeIntegration: false,
       webSecurity: true,
       webviewTag: false,
+      disableBlinkFeatures: 'Auxclick',
       spellcheck: false,
     },
   });

@@ -5,35 +5,15 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { JsonObject } from '../../electron/engine/util/json';
 import { apiRecord, invictusFiles, put, readTrail, tempDir, trailJson } from '../helpers/evidence';
 import { sharedPath } from '../helpers/shared-data';
+import { BIN, podtrail, REPO } from '../helpers/cli';
 
-const REPO = resolve(__dirname, '..', '..');
-const BIN = join(REPO, 'bin', 'podtrail.js');
 const COMPILED = join(REPO, 'dist', 'electron', 'cli', 'main.js');
-
-interface Run {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-function podtrail(args: string[], cwd?: string): Promise<Run> {
-  return new Promise((res, rej) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: cwd ?? REPO, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', rej);
-    child.on('close', (code, signal) => res({ code, signal, stdout, stderr }));
-  });
-}
 
 /** RFC 4180 CSV (quoted fields, doubled quotes, CRLF or LF). */
 function parseCsv(text: string): string[][] {

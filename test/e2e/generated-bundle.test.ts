@@ -154,14 +154,15 @@ describe.each([
       }
     }
     expect(total).toBeGreaterThan(500);
-    // Measured: ~73 % of IRSA events narrowed to one pod, the rest ambiguous with the true pod listed.
-    expect(inferred / total).toBeGreaterThan(0.6);
+    // Measured on this bundle: 89.5 % of IRSA events narrowed to one pod (pod IP, NAT address of the node, fresh
+    // token pairing), the rest ambiguous with the true pod listed (replicas on one node or behind one NAT gateway).
+    expect(inferred / total).toBeGreaterThan(0.85);
     // Pod Identity nodes in the audited cluster are proven by the scheduler's binding.
     expect(attributions.some((a) => a.mechanism === 'pod-identity' && a.confidence.node === 'proven')).toBe(true);
   });
 
   it.runIf(k8s)('flags the planted attacks and nothing else (detections)', () => {
-    const implemented = ['token-exchange-outside-cluster', 'node-credentials-off-node', 'token-minted-by-non-kubelet', 'credentials-after-pod-deleted'];
+    const implemented = ['token-exchange-outside-cluster', 'node-credentials-off-node', 'token-minted-by-non-kubelet', 'credentials-after-pod-deleted', 'first-seen-api'];
     const caught = new Set<string>();
     for (const a of attributions) {
       const want = new Set(truth.get(a.eventID)!.flags ?? []);

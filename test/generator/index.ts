@@ -42,6 +42,8 @@ export interface GenerateOptions {
    * with `flags` / `attack` and `<truthPath>.attacks.json`. Off, the bundle is byte-identical to earlier versions.
    */
   k8s?: boolean;
+  /** k8s option: add the kubelets' node lease renewals (every 10 s per node), the bulk of real audit logs. */
+  k8sLeases?: boolean;
 }
 
 export interface GenerateResult {
@@ -139,6 +141,7 @@ export function generateBundle(opts: GenerateOptions): GenerateResult {
   });
   const scenario = new Scenario(base.fork('scenario'), world, writer);
   if (k8s) scenario.k8s = k8s;
+  if (k8s && opts.k8sLeases) k8s.leaseRenewals = true;
   const attacks = k8s ? new K8sAttacks(scenario, k8s) : null;
   scenario.run(buildActors(scenario, opts.events, attacks), Math.round(opts.events));
   writer.close();

@@ -36,6 +36,11 @@ export class K8sLog {
   readonly audit: AuditEntry[] = [];
   readonly lives: PodLife[] = [];
   readonly nodes = new Map<string, NodeInfo>();
+  /**
+   * Node lease renewals (`update leases` in kube-node-lease by each kubelet, every 10 s in EKS): the bulk of a
+   * real audit log and no attribution signal. Off by default; the benchmark turns them on for realistic volume.
+   */
+  leaseRenewals = false;
   /** Audit events that belong to planted attacks (by attack id). */
   readonly attackAudit = new Map<string, AuditEntry[]>();
   /** Kubernetes API server address the control-plane components call from. */
@@ -286,9 +291,25 @@ export class K8sLog {
         n.deletedAt = del;
       }
     }
+    if (this.leaseRenewals) this.renewLeases(snap);
     snap = Math.max(snap, this.lastT + 1000);
     this.audit.sort((a, b) => a.t - b.t);
     return snap;
+  }
+
+  private renewLeases(snap: number): void {
+    const rng = this.rng.fork('leases'); // the rest of the bundle stays as without leases
+    for (const n of this.nodes.values()) {
+      const stop = Math.min(n.node.end, snap);
+      for (let t = n.registeredAt + rng.between(1_000, 10_000); t < stop; t += 10_000 + rng.between(-300, 300)) {
+        const e = auditEvent(rng, {
+          ...this.kubelet(n, t, 'update', `/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/${n.name}?timeout=10s`, {
+            resource: 'leases', namespace: 'kube-node-lease', name: n.name, apiGroup: 'coordination.k8s.io', apiVersion: 'v1',
+          }, 200, 'Metadata'),
+        });
+        this.audit.push(e);
+      }
+    }
   }
 
   /** Pods alive at the snapshot. */

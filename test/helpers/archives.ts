@@ -12,6 +12,8 @@ export interface ZipMember {
   method?: 'deflate' | 'store';
   /** A Unix symbolic link member whose target is `data`. */
   symlink?: boolean;
+  /** Unix file type bits for the external attributes (e.g. `0o010000`, a named pipe); default: a regular file. */
+  unixType?: number;
 }
 
 /** A zip archive: local headers, data, central directory, end record (no zip64, no data descriptors). */
@@ -43,7 +45,7 @@ export function buildZip(members: ZipMember[]): Buffer {
     local.writeUInt16LE(0, 28);
     locals.push(local, name, body);
 
-    const mode = m.symlink ? 0o120777 : 0o100644;
+    const mode = m.symlink ? 0o120777 : (m.unixType ?? 0o100000) | 0o644;
     const central = Buffer.alloc(46);
     central.writeUInt32LE(0x02014b50, 0);
     central.writeUInt16LE((3 << 8) | 20, 4); // made by: Unix, 2.0
@@ -82,7 +84,7 @@ export function buildZip(members: ZipMember[]): Buffer {
 export interface TarMember {
   name: string;
   data?: Buffer | string;
-  type?: 'file' | 'symlink' | 'link' | 'directory';
+  type?: 'file' | 'symlink' | 'link' | 'directory' | 'fifo' | 'character-device';
   /** Link target for symlink / hard link members. */
   linkname?: string;
 }

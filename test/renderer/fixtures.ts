@@ -49,7 +49,7 @@ function trace(r: Partial<Resolution> & Pick<Resolution, 'mechanism'>, hops: Hop
     evidence: [],
     ...resolution,
   };
-  return { event, accessKeyId, attribution, resolution, hops };
+  return { event, accessKeyId, attribution, resolution, hops, flags: [] };
 }
 
 /** A Pod Identity session that assumed a second role; two nodes' agents called eks-auth in the window. */

@@ -49,7 +49,7 @@ export interface RawResponse {
  * One request written byte for byte to the socket, so paths reach the server exactly as given (fetch and
  * http.request normalise or refuse `..`, backslashes and NUL before sending).
  */
-export function rawRequest(port: number, path: string, extraHeaders: Record<string, string> = {}): Promise<RawResponse> {
+export function rawRequest(port: number, path: string, extraHeaders: Record<string, string | null> = {}, method = 'GET'): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
     const socket = connect(port, '127.0.0.1');
     const chunks: Buffer[] = [];
@@ -67,7 +67,9 @@ export function rawRequest(port: number, path: string, extraHeaders: Record<stri
       }
       resolve({ status: Number(statusLine?.split(' ')[1] ?? 0), headers, body: split < 0 ? '' : text.slice(split + 4) });
     });
+    // A header given as null is left out (e.g. a request without Host).
     const headers = { Host: `127.0.0.1:${port}`, Connection: 'close', ...extraHeaders };
-    socket.write(`GET ${path} HTTP/1.1\r\n${Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('')}\r\n`, 'latin1');
+    const lines = Object.entries(headers).filter((e): e is [string, string] => e[1] !== null);
+    socket.write(`${method} ${path} HTTP/1.1\r\n${lines.map(([k, v]) => `${k}: ${v}\r\n`).join('')}\r\n`, 'latin1');
   });
 }

@@ -9,7 +9,17 @@ import { join } from 'node:path';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import { API } from '../../shared/api';
-import { caseFromArgv, isAllowedExternalUrl, isAppUrl } from '../../electron/shell/policy';
+import {
+  caseFromArgv,
+  decideNavigation,
+  isAllowedExternalUrl,
+  isAppUrl,
+  isLocalRequestUrl,
+  isTrustedSenderFacts,
+  mayRedirect,
+  type SenderFacts,
+  type WindowFacts,
+} from '../../electron/shell/policy';
 import { MAX_RECENT, RecentCases } from '../../electron/shell/recent';
 import { CHANNELS } from '../../electron/shell/channels';
 import { REPO } from '../helpers/shared-data';
@@ -41,6 +51,53 @@ describe('shell policy', () => {
     expect(isAppUrl('app://other/')).toBe(false);
     expect(isAppUrl('http://127.0.0.1:9/')).toBe(false);
     expect(isAppUrl('file:///index.html')).toBe(false);
+  });
+
+  it('never lets a page navigate, and sends only allowlisted documentation links to the browser', () => {
+    for (const url of ['app://podtrail/', 'app://podtrail/index.html', 'http://127.0.0.1:1/', 'javascript:alert(1)', 'file:///etc/passwd', 'about:blank', 'data:text/html,<script>1</script>']) {
+      expect(decideNavigation(url), url).toEqual({ action: 'deny', openExternally: false });
+    }
+    expect(decideNavigation('https://docs.aws.amazon.com/eks/latest/userguide/pod-identities.html')).toEqual({ action: 'deny', openExternally: true });
+    expect(decideNavigation('https://attacker.example/')).toEqual({ action: 'deny', openExternally: false });
+  });
+
+  it('follows a redirect only within our own page', () => {
+    expect(mayRedirect('app://podtrail/index.html')).toBe(true);
+    for (const url of ['https://docs.aws.amazon.com/', 'app://report/x', 'http://127.0.0.1/', 'file:///']) expect(mayRedirect(url), url).toBe(false);
+  });
+
+  it('lets pages load only from local schemes (no network at all)', () => {
+    for (const url of ['app://podtrail/assets/index.js', 'data:image/png;base64,AA==', 'blob:app://podtrail/1-2-3', 'devtools://devtools/bundled/x.html']) {
+      expect(isLocalRequestUrl(url), url).toBe(true);
+    }
+    for (const url of ['http://127.0.0.1:9/beacon', 'https://attacker.example/x.png', 'ws://127.0.0.1:1/', 'wss://x/', 'file:///etc/passwd', 'ftp://x/', 'chrome://gpu', 'not a url', '']) {
+      expect(isLocalRequestUrl(url), url).toBe(false);
+    }
+  });
+
+  describe('IPC sender check', () => {
+    const win: WindowFacts = { webContentsId: 7, mainFrame: { processId: 3, routingId: 1 } };
+    const good: SenderFacts = { webContentsId: 7, frame: { url: 'app://podtrail/', isTopFrame: true, processId: 3, routingId: 1 } };
+
+    it('accepts the top frame of our window on app://podtrail', () => {
+      expect(isTrustedSenderFacts(win, good)).toBe(true);
+      expect(isTrustedSenderFacts(win, { ...good, frame: { ...good.frame!, url: 'app://podtrail/index.html?x=1#y' } })).toBe(true);
+    });
+
+    it.each<[string, SenderFacts | null, WindowFacts | null]>([
+      ['no window', good, null],
+      ['another webContents (the PDF renderer, DevTools)', { ...good, webContentsId: 8 }, win],
+      ['a frame that is gone', { ...good, frame: null }, win],
+      ['an iframe', { ...good, frame: { ...good.frame!, isTopFrame: false } }, win],
+      ['another frame of the same process', { ...good, frame: { ...good.frame!, routingId: 2 } }, win],
+      ['a frame of another process', { ...good, frame: { ...good.frame!, processId: 4 } }, win],
+      ['a page on another origin', { ...good, frame: { ...good.frame!, url: 'https://attacker.example/' } }, win],
+      ['a page on another app:// host', { ...good, frame: { ...good.frame!, url: 'app://report/x' } }, win],
+      ['a file:// page', { ...good, frame: { ...good.frame!, url: 'file:///tmp/x.html' } }, win],
+      ['about:blank', { ...good, frame: { ...good.frame!, url: 'about:blank' } }, win],
+    ])('refuses %s', (_what, sender, w) => {
+      expect(isTrustedSenderFacts(w, sender!)).toBe(false);
+    });
   });
 
   it('reads --case from the command line', () => {

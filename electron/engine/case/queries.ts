@@ -10,6 +10,7 @@ import { composeAttribution, type EventHead } from '../chain/attribution';
 import type { Hop, Resolution } from '../chain/model';
 import { Resolver } from '../chain/resolve';
 import { loadFacts } from '../chain/correlate';
+import { fileIntegrity } from '../integrity/store';
 
 export type Provenance = ProvenanceView;
 export type EvidenceRecord = EvidenceRecordView;
@@ -233,6 +234,11 @@ export class CaseQueries {
       ingestedAt: f.ingested_at,
       toolVersion: f.tool_version,
     }));
+  }
+
+  /** The latest integrity verification's status of these evidence files (see integrity/store.ts). */
+  fileIntegrity(fileIds: number[]): ReturnType<typeof fileIntegrity> {
+    return fileIntegrity(this.db, fileIds);
   }
 
   recordErrors(): { path: string; recordIndex: number; message: string }[] {

@@ -46,6 +46,8 @@ export interface EksAuthCall {
   region: string | null;
   instanceId: string;
   nodeRoleArn: string | null;
+  /** The agent runs on the host network: this is an address the node's own traffic leaves from. */
+  sourceIp: string | null;
 }
 
 export interface PodIdentityAssociation {
@@ -78,6 +80,8 @@ export interface K8sFacts {
   nodeOfInstance: Map<string, string>;
   /** Source IPs seen with an access key (the STS call's own IP is added by the caller). */
   ipsOfKey(accessKeyId: string): string[];
+  /** EC2 instance → the public addresses its own traffic was seen leaving from (see k8s/facts.ts). */
+  egressOfInstance: Map<string, Set<string>>;
 }
 
 export type RuleId =

@@ -54,6 +54,7 @@ export function eksAuthCallOf(fact: FactRecord): EksAuthCall | null {
     region: getStr(r, 'awsRegion') ?? null,
     instanceId,
     nodeRoleArn: getStr(r, 'userIdentity', 'sessionContext', 'sessionIssuer', 'arn') ?? null,
+    sourceIp: getStr(r, 'sourceIPAddress') ?? null,
   };
 }
 

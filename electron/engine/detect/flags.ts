@@ -8,6 +8,7 @@
  *   the node (its agent's eks-auth calls, its first call) nor any other node of its cluster ever used.
  * - credentials-after-pod-deleted: a pod's credentials used more than a minute after the audit log deleted it.
  * - token-minted-by-non-kubelet: the exchange of a token that something other than a kubelet minted.
+ * - first-seen-api: a service account's first call of an API, after a baseline of its other calls (first-seen.ts).
  */
 import type { Database } from 'better-sqlite3';
 import type { Flag } from '../../../shared/attribution';
@@ -16,22 +17,14 @@ import type { Resolver } from '../chain/resolve';
 import { webIdentityOf } from '../chain/irsa';
 import { getStr } from '../util/json';
 import { isoUtc } from '../util/time';
+import { firstSeenApis } from './first-seen';
+import { isIp, isPrivateIp } from '../util/ip';
+
+export { isIp, isPrivateIp };
 
 /** Default role session names of the AWS SDKs and CLI for web identity (botocore, Java, JS v3, Go). */
 const SDK_SESSION = /^(botocore-session|aws-sdk-java|aws-sdk-js-session|aws-go-sdk|aws-sdk-rust|aws-sdk-dotnet|aws-cli)-\d+(\.\d+)?$/;
 const GRACE_MS = 60_000;
-
-/** Private, loopback and link-local IPv4, IPv6 ULA/link-local: traffic that stayed inside a VPC. */
-export function isPrivateIp(ip: string): boolean {
-  if (/^10\.|^192\.168\.|^127\.|^169\.254\./.test(ip)) return true;
-  const m = /^172\.(\d+)\./.exec(ip);
-  if (m && Number(m[1]) >= 16 && Number(m[1]) <= 31) return true;
-  return /^f[cd][0-9a-f]{2}:|^fe80:/i.test(ip);
-}
-
-export function isIp(s: string): boolean {
-  return /^\d{1,3}(\.\d{1,3}){3}$/.test(s) || (s.includes(':') && /^[0-9a-f:.]+$/i.test(s));
-}
 
 export function isSdkSessionName(name: string): boolean {
   return SDK_SESSION.test(name);
@@ -68,10 +61,9 @@ export function detectFlags(db: Database, facts: Facts, resolver: Resolver): num
     c.add(ip);
   }
   const agentIps = new Map<string, Set<string>>();
-  const ipOf = db.prepare('SELECT source_ip FROM events WHERE event_id = ? LIMIT 1').pluck();
   for (const calls of facts.eksAuthByCluster.values()) {
     for (const c of calls) {
-      const ip = ipOf.get(c.eventID) as string | null | undefined;
+      const ip = c.sourceIp;
       if (!ip) continue;
       let set = agentIps.get(c.instanceId);
       if (!set) agentIps.set(c.instanceId, (set = new Set()));
@@ -128,5 +120,6 @@ export function detectFlags(db: Database, facts: Facts, resolver: Resolver): num
       }
     }
   }
+  for (const hit of firstSeenApis(db)) flag(hit.rowid, 'first-seen-api', hit.detail);
   return n;
 }

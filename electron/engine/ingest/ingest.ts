@@ -5,10 +5,11 @@
  */
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Database } from 'better-sqlite3';
 import { enumerateEvidence } from './sources';
+import { appendCustody, fileManifest, maxFileId } from '../custody/log';
 import { EvidenceStore, emptyOutcome, type FileOutcome, type OpenFile } from './store';
 import { runParseJob } from './parse-job';
 import { isFinal, type FromWorker, type ToWorker } from './protocol';
@@ -307,7 +308,38 @@ class WriterQueue {
   }
 }
 
+/**
+ * Load evidence into a case and record the run in the custody log: the inputs as given, the outcome, and a hash
+ * of the evidence-file rows it wrote (paths, sizes, SHA-256s), whether it finished, was cancelled or failed.
+ */
 export async function ingestEvidence(db: Database, paths: string[], options: IngestOptions = {}): Promise<IngestSummary> {
+  const before = maxFileId(db);
+  const inputs = paths.map((p) => resolve(p));
+  try {
+    const s = await loadEvidence(db, paths, options);
+    appendCustody(db, 'ingest', {
+      inputs,
+      outcome: s.cancelled ? 'cancelled' : 'completed',
+      loaded: s.loaded,
+      alreadyLoaded: s.alreadyLoaded,
+      failed: s.failed,
+      records: s.records,
+      newEvents: s.newEvents,
+      rejectedRecords: s.rejectedRecords,
+      files: fileManifest(db, before),
+    });
+    return s;
+  } catch (err) {
+    try {
+      appendCustody(db, 'ingest', { inputs, outcome: 'error', error: (err as Error).message, files: fileManifest(db, before) });
+    } catch {
+      // the database itself failed (disk full, closed): the ingest error below is the one to report
+    }
+    throw err;
+  }
+}
+
+async function loadEvidence(db: Database, paths: string[], options: IngestOptions): Promise<IngestSummary> {
   const store = new EvidenceStore(db);
   const pool = createPool(options.workers);
   const started = Date.now();

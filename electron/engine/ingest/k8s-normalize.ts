@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { get, getStr, obj, str } from '../util/json';
+import { duplicateKeyProblem } from './duplicate-keys';
 
 export interface AuditRow {
   auditId: string;
@@ -45,6 +46,9 @@ const AuditEvent = z.looseObject({
 export class AuditRecordError extends Error {}
 
 export function normalizeAudit(value: unknown, raw: string, recordIndex: number): AuditRow {
+  // As for CloudTrail records: a repeated key (`user.username` twice) would read differently in another tool.
+  const duplicate = duplicateKeyProblem(raw);
+  if (duplicate) throw new AuditRecordError(duplicate);
   const parsed = AuditEvent.safeParse(value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

@@ -2,11 +2,13 @@
  * CloudTrail record → the row PodTrail stores. Validation happens here, once, where untrusted data enters:
  * a record must have the fields every later step relies on (eventTime, eventSource, eventName); everything
  * else is optional and read null-safely. The raw record text is always kept beside the extracted columns.
+ * A record whose text repeats a key is refused (see duplicate-keys.ts): it does not read one way only.
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { parseEventTime } from '../util/time';
 import { getStr, obj } from '../util/json';
+import { duplicateKeyProblem } from './duplicate-keys';
 
 /** The columns extracted from a record. Mirrors the `events` table (migration 0010). */
 export interface EventRow {
@@ -72,6 +74,8 @@ export function sha256Hex(text: string): string {
 
 /** Validate and extract. Throws RecordError with a message naming the missing or mistyped field. */
 export function normalizeRecord(record: unknown, raw: string, recordIndex: number): EventRow {
+  const duplicate = duplicateKeyProblem(raw);
+  if (duplicate) throw new RecordError(duplicate);
   const parsed = CloudTrailRecord.safeParse(record);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

@@ -17,6 +17,8 @@ import { JsonRecordScanner, ScanError, type ScanLimits, DEFAULT_SCAN_LIMITS } fr
 import { normalizeRecord, recordKind, RecordError, type EventRow } from './normalize';
 import { obj, str } from '../util/json';
 import { AuditRecordError, inventoryKind, isAuditEvent, normalizeAudit, stripTimestampPrefix, type AuditRow, type InventoryKind } from './k8s-normalize';
+import { GzipMemberProbe } from './gzip-members';
+import { integrityDocumentKind, type IntegrityDocumentKind } from '../integrity/documents';
 
 export type EvidenceFormat =
   | 'cloudtrail-log'
@@ -32,9 +34,10 @@ export type EvidenceFormat =
   | 'k8s-list'
   | 'ec2-describe-instances'
   | 'eks-pod-identity-associations'
+  | IntegrityDocumentKind
   | 'unknown';
 
-export type DocumentKind = 'cloudtrail-digest' | 'eks-describe-cluster' | InventoryKind;
+export type DocumentKind = 'cloudtrail-digest' | 'eks-describe-cluster' | InventoryKind | IntegrityDocumentKind;
 
 export interface ParsedDocument {
   kind: DocumentKind;
@@ -70,6 +73,10 @@ export interface ParseResult {
   sha256: string;
   sha256Decompressed: string | null;
   compression: 'gzip' | null;
+  /** gzip: bytes after the end of the first member (0 = none; null = not gzip or not determined). See gzip-members.ts. */
+  gzipTrailingBytes: number | null;
+  /** gzip with data after its first member: SHA-256 of the first member's decompressed bytes alone. */
+  sha256FirstMember: string | null;
   format: EvidenceFormat;
   records: number;
   /** Kubernetes audit events read. */
@@ -144,6 +151,7 @@ export async function parseEvidence(
   let size = 0;
   let compression: 'gzip' | null = null;
   let decompressedTap: (Transform & { bytes(): number }) | null = null;
+  let probe: GzipMemberProbe | null = null;
   const lineMode: { reader: LineReader | null } = { reader: null };
 
   try {
@@ -164,7 +172,8 @@ export async function parseEvidence(
           `decompressed size exceeds the ${limits.maxDecompressedBytes}-byte cap (gzip bomb or oversized file)`,
         ),
       );
-      stages.push(createGunzip({ chunkSize: 256 * 1024 }), decompressedTap);
+      probe = new GzipMemberProbe();
+      stages.push(probe, createGunzip({ chunkSize: 256 * 1024 }), decompressedTap);
     }
     // The consumer's own error (not JSON, a limit) is the one to report, not the abort it causes upstream.
     let consumeError: unknown = null;
@@ -203,6 +212,9 @@ export async function parseEvidence(
   } catch (err) {
     throw toEvidenceError(err, compression);
   }
+  const members = probe?.result() ?? null;
+  // Rare (appended data): read the file again for the hash of the first member alone.
+  const sha256FirstMember = members?.trailingBytes ? await firstMemberSha256(source) : null;
 
   return {
     size,
@@ -210,6 +222,8 @@ export async function parseEvidence(
     sha256: rawHash.digest('hex'),
     sha256Decompressed: compression === 'gzip' ? decompressedHash.digest('hex') : null,
     compression,
+    gzipTrailingBytes: members?.trailingBytes ?? null,
+    sha256FirstMember,
     format: state.format,
     records: state.records,
     audits: state.audits,
@@ -217,6 +231,16 @@ export async function parseEvidence(
     documents: state.documents,
     failures: state.failures,
   };
+}
+
+async function firstMemberSha256(source: ByteSource): Promise<string | null> {
+  const probe = new GzipMemberProbe({ hashFirstMember: true });
+  await pipeline(openSource(source), probe, async function (chunks: AsyncIterable<Buffer>) {
+    for await (const _ of chunks) {
+      // drained: only the probe's own inflater matters
+    }
+  });
+  return probe.result().firstMemberSha256;
 }
 
 function toEvidenceError(err: unknown, compression: 'gzip' | null): EvidenceError {
@@ -276,6 +300,13 @@ class FileState {
     if (o && 'digestStartTime' in o && 'logFiles' in o) {
       this.setFormat('cloudtrail-digest');
       this.documents.push({ kind: 'cloudtrail-digest', raw: text });
+      return;
+    }
+    // `aws cloudtrail list-public-keys` and `aws s3api head-object` output for a digest (its signature metadata).
+    const integrityKind = integrityDocumentKind(o);
+    if (integrityKind) {
+      this.setFormat(integrityKind);
+      this.documents.push({ kind: integrityKind, raw: text });
       return;
     }
     const cluster = obj(o?.cluster);

@@ -15,6 +15,17 @@
  * - a top-level array: each element is emitted (container key `[]`);
  * - any other top-level object: emitted whole as a value; several top-level values in a row are JSON Lines
  *   (or concatenated JSON), each emitted with its own index.
+ *
+ * Record indexes run through the whole file (elements and values alike), so two records of one file never share
+ * one, even when several `{"Records":[…]}` objects were concatenated.
+ *
+ * JSON Lines: when the first value is an object on one line, the file is read as JSON Lines, where a record
+ * never spans lines. A line that is not a complete value (cut short, or not JSON at all) is handed out as it is,
+ * so that it fails alone, as that record, and the next line is read afresh — one bad line costs one record,
+ * not the file.
+ *
+ * What two JSON parsers could read differently is refused: a top-level object holding two record arrays, or
+ * its record array's key twice (`JSON.parse` keeps the last one; this scanner would read the first).
  */
 
 export interface ScanLimits {
@@ -73,14 +84,17 @@ class Collector {
   pieces: Buffer[] = [];
   size = 0;
   start = -1;
+  /** Byte offset in the file where the value began (for error messages). */
+  origin = 0;
 
   get active(): boolean {
     return this.start >= 0;
   }
-  begin(at: number): void {
+  begin(at: number, origin: number): void {
     this.pieces = [];
     this.size = 0;
     this.start = at;
+    this.origin = origin;
   }
   /** The current chunk ends while collecting: keep its tail. */
   carry(chunk: Buffer): void {
@@ -119,12 +133,18 @@ export class JsonRecordScanner {
   private readonly top = new Collector();
   private containerKey = '';
   private containerDepth = 0;
-  private elementIndex = 0;
+  /** Index of the next record (element or value) handed out. */
+  private recordIndex = 0;
   private topIndex = 0;
   private lastKey = '';
   private expectKey = false;
   private topObjectHasContainer = false;
   private scalarElement = false;
+  /** JSON Lines: null until the first top-level value ends, then whether it was a one-line object. */
+  private lines: boolean | null = null;
+  private newlineInValue = false;
+  /** Collecting a JSON Lines line that does not start a JSON value, up to its end. */
+  private garbage = false;
   private chunk: Buffer = Buffer.alloc(0);
 
   constructor(
@@ -148,39 +168,24 @@ export class JsonRecordScanner {
     const len = chunk.length;
     let i = 0;
     while (i < len) {
-      const b = chunk[i]!;
-      if (this.inString) {
-        if (this.escape) this.escape = false;
-        else if (b === BACKSLASH) this.escape = true;
-        else if (b === QUOTE) {
-          this.inString = false;
-          if (this.key.active) {
-            this.lastKey = this.key.finish(chunk, i).toString('utf8', 1);
-          } else if (this.scalarElement && this.depth === this.containerDepth) {
-            this.emit(i + 1);
-          }
+      if (this.lines === true) {
+        // JSON Lines: scan up to each newline, then see whether the line's value is complete.
+        const nl = chunk.indexOf(0x0a, i);
+        const end = nl === -1 ? len : nl;
+        i = this.garbage ? end : this.scan(chunk, i, end, true);
+        if (nl !== -1) {
+          this.lineEnd(nl);
+          i = nl + 1;
         }
-        i++;
-        continue;
-      }
-      if (isSpace(b)) {
-        i++;
-        continue;
-      }
-      switch (this.mode) {
-        case Mode.TopLevel:
-          i = this.startTopLevel(b, i);
-          break;
-        case Mode.TopObject:
-          i = this.stepTopObject(b, i);
-          break;
-        case Mode.InContainer:
-          i = this.stepContainer(b, i);
-          break;
+      } else {
+        i = this.scan(chunk, i, len, false);
       }
     }
     if (this.element.active && this.element.length(len) > this.limits.maxValueBytes) {
-      throw new ScanError(`a record is larger than ${this.limits.maxValueBytes} bytes`, this.consumed + len);
+      throw new ScanError(
+        `record ${this.recordIndex} (which starts at byte ${this.element.origin}) is larger than ${this.limits.maxValueBytes} bytes`,
+        this.consumed + len,
+      );
     }
     if (this.top.active && !this.topObjectHasContainer && this.top.length(len) > this.limits.maxValueBytes) {
       throw new ScanError(
@@ -196,13 +201,126 @@ export class JsonRecordScanner {
 
   /** Call at end of input: throws if a value is incomplete. */
   end(): void {
+    this.chunk = Buffer.alloc(0);
+    if (this.lines === true && (this.garbage || this.collectingTopValue())) {
+      // The last line of a JSON Lines file is cut short: that record fails, like any broken line.
+      this.emitBrokenLine(0);
+    }
     if (this.depth !== 0 || this.inString) {
       throw new ScanError(
-        `JSON ends early: ${this.depth} unclosed bracket(s)${this.inString ? ' inside a string' : ''}`,
+        `JSON ends early${this.whereCut()}: ${this.depth} unclosed bracket(s)${this.inString ? ' inside a string' : ''}`,
         this.consumed,
       );
     }
     if (this.topIndex === 0) throw new ScanError('no JSON value found (empty file)', this.consumed);
+  }
+
+  /** Which record the input ended in, for the truncation message. */
+  private whereCut(): string {
+    if (this.element.active) return ` inside record ${this.recordIndex} (which starts at byte ${this.element.origin})`;
+    if (this.mode === Mode.InContainer) {
+      return this.recordIndex > 0 ? ` after record ${this.recordIndex - 1}, the record array not closed` : ' before the first record';
+    }
+    if (this.top.active) return ` inside record ${this.recordIndex} (which starts at byte ${this.top.origin})`;
+    if (this.mode === Mode.TopObject && this.topObjectHasContainer) return ` after the "${this.containerKey}" array`;
+    return '';
+  }
+
+  private collectingTopValue(): boolean {
+    return this.mode === Mode.TopObject && !this.topObjectHasContainer && this.top.active;
+  }
+
+  /** Scan `chunk[i, end)`. Returns where it stopped: `end`, or earlier when the file turns out to be JSON Lines. */
+  private scan(chunk: Buffer, i: number, end: number, lineAware: boolean): number {
+    while (i < end) {
+      const b = chunk[i]!;
+      if (this.inString) {
+        if (this.escape) this.escape = false;
+        else if (b === BACKSLASH) this.escape = true;
+        else if (b === QUOTE) {
+          this.inString = false;
+          if (this.key.active) {
+            this.finishKey(chunk, i);
+          } else if (this.scalarElement && this.depth === this.containerDepth) {
+            this.emit(i + 1);
+          }
+        }
+        i++;
+        continue;
+      }
+      if (isSpace(b)) {
+        if (b === 0x0a && this.depth > 0) this.newlineInValue = true;
+        i++;
+        continue;
+      }
+      switch (this.mode) {
+        case Mode.TopLevel:
+          if (this.lines === true) {
+            if (!lineAware) return i; // the caller goes on line by line
+            if (b !== OPEN_OBJ && b !== OPEN_ARR) {
+              // Not the start of a JSON value: the rest of the line is one bad record.
+              this.garbage = true;
+              this.topObjectHasContainer = false;
+              this.top.begin(i, this.at(i));
+              return end;
+            }
+          }
+          i = this.startTopLevel(b, i);
+          break;
+        case Mode.TopObject:
+          i = this.stepTopObject(b, i);
+          break;
+        case Mode.InContainer:
+          i = this.stepContainer(b, i);
+          break;
+      }
+    }
+    return i;
+  }
+
+  /** A newline in a JSON Lines file: a value still open here is cut short (JSON Lines records never span lines). */
+  private lineEnd(nl: number): void {
+    if (this.garbage || this.collectingTopValue()) {
+      this.emitBrokenLine(nl);
+      return;
+    }
+    if (this.depth !== 0 || this.inString) {
+      throw new ScanError(`JSON Lines: a line ends inside a record array${this.whereCut()}`, this.at(nl));
+    }
+  }
+
+  /** Hand out the line collected so far as a value of its own (it fails to parse, as that record) and start afresh. */
+  private emitBrokenLine(end: number): void {
+    const bytes = this.top.finish(this.chunk, end);
+    this.depth = 0;
+    this.inString = false;
+    this.escape = false;
+    this.garbage = false;
+    this.key.cancel();
+    this.expectKey = false;
+    this.mode = Mode.TopLevel;
+    this.topIndex++;
+    this.sink.value(bytes, this.recordIndex++);
+  }
+
+  /** A key of the top-level object has been read. */
+  private finishKey(chunk: Buffer, i: number): void {
+    let key = this.key.finish(chunk, i).toString('utf8', 1);
+    // `"Rec\u006frds"` is `Records` to JSON.parse: compare keys as a JSON parser reads them.
+    if (key.includes('\\')) {
+      try {
+        key = JSON.parse(`"${key}"`) as string;
+      } catch {
+        // not a valid JSON string: the record it belongs to will fail to parse
+      }
+    }
+    if (this.topObjectHasContainer && key === this.containerKey) {
+      throw new ScanError(
+        `duplicate key ${JSON.stringify(key)} in the top-level object: JSON parsers disagree on which one holds the file's records`,
+        this.at(i),
+      );
+    }
+    this.lastKey = key;
   }
 
   private at(i: number): number {
@@ -227,7 +345,8 @@ export class JsonRecordScanner {
       this.mode = Mode.TopObject;
       this.expectKey = true;
       this.topObjectHasContainer = false;
-      this.top.begin(i);
+      this.newlineInValue = false;
+      this.top.begin(i, this.at(i));
       return i + 1;
     }
     if (b === OPEN_ARR) {
@@ -243,7 +362,6 @@ export class JsonRecordScanner {
     this.mode = Mode.InContainer;
     this.containerKey = key;
     this.containerDepth = depth;
-    this.elementIndex = 0;
     this.sink.container?.(key);
   }
 
@@ -252,7 +370,7 @@ export class JsonRecordScanner {
       switch (b) {
         case QUOTE:
           this.inString = true;
-          if (this.expectKey) this.key.begin(i);
+          if (this.expectKey) this.key.begin(i, this.at(i));
           return i + 1;
         case COLON:
           this.expectKey = false;
@@ -267,6 +385,12 @@ export class JsonRecordScanner {
         case OPEN_ARR:
           this.open(i);
           if (!this.expectKey && this.containerKeys.has(this.lastKey)) {
+            if (this.topObjectHasContainer) {
+              throw new ScanError(
+                `a second record array ("${this.lastKey}" after "${this.containerKey}") in one top-level object: JSON parsers disagree on which holds the file's records`,
+                this.at(i),
+              );
+            }
             this.topObjectHasContainer = true;
             this.top.cancel();
             this.enterContainer(this.lastKey, 2);
@@ -298,7 +422,7 @@ export class JsonRecordScanner {
         }
         return i + 1;
       }
-      this.element.begin(i);
+      this.element.begin(i, this.at(i));
       if (b === OPEN_OBJ || b === OPEN_ARR) {
         this.open(i);
         return i + 1;
@@ -331,16 +455,20 @@ export class JsonRecordScanner {
       bytes = bytes.subarray(0, n);
     }
     if (bytes.length > this.limits.maxValueBytes) {
-      throw new ScanError(`a record is larger than ${this.limits.maxValueBytes} bytes`, this.consumed + end);
+      throw new ScanError(
+        `record ${this.recordIndex} (which starts at byte ${this.element.origin}) is larger than ${this.limits.maxValueBytes} bytes`,
+        this.consumed + end,
+      );
     }
     this.scalarElement = false;
-    this.sink.element(this.containerKey, bytes, this.elementIndex++);
+    this.sink.element(this.containerKey, bytes, this.recordIndex++);
   }
 
   private finishTopValue(end: number): void {
-    if (this.mode === Mode.TopObject && !this.topObjectHasContainer) {
-      this.sink.value(this.top.finish(this.chunk, end), this.topIndex);
-    }
+    const plainObject = this.mode === Mode.TopObject && !this.topObjectHasContainer;
+    // The first value decides: one object on one line makes the file JSON Lines.
+    if (this.lines === null) this.lines = plainObject && !this.newlineInValue;
+    if (plainObject) this.sink.value(this.top.finish(this.chunk, end), this.recordIndex++);
     this.top.cancel();
     this.topIndex++;
     this.mode = Mode.TopLevel;

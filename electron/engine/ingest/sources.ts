@@ -1,11 +1,15 @@
 /**
  * Turning the paths an investigator names into evidence entries: plain files, folders (walked in sorted
  * order), and `.zip`, `.tar`, `.tar.gz` archives read in place — members are streamed into memory and never
- * written to disk, so an entry named `../../etc/x` or a symlink member can do no harm (its name is only
- * display text; link members are skipped and reported).
+ * written to disk, so an entry named `../../etc/x` or a symlink member can do no harm: its name is only a
+ * label (made unambiguous by `memberLabel`, member-labels.ts), and link members are skipped and reported.
+ *
+ * Links are never followed below what the investigator named: a symbolic link met while walking a folder is
+ * reported, not read (it could point anywhere on the machine, or loop); a path named on the command line is
+ * taken as given, link or not.
  */
 import { createReadStream } from 'node:fs';
-import { open, readdir, stat } from 'node:fs/promises';
+import { lstat, open, readdir, readlink, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { createGunzip, gunzipSync } from 'node:zlib';
 import { pipeline } from 'node:stream/promises';
@@ -13,6 +17,7 @@ import type { Readable } from 'node:stream';
 import * as yauzl from 'yauzl';
 import * as tarStream from 'tar-stream';
 import type { ByteSource } from './parse-file';
+import { MemberLabels } from './member-labels';
 
 export interface EvidenceEntry {
   /** Absolute path, or `<archive>!/<member>` for an archive member. */
@@ -66,15 +71,39 @@ async function firstInflatedBytes(path: string, n: number): Promise<Buffer> {
 }
 
 export async function* enumerateEvidence(paths: string[]): AsyncGenerator<Enumerated> {
-  for (const p of paths) yield* enumeratePath(resolve(p));
+  for (const p of paths) yield* enumeratePath(resolve(p), true);
 }
 
-async function* enumeratePath(path: string): AsyncGenerator<Enumerated> {
+/** What a directory entry is, in words, for the ones that are not read. */
+function kindOf(info: Awaited<ReturnType<typeof lstat>>): string {
+  if (info.isFIFO()) return 'a named pipe';
+  if (info.isSocket()) return 'a socket';
+  if (info.isCharacterDevice()) return 'a character device';
+  if (info.isBlockDevice()) return 'a block device';
+  return 'not a regular file';
+}
+
+/** `named`: the investigator gave this path (links followed); otherwise it was found inside a folder. */
+async function* enumeratePath(path: string, named: boolean): AsyncGenerator<Enumerated> {
   let info;
   try {
-    info = await stat(path);
+    info = named ? await stat(path) : await lstat(path);
   } catch (err) {
     yield { kind: 'failure', displayPath: path, error: `cannot read: ${(err as Error).message}` };
+    return;
+  }
+  if (info.isSymbolicLink()) {
+    let target = '?';
+    try {
+      target = await readlink(path);
+    } catch {
+      // the link itself vanished: the message below still names it
+    }
+    yield {
+      kind: 'failure',
+      displayPath: path,
+      error: `symbolic link to ${JSON.stringify(target)} inside a folder: not followed (name its target to load it)`,
+    };
     return;
   }
   if (info.isDirectory()) {
@@ -87,11 +116,15 @@ async function* enumeratePath(path: string): AsyncGenerator<Enumerated> {
     }
     for (const name of names) {
       if (name.startsWith('.')) continue; // .DS_Store, editor files
-      yield* enumeratePath(join(path, name));
+      yield* enumeratePath(join(path, name), false);
     }
     return;
   }
-  if (!info.isFile()) return;
+  if (!info.isFile()) {
+    // Reading a named pipe would block forever, a device could be endless: report, never open.
+    yield { kind: 'failure', displayPath: path, error: `${kindOf(info)}, not a file: skipped` };
+    return;
+  }
   let archive: ArchiveKind | null;
   try {
     archive = await sniffArchive(path);
@@ -132,6 +165,7 @@ async function* zipMembers(path: string): AsyncGenerator<Enumerated> {
     yield { kind: 'failure', displayPath: path, error: `not a readable zip archive: ${(err as Error).message}` };
     return;
   }
+  const labels = new MemberLabels(path);
   const next = (): Promise<yauzl.Entry | null> =>
     new Promise((res, rej) => {
       const onEntry = (e: yauzl.Entry) => {
@@ -166,11 +200,18 @@ async function* zipMembers(path: string): AsyncGenerator<Enumerated> {
     }
     if (!entry) return;
     const fileName = memberName(entry);
-    const displayPath = `${path}!/${fileName}`;
-    if (fileName.endsWith('/')) continue;
+    // A folder: named with a trailing separator, or marked by the MS-DOS directory attribute (0x10).
+    if (fileName.endsWith('/') || fileName.endsWith('\\') || (entry.externalFileAttributes & 0x10) !== 0) continue;
+    const displayPath = labels.next(fileName);
+    // Unix file type in the high half of the external attributes (0 from tools that do not set one).
     const mode = (entry.externalFileAttributes >>> 16) & 0o170000;
     if (mode === 0o120000) {
       yield { kind: 'failure', displayPath, error: 'symbolic link inside the archive: not followed' };
+      continue;
+    }
+    if (mode === 0o040000) continue;
+    if (mode !== 0 && mode !== 0o100000) {
+      yield { kind: 'failure', displayPath, error: `archive member of Unix type 0o${mode.toString(8)}, not a file: skipped` };
       continue;
     }
     if (isHidden(fileName)) continue;
@@ -186,12 +227,15 @@ async function* zipMembers(path: string): AsyncGenerator<Enumerated> {
   }
 }
 
-/** A zip member's name as yauzl would decode it (CP437 or UTF-8, Info-ZIP Unicode path), without validation. */
+/**
+ * A zip member's name as yauzl decodes it (CP437 or UTF-8, Info-ZIP Unicode path), without validation and with
+ * its backslashes kept (`strict`): the label shows the exact name (`C:%5CWindows%5Cx`), not a rewritten one.
+ */
 function memberName(entry: yauzl.Entry): string {
   const decode = (yauzl as unknown as {
     getFileNameLowLevel(flags: number, raw: Buffer, extraFields: { id: number; data: Buffer }[], strict: boolean): string;
   }).getFileNameLowLevel;
-  return decode(entry.generalPurposeBitFlag, entry.fileName as unknown as Buffer, entry.extraFields, false);
+  return decode(entry.generalPurposeBitFlag, entry.fileName as unknown as Buffer, entry.extraFields, true);
 }
 
 async function* tarMembers(path: string, gzipped: boolean): AsyncGenerator<Enumerated> {
@@ -201,11 +245,16 @@ async function* tarMembers(path: string, gzipped: boolean): AsyncGenerator<Enume
   const feeding = (pipeline as unknown as (...s: unknown[]) => Promise<void>)(...stages, extract).catch(
     (err: Error) => err,
   );
+  const labels = new MemberLabels(path);
   try {
     for await (const entry of extract) {
       const name = entry.header.name;
-      const displayPath = `${path}!/${name}`;
       const type = entry.header.type;
+      if (type === 'directory') {
+        entry.resume();
+        continue;
+      }
+      const displayPath = labels.next(name);
       if (type === 'symlink' || type === 'link') {
         entry.resume();
         yield { kind: 'failure', displayPath, error: `${type === 'link' ? 'hard' : 'symbolic'} link inside the archive: not followed` };
@@ -213,6 +262,7 @@ async function* tarMembers(path: string, gzipped: boolean): AsyncGenerator<Enume
       }
       if (type !== 'file' && type !== 'contiguous-file') {
         entry.resume();
+        yield { kind: 'failure', displayPath, error: `archive member of type ${type ?? 'unknown'}, not a file: skipped` };
         continue;
       }
       if (isHidden(name)) {
@@ -238,7 +288,8 @@ async function* tarMembers(path: string, gzipped: boolean): AsyncGenerator<Enume
   }
 }
 
+/** Editor and archiver litter (`.DS_Store`, `__MACOSX/`). A `.` or `..` name is not litter: it is reported. */
 function isHidden(memberName: string): boolean {
   const base = memberName.split('/').pop() ?? '';
-  return base.startsWith('.') || memberName.startsWith('__MACOSX/');
+  return (base.startsWith('.') && base !== '.' && base !== '..') || memberName.startsWith('__MACOSX/');
 }

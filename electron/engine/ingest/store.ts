@@ -121,7 +121,8 @@ export class EvidenceStore {
       UPDATE evidence_files SET size = @size, sha256 = @sha256, sha256_decompressed = @sha256Decompressed,
         compression = @compression, format = @format, records = @records, new_events = @newEvents,
         duplicates = @duplicates, conflicts = @conflicts, insights = @insights, rejected = @rejected,
-        first_event_time = @firstTime, last_event_time = @lastTime
+        first_event_time = @firstTime, last_event_time = @lastTime,
+        gzip_trailing_bytes = @gzipTrailingBytes, sha256_first_member = @sha256FirstMember
       WHERE id = @id`);
     this.insertFailed = db.prepare(`
       INSERT INTO evidence_files (path, size, sha256, sha256_decompressed, compression, format, status, error,
@@ -266,6 +267,8 @@ export class EvidenceStore {
       rejected: result.failures.length,
       firstTime: file.firstTime,
       lastTime: file.lastTime,
+      gzipTrailingBytes: result.gzipTrailingBytes ?? null,
+      sha256FirstMember: result.sha256FirstMember ?? null,
     });
     this.db.exec('RELEASE evidence_file');
     this.open = null;

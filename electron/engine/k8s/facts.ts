@@ -3,6 +3,8 @@ import type { Facts, K8sFacts } from '../chain/model';
 import type { JsonObject } from '../util/json';
 import { arr, getStr } from '../util/json';
 import type { Timeline } from './timeline';
+import { isEc2InstanceProfileIssuance } from '../chain/node';
+import { isIp, isPrivateIp } from '../util/ip';
 
 /**
  * Audit logs do not name their cluster. A node is tied to a cluster by its EC2 instance: the instance's own
@@ -36,7 +38,32 @@ export function buildK8sFacts(facts: Facts, timeline: Timeline, reservations: { 
     const c = authCluster.get(n.instanceId) ?? tagCluster.get(n.instanceId);
     if (c) clusterOfNode.set(n.name, c);
   }
-  return { timeline, clusterOfNode, nodeOfInstance, ipsOfKey };
+  return { timeline, clusterOfNode, nodeOfInstance, ipsOfKey, egressOfInstance: nodeEgress(facts, ipsOfKey) };
+}
+
+/**
+ * The public addresses each node's own traffic leaves from: its agent's eks-auth calls (host network) and the
+ * calls made with its instance-profile credentials. Behind a NAT gateway these are the gateway's address, shared
+ * by every node (and pod) of that subnet; private addresses are left out (pod traffic to VPC endpoints keeps the
+ * pod's own IP, matched separately).
+ */
+function nodeEgress(facts: Facts, ipsOfKey: (key: string) => string[]): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  const add = (instance: string, ip: string | null | undefined) => {
+    if (!ip || !isIp(ip) || isPrivateIp(ip)) return;
+    let set = out.get(instance);
+    if (!set) out.set(instance, (set = new Set()));
+    set.add(ip);
+  };
+  for (const calls of facts.eksAuthByCluster.values()) for (const c of calls) add(c.instanceId, c.sourceIp);
+  for (const [key, list] of facts.issuances) {
+    for (const iss of list) {
+      if (!isEc2InstanceProfileIssuance(iss.record)) continue;
+      const instance = getStr(iss.record, 'requestParameters', 'roleSessionName')!;
+      for (const ip of ipsOfKey(key)) add(instance, ip);
+    }
+  }
+  return out;
 }
 
 /** The Kubernetes nodes tied to one cluster. */

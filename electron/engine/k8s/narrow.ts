@@ -3,6 +3,9 @@
  * pods of that service account alive at that moment (audit timeline), the evidence that singles one out:
  * - the source IP of the STS call or of the session's later calls equals the pod's IP (traffic through a VPC
  *   endpoint keeps the pod IP; through NAT it does not, and then the IP says nothing);
+ * - otherwise (NAT), the public address the calls came from, when it is one the candidate's node's own traffic
+ *   leaves from (its agent's and its instance profile's calls): pods on nodes behind another NAT gateway are
+ *   ruled out, which narrows the candidates to the pods behind that gateway (one subnet or zone, usually);
  * - the kubelet requested a token with audience `sts.amazonaws.com` for that pod before the call (every live pod
  *   has one, so this only separates pods that had none).
  * CloudTrail does not log the web-identity token's id, so a token can never be matched exactly: the answer is
@@ -23,6 +26,8 @@ export interface PodCandidate {
   evidence: string[];
   /** Found through a token minted outside the kubelet. */
   minted?: boolean;
+  /** Whether a source IP is a public address the pod's node's own traffic leaves from (unknown: no such address seen). */
+  egress?: 'match' | 'other' | 'unknown';
   /** Its kubelet token was requested just before the call (a new pod's first exchange follows within seconds). */
   fresh?: boolean;
 }
@@ -37,6 +42,8 @@ export interface IrsaQuery {
   nodes: ReadonlySet<string> | null;
   /** Times of every AssumeRoleWithWebIdentity of this service account (to pair a fresh token with one exchange). */
   exchanges: number[];
+  /** Public addresses a Kubernetes node's own traffic leaves from, or null when none was seen. */
+  egressOf?: (nodeName: string) => ReadonlySet<string> | null;
 }
 
 function tokenBefore(tokens: TokenRequest[], p: PodLife, atMs: number): TokenRequest | null {
@@ -69,6 +76,26 @@ function mintedElsewhere(tl: Timeline, q: IrsaQuery): PodCandidate[] {
   return out;
 }
 
+/**
+ * A starting pod's kubelet token pairs with this exchange when nothing else of the service account can claim
+ * either: the token is the account's last kubelet token before the call, the call is the account's first exchange
+ * after the token, and any other exchange in the token's first minute follows another pod's newer token (pods
+ * that start one after the other: token, exchange, token, exchange). An exchange in that minute with no newer
+ * token before it may be an older pod's refresh, and then neither is paired.
+ */
+function pairsWith(tl: Timeline, q: IrsaQuery, token: TokenRequest): boolean {
+  if (q.exchanges.filter((x) => x >= token.tsMs && x <= q.atMs).length !== 1) return false;
+  const newer: number[] = []; // the account's kubelet tokens after this one, within its minute
+  for (const t of tl.tokens) {
+    if (t.tsMs > token.tsMs + FRESH_TOKEN_MS) break; // sorted by time
+    if (t === token || t.tsMs < token.tsMs || !t.nodeName) continue;
+    if (t.namespace !== q.namespace || t.serviceAccount !== q.serviceAccount || !t.audiences.includes(IRSA_AUDIENCE)) continue;
+    if (t.tsMs <= q.atMs) return false;
+    newer.push(t.tsMs);
+  }
+  return q.exchanges.every((y) => y <= q.atMs || y > token.tsMs + FRESH_TOKEN_MS || newer.some((t) => t < y));
+}
+
 export function irsaCandidates(tl: Timeline, q: IrsaQuery): PodCandidate[] {
   const out: PodCandidate[] = mintedElsewhere(tl, q);
   for (const p of tl.pods) {
@@ -82,16 +109,21 @@ export function irsaCandidates(tl: Timeline, q: IrsaQuery): PodCandidate[] {
       c.score += 1;
       c.why.push(`kubelet token for ${IRSA_AUDIENCE} requested at ${new Date(token.tsMs).toISOString()}`);
       c.evidence.push(token.auditId);
-      // A fresh token pairs with this exchange only if no other exchange of the account followed it that minute
-      // (an older pod's hourly refresh can land in the same minute as a new pod's first exchange).
-      const paired = q.exchanges.filter((x) => x >= token.tsMs && x <= token.tsMs + FRESH_TOKEN_MS).length === 1;
-      if (q.atMs - token.tsMs <= FRESH_TOKEN_MS && paired) c.fresh = true;
+      if (q.atMs - token.tsMs <= FRESH_TOKEN_MS && pairsWith(tl, q, token)) c.fresh = true;
     }
     const ip = q.sourceIps.find((x) => p.ips.includes(x));
     if (ip) {
       c.score += 4;
       c.why.push(`source IP ${ip} is this pod's IP`);
       if (p.evidence.ip) c.evidence.push(p.evidence.ip);
+    } else if (q.egressOf && p.nodeName) {
+      const egress = q.egressOf(p.nodeName);
+      const via = egress ? q.sourceIps.find((x) => egress.has(x)) : undefined;
+      c.egress = !egress ? 'unknown' : via ? 'match' : 'other';
+      if (via) {
+        c.score += 2;
+        c.why.push(`source IP ${via} is an address node ${p.nodeName}'s own calls leave from (NAT)`);
+      }
     }
     out.push(c);
   }
@@ -111,12 +143,21 @@ export function decide(cands: PodCandidate[]): PodVerdict {
   if (cands.length === 1) return { kind: 'one', pick: cands[0]! };
   const ipMatches = cands.filter((c) => c.score >= 5);
   if (ipMatches.length === 1) return { kind: 'one', pick: ipMatches[0]! };
+  let pool = ipMatches.length > 1 ? ipMatches : cands;
+  // No pod IP: when some candidates' nodes leave from the calls' public address, those on nodes known to leave
+  // from other addresses are ruled out (nodes with no address seen stay in).
+  if (ipMatches.length === 0 && cands.some((c) => c.egress === 'match')) {
+    pool = cands.filter((c) => c.egress !== 'other');
+    if (pool.length === 1) {
+      pool[0]!.why.push('the only candidate on a node whose traffic leaves from that address');
+      return { kind: 'one', pick: pool[0]! };
+    }
+  }
   // No IP tells them apart, but only one pod had just been handed its token: the exchange is its first one.
-  const fresh = (ipMatches.length > 1 ? ipMatches : cands).filter((c) => c.fresh);
+  const fresh = pool.filter((c) => c.fresh);
   if (fresh.length === 1) {
     fresh[0]!.why.push('the only candidate whose token was requested within a minute before the call');
     return { kind: 'one', pick: fresh[0]! };
   }
-  const top = ipMatches.length > 1 ? ipMatches : cands;
-  return { kind: 'several', candidates: top };
+  return { kind: 'several', candidates: pool };
 }

@@ -1,11 +1,19 @@
 /** CSV renderings. Cells that a spreadsheet would run as a formula are neutralised with a leading quote. */
 import { stringify } from 'csv-stringify/sync';
 import type { AttributionRecord } from '../../../shared/attribution';
+import { revealInvisible } from './escape';
 import type { ReportModel } from './model';
+import { fileStatusWords } from '../../../shared/integrity';
 
-/** OWASP CSV injection guidance: prefix cells starting with = + - @ tab or CR. */
+/**
+ * OWASP CSV injection guidance: prefix cells starting with = + - @ tab or CR (also line feed, and the full-width
+ * forms ＝ ＋ － ＠ that some spreadsheets read as formulas). Invisible and control characters (NUL, bidi overrides)
+ * are first made visible as in the HTML report, so a cell cannot hide or reorder text, or start with a formula
+ * behind an invisible character. Idempotent.
+ */
 export function neutralizeCell(value: string): string {
-  return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  const shown = revealInvisible(value);
+  return /^[=+\-@\t\r\n\uff1d\uff0b\uff0d\uff20]/.test(shown) ? `'${shown}` : shown;
 }
 
 export const ATTRIBUTION_COLUMNS = [
@@ -43,6 +51,20 @@ export function reportCsv(m: ReportModel): string {
   rows.push(['case', 'path', m.case.path]);
   ATTRIBUTION_COLUMNS.forEach((c, i) => rows.push(['attribution', c, attributionRow(m.attribution)[i]!]));
   m.hops.forEach((h, i) => rows.push([`hop ${i + 1}`, `${h.rule} (${h.confidence})`, neutralizeCell(`${h.claim} [${h.evidence.join(' ')}]`)]));
-  for (const f of m.files) rows.push(['evidence file', neutralizeCell(f.path), `sha256=${f.sha256}${f.sha256Decompressed ? ` decompressed=${f.sha256Decompressed}` : ''}`]);
-  return stringify(rows);
+  const checks = new Map((m.evidenceCheck ?? []).map((c) => [c.path, c]));
+  for (const f of m.files) {
+    const c = checks.get(f.path);
+    const check = c ? ` recheck=${c.status}${c.sha256Now ? ` now=${c.sha256Now}` : ''}` : '';
+    rows.push(['evidence file', neutralizeCell(f.path), `sha256=${f.sha256}${f.sha256Decompressed ? ` decompressed=${f.sha256Decompressed}` : ''}${check}`]);
+  }
+  const v = m.integrity.verification;
+  rows.push(['integrity', 'verification', neutralizeCell(v ? `#${v.runId} ${v.verifiedAt}: ${v.headline}` : 'not verified')]);
+  for (const f of m.integrity.files) rows.push(['integrity', neutralizeCell(f.path), neutralizeCell(`${fileStatusWords(f.status)}: ${f.detail}`)]);
+  if (m.custody) {
+    const p = m.custody.pinned;
+    rows.push(['custody', 'pinned entry', p ? `${p.seq} ${p.action} ${p.at} ${p.entryHash}` : '']);
+    rows.push(['custody', 'hash chain', m.custody.intact ? 'intact' : neutralizeCell(`broken: ${m.custody.problems.join(' | ')}`)]);
+  }
+  // Every cell, whatever its source (a path, a hop's claim): nothing reaches a spreadsheet un-neutralised.
+  return stringify(rows.map((r) => r.map(neutralizeCell)));
 }

@@ -1,8 +1,10 @@
 /** The self-contained HTML attribution report: no script, no external resource, every log field escaped. */
 import type { ReportModel } from './model';
-import type { Confidence } from '../../../shared/attribution';
+import { missingCase, type Confidence } from '../../../shared/attribution';
+import type { RecheckResult } from '../custody/recheck';
 import { escapeHtml as e } from './escape';
 import { chainSvg } from './chain-svg';
+import { fileStatusWords } from '../../../shared/integrity';
 
 const CSS = `
 body{font:14px/1.45 system-ui,-apple-system,Segoe UI,sans-serif;margin:2rem auto;max-width:70rem;color:#1c2430;padding:0 1rem}
@@ -12,7 +14,8 @@ th{background:#f3f5f8;width:14rem;font-weight:600}code,pre{font-family:ui-monosp
 pre{background:#f6f8fa;border:1px solid #d6dbe3;padding:.5rem;overflow:auto;max-height:24rem;white-space:pre-wrap;word-break:break-all}
 .c{display:inline-block;padding:0 .45rem;border-radius:.6rem;font-size:12px;font-weight:600}
 .proven{background:#d8f3dc;color:#1b5e20}.inferred{background:#fff3c4;color:#7a5b00}.ambiguous{background:#ffe0cc;color:#8a3b00}.none{background:#eceff3;color:#4a5565}
-ol.hops>li{margin-bottom:1rem}.muted{color:#5b6675}details{margin:.25rem 0}`;
+ol.hops>li{margin-bottom:1rem}.muted{color:#5b6675}details{margin:.25rem 0}
+.warn{border:2px solid #b3261e;background:#fdecea;padding:.5rem 1rem;margin:1rem 0}`;
 
 function badge(c: Confidence): string {
   return `<span class="c ${c}">${e(c)}</span>`;
@@ -20,6 +23,26 @@ function badge(c: Confidence): string {
 
 function row(label: string, value: string): string {
   return `<tr><th>${e(label)}</th><td>${value}</td></tr>`;
+}
+
+function recheckCell(c: RecheckResult | undefined): string {
+  if (!c) return '<span class="muted">not re-checked</span>';
+  switch (c.status) {
+    case 'unchanged':
+      return 'unchanged';
+    case 'changed':
+      return `<strong>CHANGED</strong> — SHA-256 now <code>${e(c.sha256Now ?? '')}</code>`;
+    case 'missing':
+    case 'unreadable':
+      return `could not re-check: ${e(c.status)}${c.detail ? ` (${e(c.detail)})` : ''}`;
+    default:
+      return missingCase(c.status);
+  }
+}
+
+function custodyCell(c: NonNullable<ReportModel['custody']>): string {
+  const pin = c.pinned ? `made from entry ${e(c.pinned.seq)} (${e(c.pinned.action)}, ${e(c.pinned.at)}), hash <code>${e(c.pinned.entryHash)}</code>` : 'no entry';
+  return `${pin}; ${c.intact ? 'hash chain intact' : '<strong>hash chain broken</strong>'}`;
 }
 
 function pretty(raw: string): string {
@@ -55,9 +78,20 @@ ${h.records
   .join('\n')}</li>`,
     )
     .join('\n');
+  const checks = new Map((m.evidenceCheck ?? []).map((c) => [c.path, c]));
   const files = m.files
-    .map((f) => `<tr><td>${e(f.path)}</td><td>${e(f.format)}</td><td>${e(f.size)}</td><td><code>${e(f.sha256)}</code>${f.sha256Decompressed ? `<br><span class="muted">decompressed</span> <code>${e(f.sha256Decompressed)}</code>` : ''}</td></tr>`)
+    .map((f) => `<tr><td>${e(f.path)}</td><td>${e(f.format)}</td><td>${e(f.size)}</td><td><code>${e(f.sha256)}</code>${f.sha256Decompressed ? `<br><span class="muted">decompressed</span> <code>${e(f.sha256Decompressed)}</code>` : ''}</td><td>${recheckCell(checks.get(f.path))}</td></tr>`)
     .join('');
+  const warnings = [
+    ...(m.evidenceCheck ?? []).filter((c) => c.status === 'changed' || c.status === 'unreadable').map((c) => `${c.path}: ${c.status === 'changed' ? 'changed since it was ingested' : `unreadable (${c.detail ?? ''})`}`),
+    ...(m.custody && !m.custody.intact ? m.custody.problems.map((p) => `custody log: ${p}`) : []),
+  ];
+  const integ = m.integrity;
+  const integrityRows = integ.files
+    .map((f) => `<tr><td>${e(f.path)}</td><td>${f.status === 'failed' ? '<strong>FAILED</strong>' : e(fileStatusWords(f.status))}</td><td>${e(f.detail)}</td></tr>`)
+    .join('');
+  const eventIntegrity = integ.event.map((f) => `${e(fileStatusWords(f.status))} <span class="muted">(${e(f.path)})</span>`).join('<br>') || '—';
+  const integrityFailed = integ.files.filter((f) => f.status === 'failed');
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
@@ -65,6 +99,8 @@ ${h.records
 <title>PodTrail attribution report — ${e(m.event.eventName)} ${e(m.event.eventID)}</title>
 <style>${CSS}</style></head><body>
 <h1>Attribution report: ${e(m.event.eventName)}</h1>
+${warnings.length ? `<div class="warn"><strong>Evidence warning.</strong><ul>${warnings.map((w) => `<li>${e(w)}</li>`).join('')}</ul></div>` : ''}
+${integrityFailed.length ? `<div class="warn"><strong>Evidence integrity failure.</strong><ul>${integrityFailed.map((f) => `<li>${e(f.path)}: ${e(f.detail)}</li>`).join('')}</ul></div>` : ''}
 <p class="muted">${e(m.event.eventSource)} · ${e(m.event.eventTime)} · eventID <code>${e(m.event.eventID)}</code></p>
 <h2>Verdict</h2>
 <table>
@@ -78,6 +114,7 @@ ${row('Node', `${node} ${badge(a.confidence.node)}`)}
 ${row('Access key', e(a.accessKeyId ?? '—'))}
 ${row('Source IP', e(a.sourceIPAddress ?? '—'))}
 ${row('Account / region', `${e(a.recipientAccountId ?? '—')} / ${e(a.awsRegion ?? '—')}`)}
+${row('Integrity of the event\'s record', eventIntegrity)}
 </table>
 <h2>Chain</h2>
 <div>${chainSvg(a)}</div>
@@ -89,6 +126,10 @@ ${a.notes.length ? `<h2>Notes</h2><ul>${a.notes.map((n) => `<li>${e(n)}</li>`).j
 <h2>The event</h2>
 <p class="muted">${m.event.provenance.map((p) => `${e(p.path)} #${e(p.recordIndex)}`).join('<br>')}</p>
 <pre>${e(pretty(m.event.raw))}</pre>
+<h2>Evidence integrity</h2>
+<p>${integ.verification ? `Case verification #${e(integ.verification.runId)} (${e(integ.verification.verifiedAt)} UTC): <strong>${e(integ.verification.headline)}</strong>` : 'The case has not been verified against CloudTrail digest files (<code>podtrail verify</code>).'}</p>
+<p class="muted">authenticated: signed by CloudTrail's key for the region (given by the investigator) · consistent: the hashes agree, but anyone able to write to the bucket could have produced them · not covered: no digest speaks for the file.</p>
+<table><tr><th>path</th><th>integrity</th><th>why</th></tr>${integrityRows}</table>
 <h2>Chain of custody</h2>
 <table>
 ${row('Tool', `${e(m.tool.name)} ${e(m.tool.version)}`)}
@@ -96,9 +137,10 @@ ${row('Case', e(m.case.path))}
 ${row('Case contents', `${e(m.case.events)} events from ${e(m.case.evidenceFiles)} evidence files${m.case.failedFiles ? `, ${e(m.case.failedFiles)} unreadable` : ''}`)}
 ${row('Last ingest (UTC)', e(m.case.lastIngestAt ?? '—'))}
 ${row('Times', e(m.timeNote))}
+${m.custody ? row('Custody log', custodyCell(m.custody)) : ''}
 </table>
 <h3>Evidence files cited</h3>
-<table><tr><th>path</th><th>format</th><th>bytes</th><th>SHA-256</th></tr>${files}</table>
+<table><tr><th>path</th><th>format</th><th>bytes</th><th>SHA-256</th><th>re-checked before this report</th></tr>${files}</table>
 </body></html>
 `;
 }

@@ -5,6 +5,9 @@
 import type { AttributionRecord } from '../../../shared/attribution';
 import type { CaseQueries, EvidenceFile, Trace, TracedHop, Provenance } from '../case/queries';
 import { TOOL_NAME, TOOL_VERSION } from '../version';
+import type { RecheckResult } from '../custody/recheck';
+import type { CustodyEntry } from '../custody/log';
+import type { FileIntegrity } from '../integrity/store';
 
 export interface ReportModel {
   tool: { name: string; version: string };
@@ -22,6 +25,23 @@ export interface ReportModel {
   /** Evidence files holding the event and every record cited by a hop, with their hashes. */
   files: Pick<EvidenceFile, 'path' | 'sha256' | 'sha256Decompressed' | 'format' | 'size'>[];
   timeNote: string;
+  /**
+   * The cited files re-hashed just before the report was written, and the custody-log entry the report was made
+   * from (set by `exportReport`; absent from a model built only from the case).
+   */
+  evidenceCheck?: RecheckResult[];
+  custody?: { pinned: Pick<CustodyEntry, 'seq' | 'at' | 'action' | 'entryHash'> | null; intact: boolean; problems: string[] };
+  /** What the case's latest integrity verification proved about the files the event and its evidence were read from. */
+  integrity: ReportIntegrity;
+}
+
+export interface ReportIntegrity {
+  /** The verification (case data: its own time, never the report's). Null when the case was never verified. */
+  verification: { runId: number; verifiedAt: string; verdict: string; headline: string } | null;
+  /** The files the event's own record was read from (event_sources → evidence_files). */
+  event: { path: string; status: FileIntegrity['status']; detail: string }[];
+  /** Every cited file, in the order of `files`. */
+  files: { path: string; status: FileIntegrity['status']; detail: string }[];
 }
 
 export class ReportError extends Error {}
@@ -32,9 +52,11 @@ export function buildReport(queries: CaseQueries, casePath: string, eventID: str
   const allFiles = queries.evidenceFiles();
   const cited = new Set<string>(trace.event.provenance.map((p) => p.path));
   for (const h of trace.hops) for (const r of h.records) for (const p of r.provenance) cited.add(p.path);
-  const files = allFiles
-    .filter((f) => f.status === 'complete' && cited.has(f.path))
-    .map(({ path, sha256, sha256Decompressed, format, size }) => ({ path, sha256, sha256Decompressed, format, size }));
+  const citedFiles = allFiles.filter((f) => f.status === 'complete' && cited.has(f.path));
+  const files = citedFiles.map(({ path, sha256, sha256Decompressed, format, size }) => ({ path, sha256, sha256Decompressed, format, size }));
+  const integ = queries.fileIntegrity(citedFiles.map((f) => f.id));
+  const integrityOf = citedFiles.map((f) => ({ path: f.path, ...integ.files.get(f.id)! }));
+  const eventPaths = new Set(trace.event.provenance.map((p) => p.path));
   const lastIngestAt = allFiles.reduce<string | null>((m, f) => (m === null || f.ingestedAt > m ? f.ingestedAt : m), null);
   return {
     tool: { name: TOOL_NAME, version: TOOL_VERSION },
@@ -56,6 +78,7 @@ export function buildReport(queries: CaseQueries, casePath: string, eventID: str
     attribution: trace.attribution,
     hops: trace.hops,
     files,
+    integrity: { verification: integ.run, event: integrityOf.filter((f) => eventPaths.has(f.path)), files: integrityOf },
     timeNote: 'All times are UTC, as recorded by AWS (eventTime).',
   };
 }

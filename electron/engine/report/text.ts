@@ -1,5 +1,6 @@
 /** Plain-text trace for the terminal. */
 import type { Trace } from '../case/queries';
+import { revealInvisible } from './escape';
 
 export function traceText(t: Trace): string {
   const out: string[] = [];
@@ -35,5 +36,7 @@ export function traceText(t: Trace): string {
   for (const c of r.candidates) out.push(`  candidate       ${c.pod?.name ?? '—'} on ${c.node?.instanceId ?? '—'} score ${c.score}: ${c.why}`);
   for (const n of t.attribution?.notes ?? r.notes) out.push(`  note: ${n}`);
   for (const f of t.flags) out.push(`  FLAG ${f.flag}: ${f.detail}`);
-  return out.join('\n') + '\n';
+  // Log text reaches a terminal: escape sequences (ESC, C1 CSI), carriage returns and bidi overrides could rewrite
+  // or reorder what the investigator reads. They are shown as \u{…} like in the HTML report; our own newlines stay.
+  return revealInvisible(out.join('\n')).replace(/\r/g, '\\u{000d}') + '\n';
 }

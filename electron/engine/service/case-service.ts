@@ -24,14 +24,15 @@ import {
   type BlastQuery,
   type ReportFormat,
 } from '../../../shared/api';
-import type { Confidence, Mechanism } from '../../../shared/attribution';
+import type { Confidence, Flag, Mechanism } from '../../../shared/attribution';
 import { openCase } from '../db/open';
 import { CaseQueries } from '../case/queries';
 import { ingestEvidence } from '../ingest/ingest';
 import { correlate } from '../chain/correlate';
-import { buildReport, ReportError } from '../report/model';
-import { reportHtml } from '../report/html';
-import { reportCsv } from '../report/csv';
+import { ReportError } from '../report/model';
+import { exportReport } from '../report/export';
+import { checkCustody, readCustody } from '../custody/log';
+import { integrityView, KeyListError, latestVerification, readKeyLists, runVerification, type KeyListSpec } from '../integrity/store';
 import { TOOL_VERSION } from '../version';
 import type { EventBaseRow } from '../db/rows';
 import { EVENT_COLUMNS, EVENT_FROM, countQuery, histogramQuery, orderBy, pageQuery, whereClause } from './event-query';
@@ -45,6 +46,7 @@ interface Row extends EventBaseRow {
   pod_name: string | null;
   node_instance: string | null;
   conf_identity: Confidence;
+  flags: string | null;
   conf_pod: Confidence;
   conf_node: Confidence;
 }
@@ -68,6 +70,7 @@ function rowView(r: Row): EventRowView {
     pod: r.pod_name,
     node: r.node_instance,
     confidence: { identity: r.conf_identity, pod: r.conf_pod, node: r.conf_node },
+    flags: r.flags ? (r.flags.split(',') as Flag[]).sort() : [],
   };
 }
 
@@ -112,6 +115,7 @@ export class CaseService {
       return { ok: true, value: await this.call(name, parsed.data) };
     } catch (err) {
       if (err instanceof NotFoundError || err instanceof ReportError) return { ok: false, error: { code: 'not-found', message: err.message } };
+      if (err instanceof KeyListError) return { ok: false, error: { code: 'bad-input', message: err.message } };
       return { ok: false, error: { code: 'internal', message: (err as Error).message } };
     }
   }
@@ -136,6 +140,16 @@ export class CaseService {
         return this.blastRadius(input as BlastQuery);
       case 'report.export':
         return this.report((input as { eventID: string }).eventID, (input as { format: ReportFormat }).format);
+      case 'custody.log': {
+        const check = checkCustody(this.db);
+        return { entries: readCustody(this.db), check: { ok: check.ok, problems: check.problems } };
+      }
+      case 'integrity.get':
+        return integrityView(this.db, latestVerification(this.db));
+      case 'integrity.verify': {
+        const keyLists = readKeyLists((input as { publicKeys?: KeyListSpec[] }).publicKeys ?? []);
+        return integrityView(this.db, runVerification(this.db, keyLists))!;
+      }
       case 'ingest.start':
         return this.startIngest((input as { paths: string[] }).paths);
       case 'ingest.cancel': {
@@ -165,6 +179,9 @@ export class CaseService {
       firstEventTime: range.f,
       lastEventTime: range.l,
       byMechanism,
+      byFlag: Object.fromEntries(
+        (this.db.prepare('SELECT flag, COUNT(*) n FROM event_flags GROUP BY flag ORDER BY flag').raw(true).all() as [Flag, number][]),
+      ) as Partial<Record<Flag, number>>,
     };
   }
 
@@ -280,17 +297,9 @@ export class CaseService {
     return { total, rows };
   }
 
-  report(eventID: string, format: ReportFormat): { filename: string; mime: string; body: string } {
-    const model = buildReport(this.queries, this.casePath, eventID);
-    const safeId = eventID.replace(/[^A-Za-z0-9-]/g, '_').slice(0, 80);
-    switch (format) {
-      case 'html':
-        return { filename: `podtrail-report-${safeId}.html`, mime: 'text/html', body: reportHtml(model) };
-      case 'csv':
-        return { filename: `podtrail-report-${safeId}.csv`, mime: 'text/csv', body: reportCsv(model) };
-      case 'json':
-        return { filename: `podtrail-report-${safeId}.json`, mime: 'application/json', body: JSON.stringify(model, null, 2) + '\n' };
-    }
+  async report(eventID: string, format: ReportFormat): Promise<{ filename: string; mime: string; body: string }> {
+    const r = await exportReport(this.db, this.queries, this.casePath, eventID, format, null);
+    return { filename: r.filename, mime: r.mime, body: r.body };
   }
 
   /** Load evidence into this case in the background; progress and the result arrive as push events. */

@@ -14,7 +14,8 @@ export const EVENT_FROM = `events e JOIN event_subjects es ON es.event_rowid = e
 
 export const EVENT_COLUMNS = `e.id, e.event_id, e.event_time, e.event_source, e.event_name, e.recipient_account_id, e.aws_region,
   e.source_ip, e.error_code, e.access_key_id, s.mechanism, s.cluster_name, s.namespace, s.service_account, s.pod_name,
-  s.node_instance, s.conf_identity, s.conf_pod, s.conf_node`;
+  s.node_instance, s.conf_identity, s.conf_pod, s.conf_node,
+  (SELECT group_concat(f.flag) FROM event_flags f WHERE f.event_rowid = e.id) AS flags`;
 
 const SORT_SQL: Record<SortColumn, string> = {
   eventTime: 'e.event_ms',
@@ -63,6 +64,11 @@ export function whereClause(f: EventFilters): SqlPart {
   eq('s.pod_name', f.pod);
   eq('s.node_instance', f.node);
   eq('e.access_key_id', f.accessKeyId);
+  if (f.flag === 'any') clauses.push('EXISTS (SELECT 1 FROM event_flags f WHERE f.event_rowid = e.id)');
+  else if (f.flag !== undefined) {
+    clauses.push('EXISTS (SELECT 1 FROM event_flags f WHERE f.event_rowid = e.id AND f.flag = ?)');
+    params.push(f.flag);
+  }
   if (f.search !== undefined && f.search.trim() !== '') {
     const p = likePattern(f.search.trim());
     const cols = ['e.event_name', 'e.event_source', 'e.principal_arn', 'e.source_ip', 'e.user_agent', 'e.access_key_id', 'e.event_id'];

@@ -11,6 +11,7 @@ import { layeredLayout } from '../model/layout';
 import { errorText, useClient } from './client-context';
 import { Header } from './Header';
 import { EvidencePanel } from './EvidencePanel';
+import { IntegrityPanel } from './IntegrityPanel';
 import { IngestBar, useIngest } from './IngestBar';
 import { FilterBar } from './FilterBar';
 import { Timeline } from './Timeline';
@@ -41,6 +42,7 @@ export function App({ mode }: { mode: 'electron' | 'browser' }) {
   const [facets, setFacets] = useState<Facets | null>(null);
   const [fatal, setFatal] = useState<string | null>(null);
   const [evidenceOpen, setEvidenceOpen] = useState(false);
+  const [integrityOpen, setIntegrityOpen] = useState(false);
 
   const [filters, setFilters] = useState<EventFilters>({});
   const [sort, setSort] = useState<EventQuery['sort']>(DEFAULT_SORT);
@@ -226,11 +228,15 @@ export function App({ mode }: { mode: 'electron' | 'browser' }) {
   const exportTarget = selection?.eventID ?? opened?.eventID ?? null;
   return (
     <div className="app">
-      <Header summary={summary} mode={mode} evidenceOpen={evidenceOpen} onToggleEvidence={() => setEvidenceOpen((o) => !o)} onMechanism={(m) => pivot({ mechanism: m })}>
+      <Header summary={summary} mode={mode} evidenceOpen={evidenceOpen} onToggleEvidence={() => setEvidenceOpen((o) => !o)} onMechanism={(m) => pivot({ mechanism: m })} onFlagged={() => pivot({ flag: 'any' })}>
         <ExportMenu eventID={exportTarget} open={exportOpen} onOpenChange={setExportOpen} />
+        <button type="button" className={`btn ${integrityOpen ? 'active' : ''}`} onClick={() => setIntegrityOpen((o) => !o)} aria-expanded={integrityOpen} data-testid="integrity-toggle">
+          Integrity
+        </button>
       </Header>
       <IngestBar state={ingest} />
       {evidenceOpen && <EvidencePanel version={version} mode={mode} ingest={ingest} />}
+      {integrityOpen && <IntegrityPanel version={version} />}
       <FilterBar
         facets={facets}
         filters={filters}

@@ -35,6 +35,19 @@ export interface EventTableHandle {
 const dash = (v: string | null) => v ?? '';
 
 const COLUMNS: ColumnDef<EventRowView>[] = [
+  {
+    id: 'flags',
+    accessorFn: (r) => r.flags.join(' '),
+    header: '⚑',
+    size: 26,
+    enableSorting: false,
+    cell: (c) =>
+      c.row.original.flags.length > 0 ? (
+        <span className="flagged" title={`flagged: ${c.row.original.flags.join(', ')} (reasons in the detail pane)`} data-testid="row-flag">
+          ⚑
+        </span>
+      ) : null,
+  },
   { id: 'time', accessorFn: (r) => r.eventTime, header: 'time (UTC)', size: 146, cell: (c) => <span className="mono">{formatTime(c.row.original.eventTime)}</span> },
   { id: 'event', accessorFn: (r) => r.eventName, header: 'event', size: 168, cell: (c) => <span className={c.row.original.errorCode ? 'err' : undefined}>{c.row.original.eventName}</span> },
   { id: 'source', accessorFn: (r) => r.eventSource, header: 'source', size: 100, cell: (c) => shortSource(c.row.original.eventSource) },

@@ -8,6 +8,7 @@ import type { EvidenceFileView } from '../../../shared/api';
 import { ellipsizeStart, formatBytes, formatCount, shortHash } from '../model/format';
 import { errorText, useClient } from './client-context';
 import type { IngestState } from './IngestBar';
+import { CustodyLog } from './CustodyLog';
 
 type Listing = { files: EvidenceFileView[]; recordErrors: { path: string; recordIndex: number; message: string }[] };
 
@@ -116,6 +117,7 @@ export function EvidencePanel({ version, mode, ingest }: { version: number; mode
             </ul>
           </details>
         )}
+        <CustodyLog version={version} />
       </div>
       <form
         className="add-evidence"

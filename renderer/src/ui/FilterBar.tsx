@@ -4,9 +4,12 @@
  */
 import { useState, type RefObject } from 'react';
 import type { EventFilters, Facets } from '../../../shared/api';
-import { MECHANISMS, type Mechanism } from '../../../shared/attribution';
+import { FLAGS, MECHANISMS, type Mechanism } from '../../../shared/attribution';
 import { activeFilterCount } from '../model/query';
 import { formatCount, formatMs, parseUtc, shortSource } from '../model/format';
+
+/** 'any' first: every flagged event; then one detection. */
+const FLAG_OPTIONS: readonly string[] = ['any', ...FLAGS];
 
 type TextKey = 'account' | 'region' | 'eventSource' | 'cluster' | 'namespace' | 'serviceAccount' | 'pod' | 'node';
 
@@ -160,6 +163,7 @@ export function FilterBar({
       <Select label="service account" value={filters.serviceAccount} options={facets?.serviceAccounts ?? []} onChange={text('serviceAccount')} width={130} />
       <TextFilter key={`pod${filters.pod}`} id="f-pod" label="pod" value={filters.pod} onChange={text('pod')} suggestions={facets?.pods} width={150} />
       <TextFilter key={`node${filters.node}`} id="f-node" label="node" value={filters.node} onChange={text('node')} suggestions={facets?.nodes} width={130} />
+      <Select label="detection" value={filters.flag} options={FLAG_OPTIONS} onChange={(v) => set({ flag: v as EventFilters['flag'] })} render={(v) => (v === 'any' ? 'any flagged' : v)} width={150} />
       {filters.accessKeyId && (
         <span className="chip">
           key {filters.accessKeyId}

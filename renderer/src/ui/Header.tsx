@@ -11,6 +11,7 @@ export function Header({
   evidenceOpen,
   onToggleEvidence,
   onMechanism,
+  onFlagged,
   children,
 }: {
   summary: CaseSummary | null;
@@ -18,8 +19,11 @@ export function Header({
   evidenceOpen: boolean;
   onToggleEvidence: () => void;
   onMechanism: (m: Mechanism) => void;
+  /** Filter the table to flagged events (all detections). */
+  onFlagged?: () => void;
   children?: ReactNode;
 }) {
+  const flagged = summary ? Object.values(summary.byFlag).reduce((s, n) => s + (n ?? 0), 0) : 0;
   const name = summary ? (summary.casePath.split(/[\\/]/).pop() ?? summary.casePath) : '…';
   return (
     <header className="header">
@@ -45,6 +49,19 @@ export function Header({
               </button>
             ))}
           </div>
+          {flagged > 0 && (
+            <button
+              type="button"
+              className="flag-count"
+              data-testid="flag-count"
+              onClick={onFlagged}
+              title={`flagged by the detections: ${Object.entries(summary.byFlag)
+                .map(([f, n]) => `${f} ${n}`)
+                .join(', ')} (click to show them)`}
+            >
+              ⚑ <b>{formatCount(flagged)}</b> flagged
+            </button>
+          )}
         </>
       )}
       <div className="header-actions">

@@ -76,6 +76,21 @@ export function Verdict({ trace, onPivot, blast }: { trace: TraceView; onPivot: 
         </span>
         {a.cluster?.name && <Pivot f={{ cluster: a.cluster.name }} onPivot={onPivot} />}
       </dd>
+      {trace.flags.length > 0 && (
+        <>
+          <dt>detections</dt>
+          <dd>
+            <ul className="detections" data-testid="detections">
+              {trace.flags.map((f) => (
+                <li key={f.flag} data-testid="detection">
+                  <span className="flagged">⚑</span> <b>{f.flag}</b> <Pivot f={{ flag: f.flag }} onPivot={onPivot} />
+                  <div className="small wrap">{f.detail}</div>
+                </li>
+              ))}
+            </ul>
+          </dd>
+        </>
+      )}
     </dl>
   );
 }

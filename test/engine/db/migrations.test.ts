@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { CaseError, migrate, openCase, schemaVersion } from '../../../electron/engine/db/open';
 import { LATEST_VERSION, MIGRATIONS } from '../../../electron/engine/db/migrations';
 import { tempDir } from '../../helpers/evidence';
+import { checkCustody, readCustody } from '../../../electron/engine/custody/log';
 
 function objects(db: Db, type: 'table' | 'index' | 'view'): string[] {
   return db
@@ -64,10 +65,16 @@ function runFrom10(version: number, previous: number): void {
   db.close();
 }
 
+const EVIDENCE_FILES_10 = [
+  'id', 'path', 'size', 'sha256', 'sha256_decompressed', 'compression', 'format', 'status', 'records', 'new_events', 'duplicates',
+  'conflicts', 'insights', 'rejected', 'first_event_time', 'last_event_time', 'error', 'ingested_at', 'tool_version',
+];
+
 function dump10(db: Db) {
   return {
     meta: db.prepare('SELECT * FROM case_meta').all(),
-    files: db.prepare('SELECT * FROM evidence_files ORDER BY id').all(),
+    // The version-10 columns (later migrations add columns; the rows' version-10 values must not change).
+    files: db.prepare(`SELECT ${EVIDENCE_FILES_10.join(', ')} FROM evidence_files ORDER BY id`).all(),
     events: db.prepare('SELECT * FROM events_full ORDER BY id').all(),
     sources: db.prepare('SELECT * FROM event_sources ORDER BY event_rowid').all(),
     documents: db.prepare('SELECT * FROM documents').all(),
@@ -153,6 +160,40 @@ describe('migrations', () => {
     'migration %i from %i (%s) keeps every row written before it',
     (version, previous) => runFrom10(version, previous),
   );
+
+  it('0050 records appended gzip data per evidence file and keeps verifications with a status per file', () => {
+    const db = openCase(':memory:', { targetVersion: 10 });
+    seed10(db);
+    migrate(db, 50);
+    expect(columns(db, 'evidence_files')).toEqual(expect.arrayContaining(['gzip_trailing_bytes', 'sha256_first_member']));
+    // Files loaded before 0050 were never checked for appended data: unknown, not "none".
+    expect(db.prepare('SELECT gzip_trailing_bytes, sha256_first_member FROM evidence_files WHERE id = 1').get()).toEqual({ gzip_trailing_bytes: null, sha256_first_member: null });
+    expect(objects(db, 'table')).toEqual(expect.arrayContaining(['integrity_runs', 'integrity_files']));
+    expect(objects(db, 'index')).toContain('integrity_files_file');
+    db.prepare("INSERT INTO integrity_runs (id, verified_at, tool_version, verdict, headline, files_up_to, result) VALUES (1, 't', 'v', 'consistent', 'consistent, not authenticated', 2, '{}')").run();
+    db.prepare("INSERT INTO integrity_files (run_id, file_id, role, status, detail) VALUES (1, 1, 'log', 'consistent', 'd')").run();
+    expect(() => db.prepare("INSERT INTO integrity_files (run_id, file_id, role, status, detail) VALUES (1, 2, 'log', 'fine', 'd')").run()).toThrow(/CHECK constraint failed/);
+    expect(() => db.prepare("INSERT INTO integrity_files (run_id, file_id, role, status, detail) VALUES (1, 999, 'log', 'failed', 'd')").run()).toThrow(/FOREIGN KEY/);
+    expect(() => db.prepare("INSERT INTO integrity_runs (verified_at, tool_version, verdict, headline, files_up_to, result) VALUES ('t', 'v', 'fine', 'h', 0, '{}')").run()).toThrow(/CHECK constraint failed/);
+    db.close();
+  });
+
+  it('0060 starts the custody log: an empty case gets case-created, a case with evidence pins the files it holds', () => {
+    const empty = openCase(':memory:', { targetVersion: 40 });
+    migrate(empty, 60);
+    expect(empty.prepare('SELECT seq, action FROM custody_log').all()).toEqual([{ seq: 1, action: 'case-created' }]);
+    empty.close();
+
+    const db = openCase(':memory:', { targetVersion: 10 });
+    seed10(db);
+    migrate(db, 60);
+    const [entry] = readCustody(db);
+    expect(entry).toMatchObject({ seq: 1, action: 'custody-log-started', details: { files: { fromId: 1, toId: 2, count: 2 } } });
+    expect(checkCustody(db).ok).toBe(true);
+    db.prepare("UPDATE evidence_files SET path = '/e/renamed.json.gz' WHERE id = 1").run();
+    expect(checkCustody(db).problems).toEqual([expect.stringContaining('evidence files 1–2 no longer match what it recorded')]);
+    db.close();
+  });
 
   it('a file case migrated step by step equals one created at the latest version', () => {
     const dir = tempDir('migrate');

@@ -135,4 +135,38 @@ describe('rule: IRSA → pod', () => {
     // An hourly refresh long after both tokens: nothing singles a pod out.
     expect(at(4000).kind).toBe('several');
   });
+
+  it('pods that start one after the other (token, exchange, token, exchange) each pair with their own exchange', () => {
+    const b = new TimelineBuilder();
+    for (const a of [
+      podCreate(990, 'api-1', 'u1', 'api'), binding(991, 'api-1', 'u1', NODE_A), token(1000, 'api-1', 'u1', NODE_A),
+      podCreate(1001, 'api-2', 'u2', 'api'), binding(1002, 'api-2', 'u2', NODE_A), token(1010, 'api-2', 'u2', NODE_A),
+    ]) b.audit(a);
+    const tl = b.build();
+    const at = (s: number, exchanges: number[]) =>
+      decide(irsaCandidates(tl, { namespace: 'payments', serviceAccount: 'api', atMs: T(s), sourceIps: ['52.1.2.3'], nodes, exchanges: exchanges.map(T) }));
+    const first = at(1005, [1005, 1015]);
+    const second = at(1015, [1005, 1015]);
+    expect(first.kind === 'one' && first.pick.pod.name).toBe('api-1');
+    expect(second.kind === 'one' && second.pick.pod.name).toBe('api-2');
+    // Both tokens before both exchanges: either pod may have been quicker, so neither exchange is paired.
+    expect(at(1012, [1012, 1014]).kind).toBe('several');
+    expect(at(1014, [1012, 1014]).kind).toBe('several');
+  });
+
+  it("behind NAT, the calls' public address rules out pods on nodes whose own traffic leaves from another one", () => {
+    const egress = new Map([[NODE_A, new Set(['52.1.1.1'])], [NODE_B, new Set(['52.2.2.2'])]]);
+    const q = (ip: string, known: Map<string, Set<string>>) =>
+      decide(irsaCandidates(world(), { namespace: 'payments', serviceAccount: 'api', atMs: T(100), sourceIps: [ip], nodes, exchanges: [], egressOf: (n) => known.get(n) ?? null }));
+    const a = q('52.1.1.1', egress);
+    expect(a.kind === 'one' && a.pick.pod.name).toBe('api-1');
+    expect(a.kind === 'one' && a.pick.why.join('; ')).toContain("source IP 52.1.1.1 is an address node ip-10-0-1-5.ec2.internal's own calls leave from (NAT)");
+    // A node with no address seen stays a candidate; an address no node uses narrows nothing.
+    const unknownB = q('52.1.1.1', new Map([[NODE_A, new Set(['52.1.1.1'])]]));
+    expect(unknownB.kind === 'several' && unknownB.candidates.map((c) => c.pod.name).sort()).toEqual(['api-1', 'api-2']);
+    expect(q('198.51.100.7', egress).kind).toBe('several');
+    // Both nodes behind the same NAT gateway: both pods remain.
+    const shared = q('52.1.1.1', new Map([[NODE_A, new Set(['52.1.1.1'])], [NODE_B, new Set(['52.1.1.1'])]]));
+    expect(shared.kind === 'several' && shared.candidates).toHaveLength(2);
+  });
 });

@@ -3,6 +3,8 @@ import * as m0010 from './0010-initial';
 import * as m0020 from './0020-attribution';
 import * as m0030 from './0030-kubernetes';
 import * as m0040 from './0040-flags';
+import * as m0050 from './0050-integrity';
+import * as m0060 from './0060-custody';
 
 export interface Migration {
   version: number;
@@ -23,6 +25,8 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 20, name: 'attribution', up: m0020.up },
   { version: 30, name: 'kubernetes evidence', up: m0030.up },
   { version: 40, name: 'detections', up: m0040.up },
+  { version: 50, name: 'evidence integrity', up: m0050.up },
+  { version: 60, name: 'custody log', up: m0060.up },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

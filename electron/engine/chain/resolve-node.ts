@@ -1,0 +1,75 @@
+/**
+ * Root: EC2 instance-profile credentials (the node itself), the cluster a node serves, and the pods that were on
+ * it while its credentials were valid. The record shapes are in node.ts.
+ */
+import type { Issuance, Resolution } from './model';
+import type { ResolveContext } from './resolve-context';
+
+export function ec2Root(ctx: ResolveContext, iss: Issuance): Resolution {
+  const instanceId = iss.sessionName!;
+  const r = ctx.root('node-role', iss.roleArn ? `${iss.roleArn} on EC2 instance ${instanceId}` : `EC2 instance ${instanceId}`, []);
+  r.node = ctx.nodeRef(instanceId);
+  r.confidence.node = 'proven';
+  r.hops.push({
+    rule: 'node-instance-session',
+    confidence: 'proven',
+    claim: `EC2 issued these instance-profile credentials to instance ${instanceId}`,
+    evidence: [iss.eventID],
+    fields: ['userIdentity.invokedBy', 'requestParameters.roleSessionName'],
+  });
+  clusterOfNode(ctx, r, instanceId, iss.roleArn);
+  podsOnNode(ctx, r, iss);
+  return r;
+}
+
+/**
+ * A node's own eks-auth calls name the cluster it serves (proven). Failing that, other instances of the
+ * same node role that called eks-auth for exactly one cluster suggest it (inferred: a role can be shared).
+ */
+export function clusterOfNode(ctx: ResolveContext, r: Resolution, instanceId: string, nodeRoleArn: string | null): void {
+  if (clusterFromOwnCalls(ctx, r, instanceId)) return;
+  const clusters = nodeRoleArn ? ctx.facts.clustersByNodeRole.get(nodeRoleArn) : undefined;
+  if (!clusters || clusters.size !== 1) return;
+  const [[cluster, eventID]] = [...clusters.entries()] as [[string, string]];
+  r.cluster = ctx.clusterRef(cluster, null);
+  r.hops.push({
+    rule: 'principal',
+    confidence: 'inferred',
+    claim: `instance ${instanceId} has node role ${nodeRoleArn}, whose other instances called eks-auth only for ${cluster}`,
+    evidence: [eventID],
+    fields: ['userIdentity.sessionContext.sessionIssuer.arn', 'requestParameters.clusterName'],
+  });
+}
+
+function clusterFromOwnCalls(ctx: ResolveContext, r: Resolution, instanceId: string): boolean {
+  for (const [cluster, calls] of ctx.facts.eksAuthByCluster) {
+    const call = calls.find((c) => c.instanceId === instanceId);
+    if (call) {
+      r.cluster = ctx.clusterRef(cluster, null);
+      r.hops.push({
+        rule: 'principal',
+        confidence: 'proven',
+        claim: `instance ${instanceId} is a node of ${cluster}: its role session called eks-auth for that cluster`,
+        evidence: [call.eventID],
+        fields: ['requestParameters.clusterName', 'userIdentity.arn'],
+      });
+      return true;
+    }
+  }
+  return false;
+}
+
+/**
+ * Node-role credentials are shared by every pod on the node that can reach the instance metadata service: the
+ * pods on that node while the credentials were valid are listed for the investigator — a list, not a guess.
+ */
+function podsOnNode(ctx: ResolveContext, r: Resolution, iss: Issuance): void {
+  const nodeName = r.node?.name;
+  if (!nodeName || !ctx.facts.k8s) return;
+  const pods = ctx.facts.k8s.timeline.pods.filter(
+    (p) => p.nodeName === nodeName && (p.createdMs === null || p.createdMs <= iss.expiresMs) && (p.deletedMs === null || p.deletedMs >= iss.issuedMs),
+  );
+  if (pods.length === 0) return;
+  const names = pods.slice(0, 20).map((p) => `${p.namespace}/${p.name}`);
+  r.notes.push(`pods on node ${nodeName} while these credentials were valid: ${names.join(', ')}${pods.length > 20 ? `, … ${pods.length - 20} more` : ''}`);
+}

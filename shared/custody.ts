@@ -1,0 +1,25 @@
+/** Reading the case's custody log: shared by the command line and the app. */
+import type { CustodyEntry } from './api';
+
+/** What one custody entry did, in a few lines (the CLI's `custody` output and the app's custody list). */
+export function custodySummary(e: CustodyEntry): string[] {
+  const d = e.details;
+  const files = d.files as { count?: number; fromId?: number; toId?: number; sha256?: string } | undefined;
+  const pinned = files && files.count ? [`evidence files ${files.fromId}–${files.toId} (${files.count}), manifest SHA-256 ${files.sha256}`] : [];
+  switch (e.action) {
+    case 'ingest':
+      return [
+        `inputs: ${((d.inputs as string[] | undefined) ?? []).join(', ')}`,
+        `outcome: ${String(d.outcome)}${d.error ? ` (${String(d.error)})` : ''}; ${d.loaded ?? 0} files loaded, ${d.alreadyLoaded ?? 0} already in the case, ${d.failed ?? 0} unreadable; ${d.newEvents ?? 0} new events`,
+        ...pinned,
+      ];
+    case 'export':
+      return [`${String(d.format)} report on event ${String(d.eventID)} → ${String(d.destination)}`, `report SHA-256 ${String(d.reportSha256)}`];
+    case 'case-created':
+      return ['empty case created'];
+    case 'custody-log-started':
+      return [String(d.note ?? ''), ...pinned];
+    case 'verify':
+      return Object.entries(d).map(([k, v]) => `${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`);
+  }
+}

@@ -1,0 +1,88 @@
+/**
+ * first-seen-api: a service account's first call of an API is flagged only after a baseline of its own calls;
+ * calls by AWS services on its behalf and credential exchanges are not its choice of API.
+ */
+import { describe, expect, it } from 'vitest';
+import type { Database } from 'better-sqlite3';
+import { openCase } from '../../../electron/engine/db/open';
+import { BASELINE_CALLS, BASELINE_MS, firstSeenApis } from '../../../electron/engine/detect/first-seen';
+
+const T0 = Date.parse('2026-03-02T00:00:00Z');
+
+function caseWith(subjects: { key: string; sa: string | null; identity?: string }[]) {
+  const db = openCase(':memory:');
+  const ids = new Map<string, number>();
+  for (const s of subjects) {
+    const r = db
+      .prepare(
+        `INSERT INTO subjects (subject_key, mechanism, chained, cluster_name, namespace, service_account, conf_identity, conf_pod, conf_node, resolution)
+         VALUES (?, 'irsa', 0, 'prod', 'shop', ?, ?, 'none', 'none', '{}')`,
+      )
+      .run(s.key, s.sa, s.identity ?? 'proven');
+    ids.set(s.key, Number(r.lastInsertRowid));
+  }
+  let n = 0;
+  const call = (subject: string, ms: number, source: string, name: string, invokedBy: string | null = null) => {
+    const id = ++n;
+    db.prepare(
+      `INSERT INTO events (id, event_id, raw_sha256, event_time, event_ms, event_source, event_name, invoked_by) VALUES (?, ?, 'x', ?, ?, ?, ?, ?)`,
+    ).run(id, `ev-${id}`, new Date(ms).toISOString(), ms, source, name, invokedBy);
+    db.prepare('INSERT INTO event_subjects (event_rowid, subject_id) VALUES (?, ?)').run(id, ids.get(subject)!);
+    return id;
+  };
+  return { db, call };
+}
+
+/** A baseline: `calls` calls of two APIs spread evenly over `spanMs`. */
+function baseline(call: (s: string, ms: number, src: string, name: string) => number, subject: string, calls: number, spanMs: number) {
+  for (let i = 0; i < calls; i++) call(subject, T0 + Math.floor((i * spanMs) / calls), 'sqs.amazonaws.com', i % 2 ? 'ReceiveMessage' : 'DeleteMessage');
+}
+
+const flagged = (db: Database) => firstSeenApis(db).map((h) => h.rowid);
+
+describe('first-seen-api', () => {
+  it('flags the first call of a new API after the baseline, with the account, the API and the baseline in the detail', () => {
+    const { db, call } = caseWith([{ key: 'k1', sa: 'orders' }]);
+    baseline(call, 'k1', BASELINE_CALLS, BASELINE_MS);
+    const first = call('k1', T0 + BASELINE_MS + 1000, 'iam.amazonaws.com', 'CreateAccessKey');
+    call('k1', T0 + BASELINE_MS + 2000, 'iam.amazonaws.com', 'CreateAccessKey'); // second call: not first-seen
+    const hits = firstSeenApis(db);
+    expect(hits.map((h) => h.rowid)).toEqual([first]);
+    expect(hits[0]!.detail).toBe(
+      `prod/shop/orders called iam:CreateAccessKey for the first time at 2026-03-02T01:00:01Z, after ${BASELINE_CALLS} calls of 2 other APIs since 2026-03-02T00:00:00Z`,
+    );
+    db.close();
+  });
+
+  it('the baseline needs both enough calls and enough time', () => {
+    const few = caseWith([{ key: 'k1', sa: 'orders' }]);
+    baseline(few.call, 'k1', BASELINE_CALLS - 1, BASELINE_MS);
+    few.call('k1', T0 + 2 * BASELINE_MS, 'iam.amazonaws.com', 'CreateAccessKey');
+    expect(flagged(few.db)).toEqual([]);
+
+    const quick = caseWith([{ key: 'k1', sa: 'orders' }]);
+    baseline(quick.call, 'k1', 5 * BASELINE_CALLS, BASELINE_MS / 4);
+    quick.call('k1', T0 + BASELINE_MS / 2, 'iam.amazonaws.com', 'CreateAccessKey');
+    expect(flagged(quick.db)).toEqual([]);
+  });
+
+  it('one baseline per service account, across its sessions; other accounts and unattributed sessions do not count', () => {
+    const { db, call } = caseWith([{ key: 'k1', sa: 'orders' }, { key: 'k2', sa: 'orders' }, { key: 'k3', sa: 'billing' }, { key: 'k4', sa: null }]);
+    baseline(call, 'k1', BASELINE_CALLS, BASELINE_MS); // session 1 of orders
+    const viaSecondSession = call('k2', T0 + BASELINE_MS + 1, 'secretsmanager.amazonaws.com', 'GetSecretValue');
+    call('k3', T0 + BASELINE_MS + 2, 'iam.amazonaws.com', 'ListUsers'); // billing's first call: its own baseline starts
+    call('k4', T0 + BASELINE_MS + 3, 'iam.amazonaws.com', 'ListUsers');
+    expect(flagged(db)).toEqual([viaSecondSession]);
+    db.close();
+  });
+
+  it('skips calls made by an AWS service on its behalf, credential exchanges, and sessions whose account is not established', () => {
+    const { db, call } = caseWith([{ key: 'k1', sa: 'orders' }, { key: 'k2', sa: 'orders', identity: 'ambiguous' }]);
+    baseline(call, 'k1', BASELINE_CALLS, BASELINE_MS);
+    call('k1', T0 + BASELINE_MS + 1, 'kms.amazonaws.com', 'Decrypt', 's3.amazonaws.com');
+    call('k1', T0 + BASELINE_MS + 2, 'sts.amazonaws.com', 'AssumeRole');
+    call('k2', T0 + BASELINE_MS + 3, 'iam.amazonaws.com', 'CreateUser');
+    expect(flagged(db)).toEqual([]);
+    db.close();
+  });
+});

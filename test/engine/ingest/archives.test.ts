@@ -1,0 +1,264 @@
+/**
+ * Archives and folders whose names and links are chosen by whoever built them. Archives are read in place, never
+ * extracted: a member's name is only a label, so it is encoded until it cannot climb out of its archive, restart at
+ * the root, pass for another archive's member, or collide with another member's label; link members and links
+ * inside scanned folders are reported, never followed. The happy path of each archive kind is in ingest.test.ts.
+ */
+import { existsSync, mkdirSync, readdirSync, symlinkSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { openCase } from '../../../electron/engine/db/open';
+import { ingestEvidence } from '../../../electron/engine/ingest/ingest';
+import { enumerateEvidence } from '../../../electron/engine/ingest/sources';
+import { memberLabel } from '../../../electron/engine/ingest/member-labels';
+import { buildTar, buildTarGz, buildZip, type TarMember } from '../../helpers/archives';
+import { apiRecord, put, tempDir, trailJson } from '../../helpers/evidence';
+import { count, expectConsistent, outcomeOf } from '../../helpers/case';
+
+describe('memberLabel', () => {
+  it.each([
+    ['AWSLogs/1/CloudTrail/us-east-1/2024/03/01/x.json.gz', 'AWSLogs/1/CloudTrail/us-east-1/2024/03/01/x.json.gz'],
+    ['../evil.json', '%2E%2E/evil.json'],
+    ['a/../../b.json', 'a/%2E%2E/%2E%2E/b.json'],
+    ['./x.json', '%2E/x.json'],
+    ['/etc/passwd', '%2Fetc/passwd'],
+    ['//host/share/x.json', '%2F%2Fhost/share/x.json'],
+    ['a//b.json', 'a/%2Fb.json'],
+    ['other.zip!/x.json', 'other.zip%21/x.json'],
+    ['C:\\Windows\\evil.json', 'C:%5CWindows%5Cevil.json'],
+    ['..\\..\\evil.json', '..%5C..%5Cevil.json'],
+    ['x.json#2', 'x.json%232'],
+    ['100%.json', '100%25.json'],
+    ['line\nbreak.json', 'line%0Abreak.json'],
+    ['gnp.\u202eexe.json', 'gnp.%E2%80%AEexe.json'],
+    ['...json', '...json'],
+    ['café/日本.json', 'café/日本.json'],
+  ])('%j → %j', (name, label) => {
+    expect(memberLabel(name)).toBe(label);
+  });
+
+  it('is reversible, so two different names never share a label', () => {
+    // Seeded walk over names made of the characters that matter.
+    const alphabet = ['a', '.', '..', '/', '!', '#', '%', '\\', '\n', '\u202e', 'é', '%2E', ' '];
+    let seed = 7;
+    const next = () => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed >>> 16;
+    };
+    const labels = new Map<string, string>();
+    for (let n = 0; n < 20000; n++) {
+      let name = '';
+      for (let k = next() % 8; k >= 0; k--) name += alphabet[next() % alphabet.length];
+      const label = memberLabel(name);
+      expect(decodeURIComponent(label)).toBe(name);
+      expect(label).not.toMatch(/(^|\/)\.\.?(\/|$)|^\/|\/\/|!|[\n\u202e]/);
+      const before = labels.get(label);
+      if (before !== undefined) expect(before).toBe(name);
+      labels.set(label, name);
+    }
+    expect(labels.size).toBeGreaterThan(5000);
+  });
+});
+
+/** Members whose names try every trick, each holding one record of its own (event id `m-<n>`). */
+function hostileMembers(): { name: string; data: string; eventID: string; label: string }[] {
+  const names = [
+    'AWSLogs/ok.json',
+    '../evil.json',
+    '/abs/evil.json',
+    'a/../b.json',
+    'b.json',
+    'other.zip!/inner.json',
+    'C:\\Windows\\evil.json',
+    'dup.json',
+    'dup.json',
+    'dup.json#2',
+  ];
+  return names.map((name, n) => ({
+    name,
+    data: trailJson([apiRecord(`m-${n}`)]),
+    eventID: `m-${n}`,
+    label: memberLabel(name),
+  }));
+}
+
+/** The labels the members above must get: a repeated name gets #2 on its second copy. */
+const EXPECTED_LABELS = [
+  'AWSLogs/ok.json',
+  '%2E%2E/evil.json',
+  '%2Fabs/evil.json',
+  'a/%2E%2E/b.json',
+  'b.json',
+  'other.zip%21/inner.json',
+  'C:%5CWindows%5Cevil.json',
+  'dup.json',
+  'dup.json#2',
+  'dup.json%232',
+];
+
+describe.each([
+  { kind: 'zip', file: 'bundle.zip' },
+  { kind: 'tar', file: 'bundle.tar' },
+  { kind: 'tar.gz', file: 'bundle.tar.gz' },
+])('a $kind with hostile member names and link members', ({ kind, file }) => {
+  async function build(): Promise<{ dir: string; archive: string; links: { label: string; error: RegExp }[] }> {
+    const dir = tempDir(`arch-${kind.replace('.', '')}`);
+    const members = hostileMembers();
+    let bytes: Buffer;
+    let links: { label: string; error: RegExp }[];
+    if (kind === 'zip') {
+      bytes = buildZip([
+        ...members.map((m) => ({ name: m.name, data: m.data })),
+        { name: 'link.json', data: '/etc/passwd', symlink: true },
+        { name: '../link-out.json', data: '../../../../etc/shadow', symlink: true },
+        { name: 'pipe.json', data: '', unixType: 0o010000 },
+        // Folder entries, as Unix and Windows tools write them: skipped, neither loaded nor failed.
+        { name: 'AWSLogs/', data: '', unixType: 0o040000 },
+        { name: 'logs\\', data: '' },
+      ]);
+      links = [
+        { label: 'link.json', error: /^symbolic link inside the archive: not followed$/ },
+        { label: '%2E%2E/link-out.json', error: /^symbolic link inside the archive: not followed$/ },
+        { label: 'pipe.json', error: /^archive member of Unix type 0o10000, not a file: skipped$/ },
+      ];
+    } else {
+      const tarMembers: TarMember[] = [
+        ...members.map((m) => ({ name: m.name, data: m.data })),
+        { name: 'link.json', type: 'symlink', linkname: '/etc/passwd' },
+        { name: 'hard.json', type: 'link', linkname: '/etc/passwd' },
+        { name: '../hard-out.json', type: 'link', linkname: 'AWSLogs/ok.json' },
+        { name: 'fifo.json', type: 'fifo' },
+        { name: 'dev.json', type: 'character-device' },
+      ];
+      bytes = kind === 'tar' ? await buildTar(tarMembers) : await buildTarGz(tarMembers);
+      links = [
+        { label: 'link.json', error: /^symbolic link inside the archive: not followed$/ },
+        { label: 'hard.json', error: /^hard link inside the archive: not followed$/ },
+        { label: '%2E%2E/hard-out.json', error: /^hard link inside the archive: not followed$/ },
+        { label: 'fifo.json', error: /^archive member of type fifo, not a file: skipped$/ },
+        { label: 'dev.json', error: /^archive member of type character-device, not a file: skipped$/ },
+      ];
+    }
+    return { dir, archive: put(join(dir, 'ev'), file, bytes), links };
+  }
+
+  it('loads every member under its own encoded label, reports each link member by archive and label, writes nothing', async () => {
+    const { dir, archive, links } = await build();
+    const db = openCase(join(dir, 'case.db'));
+    const summary = await ingestEvidence(db, [archive], { workers: 0 });
+    const members = hostileMembers();
+    members.forEach((m, n) => {
+      const label = `${archive}!/${EXPECTED_LABELS[n]}`;
+      expect(outcomeOf(summary, label), m.name).toMatchObject({ status: 'loaded', newEvents: 1 });
+      // Provenance: each member's record points at that member's label, and only there.
+      expect(
+        db
+          .prepare('SELECT f.path FROM events e JOIN event_sources s ON s.event_rowid = e.id JOIN evidence_files f ON f.id = s.file_id WHERE e.event_id = ?')
+          .pluck()
+          .all(m.eventID),
+      ).toEqual([label]);
+    });
+    for (const l of links) {
+      const outcome = outcomeOf(summary, `${archive}!/${l.label}`);
+      expect(outcome.status).toBe('failed');
+      expect(outcome.error).toMatch(l.error);
+    }
+    expect(summary).toMatchObject({ loaded: members.length, failed: links.length, newEvents: members.length });
+    // No label climbs out of the archive, restarts at the root, or names a second archive.
+    const paths = db.prepare('SELECT path FROM evidence_files').pluck().all() as string[];
+    for (const p of paths) {
+      expect(p.startsWith(`${archive}!/`)).toBe(true);
+      expect(p.slice(archive.length + 2)).not.toMatch(/(^|\/)\.\.?(\/|$)|^\/|\/\/|!/);
+    }
+    expect(new Set(paths).size).toBe(paths.length);
+    expectConsistent(db);
+    // Nothing was extracted or followed: the folder holds the archive and the case only, and nothing appeared above it.
+    expect(readdirSync(join(dir, 'ev'))).toEqual([file]);
+    expect(readdirSync(dir).filter((n) => !n.startsWith('case.db'))).toEqual(['ev']);
+    for (const p of [join(dir, 'evil.json'), join(dir, '..', 'evil.json'), '/abs/evil.json', join(dir, 'link-out.json')]) expect(existsSync(p), p).toBe(false);
+
+    // The labels are stable: the same archive again is already in the case, member by member.
+    const again = await ingestEvidence(db, [archive], { workers: 0 });
+    expect(again).toMatchObject({ loaded: 0, alreadyLoaded: members.length, newEvents: 0 });
+    db.close();
+  });
+
+  it('enumerates the same labels every time (the custody re-check finds members by label)', async () => {
+    const { archive } = await build();
+    const labels = async () => {
+      const out: string[] = [];
+      for await (const item of enumerateEvidence([archive])) out.push(item.displayPath);
+      return out;
+    };
+    const first = await labels();
+    expect(first).toEqual(await labels());
+    expect(first.slice(0, EXPECTED_LABELS.length)).toEqual(EXPECTED_LABELS.map((l) => `${archive}!/${l}`));
+  });
+});
+
+describe('links inside a scanned folder', () => {
+  function world() {
+    const dir = tempDir('links');
+    const outside = join(dir, 'outside');
+    const secret = put(outside, 'secret.json', trailJson([apiRecord('outside-1')]));
+    put(join(outside, 'more'), 'more.json', trailJson([apiRecord('outside-2')]));
+    const ev = join(dir, 'ev');
+    put(ev, 'a.json', trailJson([apiRecord('inside-1')]));
+    put(join(ev, 'sub'), 'b.json', trailJson([apiRecord('inside-2')]));
+    symlinkSync(secret, join(ev, 'link-to-file.json'));
+    symlinkSync(join(outside, 'more'), join(ev, 'link-to-dir'));
+    symlinkSync('..', join(ev, 'sub', 'loop'));
+    symlinkSync('a.json', join(ev, 'same-folder.json'));
+    symlinkSync(join(dir, 'nowhere.json'), join(ev, 'dangling.json'));
+    return { dir, ev, secret, outside };
+  }
+
+  it('are reported with their target and not followed: nothing outside the folder is read, loops end', async () => {
+    const { dir, ev, secret, outside } = world();
+    const db = openCase(join(dir, 'case.db'));
+    const summary = await ingestEvidence(db, [ev], { workers: 0 });
+    expect(db.prepare('SELECT event_id FROM events ORDER BY event_id').pluck().all()).toEqual(['inside-1', 'inside-2']);
+    const links: [string, string][] = [
+      [join(ev, 'dangling.json'), join(dir, 'nowhere.json')],
+      [join(ev, 'link-to-dir'), join(outside, 'more')],
+      [join(ev, 'link-to-file.json'), secret],
+      [join(ev, 'same-folder.json'), 'a.json'],
+      [join(ev, 'sub', 'loop'), '..'],
+    ];
+    for (const [link, target] of links) {
+      expect(outcomeOf(summary, link)).toMatchObject({
+        status: 'failed',
+        error: `symbolic link to ${JSON.stringify(target)} inside a folder: not followed (name its target to load it)`,
+      });
+    }
+    expect(summary).toMatchObject({ loaded: 2, failed: links.length });
+    // Recorded in the manifest, so the reconciliation (files found = loaded + refused) stays exact.
+    expect(count(db, "SELECT COUNT(*) FROM evidence_files WHERE status = 'failed' AND error LIKE 'symbolic link to %'")).toBe(links.length);
+    expectConsistent(db);
+    db.close();
+  });
+
+  it('a link the investigator names is taken as given', async () => {
+    const { dir, ev } = world();
+    const db = openCase(join(dir, 'case.db'));
+    const summary = await ingestEvidence(db, [join(ev, 'link-to-file.json'), join(ev, 'link-to-dir')], { workers: 0 });
+    expect(summary).toMatchObject({ loaded: 2, failed: 0 });
+    expect(db.prepare('SELECT event_id FROM events ORDER BY event_id').pluck().all()).toEqual(['outside-1', 'outside-2']);
+    db.close();
+  });
+
+  it('a named pipe in the folder is reported and never opened (the ingest does not hang on it)', async () => {
+    const dir = tempDir('fifo');
+    const ev = join(dir, 'ev');
+    mkdirSync(ev);
+    put(ev, 'a.json', trailJson([apiRecord('fifo-neighbour')]));
+    const fifo = join(ev, 'pipe.json');
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+    const db = openCase(join(dir, 'case.db'));
+    const summary = await ingestEvidence(db, [ev], { workers: 0 });
+    expect(outcomeOf(summary, fifo)).toMatchObject({ status: 'failed', error: 'a named pipe, not a file: skipped' });
+    expect(outcomeOf(summary, join(ev, 'a.json')).status).toBe('loaded');
+    db.close();
+  });
+});
