@@ -12,41 +12,10 @@ import type { JsonObject } from '../../electron/engine/util/json';
 import { apiRecord, invictusFiles, put, readTrail, tempDir, trailJson } from '../helpers/evidence';
 import { sharedPath } from '../helpers/shared-data';
 import { BIN, podtrail, REPO } from '../helpers/cli';
+import { parseCsv } from '../helpers/csv';
 
 const COMPILED = join(REPO, 'dist', 'electron', 'cli', 'main.js');
 
-/** RFC 4180 CSV (quoted fields, doubled quotes, CRLF or LF). */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let cell = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        cell += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else cell += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      row.push(cell);
-      cell = '';
-    } else if (c === '\n' || c === '\r') {
-      if (c === '\r' && text[i + 1] === '\n') i++;
-      row.push(cell);
-      rows.push(row);
-      row = [];
-      cell = '';
-    } else cell += c;
-  }
-  if (cell !== '' || row.length > 0) {
-    row.push(cell);
-    rows.push(row);
-  }
-  return rows;
-}
 
 const HOSTILE_UA = '=HYPERLINK("x")<script>alert(1)</script>';
 const HOSTILE_IP = '=HYPERLINK("x")';

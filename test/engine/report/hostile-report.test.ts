@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CaseQueries } from '../../../electron/engine/case/queries';
 import { correlate } from '../../../electron/engine/chain/correlate';
 import { openCase } from '../../../electron/engine/db/open';
+import { parseCsv } from '../../helpers/csv';
 import { ingestEvidence } from '../../../electron/engine/ingest/ingest';
 import { ATTRIBUTION_COLUMNS, csvHeader, csvRow, neutralizeCell } from '../../../electron/engine/report/csv';
 import { escapeHtml, revealInvisible } from '../../../electron/engine/report/escape';
@@ -31,37 +32,6 @@ const TEMPLATE_TAGS = new Set([
 ]);
 const VOID_TAGS = new Set(['meta', 'br', 'rect', 'line', 'polygon']);
 
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let cell = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        cell += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else cell += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      row.push(cell);
-      cell = '';
-    } else if (c === '\n' || c === '\r') {
-      if (c === '\r' && text[i + 1] === '\n') i++;
-      row.push(cell);
-      rows.push(row);
-      row = [];
-      cell = '';
-    } else cell += c;
-  }
-  if (cell !== '' || row.length > 0) {
-    row.push(cell);
-    rows.push(row);
-  }
-  return rows;
-}
 
 const decode = (s: string) =>
   s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, '&');
