@@ -211,6 +211,29 @@ export function checkKilledCase(casePath, referencePath, referenceFiles) {
   }
 }
 
+/**
+ * After a resume, the custody log still links entry to entry, and every evidence file is pinned by an entry (the
+ * files a killed run committed are logged as `interrupted` by the run that resumed). The hashes themselves are
+ * re-derived by `podtrail custody` (test/engine/custody); this is the structural check, cheap enough for each kill.
+ */
+export function custodyProblems(casePath) {
+  const db = new Database(casePath, { readonly: true });
+  try {
+    const problems = [];
+    const entries = db.prepare('SELECT seq, prev_hash, entry_hash FROM custody_log ORDER BY seq').all();
+    entries.forEach((e, i) => {
+      if (e.seq !== i + 1) problems.push(`custody entry ${e.seq}: expected sequence number ${i + 1}`);
+      if (i > 0 && e.prev_hash !== entries[i - 1].entry_hash) problems.push(`custody entry ${e.seq}: does not link to the entry before it`);
+    });
+    const files = db.prepare('SELECT COALESCE(MAX(id), 0) FROM evidence_files').pluck().get();
+    const pinned = db.prepare("SELECT COALESCE(MAX(json_extract(details, '$.files.toId')), 0) FROM custody_log").pluck().get();
+    if (files > pinned) problems.push(`evidence files ${pinned + 1}–${files} are in no custody entry`);
+    return problems;
+  } finally {
+    db.close();
+  }
+}
+
 function referenceVersion(path) {
   const db = new Database(path, { readonly: true });
   try {
@@ -307,6 +330,7 @@ export async function runCrashTest({ iterations = 100, seed = 1, events = 800, b
       }
       const resumed = checkKilledCase(casePath, referencePath, referenceFiles);
       problems.push(...resumed.problems.map((p) => `after resume: ${p}`));
+      problems.push(...custodyProblems(casePath).map((p) => `after resume: ${p}`));
     } catch (err) {
       problems.push(`resume failed: ${err.message}`);
     }

@@ -125,7 +125,8 @@ export interface Provenance {
 
 export interface EvidenceRecordView {
   id: string;
-  kind: 'event' | 'document';
+  /** A CloudTrail event, an EKS audit event (`eventName`: verb and resource), or a document (inventory, describe output). */
+  kind: 'event' | 'audit' | 'document';
   eventName: string | null;
   eventTime: string | null;
   provenance: Provenance[];

@@ -8,6 +8,7 @@ export function custodySummary(e: CustodyEntry): string[] {
   const pinned = files && files.count ? [`evidence files ${files.fromId}–${files.toId} (${files.count}), manifest SHA-256 ${files.sha256}`] : [];
   switch (e.action) {
     case 'ingest':
+      if (d.outcome === 'interrupted') return [`outcome: interrupted. ${String(d.note ?? '')}`, ...pinned];
       return [
         `inputs: ${((d.inputs as string[] | undefined) ?? []).join(', ')}`,
         `outcome: ${String(d.outcome)}${d.error ? ` (${String(d.error)})` : ''}; ${d.loaded ?? 0} files loaded, ${d.alreadyLoaded ?? 0} already in the case, ${d.failed ?? 0} unreadable; ${d.newEvents ?? 0} new events`,

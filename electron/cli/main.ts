@@ -17,6 +17,7 @@ import { checkCustody, readCustody } from '../engine/custody/log';
 import { custodyText } from '../engine/custody/text';
 import { exportReport } from '../engine/report/export';
 import { traceText } from '../engine/report/text';
+import { traceIntegrity } from '../engine/report/model';
 import { KeyListError, parseKeyListSpec, readKeyLists, runVerification } from '../engine/integrity/store';
 import { integrityText } from '../engine/integrity/text';
 import { TOOL_VERSION } from '../engine/version';
@@ -154,9 +155,11 @@ export function buildProgram(): Command {
     .action((target: string, opts: { case: string; format: 'text' | 'json' }) => {
       const db = existingCase(opts.case);
       try {
-        const t = new CaseQueries(db).trace(target);
+        const queries = new CaseQueries(db);
+        const t = queries.trace(target);
         if (!t) throw new UsageError(`${target} is neither an eventID nor an access key in this case`);
-        process.stdout.write(opts.format === 'json' ? JSON.stringify(t, null, 2) + '\n' : traceText(t));
+        const integrity = traceIntegrity(queries, t);
+        process.stdout.write(opts.format === 'json' ? JSON.stringify({ ...t, integrity }, null, 2) + '\n' : traceText(t, integrity));
       } finally {
         db.close();
       }

@@ -68,6 +68,33 @@ describe('podtrail verify', () => {
     expect(r.stdout.split('\n')[0]).toBe('Integrity: consistent, not authenticated — 1 gap');
   }, 60_000);
 
+  it('podtrail trace shows what the latest verification says about each cited file', async () => {
+    const fx = writeFixture({ keys: 'file' });
+    const log = fx.logs[2]!;
+    const eventID = `00000000-0000-4000-8000-${String(30).padStart(12, '0')}`; // the third log file's first record
+    const casePath = join(fx.dir, 'case.db');
+    expect((await podtrail(['ingest', fx.bundle, '--case', casePath, '--quiet'])).code).toBe(0);
+    let t = await podtrail(['trace', eventID, '--case', casePath]);
+    expect(t.code).toBe(0);
+    expect(t.stdout).toContain('\nEvidence integrity: not verified (run podtrail verify)\n');
+    expect(t.stdout).toContain(`  ${fx.at(log.key)}: not verified\n`);
+    expect((await podtrail(['verify', '--case', casePath, '--public-keys', `us-east-1=${fx.keysFile}`])).code).toBe(0);
+    t = await podtrail(['trace', eventID, '--case', casePath]);
+    expect(t.stdout).toContain('\nEvidence integrity: verification #1 at ');
+    expect(t.stdout).toContain(': authenticated to 2026-03-02T04:00:00Z\n');
+    expect(t.stdout).toContain(`  ${fx.at(log.key)}: authenticated\n`);
+    const j = JSON.parse((await podtrail(['trace', eventID, '--case', casePath, '--format', 'json'])).stdout) as { integrity: { files: { path: string; status: string }[] } };
+    expect(j.integrity.files).toEqual([expect.objectContaining({ path: fx.at(log.key), status: 'authenticated' })]);
+
+    // The same file changed on disk and re-ingested into a new case: the trace names the failure and why.
+    writeFileSync(fx.at(log.key), gzipSync(log.content.toString('utf8').replace('"ListBuckets"', '"ListUsers"')));
+    const changed = join(fx.dir, 'changed.db');
+    expect((await podtrail(['ingest', fx.bundle, '--case', changed, '--quiet'])).code).toBe(0);
+    expect((await podtrail(['verify', '--case', changed])).code).toBe(2);
+    t = await podtrail(['trace', eventID, '--case', changed]);
+    expect(t.stdout).toMatch(new RegExp(`\\n {2}${fx.at(log.key).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: FAILED \\(.*SHA-256`));
+  }, 90_000);
+
   it('bad usage is exit 1: a key list without a region, a missing key file, a missing case', async () => {
     const { fx, casePath } = await ingested({ keys: 'none' });
     const noRegion = put(fx.dir, 'keys.json', '{"PublicKeyList":[]}');

@@ -11,6 +11,7 @@ import type { Hop, Resolution } from '../chain/model';
 import { Resolver } from '../chain/resolve';
 import { loadFacts } from '../chain/correlate';
 import { fileIntegrity } from '../integrity/store';
+import { isoUtc } from '../util/time';
 
 export type Provenance = ProvenanceView;
 export type EvidenceRecord = EvidenceRecordView;
@@ -194,8 +195,32 @@ export class CaseQueries {
     const row = this.db.prepare('SELECT id, event_name, event_time, raw FROM events_full WHERE event_id = ? ORDER BY variant LIMIT 1').get(id) as
       | { id: number; event_name: string; event_time: string; raw: string }
       | undefined;
-    if (!row) return null;
-    return { id, kind: 'event', eventName: row.event_name, eventTime: row.event_time, provenance: this.provenanceOf(row.id), raw: row.raw };
+    if (row) return { id, kind: 'event', eventName: row.event_name, eventTime: row.event_time, provenance: this.provenanceOf(row.id), raw: row.raw };
+    return this.auditRecord(id);
+  }
+
+  /** An EKS audit event by its auditID (the ResponseComplete stage when several stages were logged). */
+  private auditRecord(auditId: string): EvidenceRecord | null {
+    const a = this.db
+      .prepare(
+        `SELECT id, ts_ms, verb, resource, subresource, namespace, name, raw FROM k8s_audit WHERE audit_id = ?
+         ORDER BY stage = 'ResponseComplete' DESC, id LIMIT 1`,
+      )
+      .get(auditId) as
+      | { id: number; ts_ms: number; verb: string | null; resource: string | null; subresource: string | null; namespace: string | null; name: string | null; raw: string }
+      | undefined;
+    if (!a) return null;
+    const object = [a.namespace, a.name].filter(Boolean).join('/');
+    const what = `${a.verb ?? '?'} ${a.resource ?? '?'}${a.subresource ? `/${a.subresource}` : ''}${object ? ` ${object}` : ''}`;
+    const provenance = (
+      this.db
+        .prepare(
+          `SELECT f.path, s.record_index, f.sha256 FROM k8s_audit_sources s JOIN evidence_files f ON f.id = s.file_id
+           WHERE s.audit_rowid = ? ORDER BY f.path, s.record_index`,
+        )
+        .all(a.id) as { path: string; record_index: number; sha256: string }[]
+    ).map((p) => ({ path: p.path, recordIndex: p.record_index, fileSha256: p.sha256 }));
+    return { id: auditId, kind: 'audit', eventName: what, eventTime: isoUtc(a.ts_ms), provenance, raw: a.raw };
   }
 
   evidenceFiles(): EvidenceFile[] {

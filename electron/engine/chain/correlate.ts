@@ -93,7 +93,8 @@ function loadK8s(db: Database, facts: Facts): Facts['k8s'] {
     } else builder.inventory(record, ref, Number.NaN);
   }
   const ipsStmt = db.prepare('SELECT DISTINCT source_ip FROM events WHERE access_key_id = ? AND source_ip IS NOT NULL').pluck();
-  return buildK8sFacts(facts, builder.build(), reservations, (key) => ipsStmt.all(key) as string[]);
+  const lastUseStmt = db.prepare('SELECT MAX(event_ms) FROM events WHERE access_key_id = ?').pluck();
+  return buildK8sFacts(facts, builder.build(), reservations, (key) => ipsStmt.all(key) as string[], (key) => (lastUseStmt.get(key) as number | null) ?? null);
 }
 
 /**

@@ -64,3 +64,10 @@ export function webIdentityOf(record: JsonObject): WebIdentity {
   }
   return { subject, provider, eks: parseEksOidc(provider), serviceAccount: parseServiceAccountSubject(subject), subjectField };
 }
+
+/** Default role session names of the AWS SDKs and CLI for web identity (botocore, Java, JS v3, Go). */
+const SDK_SESSION = /^(botocore-session|aws-sdk-java|aws-sdk-js-session|aws-go-sdk|aws-sdk-rust|aws-sdk-dotnet|aws-cli)-\d+(\.\d+)?$/;
+
+export function isSdkSessionName(name: string): boolean {
+  return SDK_SESSION.test(name);
+}

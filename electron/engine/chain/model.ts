@@ -80,6 +80,8 @@ export interface K8sFacts {
   nodeOfInstance: Map<string, string>;
   /** Source IPs seen with an access key (the STS call's own IP is added by the caller). */
   ipsOfKey(accessKeyId: string): string[];
+  /** Time of the last event made with an access key (null: never used). */
+  lastUseOfKey(accessKeyId: string): number | null;
   /** EC2 instance → the public addresses its own traffic was seen leaving from (see k8s/facts.ts). */
   egressOfInstance: Map<string, Set<string>>;
 }

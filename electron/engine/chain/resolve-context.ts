@@ -3,11 +3,14 @@
  * resolve-pod-identity.ts and resolve-node.ts resolve the roots): the facts, and small lookups over them.
  */
 import type { ChainLink, ClusterRef } from '../../../shared/attribution';
-import { emptyResolution, type Facts, type Hop, type Resolution } from './model';
+import { emptyResolution, type Facts, type Hop, type Issuance, type Resolution } from './model';
 import { webIdentityOf } from './irsa';
 
 export class ResolveContext {
-  private exchangeIndex: Map<string, number[]> | null = null;
+  private exchangeIndex: Map<string, Issuance[]> | null = null;
+  private readonly exchangeTimes = new Map<string, number[]>();
+  /** Per service account (OIDC id, namespace, name): the refresh-lineage result (k8s/lineage.ts), once computed. */
+  readonly lineage = new Map<string, Map<string, Set<string>> | null>();
 
   constructor(readonly facts: Facts) {}
 
@@ -51,6 +54,14 @@ export class ResolveContext {
 
   /** Times of every AssumeRoleWithWebIdentity by one service account (any cluster: the stricter, the safer). */
   exchangesOf(namespace: string, serviceAccount: string): number[] {
+    const k = `${namespace}/${serviceAccount}`;
+    let times = this.exchangeTimes.get(k);
+    if (!times) this.exchangeTimes.set(k, (times = this.webIdentityExchanges(namespace, serviceAccount).map((i) => i.issuedMs)));
+    return times;
+  }
+
+  /** Every AssumeRoleWithWebIdentity by one service account, in any cluster. */
+  webIdentityExchanges(namespace: string, serviceAccount: string): Issuance[] {
     if (!this.exchangeIndex) {
       this.exchangeIndex = new Map();
       for (const list of this.facts.issuances.values()) {
@@ -59,9 +70,9 @@ export class ResolveContext {
           const sa = webIdentityOf(i.record).serviceAccount;
           if (!sa) continue;
           const k = `${sa.namespace}/${sa.serviceAccount}`;
-          const times = this.exchangeIndex.get(k);
-          if (times) times.push(i.issuedMs);
-          else this.exchangeIndex.set(k, [i.issuedMs]);
+          const all = this.exchangeIndex.get(k);
+          if (all) all.push(i);
+          else this.exchangeIndex.set(k, [i]);
         }
       }
     }

@@ -5,12 +5,17 @@
  */
 import type { ChainLink } from '../../../shared/attribution';
 import { emptyResolution, type Issuance, type Resolution } from './model';
-import { webIdentityOf } from './irsa';
+import { isSdkSessionName, webIdentityOf } from './irsa';
 import { principalHop, type ResolveContext } from './resolve-context';
-import { decide, irsaCandidates } from '../k8s/narrow';
+import { decide, irsaCandidates, type PodVerdict } from '../k8s/narrow';
+import { lineageFeasible, type LineageExchange } from '../k8s/lineage';
+import type { PodLife } from '../k8s/timeline';
 import { nodesOfCluster } from '../k8s/facts';
 import { getStr, type JsonObject } from '../util/json';
 import { isoUtc } from '../util/time';
+
+/** Exchanges of the account this close to the one decided are cited as the lineage's evidence. */
+const LINEAGE_EVIDENCE_MS = 2 * 3600_000;
 
 export function webIdentityRoot(ctx: ResolveContext, record: JsonObject, chain: ChainLink[], iss: Issuance | null): Resolution {
   const wi = webIdentityOf(record);
@@ -38,13 +43,74 @@ export function webIdentityRoot(ctx: ResolveContext, record: JsonObject, chain: 
     r.notes.push(`web identity subject ${wi.subject ?? '(none)'} is not a Kubernetes service account`);
   }
   irsaCluster(ctx, r, wi.eks.oidcId, evidence);
-  if (iss && ctx.facts.k8s) irsaPod(ctx, r, iss, getStr(record, 'sourceIPAddress') ?? null);
+  if (iss && ctx.facts.k8s) irsaPod(ctx, r, iss);
   else r.notes.push('IRSA names the service account, not the pod or node: EKS audit logs are needed to go further');
   return r;
 }
 
-/** Rule: IRSA → pod, from the audit timeline (see k8s/narrow.ts). */
-function irsaPod(ctx: ResolveContext, r: Resolution, iss: Issuance, stsIp: string | null): void {
+interface PodQuery {
+  cluster: string;
+  oidcId: string;
+  namespace: string;
+  serviceAccount: string;
+  nodes: Set<string>;
+}
+
+/** The narrowing rules of k8s/narrow.ts for one exchange (without the refresh lineage). */
+function narrowExchange(ctx: ResolveContext, q: PodQuery, iss: Issuance): PodVerdict {
+  const k8s = ctx.facts.k8s!;
+  const stsIp = getStr(iss.record, 'sourceIPAddress') ?? null;
+  const ips = [...new Set([...(stsIp ? [stsIp] : []), ...k8s.ipsOfKey(iss.accessKeyId)])];
+  return decide(
+    irsaCandidates(k8s.timeline, {
+      namespace: q.namespace,
+      serviceAccount: q.serviceAccount,
+      atMs: iss.issuedMs,
+      sourceIps: ips,
+      nodes: q.nodes,
+      exchanges: ctx.exchangesOf(q.namespace, q.serviceAccount),
+      egressOf: (node) => {
+        const instance = ctx.instanceOfNode(node);
+        return instance ? (k8s.egressOfInstance.get(instance) ?? null) : null;
+      },
+    }),
+  );
+}
+
+const podKey = (p: PodLife) => p.uid ?? `${p.namespace}/${p.name}`;
+
+/**
+ * The refresh lineage of one service account in one cluster (k8s/lineage.ts), computed once: every exchange of
+ * the account with the candidates the other rules left. Only exchanges that look like a pod's SDK take part (a
+ * default SDK session name, and a source address tied to a candidate: its pod IP or its node's NAT address, no
+ * token minted outside the kubelet); any other exchange may come from anywhere and constrains nothing.
+ */
+function lineageOf(ctx: ResolveContext, q: PodQuery): Map<string, Set<string>> | null {
+  const key = `${q.oidcId}|${q.namespace}|${q.serviceAccount}`;
+  if (ctx.lineage.has(key)) return ctx.lineage.get(key)!;
+  const k8s = ctx.facts.k8s!;
+  const exchanges: LineageExchange[] = [];
+  for (const iss of ctx.webIdentityExchanges(q.namespace, q.serviceAccount)) {
+    if (webIdentityOf(iss.record).eks?.oidcId !== q.oidcId) continue;
+    const v = narrowExchange(ctx, q, iss);
+    const pool = v.kind === 'one' ? [v.pick] : v.kind === 'several' ? v.candidates : [];
+    const sdk = iss.sessionName !== null && isSdkSessionName(iss.sessionName);
+    const tied = pool.some((c) => c.score >= 5 || c.egress === 'match');
+    const eligible = sdk && tied && pool.length > 0 && !pool.some((c) => c.minted);
+    exchanges.push({
+      id: iss.eventID,
+      atMs: iss.issuedMs,
+      lastUseMs: Math.max(iss.issuedMs, k8s.lastUseOfKey(iss.accessKeyId) ?? iss.issuedMs),
+      domain: eligible ? pool.map((c) => podKey(c.pod)) : null,
+    });
+  }
+  const result = lineageFeasible(exchanges);
+  ctx.lineage.set(key, result);
+  return result;
+}
+
+/** Rule: IRSA → pod, from the audit timeline (see k8s/narrow.ts and k8s/lineage.ts). */
+function irsaPod(ctx: ResolveContext, r: Resolution, iss: Issuance): void {
   const k8s = ctx.facts.k8s!;
   const cluster = r.cluster?.name;
   if (!r.namespace || !r.serviceAccount) return;
@@ -57,14 +123,28 @@ function irsaPod(ctx: ResolveContext, r: Resolution, iss: Issuance, stsIp: strin
     r.notes.push(`no Kubernetes evidence in the bundle is tied to cluster ${cluster}: the pod is not established`);
     return;
   }
-  const ips = [...new Set([...(stsIp ? [stsIp] : []), ...k8s.ipsOfKey(iss.accessKeyId)])];
-  const exchanges = ctx.exchangesOf(r.namespace, r.serviceAccount);
-  const verdict = decide(irsaCandidates(k8s.timeline, { namespace: r.namespace, serviceAccount: r.serviceAccount, atMs: iss.issuedMs, sourceIps: ips, nodes, exchanges,
-    egressOf: (node) => {
-      const instance = ctx.instanceOfNode(node);
-      return instance ? (k8s.egressOfInstance.get(instance) ?? null) : null;
-    },
-  }));
+  const q: PodQuery = { cluster, oidcId: r.cluster!.oidcId!, namespace: r.namespace, serviceAccount: r.serviceAccount, nodes };
+  let verdict = narrowExchange(ctx, q, iss);
+  let lineageEvidence: string[] = [];
+  if (verdict.kind === 'several' && !verdict.candidates.some((c) => c.minted)) {
+    const feasible = lineageOf(ctx, q)?.get(iss.eventID);
+    const left = feasible ? verdict.candidates.filter((c) => feasible.has(podKey(c.pod))) : verdict.candidates;
+    if (left.length > 0 && left.length < verdict.candidates.length) {
+      const out = verdict.candidates.filter((c) => !left.includes(c));
+      lineageEvidence = ctx
+        .webIdentityExchanges(q.namespace, q.serviceAccount)
+        .filter((x) => x !== iss && Math.abs(x.issuedMs - iss.issuedMs) <= LINEAGE_EVIDENCE_MS)
+        .sort((a, b) => a.issuedMs - b.issuedMs)
+        .map((x) => x.eventID)
+        .slice(0, 12);
+      const why =
+        `refresh lineage: had ${out.map((c) => c.pod.name).join(' or ')} made this exchange, some pod of ${q.namespace}/${q.serviceAccount} ` +
+        `would have kept using a session after exchanging its token again, whichever pods made the account's other exchanges ` +
+        `(assumes one AWS credential holder per pod)`;
+      for (const c of left) c.why.push(why);
+      verdict = left.length === 1 ? { kind: 'one', pick: left[0]! } : { kind: 'several', candidates: left };
+    }
+  }
   const clusterEvidence = [...new Set([...nodes].map((n) => k8s.clusterOfNode.get(n)!.evidence))].slice(0, 3);
   if (verdict.kind === 'none') {
     r.notes.push(`no pod of ${r.namespace}/${r.serviceAccount} was alive in ${cluster} at ${isoUtc(iss.issuedMs)} according to the audit logs`);
@@ -78,7 +158,7 @@ function irsaPod(ctx: ResolveContext, r: Resolution, iss: Issuance, stsIp: strin
       rule: 'irsa-pod',
       confidence: 'inferred',
       claim: `pod ${p.namespace}/${p.name}: ${verdict.pick.why.join('; ')}`,
-      evidence: [...verdict.pick.evidence, ...clusterEvidence],
+      evidence: [...verdict.pick.evidence, ...lineageEvidence, ...clusterEvidence],
       fields: ['sourceIPAddress', 'eventTime', 'objectRef', 'requestObject.spec.boundObjectRef', 'requestObject.status.podIP'],
     });
     ctx.nodeOfPod(r, p.nodeName, p.evidence.bound, 'inferred');
@@ -103,7 +183,7 @@ function irsaPod(ctx: ResolveContext, r: Resolution, iss: Issuance, stsIp: strin
     rule: 'irsa-pod',
     confidence: 'ambiguous',
     claim: `${verdict.candidates.length} pods of ${r.namespace}/${r.serviceAccount} fit the call at ${isoUtc(iss.issuedMs)}`,
-    evidence: [...new Set(verdict.candidates.flatMap((c) => c.evidence))].slice(0, 20),
+    evidence: [...new Set([...verdict.candidates.flatMap((c) => c.evidence), ...lineageEvidence])].slice(0, 20),
     fields: ['sourceIPAddress', 'eventTime', 'objectRef'],
   });
 }

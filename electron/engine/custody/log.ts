@@ -135,6 +135,26 @@ export function fileManifest(db: Database, afterId: number, upToId?: number): { 
   return { fromId: afterId + 1, toId: rows.length ? rows[rows.length - 1]!.id : afterId, count: rows.length, sha256: hash.digest('hex') };
 }
 
+/** The highest evidence-file id some custody entry has pinned (0: none). */
+export function lastPinnedFileId(db: Database): number {
+  return (db.prepare("SELECT COALESCE(MAX(json_extract(details, '$.files.toId')), 0) FROM custody_log").pluck().get() as number) ?? 0;
+}
+
+/**
+ * Files committed by an ingest that never wrote its custody entry (killed, power lost: each file commits on its
+ * own, the entry is written at the end) are logged by the next ingest as `interrupted`, with the manifest rows
+ * that run left, so no evidence enters the case without a custody entry.
+ */
+export function logInterruptedIngest(db: Database): CustodyEntry | null {
+  const pinned = lastPinnedFileId(db);
+  if (maxFileId(db) <= pinned) return null;
+  return appendCustody(db, 'ingest', {
+    outcome: 'interrupted',
+    note: 'files committed by an earlier ingest that ended without writing its custody entry (killed or crashed); logged by the next ingest',
+    files: fileManifest(db, pinned),
+  });
+}
+
 export function maxFileId(db: Database): number {
   return (db.prepare('SELECT COALESCE(MAX(id), 0) FROM evidence_files').pluck().get() as number) ?? 0;
 }

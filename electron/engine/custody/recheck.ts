@@ -19,11 +19,15 @@ export interface RecheckResult {
   detail?: string;
 }
 
-/** An archive member's display path is `<archive>!/<member>` (see ingest/sources.ts). */
+/**
+ * An archive member's display path is `<archive>!/<member>` (see ingest/member-labels.ts). Member labels never
+ * contain `!` (it is written `%21`), while the archive's own path may (a folder named `case!`): the archive is
+ * what comes before the last separator.
+ */
 const MEMBER_SEPARATOR = '!/';
 
-function archiveOf(path: string): string | null {
-  const i = path.indexOf(MEMBER_SEPARATOR);
+export function archiveOf(path: string): string | null {
+  const i = path.lastIndexOf(MEMBER_SEPARATOR);
   return i > 0 ? path.slice(0, i) : null;
 }
 

@@ -14,21 +14,15 @@ import type { Database } from 'better-sqlite3';
 import type { Flag } from '../../../shared/attribution';
 import type { Facts } from '../chain/model';
 import type { Resolver } from '../chain/resolve';
-import { webIdentityOf } from '../chain/irsa';
+import { isSdkSessionName, webIdentityOf } from '../chain/irsa';
 import { getStr } from '../util/json';
 import { isoUtc } from '../util/time';
 import { firstSeenApis } from './first-seen';
 import { isIp, isPrivateIp } from '../util/ip';
 
-export { isIp, isPrivateIp };
+export { isIp, isPrivateIp, isSdkSessionName };
 
-/** Default role session names of the AWS SDKs and CLI for web identity (botocore, Java, JS v3, Go). */
-const SDK_SESSION = /^(botocore-session|aws-sdk-java|aws-sdk-js-session|aws-go-sdk|aws-sdk-rust|aws-sdk-dotnet|aws-cli)-\d+(\.\d+)?$/;
 const GRACE_MS = 60_000;
-
-export function isSdkSessionName(name: string): boolean {
-  return SDK_SESSION.test(name);
-}
 
 export function detectFlags(db: Database, facts: Facts, resolver: Resolver): number {
   db.exec('DELETE FROM event_flags');

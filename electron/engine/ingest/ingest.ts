@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Database } from 'better-sqlite3';
 import { enumerateEvidence } from './sources';
-import { appendCustody, fileManifest, maxFileId } from '../custody/log';
+import { appendCustody, fileManifest, logInterruptedIngest, maxFileId } from '../custody/log';
 import { EvidenceStore, emptyOutcome, type FileOutcome, type OpenFile } from './store';
 import { runParseJob } from './parse-job';
 import { isFinal, type FromWorker, type ToWorker } from './protocol';
@@ -313,6 +313,7 @@ class WriterQueue {
  * of the evidence-file rows it wrote (paths, sizes, SHA-256s), whether it finished, was cancelled or failed.
  */
 export async function ingestEvidence(db: Database, paths: string[], options: IngestOptions = {}): Promise<IngestSummary> {
+  logInterruptedIngest(db);
   const before = maxFileId(db);
   const inputs = paths.map((p) => resolve(p));
   try {

@@ -11,7 +11,13 @@ import { isIp, isPrivateIp } from '../util/ip';
  * eks-auth calls name the cluster (CloudTrail), or its EC2 tags do (`eks:cluster-name`,
  * `kubernetes.io/cluster/<name>`, from describe-instances output).
  */
-export function buildK8sFacts(facts: Facts, timeline: Timeline, reservations: { record: JsonObject; ref: string }[], ipsOfKey: (key: string) => string[]): K8sFacts {
+export function buildK8sFacts(
+  facts: Facts,
+  timeline: Timeline,
+  reservations: { record: JsonObject; ref: string }[],
+  ipsOfKey: (key: string) => string[],
+  lastUseOfKey: (key: string) => number | null,
+): K8sFacts {
   const tagCluster = new Map<string, { cluster: string; evidence: string }>();
   for (const { record, ref } of reservations) {
     for (const i of arr(record.Instances)) {
@@ -38,7 +44,7 @@ export function buildK8sFacts(facts: Facts, timeline: Timeline, reservations: { 
     const c = authCluster.get(n.instanceId) ?? tagCluster.get(n.instanceId);
     if (c) clusterOfNode.set(n.name, c);
   }
-  return { timeline, clusterOfNode, nodeOfInstance, ipsOfKey, egressOfInstance: nodeEgress(facts, ipsOfKey) };
+  return { timeline, clusterOfNode, nodeOfInstance, ipsOfKey, lastUseOfKey, egressOfInstance: nodeEgress(facts, ipsOfKey) };
 }
 
 /**

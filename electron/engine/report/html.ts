@@ -71,7 +71,7 @@ export function reportHtml(m: ReportModel): string {
 <div class="muted">fields: ${h.fields.map((f) => `<code>${e(f)}</code>`).join(', ') || '—'}</div>
 ${h.records
   .map(
-    (r) => `<details><summary>${e(r.kind === 'event' ? `${r.eventName ?? ''} ${r.eventTime ?? ''} — eventID ${r.id}` : r.id)} · ${r.provenance
+    (r) => `<details><summary>${e(r.kind === 'event' ? `${r.eventName ?? ''} ${r.eventTime ?? ''} — eventID ${r.id}` : r.kind === 'audit' ? `EKS audit: ${r.eventName ?? ''} ${r.eventTime ?? ''} — auditID ${r.id}` : r.id)} · ${r.provenance
       .map((p) => `${e(p.path)} #${e(p.recordIndex)}`)
       .join('; ')}</summary><pre>${e(pretty(r.raw))}</pre></details>`,
   )

@@ -50,13 +50,8 @@ export function buildReport(queries: CaseQueries, casePath: string, eventID: str
   const trace: Trace | null = queries.trace(eventID);
   if (!trace || !trace.event || !trace.attribution) throw new ReportError(`event ${eventID} is not in the case`);
   const allFiles = queries.evidenceFiles();
-  const cited = new Set<string>(trace.event.provenance.map((p) => p.path));
-  for (const h of trace.hops) for (const r of h.records) for (const p of r.provenance) cited.add(p.path);
-  const citedFiles = allFiles.filter((f) => f.status === 'complete' && cited.has(f.path));
+  const citedFiles = citedEvidenceFiles(allFiles, trace);
   const files = citedFiles.map(({ path, sha256, sha256Decompressed, format, size }) => ({ path, sha256, sha256Decompressed, format, size }));
-  const integ = queries.fileIntegrity(citedFiles.map((f) => f.id));
-  const integrityOf = citedFiles.map((f) => ({ path: f.path, ...integ.files.get(f.id)! }));
-  const eventPaths = new Set(trace.event.provenance.map((p) => p.path));
   const lastIngestAt = allFiles.reduce<string | null>((m, f) => (m === null || f.ingestedAt > m ? f.ingestedAt : m), null);
   return {
     tool: { name: TOOL_NAME, version: TOOL_VERSION },
@@ -78,7 +73,26 @@ export function buildReport(queries: CaseQueries, casePath: string, eventID: str
     attribution: trace.attribution,
     hops: trace.hops,
     files,
-    integrity: { verification: integ.run, event: integrityOf.filter((f) => eventPaths.has(f.path)), files: integrityOf },
+    integrity: integrityOfFiles(queries, citedFiles, trace),
     timeNote: 'All times are UTC, as recorded by AWS (eventTime).',
   };
+}
+
+/** The complete evidence files a trace cites: the event's own and every hop record's. */
+function citedEvidenceFiles(allFiles: EvidenceFile[], trace: Trace): EvidenceFile[] {
+  const cited = new Set<string>((trace.event?.provenance ?? []).map((p) => p.path));
+  for (const h of trace.hops) for (const r of h.records) for (const p of r.provenance) cited.add(p.path);
+  return allFiles.filter((f) => f.status === 'complete' && cited.has(f.path));
+}
+
+function integrityOfFiles(queries: CaseQueries, citedFiles: EvidenceFile[], trace: Trace): ReportIntegrity {
+  const integ = queries.fileIntegrity(citedFiles.map((f) => f.id));
+  const files = citedFiles.map((f) => ({ path: f.path, ...integ.files.get(f.id)! }));
+  const eventPaths = new Set((trace.event?.provenance ?? []).map((p) => p.path));
+  return { verification: integ.run, event: files.filter((f) => eventPaths.has(f.path)), files };
+}
+
+/** What the latest integrity verification says about the files a trace cites (`podtrail trace`, like the report). */
+export function traceIntegrity(queries: CaseQueries, trace: Trace): ReportIntegrity {
+  return integrityOfFiles(queries, citedEvidenceFiles(queries.evidenceFiles(), trace), trace);
 }

@@ -1,8 +1,11 @@
 /** Plain-text trace for the terminal. */
 import type { Trace } from '../case/queries';
+import { fileStatusWords } from '../../../shared/integrity';
 import { revealInvisible } from './escape';
+import type { ReportIntegrity } from './model';
 
-export function traceText(t: Trace): string {
+/** `integrity`: what the case's latest verification says about the cited files (omitted: no integrity section). */
+export function traceText(t: Trace, integrity?: ReportIntegrity): string {
   const out: string[] = [];
   const r = t.resolution;
   if (t.event) {
@@ -20,7 +23,8 @@ export function traceText(t: Trace): string {
     if (h.fields.length) out.push(`       fields: ${h.fields.join(', ')}`);
     for (const rec of h.records) {
       const where = rec.provenance.map((p) => `${p.path} #${p.recordIndex}`).join('; ');
-      out.push(`       ${rec.kind === 'event' ? `${rec.eventName} ${rec.eventTime} ${rec.id}` : rec.id} — ${where}`);
+      const what = rec.kind === 'event' ? `${rec.eventName} ${rec.eventTime} ${rec.id}` : rec.kind === 'audit' ? `EKS audit: ${rec.eventName} ${rec.eventTime} auditID ${rec.id}` : rec.id;
+      out.push(`       ${what} — ${where}`);
     }
   });
   if (t.hops.length === 0) out.push('  (no hop: nothing in the bundle links this credential further)');
@@ -36,6 +40,12 @@ export function traceText(t: Trace): string {
   for (const c of r.candidates) out.push(`  candidate       ${c.pod?.name ?? '—'} on ${c.node?.instanceId ?? '—'} score ${c.score}: ${c.why}`);
   for (const n of t.attribution?.notes ?? r.notes) out.push(`  note: ${n}`);
   for (const f of t.flags) out.push(`  FLAG ${f.flag}: ${f.detail}`);
+  if (integrity) {
+    out.push('');
+    const v = integrity.verification;
+    out.push(`Evidence integrity: ${v ? `verification #${v.runId} at ${v.verifiedAt}: ${v.headline}` : 'not verified (run podtrail verify)'}`);
+    for (const f of integrity.files) out.push(`  ${f.path}: ${fileStatusWords(f.status)}${f.status === 'failed' || f.status === 'not-covered' ? ` (${f.detail})` : ''}`);
+  }
   // Log text reaches a terminal: escape sequences (ESC, C1 CSI), carriage returns and bidi overrides could rewrite
   // or reorder what the investigator reads. They are shown as \u{…} like in the HTML report; our own newlines stay.
   return revealInvisible(out.join('\n')).replace(/\r/g, '\\u{000d}') + '\n';

@@ -26,8 +26,9 @@ function HopEvidence({ hop }: { hop: HopView }) {
       {hop.records.map((r) => (
         <div key={r.id} className="hop-record">
           <div className="record-title">
-            {r.kind === 'event' ? (
+            {r.kind !== 'document' ? (
               <>
+                {r.kind === 'audit' && <span className="muted">EKS audit </span>}
                 <b>{r.eventName}</b> {formatTime(r.eventTime)} <span className="mono muted">{r.id}</span>
               </>
             ) : (

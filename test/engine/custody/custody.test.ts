@@ -17,6 +17,7 @@ import { recheckEvidence } from '../../../electron/engine/custody/recheck';
 import { exportReport } from '../../../electron/engine/report/export';
 import { apiRecord, put, sha256, tempDir, trailJson } from '../../helpers/evidence';
 import { buildZip } from '../../helpers/archives';
+import { custodySummary } from '../../../shared/custody';
 
 function evidence(dir: string) {
   const a = put(dir, 'AWSLogs/111122223333/CloudTrail/us-east-1/2024/03/01/a.json.gz', gzipSync(trailJson([apiRecord('ev-a1'), apiRecord('ev-a2', { eventTime: '2024-03-01T10:05:00Z' })])));
@@ -62,6 +63,32 @@ describe('custody log', () => {
     expect(second!.details).toMatchObject({ loaded: 0, alreadyLoaded: 2, files: { count: 0 } });
     expect(second!.prevHash).toBe(first!.entryHash);
     expect(checkCustody(db).ok).toBe(true);
+    db.close();
+  });
+
+  it('files committed by an ingest that was killed before its entry are logged by the next ingest as interrupted', async () => {
+    const { dir, db } = await loadedCase('custody-killed');
+    // What a run killed after committing one file leaves: its manifest row, and no custody entry.
+    const c = put(join(dir, 'evidence'), 'c.json', trailJson([apiRecord('ev-c1')]));
+    db.prepare(
+      "INSERT INTO evidence_files (path, size, sha256, format, status, ingested_at, tool_version) VALUES (?, 10, ?, 'cloudtrail', 'complete', '2024-03-02T00:00:00Z', 'x')",
+    ).run(c, sha256('x'));
+    expect(checkCustody(db).ok).toBe(true); // the chain alone cannot see it
+    await ingestEvidence(db, [join(dir, 'evidence')], { workers: 0 });
+    const log = readCustody(db);
+    expect(log.map((e) => [e.action, e.details.outcome])).toEqual([
+      ['case-created', undefined],
+      ['ingest', 'completed'],
+      ['ingest', 'interrupted'],
+      ['ingest', 'completed'],
+    ]);
+    expect(log[2]!.details.files).toMatchObject({ fromId: 3, toId: 3, count: 1 });
+    expect(custodySummary(log[2]!)[0]).toMatch(/^outcome: interrupted\. files committed by an earlier ingest that ended without writing its custody entry/);
+    expect(log[3]!.details.files).toMatchObject({ fromId: 4 });
+    expect(checkCustody(db).ok).toBe(true);
+    // Nothing left unlogged: a further ingest writes no second interrupted entry.
+    await ingestEvidence(db, [join(dir, 'evidence')], { workers: 0 });
+    expect(readCustody(db).filter((e) => e.details.outcome === 'interrupted')).toHaveLength(1);
     db.close();
   });
 
@@ -114,6 +141,14 @@ describe('re-checking evidence before a report', () => {
 
     const missing = await recheckEvidence([{ path: join(dir, 'nope.json'), sha256: 'x' }, { path: `${join(dir, 'nope.zip')}!/a.json`, sha256: 'x' }]);
     expect(missing.map((r) => r.status)).toEqual(['missing', 'missing']);
+  });
+
+  it('an archive inside a folder whose name ends in "!" is still found (the archive is before the last "!/")', async () => {
+    const dir = join(tempDir('recheck-bang'), 'case!');
+    const zip = put(dir, 'bundle.zip', buildZip([{ name: 'inner/y.json', data: '{"Records":[1]}' }]));
+    expect(zip).toContain('!/');
+    const [r] = await recheckEvidence([{ path: `${zip}!/inner/y.json`, sha256: sha256('{"Records":[1]}') }]);
+    expect(r).toMatchObject({ status: 'unchanged' });
   });
 });
 

@@ -9,7 +9,7 @@ import Database from 'better-sqlite3';
 import { openCase } from '../../../electron/engine/db/open';
 import { ingestEvidence } from '../../../electron/engine/ingest/ingest';
 import { correlate } from '../../../electron/engine/chain/correlate';
-import { checkKilledCase, runCrashTest } from '../../../scripts/crash-test.mjs';
+import { checkKilledCase, custodyProblems, runCrashTest } from '../../../scripts/crash-test.mjs';
 import { apiRecord, put, tempDir, trailJson } from '../../helpers/evidence';
 
 type Check = { problems: string[]; stage: string };
@@ -78,12 +78,25 @@ describe('the crash checker', () => {
   });
 });
 
+describe('the custody check after a resume', () => {
+  it('passes a logged case, and names files no custody entry pins', async () => {
+    const { dir, ref } = await referenceCase();
+    expect((custodyProblems as (p: string) => string[])(ref)).toEqual([]);
+    const unlogged = join(dir, 'unlogged.db');
+    copyFileSync(ref, unlogged);
+    const db = new Database(unlogged);
+    db.prepare("INSERT INTO evidence_files (path, size, sha256, format, status, ingested_at, tool_version) VALUES ('/x/f9.json', 1, 'a', 'cloudtrail', 'complete', '', '')").run();
+    db.close();
+    expect((custodyProblems as (p: string) => string[])(unlogged)).toEqual(['evidence files 4–4 are in no custody entry']);
+  });
+});
+
 describe('podtrail ingest killed with SIGKILL at random moments', () => {
-  // Each kill costs about 1.7 s on a quiet 2-core machine (the killed run, the checks, the resumed run: 50 in 86 s)
-  // and 3–4 s while other jobs share the cores (50 in 161–217 s inside the full suite), so `npm test` runs 50;
-  // `node scripts/crash-test.mjs` runs 100 by default, with any seed or bundle size.
+  // The 100 kills the issue asks for. Each costs about 1.7 s on a quiet 2-core machine (the killed run, the checks,
+  // the resumed run) and 3–4 s while other jobs share the cores, so this test takes 3–7 minutes of `npm test`;
+  // `node scripts/crash-test.mjs` runs the same with any seed, count or bundle size.
   it('leaves a consistent case every time, and resuming gives exactly the uninterrupted counts', async () => {
-    const summary = await runCrashTest({ iterations: 50, seed: 1, events: 300 });
+    const summary = await runCrashTest({ iterations: 100, seed: 1, events: 300 });
     console.log(
       `crash.test: ${summary.iterations} kills (${summary.killed} mid-run) in ${summary.seconds.toFixed(0)} s; ${Object.entries(summary.stages)
         .map(([k, v]) => `${k}: ${v}`)
@@ -91,8 +104,8 @@ describe('podtrail ingest killed with SIGKILL at random moments', () => {
     );
     expect(summary.failures).toEqual([]);
     // The kills spread over the run: most land while the process is running, some after files were committed.
-    expect(summary.killed).toBeGreaterThanOrEqual(35);
+    expect(summary.killed).toBeGreaterThanOrEqual(70);
     const afterACommit = ['with some files committed', 'with every file committed, before attribution', 'after attribution'];
     expect(afterACommit.reduce((n, k) => n + ((summary.stages as Record<string, number>)[k] ?? 0), 0)).toBeGreaterThan(0);
-  }, 900_000);
+  }, 1_500_000);
 });
