@@ -165,7 +165,7 @@ export const URI = {
 };
 
 /** The kubelet's strategic-merge status patch (`pods/status`), with the pod IP once the sandbox is up. */
-export function podStatusPatch(uid: string, t: number, hostIp: string, podIp: string | null, startTime: string): Json {
+export function podStatusPatch(uid: string, t: number, hostIp: string, podIp: string | null, startTime: string, containerStatuses?: Json[]): Json {
   const ts = new Date(t).toISOString().slice(0, 19) + 'Z';
   const ready = podIp !== null;
   const cond = (type: string, status: boolean): Json => ({ lastTransitionTime: ts, status: status ? 'True' : 'False', type });
@@ -180,6 +180,7 @@ export function podStatusPatch(uid: string, t: number, hostIp: string, podIp: st
     status.podIP = podIp;
     status.podIPs = [{ ip: podIp }];
   }
+  if (containerStatuses) status.containerStatuses = containerStatuses;
   status.startTime = startTime;
   return { metadata: { uid }, status };
 }

@@ -9,7 +9,7 @@ import {
   auditEvent, CCM_REASON, CCM_USER, controllerReason, nodeRef, nodeUser, podRef, podStatusPatch, saUser, SCHEDULER_REASON, SCHEDULER_USER,
   tokenRef, UA, URI, type AuditArgs, type AuditEntry, type ClusterVersion,
 } from './k8s-audit';
-import { nodeAddresses, nodeObject, podObject, tokenRequest, tokenResponse, type GoneReason, type NodeInfo, type PodLife } from './k8s-objects';
+import { containerImage, containerStatuses, nodeAddresses, nodeObject, podObject, tokenRequest, tokenResponse, type GoneReason, type NodeInfo, type PodLife } from './k8s-objects';
 import { isoSec, K8S } from './ids';
 import type { Json } from './records';
 import type { Rng } from './rng';
@@ -147,7 +147,7 @@ export class K8sLog {
     const life: PodLife = {
       w, name: pod.truth.name, uid: pod.truth.uid, namespace: w.namespace, serviceAccount: w.serviceAccount, node: n, ip: pod.ip,
       hostNetwork: w.daemonSet, rsHash: pod.rsHash, apiVolume: `kube-api-access-${rng.chars(K8S, 5)}`,
-      createdAt: c, runningAt: 0, readyAt: 0, deletedAt: null, goneReason: null, apiTokenJti: '', apiTokenAt: 0,
+      createdAt: c, runningAt: 0, readyAt: 0, containerStartAt: 0, sdkInitAt: 0, deletedAt: null, goneReason: null, apiTokenJti: '', apiTokenAt: 0,
       awsAudience: w.variant === 'irsa' ? 'sts.amazonaws.com' : w.variant === 'node' ? null : 'pods.eks.amazonaws.com',
       awsTokenAt: null,
     };
@@ -183,8 +183,12 @@ export class K8sLog {
       life.awsTokenAt = tk;
     }
     life.runningAt = tk + rng.between(1_500, 6_000);
+    life.containerStartAt = life.runningAt - rng.between(200, 1_500);
+    // The application creates its SDK client as it boots: botocore and the Java SDK name their web-identity
+    // session after that moment, and keep the name for every refresh.
+    life.sdkInitAt = life.containerStartAt + rng.between(300, 4_000);
     this.push(this.kubelet(n, life.runningAt, 'patch', URI.pod(ns, life.name, 'status'), podRef(ns, life.name, 'status'), 200, 'Request',
-      podStatusPatch(life.uid, life.runningAt, n.node.privateIp, life.ip, start)));
+      podStatusPatch(life.uid, life.runningAt, n.node.privateIp, life.ip, start, containerStatuses(life, containerImage(life)))));
     life.readyAt = life.runningAt + rng.between(1_000, 5_000);
     return life;
   }

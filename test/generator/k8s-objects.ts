@@ -42,6 +42,10 @@ export interface PodLife {
   runningAt: number;
   /** First moment the containers may call AWS (after the kubelet's token requests). */
   readyAt: number;
+  /** When the container started (its status's `state.running.startedAt`, which shows whole seconds). */
+  containerStartAt: number;
+  /** When the application created its AWS SDK client (after the container started). */
+  sdkInitAt: number;
   deletedAt: number | null;
   goneReason: GoneReason | null;
   /** The kube-api-access token in use (requests the pod makes to the API server carry its JTI). */
@@ -99,7 +103,7 @@ export function podObject(p: PodLife, ownerUid: string, phase: 'Pending' | 'Runn
       defaultMode: 420,
     },
   });
-  const image = w.daemonSet ? CNI_IMAGE(region) : `${w.cluster.account.id}.dkr.ecr.${region}.amazonaws.com/${w.name}:sha-${p.rsHash.slice(0, 7)}`;
+  const image = containerImage(p);
   const labels: Json = w.daemonSet ? { 'app.kubernetes.io/name': w.name, 'k8s-app': w.name } : { app: w.name, 'pod-template-hash': p.rsHash };
   const metadata: Json = {
     name: p.name,
@@ -139,9 +143,32 @@ export function podObject(p: PodLife, ownerUid: string, phase: 'Pending' | 'Runn
       podIP: p.ip,
       podIPs: [{ ip: p.ip }],
       startTime: isoSec(p.createdAt + 1000),
+      containerStatuses: containerStatuses(p, image),
       qosClass: 'BestEffort',
     };
   return body;
+}
+
+/** The kubelet's view of the pod's one container once it runs: `state.running.startedAt`, whole seconds. */
+export function containerStatuses(p: PodLife, image: string): Json[] {
+  return [
+    {
+      name: p.w.name,
+      state: { running: { startedAt: isoSec(p.containerStartAt) } },
+      lastState: {},
+      ready: true,
+      restartCount: 0,
+      image,
+      imageID: `${image.split(':')[0]}@sha256:${p.uid.replace(/-/g, '').repeat(2)}`,
+      containerID: `containerd://${p.uid.replace(/-/g, '').split('').reverse().join('').repeat(2)}`,
+      started: true,
+    },
+  ];
+}
+
+export function containerImage(p: PodLife): string {
+  const region = p.w.cluster.region;
+  return p.w.daemonSet ? CNI_IMAGE(region) : `${p.w.cluster.account.id}.dkr.ecr.${region}.amazonaws.com/${p.w.name}:sha-${p.rsHash.slice(0, 7)}`;
 }
 
 export function nodeLabels(n: NodeInfo): Json {

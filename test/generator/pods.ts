@@ -20,6 +20,8 @@ export interface RunningPod {
   restartAt: number;
   /** Its audit-log life (k8s option, covered cluster only). */
   life?: PodLife | null;
+  /** Its SDK's web-identity session name, for SDKs that name the session once per process. */
+  sdkSession?: string;
 }
 
 /** How a pod reaches AWS: its own address through a VPC endpoint, or its node's NAT address. */
@@ -165,7 +167,10 @@ export class PodActor implements Actor {
     const { ip, vpce } = this.ctx.k8s ? this.egress() : { ip: p.node.natIp, vpce: undefined };
     if (w.variant === 'node') return this.ctx.nodeSession(p.node, t);
     if (w.variant === 'irsa') {
-      const sessionName = SDKS[w.sdk].irsaSession(t, rng);
+      const sdk = SDKS[w.sdk];
+      // Without the k8s option, names stay per exchange: the default bundle keeps its bytes (see generator.test.ts).
+      const sessionName =
+        sdk.perProcess && this.ctx.k8s ? (p.sdkSession ??= sdk.irsaSession(Math.min(p.life?.sdkInitAt || t, t), rng)) : sdk.irsaSession(t, rng);
       const args = {
         cluster: w.cluster, namespace: w.namespace, serviceAccount: w.serviceAccount, role: w.role!, sessionName, ip, ua: SDKS[w.sdk].ua('sts'), pod: p.truth, vpce,
       };

@@ -10,20 +10,29 @@ export type SdkId = 'boto3' | 'java' | 'js' | 'go';
 
 const KERNEL = '5.10.223-212.873.amzn2.x86_64';
 
-export const SDKS: Record<SdkId, { ua: (svc: string) => string; irsaSession: (tMs: number, rng: Rng) => string }> = {
+/**
+ * Per SDK: its user agent, and its default web-identity role session name. botocore and the Java SDK name the
+ * session once, when the credential provider is created (`perProcess`), and reuse the name for every refresh;
+ * the JavaScript v3 and Go SDKs name each exchange after its own time.
+ */
+export const SDKS: Record<SdkId, { ua: (svc: string) => string; irsaSession: (tMs: number, rng: Rng) => string; perProcess: boolean }> = {
   boto3: {
+    perProcess: true,
     ua: () => `Boto3/1.34.69 md/Botocore#1.34.69 ua/2.0 os/linux#${KERNEL} md/arch#x86_64 lang/python#3.11.8 md/pyimpl#CPython cfg/retry-mode#legacy Botocore/1.34.69`,
     irsaSession: (t) => `botocore-session-${Math.floor(t / 1000)}`,
   },
   java: {
+    perProcess: true,
     ua: () => `aws-sdk-java/2.25.16 Linux/${KERNEL} OpenJDK_64-Bit_Server_VM/17.0.10+7-LTS Java/17.0.10 vendor/Amazon.com_Inc. io/sync http/Apache cfg/retry-mode/legacy`,
     irsaSession: (t) => `aws-sdk-java-${t}`,
   },
   js: {
+    perProcess: false,
     ua: (svc) => `aws-sdk-js/3.540.0 ua/2.0 os/linux#${KERNEL} lang/js md/nodejs#20.12.0 api/${svc}#3.540.0`,
     irsaSession: (t) => `aws-sdk-js-session-${t}`,
   },
   go: {
+    perProcess: false,
     ua: (svc) => `aws-sdk-go-v2/1.26.1 os/linux lang/go#1.21.8 md/GOOS#linux md/GOARCH#amd64 api/${svc}#1.30.4`,
     irsaSession: (t, rng) => `aws-go-sdk-${t}${rng.chars('0123456789', 6)}`,
   },

@@ -69,6 +69,7 @@ function narrowExchange(ctx: ResolveContext, q: PodQuery, iss: Issuance): PodVer
       sourceIps: ips,
       nodes: q.nodes,
       exchanges: ctx.exchangesOf(q.namespace, q.serviceAccount),
+      sessionName: iss.sessionName,
       egressOf: (node) => {
         const instance = ctx.instanceOfNode(node);
         return instance ? (k8s.egressOfInstance.get(instance) ?? null) : null;

@@ -7,7 +7,12 @@
  *   leaves from (its agent's and its instance profile's calls): pods on nodes behind another NAT gateway are
  *   ruled out, which narrows the candidates to the pods behind that gateway (one subnet or zone, usually);
  * - the kubelet requested a token with audience `sts.amazonaws.com` for that pod before the call (every live pod
- *   has one, so this only separates pods that had none).
+ *   has one, so this only separates pods that had none);
+ * - an SDK's default session name carries a time the SDK was already running (botocore and the Java SDK name it
+ *   when they start): a pod none of whose containers had started by then is ruled out (`notStartedYet`);
+ * - a token minted outside the kubelet makes its minter a candidate, unless the minter's node leaves from another
+ *   address than the call did.
+ * The refresh lineage over all of a service account's exchanges (lineage.ts) narrows further.
  * CloudTrail does not log the web-identity token's id, so a token can never be matched exactly: the answer is
  * at best `inferred`, or `ambiguous` with scored candidates.
  */
@@ -44,6 +49,23 @@ export interface IrsaQuery {
   exchanges: number[];
   /** Public addresses a Kubernetes node's own traffic leaves from, or null when none was seen. */
   egressOf?: (nodeName: string) => ReadonlySet<string> | null;
+  /** The exchange's role session name (an SDK's default name carries a time the SDK was running at). */
+  sessionName?: string | null;
+}
+
+/**
+ * The moment an AWS SDK's default web-identity session name shows the SDK was already running, as the latest
+ * millisecond it can stand for. botocore names the session when its credential provider is created
+ * (`botocore-session-<unix seconds>`), the Java SDK likewise in milliseconds (`aws-sdk-java-<ms>`), the
+ * JavaScript v3 SDK at each exchange (`aws-sdk-js-session-<ms>`). The SDK runs inside one of the pod's containers,
+ * on the node's clock — the same clock as the kubelet's container start times.
+ */
+export function sdkSessionTime(name: string | null | undefined): number | null {
+  if (!name) return null;
+  const py = /^botocore-session-(\d{9,11})$/.exec(name);
+  if (py) return Number(py[1]) * 1000 + 999;
+  const ms = /^(?:aws-sdk-java|aws-sdk-js-session)-(\d{12,14})$/.exec(name);
+  return ms ? Number(ms[1]) : null;
 }
 
 function tokenBefore(tokens: TokenRequest[], p: PodLife, atMs: number): TokenRequest | null {
@@ -96,8 +118,22 @@ function pairsWith(tl: Timeline, q: IrsaQuery, token: TokenRequest): boolean {
   return q.exchanges.every((y) => y <= q.atMs || y > token.tsMs + FRESH_TOKEN_MS || newer.some((t) => t < y));
 }
 
+/**
+ * Where the calls came from, for one pod: its own IP, or a public address its node's own traffic leaves from
+ * (`match`), an address its node is not known to use (`other`), or nothing known about its node (`unknown`).
+ */
+function egressOf(p: PodLife, q: IrsaQuery): { podIp?: string; egress?: 'match' | 'other' | 'unknown'; via?: string } {
+  const podIp = q.sourceIps.find((x) => p.ips.includes(x));
+  if (podIp) return { podIp };
+  if (!q.egressOf || !p.nodeName) return {};
+  const egress = q.egressOf(p.nodeName);
+  const via = egress ? q.sourceIps.find((x) => egress.has(x)) : undefined;
+  return { egress: !egress ? 'unknown' : via ? 'match' : 'other', via };
+}
+
 export function irsaCandidates(tl: Timeline, q: IrsaQuery): PodCandidate[] {
-  const out: PodCandidate[] = mintedElsewhere(tl, q);
+  // A minter whose calls would have left from another address than this exchange's did not make it.
+  const out: PodCandidate[] = mintedElsewhere(tl, q).filter((c) => egressOf(c.pod, q).egress !== 'other');
   for (const p of tl.pods) {
     if (p.namespace !== q.namespace || p.serviceAccount !== q.serviceAccount || !aliveAt(p, q.atMs)) continue;
     if (out.some((c) => c.pod === p)) continue;
@@ -111,23 +147,43 @@ export function irsaCandidates(tl: Timeline, q: IrsaQuery): PodCandidate[] {
       c.evidence.push(token.auditId);
       if (q.atMs - token.tsMs <= FRESH_TOKEN_MS && pairsWith(tl, q, token)) c.fresh = true;
     }
-    const ip = q.sourceIps.find((x) => p.ips.includes(x));
-    if (ip) {
+    const e = egressOf(p, q);
+    if (e.podIp) {
       c.score += 4;
-      c.why.push(`source IP ${ip} is this pod's IP`);
+      c.why.push(`source IP ${e.podIp} is this pod's IP`);
       if (p.evidence.ip) c.evidence.push(p.evidence.ip);
-    } else if (q.egressOf && p.nodeName) {
-      const egress = q.egressOf(p.nodeName);
-      const via = egress ? q.sourceIps.find((x) => egress.has(x)) : undefined;
-      c.egress = !egress ? 'unknown' : via ? 'match' : 'other';
-      if (via) {
+    } else if (e.egress) {
+      c.egress = e.egress;
+      if (e.via) {
         c.score += 2;
-        c.why.push(`source IP ${via} is an address node ${p.nodeName}'s own calls leave from (NAT)`);
+        c.why.push(`source IP ${e.via} is an address node ${p.nodeName}'s own calls leave from (NAT)`);
       }
     }
     out.push(c);
   }
-  return out.sort((a, b) => b.score - a.score || (a.pod.name < b.pod.name ? -1 : 1));
+  return notStartedYet(out, q).sort((a, b) => b.score - a.score || (a.pod.name < b.pod.name ? -1 : 1));
+}
+
+/**
+ * Rule: a pod none of whose containers had started when the SDK named the session cannot have made the exchange.
+ * Only pods whose creation the audit log holds count (their first container start is then in the log too); if
+ * the rule would leave no candidate, it is not applied (the clocks or the log disagree with it).
+ */
+function notStartedYet(cands: PodCandidate[], q: IrsaQuery): PodCandidate[] {
+  const at = sdkSessionTime(q.sessionName);
+  if (at === null) return cands;
+  const late = cands.filter((c) => !c.minted && c.pod.evidence.created && c.pod.startedMs !== null && c.pod.startedMs > at);
+  if (late.length === 0 || late.length === cands.length) return cands;
+  const why =
+    `session name ${q.sessionName} shows its SDK running by ${new Date(at).toISOString()}, when ` +
+    late.map((c) => `${c.pod.name} had no container started (first at ${new Date(c.pod.startedMs!).toISOString()})`).join(', ');
+  const kept = cands.filter((c) => !late.includes(c));
+  for (const c of kept) {
+    c.why.push(why);
+    for (const l of late) if (l.pod.evidence.started) c.evidence.push(l.pod.evidence.started);
+    if (c.pod.evidence.started) c.evidence.push(c.pod.evidence.started);
+  }
+  return kept;
 }
 
 export type PodVerdict = { kind: 'none' } | { kind: 'one'; pick: PodCandidate } | { kind: 'several'; candidates: PodCandidate[] };

@@ -21,8 +21,13 @@ export interface PodLife {
   ips: string[];
   createdMs: number | null;
   deletedMs: number | null;
+  /**
+   * The earliest container start the kubelet's status patches report (`state.running.startedAt` and the like, of
+   * init and app containers; whole seconds), or null when none was seen.
+   */
+  startedMs: number | null;
   /** auditIDs (or inventory refs) that establish this pod's facts. */
-  evidence: { created?: string; bound?: string; ip?: string; deleted?: string; inventory?: string };
+  evidence: { created?: string; bound?: string; ip?: string; deleted?: string; inventory?: string; started?: string };
 }
 
 export interface TokenRequest {
@@ -88,7 +93,7 @@ export class TimelineBuilder {
       }
       if (best) return best;
     }
-    const p: PodLife = { uid, namespace, name, serviceAccount: null, nodeName: null, ips: [], createdMs: null, deletedMs: null, evidence: {} };
+    const p: PodLife = { uid, namespace, name, serviceAccount: null, nodeName: null, ips: [], createdMs: null, deletedMs: null, startedMs: null, evidence: {} };
     this.pods.push(p);
     if (uid) this.byUid.set(uid, p);
     return p;
@@ -171,6 +176,11 @@ export class TimelineBuilder {
           p.ips.push(ip);
           p.evidence.ip ??= a.auditId;
         }
+        const started = earliestContainerStart(obj(get(r, 'requestObject', 'status')));
+        if (started !== null && (p.startedMs === null || started < p.startedMs)) {
+          p.startedMs = started;
+          p.evidence.started = a.auditId;
+        }
       } else if (verb === 'delete' && !sub && name) {
         const uid = getStr(r, 'responseObject', 'metadata', 'uid') ?? null;
         const p = this.pod(namespace, name, uid, a.tsMs);
@@ -245,6 +255,23 @@ export class TimelineBuilder {
     for (const p of this.pods) if (p.nodeName) this.node(p.nodeName, p.evidence.bound ?? p.evidence.inventory ?? '');
     return { pods: this.pods, tokens: this.tokens, nodes: this.nodes };
   }
+}
+
+/** The earliest `startedAt` among a pod status's container statuses (current and last state, init containers too). */
+function earliestContainerStart(status: JsonObject | undefined): number | null {
+  if (!status) return null;
+  let min: number | null = null;
+  for (const list of ['initContainerStatuses', 'containerStatuses', 'ephemeralContainerStatuses']) {
+    for (const c of arr(status[list])) {
+      for (const state of ['state', 'lastState']) {
+        for (const phase of ['running', 'terminated']) {
+          const t = Date.parse(getStr(c, state, phase, 'startedAt') ?? '');
+          if (!Number.isNaN(t) && (min === null || t < min)) min = t;
+        }
+      }
+    }
+  }
+  return min;
 }
 
 function requesterPodOf(r: JsonObject): { name: string; uid: string | null } | null {

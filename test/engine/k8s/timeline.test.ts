@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { TimelineBuilder, aliveAt } from '../../../electron/engine/k8s/timeline';
-import { decide, irsaCandidates } from '../../../electron/engine/k8s/narrow';
+import { decide, irsaCandidates, sdkSessionTime } from '../../../electron/engine/k8s/narrow';
 import type { JsonObject } from '../../../electron/engine/util/json';
 import { sharedPath } from '../../helpers/shared-data';
 
@@ -37,6 +37,16 @@ const status = (s: number, name: string, uid: string, node: string, ip: string) 
     objectRef: { resource: 'pods', subresource: 'status', namespace: 'payments', name },
     requestObject: { metadata: { uid }, status: { podIP: ip } },
   });
+/** The kubelet's status patch once the container runs: `state.running.startedAt` in whole seconds, as Kubernetes writes it. */
+const running = (s: number, name: string, uid: string, node: string, ip: string, startedS: number, restartedS?: number) => {
+  const a = status(s, name, uid, node, ip);
+  const sec = (x: number) => iso(x).replace(/\.\d+Z$/, 'Z');
+  const c = restartedS === undefined
+    ? { name: 'app', state: { running: { startedAt: sec(startedS) } }, lastState: {}, restartCount: 0 }
+    : { name: 'app', state: { running: { startedAt: sec(restartedS) } }, lastState: { terminated: { startedAt: sec(startedS), exitCode: 1 } }, restartCount: 1 };
+  (a.record.requestObject as { status: JsonObject }).status.containerStatuses = [c];
+  return a;
+};
 const token = (s: number, pod: string, uid: string, node: string, audience = 'sts.amazonaws.com', user = `system:node:${node}`) =>
   audit(s, {
     verb: 'create',
@@ -168,5 +178,70 @@ describe('rule: IRSA → pod', () => {
     // Both nodes behind the same NAT gateway: both pods remain.
     const shared = q('52.1.1.1', new Map([[NODE_A, new Set(['52.1.1.1'])], [NODE_B, new Set(['52.1.1.1'])]]));
     expect(shared.kind === 'several' && shared.candidates).toHaveLength(2);
+  });
+
+  it('a pod none of whose containers had started when the SDK named the session is ruled out', () => {
+    // Two replicas on one node behind one NAT: tokens first, then containers starting at 10:00:12 and 10:00:20.
+    const b = new TimelineBuilder();
+    for (const a of [
+      podCreate(0, 'api-1', 'u1', 'api'), binding(1, 'api-1', 'u1', NODE_A), token(8, 'api-1', 'u1', NODE_A),
+      podCreate(2, 'api-2', 'u2', 'api'), binding(3, 'api-2', 'u2', NODE_A), token(9, 'api-2', 'u2', NODE_A),
+      running(13, 'api-1', 'u1', NODE_A, '10.0.1.20', 12), running(21, 'api-2', 'u2', NODE_A, '10.0.1.21', 20),
+    ]) b.audit(a);
+    const tl = b.build();
+    expect(tl.pods.map((p) => [p.name, p.startedMs])).toEqual([['api-1', T(12)], ['api-2', T(20)]]);
+    const at = (name: string) =>
+      decide(irsaCandidates(tl, { namespace: 'payments', serviceAccount: 'api', atMs: T(40), sourceIps: ['52.1.2.3'], nodes, exchanges: [T(40), T(41)], sessionName: name }));
+    // botocore named it at 10:00:15 (whole seconds: up to 10:00:15.999): only api-1 was running.
+    const early = at(`botocore-session-${T(15) / 1000}`);
+    expect(early.kind === 'one' && early.pick.pod.name).toBe('api-1');
+    expect(early.kind === 'one' && early.pick.why.join('; ')).toContain('api-2 had no container started (first at 2026-03-02T10:00:20.000Z)');
+    expect(early.kind === 'one' && early.pick.evidence).toEqual(expect.arrayContaining([tl.pods[1]!.evidence.started, tl.pods[0]!.evidence.started]));
+    // The same second as api-2's start (startedAt shows whole seconds): both remain.
+    expect(at(`botocore-session-${T(20) / 1000}`).kind).toBe('several');
+    // Java names it in milliseconds; JavaScript at the exchange itself; Go's name carries no usable time.
+    expect(at(`aws-sdk-java-${T(19) + 999}`).kind).toBe('one');
+    expect(at(`aws-sdk-js-session-${T(25)}`).kind).toBe('several');
+    expect(at(`aws-go-sdk-${T(15)}123456`).kind).toBe('several');
+    // A time before every pod's start contradicts the evidence: the rule is not applied.
+    expect(at(`botocore-session-${T(5) / 1000}`).kind).toBe('several');
+  });
+
+  it('uses the earliest start the kubelet reported (a restarted container keeps its first start in lastState)', () => {
+    const b = new TimelineBuilder();
+    for (const a of [podCreate(0, 'api-1', 'u1', 'api'), running(5, 'api-1', 'u1', NODE_A, '10.0.1.20', 4), running(300, 'api-1', 'u1', NODE_A, '10.0.1.20', 4, 299)]) b.audit(a);
+    expect(b.build().pods[0]!.startedMs).toBe(T(4));
+    const c = new TimelineBuilder();
+    c.audit(running(300, 'api-1', 'u1', NODE_A, '10.0.1.20', 4, 299)); // only the later patch: lastState still says 10:00:04
+    expect(c.build().pods[0]!.startedMs).toBe(T(4));
+  });
+
+  it('reads the time in SDK default session names, as the latest millisecond they can mean', () => {
+    expect(sdkSessionTime('botocore-session-1772445615')).toBe(1772445615999);
+    expect(sdkSessionTime('aws-sdk-java-1772445615123')).toBe(1772445615123);
+    expect(sdkSessionTime('aws-sdk-js-session-1772445615123')).toBe(1772445615123);
+    for (const n of ['botocore-session-x', 'jdoe', 'aws-go-sdk-1772445615123456789', null, undefined]) expect(sdkSessionTime(n)).toBeNull();
+  });
+
+  it('a token minted outside the kubelet makes its minter a candidate, unless the minter left from another address', () => {
+    const b = new TimelineBuilder();
+    const minted = token(50, 'unused', 'x', NODE_B, 'sts.amazonaws.com', 'system:serviceaccount:payments:rb');
+    const spec = (minted.record.requestObject as { spec: JsonObject }).spec;
+    delete spec.boundObjectRef;
+    (minted.record.user as JsonObject).extra = { 'authentication.kubernetes.io/pod-name': ['rb-1'], 'authentication.kubernetes.io/pod-uid': ['urb'] };
+    for (const a of [
+      podCreate(0, 'api-1', 'u1', 'api'), binding(1, 'api-1', 'u1', NODE_A), token(2, 'api-1', 'u1', NODE_A),
+      podCreate(0, 'rb-1', 'urb', 'rb'), binding(1, 'rb-1', 'urb', NODE_B),
+      minted,
+    ]) b.audit(a);
+    const tl = b.build();
+    const q = (egress: Map<string, Set<string>>) =>
+      decide(irsaCandidates(tl, { namespace: 'payments', serviceAccount: 'api', atMs: T(100), sourceIps: ['52.1.1.1'], nodes, exchanges: [T(100)], egressOf: (n) => egress.get(n) ?? null }));
+    // Both nodes behind one NAT address: the minter may be the caller, so the answer stays open.
+    const shared = q(new Map([[NODE_A, new Set(['52.1.1.1'])], [NODE_B, new Set(['52.1.1.1'])]]));
+    expect(shared.kind === 'several' && shared.candidates.map((c) => [c.pod.name, !!c.minted])).toEqual([['api-1', false], ['rb-1', true]]);
+    // The minter's node leaves from another address: not its exchange.
+    const apart = q(new Map([[NODE_A, new Set(['52.1.1.1'])], [NODE_B, new Set(['52.2.2.2'])]]));
+    expect(apart.kind === 'one' && apart.pick.pod.name).toBe('api-1');
   });
 });
