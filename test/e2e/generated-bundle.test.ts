@@ -155,9 +155,10 @@ describe.each([
       }
     }
     expect(total).toBeGreaterThan(500);
-    // Measured: 98.1 % (seed 7) and 99.9 % (seed 3) of IRSA events narrowed to one pod (pod IP, NAT address of the
+    // Measured: 97.2 % (seed 7) and 99.9 % (seed 3) of IRSA events narrowed to one pod (pod IP, NAT address of the
     // node, fresh token pairing, container start before the SDK's session name, refresh lineage), the rest
-    // ambiguous with the true pod listed: sessions that may come from a token another workload minted.
+    // ambiguous with the true pod listed: sessions that may come from a token another workload minted, and
+    // exchanges made while a replica was terminating on the same node.
     expect(inferred / total).toBeGreaterThanOrEqual(0.95);
     // Pod Identity nodes in the audited cluster are proven by the scheduler's binding.
     expect(attributions.some((a) => a.mechanism === 'pod-identity' && a.confidence.node === 'proven')).toBe(true);
@@ -180,13 +181,18 @@ describe.each([
     const implemented = ['token-exchange-outside-cluster', 'node-credentials-off-node', 'token-minted-by-non-kubelet', 'credentials-after-pod-deleted', 'first-seen-api'];
     const caught = new Set<string>();
     const unexpected: { eventID: string; flag: string }[] = [];
+    const missed: { eventID: string; flag: string }[] = [];
     for (const a of attributions) {
       const want = new Set(truth.get(a.eventID)!.flags ?? []);
       for (const f of a.flags ?? []) {
         if (want.has(f)) caught.add(f);
         else unexpected.push({ eventID: a.eventID, flag: f });
       }
+      const got = new Set<string>(a.flags ?? []);
+      for (const f of want) if (implemented.includes(f) && !got.has(f)) missed.push({ eventID: a.eventID, flag: f });
     }
+    // Every planted attack is flagged.
+    expect(missed).toEqual([]);
     for (const f of implemented) expect(caught).toContain(f);
     // Measured over four audited bundles (72,000 events): one event flagged that was not planted, on this bundle —
     // a replica's own first exchange within five minutes of a token another workload minted for its service

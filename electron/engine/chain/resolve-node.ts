@@ -4,6 +4,7 @@
  */
 import type { Issuance, Resolution } from './model';
 import type { ResolveContext } from './resolve-context';
+import { runsUntil } from '../k8s/timeline';
 
 export function ec2Root(ctx: ResolveContext, iss: Issuance): Resolution {
   const instanceId = iss.sessionName!;
@@ -67,7 +68,7 @@ function podsOnNode(ctx: ResolveContext, r: Resolution, iss: Issuance): void {
   const nodeName = r.node?.name;
   if (!nodeName || !ctx.facts.k8s) return;
   const pods = ctx.facts.k8s.timeline.pods.filter(
-    (p) => p.nodeName === nodeName && (p.createdMs === null || p.createdMs <= iss.expiresMs) && (p.deletedMs === null || p.deletedMs >= iss.issuedMs),
+    (p) => p.nodeName === nodeName && (p.createdMs === null || p.createdMs <= iss.expiresMs) && (runsUntil(p) ?? Infinity) >= iss.issuedMs,
   );
   if (pods.length === 0) return;
   const names = pods.slice(0, 20).map((p) => `${p.namespace}/${p.name}`);

@@ -6,7 +6,9 @@
  *   session name no AWS SDK uses by default, or from a public address the cluster is never seen leaving by.
  * - node-credentials-off-node: a node's instance-profile credentials used from a public address that neither
  *   the node (its agent's eks-auth calls, its first call) nor any other node of its cluster ever used.
- * - credentials-after-pod-deleted: a pod's credentials used more than a minute after the audit log deleted it.
+ * - credentials-after-pod-deleted: a pod's credentials used after its containers had stopped (the kubelet's final
+ *   delete, or the end of the grace period; 10 s for clock skew), or more than a minute after the delete request
+ *   when neither is logged.
  * - token-minted-by-non-kubelet: the exchange of a token that something other than a kubelet minted.
  * - first-seen-api: a service account's first call of an API, after a baseline of its other calls (first-seen.ts).
  */
@@ -22,7 +24,10 @@ import { isIp, isPrivateIp } from '../util/ip';
 
 export { isIp, isPrivateIp, isSdkSessionName };
 
+/** Without the time the containers stopped: how long after the delete request a pod may still call AWS. */
 const GRACE_MS = 60_000;
+/** Clock difference allowed between the cluster's audit log and CloudTrail. */
+const CLOCK_SKEW_MS = 10_000;
 
 export function detectFlags(db: Database, facts: Facts, resolver: Resolver): number {
   db.exec('DELETE FROM event_flags');
@@ -101,16 +106,26 @@ export function detectFlags(db: Database, facts: Facts, resolver: Resolver): num
 
   // credentials-after-pod-deleted: per subject whose pod (or every candidate pod) the audit log deleted
   if (facts.k8s) {
-    const deleted = new Map<string, number>();
-    for (const p of facts.k8s.timeline.pods) if (p.uid && p.deletedMs !== null) deleted.set(p.uid, p.deletedMs);
+    // When the pod's containers had stopped (the kubelet's final delete, or the end of the grace period) plus a
+    // little clock skew between the cluster and AWS; else the delete request plus a minute.
+    const deleted = new Map<string, { after: number; words: string }>();
+    for (const p of facts.k8s.timeline.pods) {
+      if (!p.uid || p.deletedMs === null) continue;
+      deleted.set(
+        p.uid,
+        p.goneMs !== null
+          ? { after: p.goneMs + CLOCK_SKEW_MS, words: `was deleted at ${isoUtc(p.deletedMs)} and its containers had stopped by ${isoUtc(p.goneMs)}` }
+          : { after: p.deletedMs + GRACE_MS, words: `was deleted at ${isoUtc(p.deletedMs)}` },
+      );
+    }
     const after = db.prepare('SELECT es.event_rowid, e.event_ms FROM event_subjects es JOIN events e ON e.id = es.event_rowid WHERE es.subject_id = ? AND e.event_ms > ?').raw(true);
     for (const row of db.prepare("SELECT id, resolution FROM subjects WHERE conf_pod IN ('proven', 'inferred', 'ambiguous')").all() as { id: number; resolution: string }[]) {
       const r = JSON.parse(row.resolution) as { pod: { uid: string | null; name: string } | null; candidates: { pod: { uid: string | null } | null }[] };
       const uids = r.pod?.uid ? [r.pod.uid] : r.candidates.map((c) => c.pod?.uid ?? null);
       if (uids.length === 0 || uids.some((u) => !u || !deleted.has(u))) continue;
-      const gone = Math.max(...uids.map((u) => deleted.get(u!)!));
-      for (const [rowid, ms] of after.all(row.id, gone + GRACE_MS) as [number, number][]) {
-        flag(rowid, 'credentials-after-pod-deleted', `${r.pod?.name ?? 'every candidate pod'} was deleted at ${isoUtc(gone)}; this call at ${isoUtc(ms)} used its credentials`);
+      const last = uids.map((u) => deleted.get(u!)!).reduce((a, b) => (b.after > a.after ? b : a));
+      for (const [rowid, ms] of after.all(row.id, last.after) as [number, number][]) {
+        flag(rowid, 'credentials-after-pod-deleted', `${r.pod?.name ?? 'every candidate pod'} ${last.words}; this call at ${isoUtc(ms)} used its credentials`);
       }
     }
   }

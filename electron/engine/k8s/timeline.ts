@@ -20,14 +20,21 @@ export interface PodLife {
   nodeName: string | null;
   ips: string[];
   createdMs: number | null;
+  /** The first delete request (a graceful delete: the containers may run on until their grace period ends). */
   deletedMs: number | null;
+  /**
+   * When its containers had certainly stopped: the kubelet's final delete (it removes the object once the
+   * containers have exited), or the end of the grace period the first delete set (`deletionTimestamp`, when the
+   * kubelet kills what is left), whichever came first. Null when neither is in the evidence.
+   */
+  goneMs: number | null;
   /**
    * The earliest container start the kubelet's status patches report (`state.running.startedAt` and the like, of
    * init and app containers; whole seconds), or null when none was seen.
    */
   startedMs: number | null;
   /** auditIDs (or inventory refs) that establish this pod's facts. */
-  evidence: { created?: string; bound?: string; ip?: string; deleted?: string; inventory?: string; started?: string };
+  evidence: { created?: string; bound?: string; ip?: string; deleted?: string; gone?: string; inventory?: string; started?: string };
 }
 
 export interface TokenRequest {
@@ -59,6 +66,8 @@ export interface Timeline {
   nodes: Map<string, NodeInfo>;
 }
 
+/** After its grace period ends the kubelet kills the containers; allow it a few seconds to do so. */
+const KILL_SLACK_MS = 5_000;
 const PROVIDER_ID = /^aws:\/\/\/[^/]*\/(i-[0-9a-f]+)$/;
 const NODE_USER = /^system:node:(.+)$/;
 
@@ -93,7 +102,7 @@ export class TimelineBuilder {
       }
       if (best) return best;
     }
-    const p: PodLife = { uid, namespace, name, serviceAccount: null, nodeName: null, ips: [], createdMs: null, deletedMs: null, startedMs: null, evidence: {} };
+    const p: PodLife = { uid, namespace, name, serviceAccount: null, nodeName: null, ips: [], createdMs: null, deletedMs: null, goneMs: null, startedMs: null, evidence: {} };
     this.pods.push(p);
     if (uid) this.byUid.set(uid, p);
     return p;
@@ -186,6 +195,15 @@ export class TimelineBuilder {
         const p = this.pod(namespace, name, uid, a.tsMs);
         p.deletedMs ??= a.tsMs;
         p.evidence.deleted ??= a.auditId;
+        // The kubelet's own delete (grace period 0) comes once the containers have exited.
+        const final = nodeOfUser(getStr(r, 'user', 'username')) !== null && get(r, 'requestObject', 'gracePeriodSeconds') === 0;
+        const graceEnd = Date.parse(getStr(r, 'responseObject', 'metadata', 'deletionTimestamp') ?? '');
+        for (const t of [final ? a.tsMs : NaN, graceEnd + KILL_SLACK_MS]) {
+          if (!Number.isNaN(t) && (p.goneMs === null || t < p.goneMs)) {
+            p.goneMs = t;
+            p.evidence.gone = a.auditId;
+          }
+        }
       }
       return;
     }
@@ -280,7 +298,16 @@ function requesterPodOf(r: JsonObject): { name: string; uid: string | null } | n
   return { name, uid: str(arr(get(r, 'user', 'extra', 'authentication.kubernetes.io/pod-uid'))[0]) ?? null };
 }
 
-/** Was the pod alive at `ms` (created before, not yet deleted)? Unknown bounds count as open. */
+/**
+ * Could the pod's containers run at `ms` (created before, not yet gone)? A deleted pod runs on through its grace
+ * period; when when it stopped is unknown, the delete request is taken. Unknown bounds count as open.
+ */
 export function aliveAt(p: PodLife, ms: number): boolean {
-  return (p.createdMs === null || p.createdMs <= ms) && (p.deletedMs === null || p.deletedMs >= ms);
+  const end = runsUntil(p);
+  return (p.createdMs === null || p.createdMs <= ms) && (end === null || end >= ms);
+}
+
+/** Until when the pod's containers may have run: when they stopped, else the delete request (null: not deleted). */
+export function runsUntil(p: PodLife): number | null {
+  return p.goneMs ?? p.deletedMs;
 }

@@ -85,6 +85,31 @@ describe('pod timeline from audit events', () => {
     expect(tl.tokens).toHaveLength(2);
   });
 
+  it('a deleted pod runs on through its grace period, until the kubelet removes it once its containers exited', () => {
+    const graceful = (s: number, graceEndS: number) =>
+      audit(s, { verb: 'delete', user: { username: 'system:serviceaccount:kube-system:replicaset-controller' }, objectRef: { resource: 'pods', namespace: 'payments', name: 'api-1' },
+        requestObject: { kind: 'DeleteOptions', gracePeriodSeconds: 30 }, responseObject: { metadata: { uid: 'u1', deletionTimestamp: iso(graceEndS) } } });
+    const byKubelet = (s: number) =>
+      audit(s, { verb: 'delete', user: { username: `system:node:${NODE_A}` }, objectRef: { resource: 'pods', namespace: 'payments', name: 'api-1' },
+        requestObject: { kind: 'DeleteOptions', gracePeriodSeconds: 0, preconditions: { uid: 'u1' } }, responseObject: { metadata: { uid: 'u1', deletionTimestamp: iso(630) } } });
+    const b = new TimelineBuilder();
+    for (const a of [podCreate(0, 'api-1', 'u1', 'api'), graceful(600, 630), byKubelet(615)]) b.audit(a);
+    const p = b.build().pods[0]!;
+    expect(p).toMatchObject({ deletedMs: T(600), goneMs: T(615) });
+    expect(aliveAt(p, T(610))).toBe(true); // still terminating
+    expect(aliveAt(p, T(616))).toBe(false);
+    // No final delete logged: the kubelet kills what is left when the grace period ends (+5 s to do so).
+    const c = new TimelineBuilder();
+    for (const a of [podCreate(0, 'api-1', 'u1', 'api'), graceful(600, 630)]) c.audit(a);
+    expect(c.build().pods[0]!.goneMs).toBe(T(635));
+    // A delete by someone else with grace period 0 says nothing about the containers having exited.
+    const d = new TimelineBuilder();
+    const forced = graceful(600, 600);
+    (forced.record.requestObject as JsonObject).gracePeriodSeconds = 0;
+    for (const a of [podCreate(0, 'api-1', 'u1', 'api'), forced]) d.audit(a);
+    expect(d.build().pods[0]!.goneMs).toBe(T(605));
+  });
+
   it('ignores refused calls (a failed binding binds nothing)', () => {
     const b = new TimelineBuilder();
     b.audit(podCreate(0, 'x', 'ux', 'api'));
