@@ -94,6 +94,7 @@ export class EvidenceStore {
   private readonly insertError: Statement;
   private readonly insertDocument: Statement;
   private readonly findComplete: Statement;
+  private readonly findFailed: Statement;
   private open: OpenFile | null = null;
   private group: { rows: number; since: number } | null = null;
 
@@ -131,6 +132,7 @@ export class EvidenceStore {
     this.insertError = db.prepare('INSERT INTO record_errors (file_id, record_index, message) VALUES (?, ?, ?)');
     this.insertDocument = db.prepare('INSERT INTO documents (file_id, kind, raw) VALUES (?, ?, ?)');
     this.findComplete = db.prepare("SELECT sha256 FROM evidence_files WHERE path = ? AND status = 'complete'");
+    this.findFailed = db.prepare("SELECT 1 FROM evidence_files WHERE path = ? AND status = 'failed' AND sha256 = ? AND size = ? AND error = ?");
   }
 
   /** SHA-256s of complete loads of this path: a worker re-hashes first and skips a file already in the case. */
@@ -305,11 +307,15 @@ export class EvidenceStore {
     this.group = null;
   }
 
-  /** Record a file that could not be read, in its own transaction (nothing else of it is kept). */
+  /**
+   * Record a file that could not be read, in its own transaction (nothing else of it is kept). The same file
+   * failing the same way again (a re-ingest) is not recorded twice: its first row stands, and the run's custody
+   * entry counts it among the unreadable files.
+   */
   recordFailure(path: string, error: string, facts: Partial<ParseResult> = {}): FileOutcome {
     this.rollback();
     this.beginGroup();
-    {
+    if (!this.findFailed.get(path, facts.sha256 ?? '', facts.size ?? 0, error)) {
       this.insertFailed.run(
         path,
         facts.size ?? 0,

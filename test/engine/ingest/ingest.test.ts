@@ -210,6 +210,13 @@ describe.each([
     expect(count(db, 'SELECT COUNT(*) FROM event_sources WHERE file_id = ?', failedRow[0]!.id)).toBe(0);
     for (const t of trails) expect(outcomeOf(summary, join(root, s3Key(t.name))).status).toBe('loaded');
     expectConsistent(db);
+    // Ingested again: it fails again, and is still recorded once; changed, it is a new attempt with its own row.
+    const again = await ingestEvidence(db, [root], { workers });
+    expect(again).toMatchObject({ loaded: 0, alreadyLoaded: 3, failed: 1 });
+    expect(count(db, 'SELECT COUNT(*) FROM evidence_files WHERE path = ?', bad)).toBe(1);
+    put(root, s3Key('123837392027_CloudTrail_us-east-1_20230710T1206Z_truncated.json.gz'), truncatedBigTrail('bad2'));
+    await ingestEvidence(db, [root], { workers });
+    expect(count(db, 'SELECT COUNT(*) FROM evidence_files WHERE path = ?', bad)).toBe(2);
     db.close();
   });
 
