@@ -19,6 +19,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { chromium } from 'playwright-core';
+import { rng } from './lib/rng.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
@@ -98,17 +99,6 @@ const ms = (x) => `${x.toFixed(0)} ms`;
 const countText = (n) => `${n.toLocaleString('en-US')} events`;
 const SORT = { column: 'eventTime', dir: 'asc' }; // the renderer's DEFAULT_SORT
 
-/** Mulberry32: the same filter sequence on every run. */
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * In the page: note when each API response arrives (the renderer calls the global fetch at call time), so a

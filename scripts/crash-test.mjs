@@ -24,23 +24,13 @@ import { once } from 'node:events';
 import { gzipSync } from 'node:zlib';
 import { createRequire } from 'node:module';
 import { parseArgs } from 'node:util';
+import { rng } from './lib/rng.mjs';
 
 const require = createRequire(import.meta.url);
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = join(ROOT, 'bin', 'podtrail.js');
 const Database = require('better-sqlite3');
 
-/** Seedable PRNG (mulberry32). */
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function removeCase(path) {
   for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(path + suffix, { force: true });

@@ -1,36 +1,16 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CaseService } from '../../../electron/engine/service/case-service';
-import { generateBundle } from '../../generator';
+import type { CaseService } from '../../../electron/engine/service/case-service';
 import type { EventPage, Histogram, PushEvents, TraceView } from '../../../shared/api';
+import { ingestedService, type ServiceHarness } from '../../helpers/service';
 
 let service: CaseService;
-const pushes: { name: string; payload: unknown }[] = [];
-let bundle: string;
+let pushes: ServiceHarness['pushes'];
+let ok: ServiceHarness['ok'];
 const byTime = { column: 'eventTime', dir: 'asc' } as const;
 
-async function ok<T>(name: string, input: unknown): Promise<T> {
-  const r = await service.dispatch(name, input);
-  if (!r.ok) throw new Error(`${name}: ${r.error.code} ${r.error.message}`);
-  return r.value as T;
-}
-
 beforeAll(async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'podtrail-service-'));
-  bundle = generateBundle({ outDir: join(dir, 'bundle'), events: 3000, seed: 11 }).outDir;
-  service = CaseService.open(join(dir, 'case.db'), (name, payload) => pushes.push({ name, payload }));
-  await ok('ingest.start', { paths: [bundle] });
-  await new Promise<void>((resolve) => {
-    const timer = setInterval(() => {
-      if (pushes.some((p) => p.name === 'ingest.done')) {
-        clearInterval(timer);
-        resolve();
-      }
-    }, 20);
-  });
-});
+  ({ service, pushes, ok } = await ingestedService('service', { events: 3000, seed: 11 }));
+}, 120_000);
 
 afterAll(() => service.close());
 

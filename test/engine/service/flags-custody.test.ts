@@ -2,38 +2,19 @@
  * Detections and the custody log through the API table: flagged events are counted in the summary, marked on
  * their rows, filterable (any or one kind), explained in the trace; the custody log lists the ingest and exports.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CaseService } from '../../../electron/engine/service/case-service';
-import { generateBundle } from '../../generator';
+import type { CaseService } from '../../../electron/engine/service/case-service';
 import type { CaseSummary, CustodyLog, EventPage, PushEvents, TraceView } from '../../../shared/api';
 import type { Flag } from '../../../shared/attribution';
+import { ingestedService, type ServiceHarness } from '../../helpers/service';
 
 let service: CaseService;
-const pushes: { name: string; payload: unknown }[] = [];
+let pushes: ServiceHarness['pushes'];
+let ok: ServiceHarness['ok'];
 const byTime = { column: 'eventTime', dir: 'asc' } as const;
 
-async function ok<T>(name: string, input: unknown): Promise<T> {
-  const r = await service.dispatch(name, input);
-  if (!r.ok) throw new Error(`${name}: ${r.error.code} ${r.error.message}`);
-  return r.value as T;
-}
-
 beforeAll(async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'podtrail-flags-'));
-  const bundle = generateBundle({ outDir: join(dir, 'bundle'), events: 6000, seed: 5, k8s: true }).outDir;
-  service = CaseService.open(join(dir, 'case.db'), (name, payload) => pushes.push({ name, payload }));
-  await ok('ingest.start', { paths: [bundle] });
-  await new Promise<void>((resolve) => {
-    const timer = setInterval(() => {
-      if (pushes.some((p) => p.name === 'ingest.done')) {
-        clearInterval(timer);
-        resolve();
-      }
-    }, 20);
-  });
+  ({ service, pushes, ok } = await ingestedService('flags', { events: 6000, seed: 5, k8s: true }));
   expect((pushes.find((p) => p.name === 'ingest.done')!.payload as PushEvents['ingest.done']).ok).toBe(true);
 }, 120_000);
 
