@@ -10,6 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { expect, test as base, type Page } from '@playwright/test';
 import { HOSTILE, type HostileString } from '../generator/hostile';
+import { revealInvisible } from '../../shared/invisible';
 import { checkGuards, guard, openEvent, waitForCase } from './app';
 import { demoFacts } from './paths';
 
@@ -88,6 +89,9 @@ async function expectInert(page: Page): Promise<void> {
   expect(found.autofocus).toBe(0);
 }
 
+/** Bidi overrides, embeddings, isolates and marks: text that reorders what is on screen. */
+const BIDI = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
+
 /** The text content of an element, exactly (Playwright's text matchers normalise whitespace). */
 const textOf = (page: Page, testId: string) => page.getByTestId(testId).first().evaluate((el) => el.textContent ?? '');
 const rowText = (page: Page, eventID: string) => page.locator(`[data-testid="event-row"][data-event-id="${eventID}"]`).evaluate((el) => el.textContent ?? '');
@@ -100,13 +104,19 @@ test.describe('hostile evidence', () => {
     const { page } = h;
     for (const s of HOSTILE) {
       await openEvent(page, eventOf(s));
-      // The table: the source IP and error columns hold the value, character for character.
-      expect(await rowText(page, eventOf(s)), s.id).toContain(s.value);
+      // The table: the source IP and error columns hold the value, character for character, except that bidi
+      // controls and other invisible characters are written as \u{…} (as in the reports).
+      const row = await rowText(page, eventOf(s));
+      expect(row, s.id).toContain(revealInvisible(s.value));
       // The detail pane's header names the source address as text.
-      expect(await textOf(page, 'detail-pane'), s.id).toContain(`from ${s.value}`);
+      const pane = await textOf(page, 'detail-pane');
+      expect(pane, s.id).toContain(`from ${revealInvisible(s.value)}`);
       // The raw record: the value as JSON writes it (quotes and controls escaped), as characters.
       const raw = await textOf(page, 'raw-record');
-      expect(raw, s.id).toContain(JSON.stringify(s.value).slice(1, -1));
+      expect(raw, s.id).toContain(revealInvisible(JSON.stringify(s.value).slice(1, -1)));
+      // No bidi override, isolate or mark reaches the screen to reorder what the investigator reads.
+      for (const [where, text] of [['row', row], ['detail pane', pane], ['raw record', raw]]) expect(text, `${s.id} in the ${where}`).not.toMatch(BIDI);
+      if (revealInvisible(s.value) !== s.value) expect(pane, s.id).toMatch(/\\u\{[0-9a-f]{4,5}\}/);
       await expectInert(page);
     }
   });
@@ -134,7 +144,8 @@ test.describe('hostile evidence', () => {
       await expect(sel).toBeVisible();
       const text = await sel.evaluate((el) => el.textContent ?? '');
       if (text.includes(demo.hostile.assumeRole.eventID)) {
-        expect(text).toContain(JSON.stringify(demo.hostile.assumeRole.sessionName).slice(1, -1));
+        expect(text).toContain(revealInvisible(JSON.stringify(demo.hostile.assumeRole.sessionName).slice(1, -1)));
+        expect(text).not.toMatch(BIDI);
         for (const s of HOSTILE.filter((x) => !x.invisible)) expect(text, s.id).toContain(JSON.stringify(s.value).slice(1, -1));
         sawSession = true;
       }
@@ -144,7 +155,7 @@ test.describe('hostile evidence', () => {
 
     // The AssumeRole itself, opened as an event.
     await openEvent(page, demo.hostile.assumeRole.eventID);
-    expect(await textOf(page, 'raw-record')).toContain(JSON.stringify(demo.hostile.assumeRole.sessionName).slice(1, -1));
+    expect(await textOf(page, 'raw-record')).toContain(revealInvisible(JSON.stringify(demo.hostile.assumeRole.sessionName).slice(1, -1)));
   });
 
   test('free-text search for markup finds the hostile events and runs nothing', async ({ h }) => {

@@ -1,5 +1,6 @@
 /** Text an investigator reads: counts, sizes, rates, durations, UTC times. Pure. */
 import type { IngestProgressEvent } from '../../../shared/api';
+import { revealInvisible } from '../../../shared/invisible';
 
 const nf = new Intl.NumberFormat('en-US');
 
@@ -127,3 +128,13 @@ export function ellipsizeStart(text: string, max: number): string {
 export function ellipsize(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
+
+/**
+ * Evidence text as the app shows it: bidi overrides and isolates, zero-width and other invisible characters are
+ * written as `\u{…}` (shared/invisible.ts, as in reports and `trace`), so log text cannot reorder or hide what
+ * the investigator reads. Null and undefined show as the empty string.
+ */
+export function shown(text: string | null | undefined): string {
+  return text ? revealInvisible(text) : '';
+}
+

@@ -7,7 +7,7 @@
 import type { BlastKind, HopView, TraceView } from '../../../shared/api';
 import type { ChainLink, Confidence, Mechanism } from '../../../shared/attribution';
 import { weakest, ruleWords } from './confidence';
-import { arnAccount, arnTail, ellipsize, formatTime, shortSource } from './format';
+import { arnAccount, arnTail, ellipsize, formatTime, shortSource, shown } from './format';
 
 export type NodeKind = 'event' | 'session' | 'serviceAccount' | 'pod' | 'node' | 'cluster' | 'principal' | 'unknown' | 'blastBand' | 'blastGroup';
 export type EdgeKind = 'chain' | 'candidate' | 'blast';
@@ -72,8 +72,8 @@ export function nodeBox(label: string): { w: number; h: number } {
 }
 
 function node(id: string, kind: NodeKind, lines: string[], title: string, extra: Partial<GraphNodeData> = {}): GraphElement {
-  const label = lines.map((l) => ellipsize(l, 34)).join('\n');
-  return { group: 'nodes', data: { id, kind, label, title, ...nodeBox(label), ...extra } };
+  const label = lines.map((l) => ellipsize(shown(l), 34)).join('\n');
+  return { group: 'nodes', data: { id, kind, label, title: shown(title), ...nodeBox(label), ...extra } };
 }
 
 function edgeLabel(confidence: Confidence, rule: string | null, score?: number): string {

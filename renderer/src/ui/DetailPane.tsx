@@ -4,7 +4,7 @@
  */
 import type { EventFilters, EventPage, TraceView } from '../../../shared/api';
 import { eventRecordFields, type ExpandSpec, type GraphElement } from '../model/graph';
-import { formatTime, shortSource } from '../model/format';
+import { formatTime, shortSource, shown } from '../model/format';
 import { RawRecord } from './RawRecord';
 import type { GraphSelection } from './ChainGraph';
 import { Blast, Verdict } from './Verdict';
@@ -59,9 +59,9 @@ export function DetailPane({ trace, loading, error, elements, selected, expansio
     <div className="detail" data-testid="detail-pane">
       {ev && (
         <div className="event-head">
-          <b>{ev.eventName}</b> <span className="muted">{shortSource(ev.eventSource)}</span> <span className="mono">{formatTime(ev.eventTime)}</span>
-          {ev.sourceIPAddress && <span className="mono muted"> from {ev.sourceIPAddress}</span>}
-          <div className="mono small muted selectable">{ev.eventID}</div>
+          <b>{shown(ev.eventName)}</b> <span className="muted">{shown(shortSource(ev.eventSource))}</span> <span className="mono">{formatTime(ev.eventTime)}</span>
+          {ev.sourceIPAddress && <span className="mono muted"> from {shown(ev.sourceIPAddress)}</span>}
+          <div className="mono small muted selectable">{shown(ev.eventID)}</div>
         </div>
       )}
       <Verdict trace={trace} onPivot={onPivot} blast={(id, what) => <Blast id={id} what={what} elements={elements} expansions={expansions} onExpand={onExpand} />} />
@@ -81,9 +81,9 @@ export function DetailPane({ trace, loading, error, elements, selected, expansio
               {a.candidates.map((c, i) => (
                 <tr key={i}>
                   <td className="num mono">{c.score.toFixed(3)}</td>
-                  <td className="mono">{c.pod?.name ?? '—'}</td>
+                  <td className="mono">{c.pod ? shown(c.pod.name) : '—'}</td>
                   <td className="mono">{c.node?.instanceId ?? '—'}</td>
-                  <td>{c.why}</td>
+                  <td>{shown(c.why)}</td>
                 </tr>
               ))}
             </tbody>
@@ -95,7 +95,7 @@ export function DetailPane({ trace, loading, error, elements, selected, expansio
           <h3>Notes</h3>
           <ul className="notes">
             {a.notes.map((n, i) => (
-              <li key={i}>{n}</li>
+              <li key={i}>{shown(n)}</li>
             ))}
           </ul>
         </section>

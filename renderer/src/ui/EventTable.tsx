@@ -9,7 +9,7 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import type { EventFilters, EventQuery, EventRowView } from '../../../shared/api';
 import { PAGE_SIZE, SORTABLE, cleanFilters, queryKey, sortFromState, sortingFromSort } from '../model/query';
 import { PageLoader, blockFor, rowsPerBlock } from '../model/page-cache';
-import { formatCount, formatTime, shortSource } from '../model/format';
+import { formatCount, formatTime, shortSource, shown } from '../model/format';
 import { ConfidenceTriplet, MechanismTag } from './badges';
 import { errorText, useClient } from './client-context';
 import type { Selection } from './App';
@@ -32,7 +32,7 @@ export interface EventTableHandle {
   rowAt(index: number): Promise<EventRowView | null>;
 }
 
-const dash = (v: string | null) => v ?? '';
+const dash = (v: string | null) => shown(v);
 
 const COLUMNS: ColumnDef<EventRowView>[] = [
   {
@@ -49,8 +49,8 @@ const COLUMNS: ColumnDef<EventRowView>[] = [
       ) : null,
   },
   { id: 'time', accessorFn: (r) => r.eventTime, header: 'time (UTC)', size: 146, cell: (c) => <span className="mono">{formatTime(c.row.original.eventTime)}</span> },
-  { id: 'event', accessorFn: (r) => r.eventName, header: 'event', size: 168, cell: (c) => <span className={c.row.original.errorCode ? 'err' : undefined}>{c.row.original.eventName}</span> },
-  { id: 'source', accessorFn: (r) => r.eventSource, header: 'source', size: 100, cell: (c) => shortSource(c.row.original.eventSource) },
+  { id: 'event', accessorFn: (r) => r.eventName, header: 'event', size: 168, cell: (c) => <span className={c.row.original.errorCode ? 'err' : undefined}>{shown(c.row.original.eventName)}</span> },
+  { id: 'source', accessorFn: (r) => r.eventSource, header: 'source', size: 100, cell: (c) => shown(shortSource(c.row.original.eventSource)) },
   { id: 'account', accessorFn: (r) => r.account, header: 'account', size: 104, cell: (c) => <span className="mono">{dash(c.row.original.account)}</span> },
   { id: 'region', accessorFn: (r) => r.region, header: 'region', size: 84, cell: (c) => dash(c.row.original.region) },
   { id: 'sourceIp', accessorFn: (r) => r.sourceIp, header: 'source IP', size: 108, cell: (c) => <span className="mono">{dash(c.row.original.sourceIp)}</span> },
@@ -63,7 +63,7 @@ const COLUMNS: ColumnDef<EventRowView>[] = [
     header: 'namespace/SA',
     size: 168,
     enableSorting: false,
-    cell: (c) => (c.row.original.namespace || c.row.original.serviceAccount ? `${c.row.original.namespace ?? '?'}/${c.row.original.serviceAccount ?? '?'}` : ''),
+    cell: (c) => (c.row.original.namespace || c.row.original.serviceAccount ? shown(`${c.row.original.namespace ?? '?'}/${c.row.original.serviceAccount ?? '?'}`) : ''),
   },
   { id: 'pod', accessorFn: (r) => r.pod, header: 'pod', size: 196, cell: (c) => dash(c.row.original.pod) },
   { id: 'node', accessorFn: (r) => r.node, header: 'node', size: 140, cell: (c) => <span className="mono">{dash(c.row.original.node)}</span> },

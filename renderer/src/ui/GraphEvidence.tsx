@@ -7,7 +7,7 @@ import { useEffect, useRef } from 'react';
 import type { HopView, TraceView } from '../../../shared/api';
 import type { Confidence } from '../../../shared/attribution';
 import type { GraphEdgeData, GraphElement, GraphNodeData } from '../model/graph';
-import { formatCount, formatTime, shortSource } from '../model/format';
+import { formatCount, formatTime, shortSource, shown } from '../model/format';
 import { ruleWords } from '../model/confidence';
 import { ConfidenceBadge } from './badges';
 import { RawRecord } from './RawRecord';
@@ -21,7 +21,7 @@ function HopEvidence({ hop }: { hop: HopView }) {
         <ConfidenceBadge value={hop.confidence} />
         <b>{ruleWords(hop.rule)}</b> <span className="muted">({hop.rule})</span>
       </div>
-      <p className="claim">{hop.claim}</p>
+      <p className="claim">{shown(hop.claim)}</p>
       {hop.records.length === 0 && <p className="muted small">{hop.evidence.length ? `evidence ${hop.evidence.join(', ')} is not in the case` : "read from the event's own record (below the verdict)"}</p>}
       {hop.records.map((r) => (
         <div key={r.id} className="hop-record">
@@ -29,11 +29,11 @@ function HopEvidence({ hop }: { hop: HopView }) {
             {r.kind !== 'document' ? (
               <>
                 {r.kind === 'audit' && <span className="muted">EKS audit </span>}
-                <b>{r.eventName}</b> {formatTime(r.eventTime)} <span className="mono muted">{r.id}</span>
+                <b>{shown(r.eventName)}</b> {formatTime(r.eventTime)} <span className="mono muted">{shown(r.id)}</span>
               </>
             ) : (
               <>
-                document <span className="mono">{r.id}</span>
+                document <span className="mono">{shown(r.id)}</span>
               </>
             )}
           </div>
@@ -92,7 +92,7 @@ function BlastList({ node, expansions, onJump }: { node: GraphNodeData; expansio
           {rows.slice(0, 500).map((r) => (
             <tr key={r.rowid} className="clickable" onClick={() => onJump(r.eventID)} title="open this event">
               <td className="mono">{formatTime(r.eventTime)}</td>
-              <td>{r.eventName}</td>
+              <td>{shown(r.eventName)}</td>
               <td>{shortSource(r.eventSource)}</td>
               <td className="mono">{r.sourceIp}</td>
               <td className="err">{r.errorCode}</td>
@@ -126,7 +126,7 @@ export function Selected({ trace, el, expansions, onClear, onJump, onExpand }: {
             <ConfidenceBadge value={el.data.confidence as Confidence} /> {el.data.label.replace('\n', ' · ')}
             {el.data.score !== undefined && <> — score {el.data.score.toFixed(3)}</>}
           </p>
-          {el.data.why && <p className="claim">{el.data.why}</p>}
+          {el.data.why && <p className="claim">{shown(el.data.why)}</p>}
           {el.data.kind === 'blast' && <p className="muted">Events attributed to the same credential or workload (blast radius).</p>}
           {el.data.hops.map((i) => (
             <HopEvidence key={i} hop={trace.hops[i]!} />

@@ -1,11 +1,12 @@
 /**
  * A record exactly as read, shown as text: re-indented token by token (model/highlight.ts), the fields the chain
- * used wrapped in <mark> elements. Record text is hostile input: it only ever becomes React text nodes.
+ * used wrapped in <mark> elements. Record text is hostile input: it only ever becomes React text nodes, with
+ * invisible and bidi control characters written as `\u{…}` ("Copy raw" copies the exact bytes).
  */
 import { useMemo, useState } from 'react';
 import type { Provenance } from '../../../shared/api';
 import { highlightSpans, prettyJson, segments } from '../model/highlight';
-import { ellipsizeStart, shortHash } from '../model/format';
+import { ellipsizeStart, shortHash, shown } from '../model/format';
 
 export function RawRecord({ raw, fields, provenance, testId }: { raw: string; fields: readonly string[]; provenance?: Provenance[]; testId?: string }) {
   const [copied, setCopied] = useState(false);
@@ -60,10 +61,10 @@ export function RawRecord({ raw, fields, provenance, testId }: { raw: string; fi
         {view.segs.map((s, i) =>
           s.mark ? (
             <mark key={i} title={s.mark} data-field={s.mark}>
-              {s.text}
+              {shown(s.text)}
             </mark>
           ) : (
-            s.text
+            shown(s.text)
           ),
         )}
       </pre>

@@ -3,6 +3,7 @@ import type { ReactNode } from 'react';
 import type { EventFilters, TraceView } from '../../../shared/api';
 import type { GraphElement } from '../model/graph';
 import { ConfidenceBadge } from './badges';
+import { shown } from '../model/format';
 import type { Expansion } from './DetailPane';
 
 function Pivot({ f, onPivot }: { f: EventFilters; onPivot: (f: EventFilters) => void }) {
@@ -40,11 +41,11 @@ export function Verdict({ trace, onPivot, blast }: { trace: TraceView; onPivot: 
         <ConfidenceBadge value={c.identity} testId="confidence-identity" />
       </dd>
       <dt>principal</dt>
-      <dd className="mono wrap">{a.principal ?? '—'}</dd>
+      <dd className="mono wrap">{a.principal ? shown(a.principal) : '—'}</dd>
       <dt>service account</dt>
       <dd>
         <span className="mono" data-testid="attribution-serviceaccount">
-          {sa ?? '—'}
+          {sa ? shown(sa) : '—'}
         </span>
         <ConfidenceBadge value={sa ? c.identity : 'none'} testId="confidence-serviceaccount" />
         {sa && <Pivot f={{ namespace: a.namespace!, serviceAccount: a.serviceAccount! }} onPivot={onPivot} />}
@@ -53,17 +54,17 @@ export function Verdict({ trace, onPivot, blast }: { trace: TraceView; onPivot: 
       <dt>pod</dt>
       <dd>
         <span className="mono" data-testid="attribution-pod">
-          {a.pod ? `${a.pod.name}${a.pod.nameTruncated ? '…' : ''}` : '—'}
+          {a.pod ? `${shown(a.pod.name)}${a.pod.nameTruncated ? '…' : ''}` : '—'}
         </span>
         <ConfidenceBadge value={c.pod} testId="confidence-pod" />
         {a.pod && !a.pod.nameTruncated && <Pivot f={{ pod: a.pod.name }} onPivot={onPivot} />}
         {blast('pod', 'pod')}
-        {a.pod?.uid && <span className="muted mono small"> uid {a.pod.uid}</span>}
+        {a.pod?.uid && <span className="muted mono small"> uid {shown(a.pod.uid)}</span>}
       </dd>
       <dt>node</dt>
       <dd>
         <span className="mono" data-testid="attribution-node">
-          {a.node?.instanceId ?? '—'}
+          {a.node?.instanceId ? shown(a.node.instanceId) : '—'}
         </span>
         <ConfidenceBadge value={c.node} testId="confidence-node" />
         {a.node?.instanceId && <Pivot f={{ node: a.node.instanceId }} onPivot={onPivot} />}
@@ -72,7 +73,7 @@ export function Verdict({ trace, onPivot, blast }: { trace: TraceView; onPivot: 
       <dt>cluster</dt>
       <dd>
         <span className="mono" data-testid="attribution-cluster">
-          {cluster ?? '—'}
+          {cluster ? shown(cluster) : '—'}
         </span>
         {a.cluster?.name && <Pivot f={{ cluster: a.cluster.name }} onPivot={onPivot} />}
       </dd>
@@ -84,7 +85,7 @@ export function Verdict({ trace, onPivot, blast }: { trace: TraceView; onPivot: 
               {trace.flags.map((f) => (
                 <li key={f.flag} data-testid="detection">
                   <span className="flagged">⚑</span> <b>{f.flag}</b> <Pivot f={{ flag: f.flag }} onPivot={onPivot} />
-                  <div className="small wrap">{f.detail}</div>
+                  <div className="small wrap">{shown(f.detail)}</div>
                 </li>
               ))}
             </ul>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { arnAccount, arnTail, ellipsizeStart, formatBytes, formatDuration, formatRate, formatTime, parseUtc, progressView, shortSource } from '../../../renderer/src/model/format';
+import { arnAccount, arnTail, ellipsizeStart, formatBytes, formatDuration, formatRate, formatTime, parseUtc, progressView, shortSource, shown } from '../../../renderer/src/model/format';
 import type { IngestProgressEvent } from '../../../shared/api';
 
 const p = (over: Partial<IngestProgressEvent> = {}): IngestProgressEvent => ({
@@ -64,3 +64,15 @@ describe('formatting', () => {
     expect(ellipsizeStart('/a/b/c/d.json', 8)).toBe('…/d.json');
   });
 });
+
+describe('evidence text as shown', () => {
+  it('writes bidi controls and invisible characters as \\u{…}, keeps everything else', () => {
+    expect(shown('report\u202efdp.exe')).toBe('report\\u{202e}fdp.exe');
+    expect(shown('access\u2067\u2066 if (isAdmin) \u2069\u2069 granted')).toBe('access\\u{2067}\\u{2066} if (isAdmin) \\u{2069}\\u{2069} granted');
+    expect(shown('a\u200bb\u0000c')).toBe('a\\u{200b}b\\u{0000}c');
+    expect(shown('<script>alert(1)</script> é 日本 🙂')).toBe('<script>alert(1)</script> é 日本 🙂');
+    expect(shown(null)).toBe('');
+    expect(shown(undefined)).toBe('');
+  });
+});
+

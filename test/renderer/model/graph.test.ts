@@ -14,6 +14,14 @@ const edge = (els: GraphElement[], source: string, target: string) => {
 };
 
 describe('graphElements', () => {
+  it('shows bidi controls in node labels and titles as \\u{…} (labels are drawn on a canvas, which would reorder them)', () => {
+    const t = podIdentityChained();
+    t.event!.eventName = 'Get\u202eeulaVterceS';
+    const event = nodes(graphElements(t)).find((n) => n.kind === 'event')!;
+    expect(event.label).toContain('Get\\u{202e}eulaVterceS');
+    expect(event.label + event.title).not.toMatch(/\u202e/);
+  });
+
   it('is usable as cytoscape element definitions', () => {
     const els: ElementDefinition[] = graphElements(podIdentityChained());
     expect(els.length).toBeGreaterThan(0);
