@@ -307,7 +307,8 @@ export const PUSH_NAMES: readonly PushName[] = ['ingest.progress', 'ingest.done'
 
 /** Results cross process boundaries as values, because Electron forwards only an Error's message. */
 export type ApiResult<T> = { ok: true; value: T } | { ok: false; error: { code: ApiErrorCode; message: string } };
-export type ApiErrorCode = 'bad-input' | 'not-found' | 'unknown-method' | 'internal';
+/** `superseded`: a newer call of the same kind replaced this one before it finished (events.histogram). */
+export type ApiErrorCode = 'bad-input' | 'not-found' | 'unknown-method' | 'internal' | 'superseded';
 
 export function isApiName(name: string): name is ApiName {
   return Object.prototype.hasOwnProperty.call(API, name);

@@ -10,6 +10,7 @@ export interface ServiceHarness {
   /** Every push event, in order. */
   pushes: { name: string; payload: unknown }[];
   bundle: string;
+  casePath: string;
   /** Dispatch one API call; a failure throws with its code and message. */
   ok<T>(name: string, input: unknown): Promise<T>;
 }
@@ -19,7 +20,8 @@ export async function ingestedService(label: string, bundle: Omit<GenerateOption
   const dir = mkdtempSync(join(tmpdir(), `podtrail-${label}-`));
   const outDir = generateBundle({ outDir: join(dir, 'bundle'), ...bundle }).outDir;
   const pushes: ServiceHarness['pushes'] = [];
-  const service = CaseService.open(join(dir, 'case.db'), (name, payload) => pushes.push({ name, payload }));
+  const casePath = join(dir, 'case.db');
+  const service = CaseService.open(casePath, (name, payload) => pushes.push({ name, payload }));
   const ok = async <T>(name: string, input: unknown): Promise<T> => {
     const r = await service.dispatch(name, input);
     if (!r.ok) throw new Error(`${name}: ${r.error.code} ${r.error.message}`);
@@ -34,5 +36,5 @@ export async function ingestedService(label: string, bundle: Omit<GenerateOption
       }
     }, 20);
   });
-  return { service, pushes, bundle: outDir, ok };
+  return { service, pushes, bundle: outDir, casePath, ok };
 }

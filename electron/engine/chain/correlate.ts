@@ -10,6 +10,7 @@ import { detectFlags } from '../detect/flags';
 import { getStr } from '../util/json';
 import { buildK8sFacts } from '../k8s/facts';
 import { Resolver } from './resolve';
+import { rebuildRollup } from '../case/rollup';
 import { WINDOW_SLACK_MS } from './credentials';
 import type { FactDocument, FactRecord, Facts, Hop, Resolution } from './model';
 import type { JsonObject } from '../util/json';
@@ -216,9 +217,10 @@ export function correlate(db: Database): CorrelationSummary {
       WHERE e.access_key_id IS NULL;
       DROP TABLE temp.key_windows; DROP TABLE temp.key_rest; DROP TABLE temp.tuples;`);
 
+    rebuildRollup(db);
     flags = detectFlags(db, facts, resolver);
     const counts = db
-      .prepare('SELECT s.mechanism m, COUNT(*) n FROM event_subjects es JOIN subjects s ON s.id = es.subject_id GROUP BY s.mechanism')
+      .prepare('SELECT s.mechanism m, SUM(r.n) n FROM event_rollup r JOIN subjects s ON s.id = r.subject_id GROUP BY s.mechanism')
       .all() as { m: string; n: number }[];
     for (const c of counts) {
       byMechanism[c.m] = c.n;

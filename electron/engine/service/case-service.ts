@@ -35,7 +35,7 @@ import { checkCustody, readCustody } from '../custody/log';
 import { integrityView, KeyListError, latestVerification, readKeyLists, runVerification, type KeyListSpec } from '../integrity/store';
 import { TOOL_VERSION } from '../version';
 import type { EventBaseRow } from '../db/rows';
-import { EVENT_COLUMNS, EVENT_FROM, countQuery, histogramQuery, orderBy, pageQuery, whereClause } from './event-query';
+import { EVENT_COLUMNS, EVENT_FROM, countQuery, histogramQuery, orderBy, pageQuery, rollupFilters, subjectEventsQuery, whereClause } from './event-query';
 
 interface Row extends EventBaseRow {
   error_code: string | null;
@@ -78,11 +78,18 @@ export class NotFoundError extends Error {}
 
 export type PushListener = <P extends PushName>(name: P, payload: PushEvents[P]) => void;
 
+/** Slices a histogram is counted in (see `histogram`). */
+const HISTOGRAM_SLICES = 16;
+
+/** A histogram stopped because a newer one was asked for (the caller no longer wants it). */
+class SupersededError extends Error {}
+
 export class CaseService {
   private readonly queries: CaseQueries;
   private facetsCache: Facets | null = null;
   /** Totals per filter set: paging through 1M events must not recount them for every page. */
   private readonly totals = new Map<string, number>();
+  private histogramGeneration = 0;
   private nextJob = 1;
   private readonly running = new Map<number, AbortController>();
 
@@ -116,6 +123,7 @@ export class CaseService {
     } catch (err) {
       if (err instanceof NotFoundError || err instanceof ReportError) return { ok: false, error: { code: 'not-found', message: err.message } };
       if (err instanceof KeyListError) return { ok: false, error: { code: 'bad-input', message: err.message } };
+      if (err instanceof SupersededError) return { ok: false, error: { code: 'superseded', message: err.message } };
       return { ok: false, error: { code: 'internal', message: (err as Error).message } };
     }
   }
@@ -186,20 +194,40 @@ export class CaseService {
   }
 
   eventPage(q: EventQuery): EventPage {
-    const page = pageQuery(q);
-    const count = countQuery(q.filters);
-    const rows = (this.db.prepare(page.sql).all(...page.params) as Row[]).map(rowView);
     const key = JSON.stringify(q.filters);
     let total = this.totals.get(key);
     if (total === undefined) {
+      const count = countQuery(q.filters);
       total = this.db.prepare(count.sql).pluck().get(...count.params) as number;
       if (this.totals.size > 200) this.totals.clear();
       this.totals.set(key, total);
     }
-    return { total, rows };
+    // Nothing matches: skip the page query, which would scan every event to find no row.
+    if (total === 0) return { total, rows: [] };
+    const page = pageQuery(q, this.sparse(q, total));
+    return { total, rows: (this.db.prepare(page.sql).all(...page.params) as Row[]).map(rowView) };
   }
 
-  histogram(q: HistogramQuery): Histogram {
+  /**
+   * Whether a page is cheaper read from the matching subjects than along the time index: walking the index visits
+   * about (offset + limit) × events / total rows; the subjects' own events are what the other plan reads.
+   */
+  private sparse(q: EventQuery, total: number): boolean {
+    if (q.sort.column !== 'eventTime' || !rollupFilters(q.filters)) return false;
+    const events = this.db.prepare('SELECT COALESCE(SUM(n), 0) FROM event_rollup').pluck().get() as number;
+    const alongTime = Math.min(events, ((q.offset + q.limit) * events) / total);
+    const s = subjectEventsQuery(q.filters);
+    return (this.db.prepare(s.sql).pluck().get(...s.params) as number) < alongTime / 4;
+  }
+
+  /**
+   * The filtered events per time bucket. Counted in slices of whole buckets, one query each, yielding between
+   * them: over a million events the whole count takes a second, and a table page asked for meanwhile (the engine
+   * answers one call at a time) is answered after the current slice instead of after the whole histogram.
+   */
+  async histogram(q: HistogramQuery): Promise<Histogram> {
+    // The timeline shows one histogram, of the latest filters: a newer request stops an older one between slices.
+    const generation = ++this.histogramGeneration;
     let { fromMs, toMs } = q.filters;
     if (fromMs === undefined || toMs === undefined) {
       const r = this.db.prepare('SELECT MIN(event_ms) f, MAX(event_ms) l FROM events').get() as { f: number | null; l: number | null };
@@ -208,9 +236,17 @@ export class CaseService {
     }
     const bucketMs = Math.max(1000, Math.ceil((toMs - fromMs) / q.buckets / 1000) * 1000);
     const counts = new Array<number>(Math.max(1, Math.ceil((toMs - fromMs) / bucketMs))).fill(0);
-    const h = histogramQuery(q.filters, fromMs, bucketMs);
-    for (const r of this.db.prepare(h.sql).all(...h.params) as { bucket: number; n: number }[]) {
-      if (r.bucket >= 0 && r.bucket < counts.length) counts[r.bucket] = r.n;
+    const perSlice = Math.ceil(counts.length / HISTOGRAM_SLICES);
+    for (let b = 0; b < counts.length; b += perSlice) {
+      if (b > 0) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        if (generation !== this.histogramGeneration) throw new SupersededError('a newer histogram was asked for');
+      }
+      const slice = { ...q.filters, fromMs: Math.max(fromMs + b * bucketMs, fromMs), toMs: Math.min(fromMs + (b + perSlice) * bucketMs, toMs) };
+      const h = histogramQuery(slice, fromMs, bucketMs);
+      for (const r of this.db.prepare(h.sql).all(...h.params) as { bucket: number; n: number }[]) {
+        if (r.bucket >= 0 && r.bucket < counts.length) counts[r.bucket] = r.n;
+      }
     }
     return { fromMs, bucketMs, counts };
   }

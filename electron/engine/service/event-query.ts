@@ -85,16 +85,49 @@ export function orderBy(q: Pick<EventQuery, 'sort'>): string {
   return col === 'e.event_ms' ? `ORDER BY e.event_ms ${dir}, e.event_id ${dir}` : `ORDER BY ${col} ${dir}, e.event_ms ${dir}, e.event_id ${dir}`;
 }
 
-export function pageQuery(q: EventQuery): SqlPart {
+/**
+ * One page of the table. `viaSubjects`: for a sparse filter, read the events of the attribution subjects that can
+ * match (found in the rollup) through their index and sort those, instead of walking the whole time index to find
+ * a few rows (the caller decides, from the rollup's counts; only for rollup filters and the time sort).
+ */
+export function pageQuery(q: EventQuery, viaSubjects = false): SqlPart {
   const w = whereClause(q.filters);
+  if (!viaSubjects) {
+    return { sql: `SELECT ${EVENT_COLUMNS} FROM ${EVENT_FROM} ${w.sql} ${orderBy(q)} LIMIT ? OFFSET ?`, params: [...w.params, q.limit, q.offset] };
+  }
+  const subjects = `es.subject_id IN (SELECT e.subject_id FROM event_rollup e JOIN subjects s ON s.id = e.subject_id ${w.sql})`;
+  const where = w.sql ? `${w.sql} AND ${subjects}` : `WHERE ${subjects}`;
+  // `+e.event_ms`: not through the time index, so that SQLite starts from the subjects.
   return {
-    sql: `SELECT ${EVENT_COLUMNS} FROM ${EVENT_FROM} ${w.sql} ${orderBy(q)} LIMIT ? OFFSET ?`,
-    params: [...w.params, q.limit, q.offset],
+    sql: `SELECT ${EVENT_COLUMNS} FROM ${EVENT_FROM} ${where} ${orderBy(q).replace('ORDER BY e.event_ms', 'ORDER BY +e.event_ms')} LIMIT ? OFFSET ?`,
+    params: [...w.params, ...w.params, q.limit, q.offset],
   };
 }
 
+/** How many events the subjects that can match the filters hold in all (what a `viaSubjects` page reads). */
+export function subjectEventsQuery(f: EventFilters): SqlPart {
+  const w = whereClause(f);
+  return {
+    sql: `SELECT COALESCE(SUM(r.n), 0) FROM event_rollup r WHERE r.subject_id IN (SELECT e.subject_id FROM event_rollup e JOIN subjects s ON s.id = e.subject_id ${w.sql})`,
+    params: w.params,
+  };
+}
+
+/** Filters the rollup can answer: the facet columns it keeps and the attribution's (case/rollup.ts). */
+const ROLLUP_FILTERS = new Set<keyof EventFilters>(['account', 'region', 'eventSource', 'eventName', 'errorCode', 'mechanism', 'cluster', 'namespace', 'serviceAccount', 'pod', 'node']);
+
+/** Whether the rollup answers these filters (no time range, free text, key or detection filter). */
+export function rollupFilters(f: EventFilters): boolean {
+  return (Object.keys(f) as (keyof EventFilters)[]).every((k) => f[k] === undefined || f[k] === '' || ROLLUP_FILTERS.has(k));
+}
+
+/**
+ * The total of the filtered set. Without a time range, free text, key or detection filter it is summed from the
+ * rollup (same WHERE clause: the rollup's columns carry the names of `events`); otherwise counted row by row.
+ */
 export function countQuery(f: EventFilters): SqlPart {
   const w = whereClause(f);
+  if (rollupFilters(f)) return { sql: `SELECT COALESCE(SUM(e.n), 0) FROM event_rollup e JOIN subjects s ON s.id = e.subject_id ${w.sql}`, params: w.params };
   return { sql: `SELECT COUNT(*) FROM ${EVENT_FROM} ${w.sql}`, params: w.params };
 }
 

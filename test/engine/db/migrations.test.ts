@@ -195,6 +195,18 @@ describe('migrations', () => {
     db.close();
   });
 
+  it('0070 counts the attributed events of an existing case into the rollup', () => {
+    const db = openCase(':memory:', { targetVersion: 10 });
+    seed10(db);
+    migrate(db, 60);
+    const events = db.prepare('SELECT id FROM events ORDER BY id').pluck().all() as number[];
+    db.prepare("INSERT INTO subjects (id, subject_key, mechanism, chained, resolution, conf_identity, conf_pod, conf_node) VALUES (1, 'k', 'iam-user', 0, '{}', 'proven', 'none', 'none')").run();
+    for (const id of events) db.prepare('INSERT INTO event_subjects (event_rowid, subject_id) VALUES (?, 1)').run(id);
+    migrate(db, 70);
+    expect(db.prepare('SELECT SUM(n) FROM event_rollup WHERE subject_id = 1').pluck().get()).toBe(events.length);
+    db.close();
+  });
+
   it('a file case migrated step by step equals one created at the latest version', () => {
     const dir = tempDir('migrate');
     const stepwise = openCase(join(dir, 'a.db'), { targetVersion: 10 });

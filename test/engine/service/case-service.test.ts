@@ -1,15 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CaseService } from '../../../electron/engine/service/case-service';
 import type { EventPage, Histogram, PushEvents, TraceView } from '../../../shared/api';
+import Database from 'better-sqlite3';
+import { histogramQuery } from '../../../electron/engine/service/event-query';
 import { ingestedService, type ServiceHarness } from '../../helpers/service';
 
 let service: CaseService;
 let pushes: ServiceHarness['pushes'];
 let ok: ServiceHarness['ok'];
+let casePath: string;
+/** A second, read-only connection to the case, to check the service's answers with plain SQL. */
+const db = () => new Database(casePath, { readonly: true });
 const byTime = { column: 'eventTime', dir: 'asc' } as const;
 
 beforeAll(async () => {
-  ({ service, pushes, ok } = await ingestedService('service', { events: 3000, seed: 11 }));
+  ({ service, pushes, ok, casePath } = await ingestedService('service', { events: 3000, seed: 11 }));
 }, 120_000);
 
 afterAll(() => service.close());
@@ -35,6 +40,33 @@ describe('CaseService (the engine behind the API table)', () => {
     const h = await ok<Histogram>('events.histogram', { filters: {}, buckets: 24 });
     const total = (await ok<EventPage>('events.query', { filters: {}, sort: byTime, offset: 0, limit: 1 })).total;
     expect(h.counts.reduce((a, b) => a + b, 0)).toBe(total);
+    // Counted in slices, bucket for bucket what one query over the whole range gives.
+    const ro = db();
+    for (const filters of [{}, { mechanism: 'irsa' as const }, { fromMs: h.fromMs + 7 * h.bucketMs + 500, toMs: h.fromMs + 19 * h.bucketMs }]) {
+      const sliced = await ok<Histogram>('events.histogram', { filters, buckets: 37 });
+      const whole = histogramQuery(filters, sliced.fromMs, sliced.bucketMs);
+      const expected = new Array<number>(sliced.counts.length).fill(0);
+      for (const r of ro.prepare(whole.sql).all(...whole.params) as { bucket: number; n: number }[]) expected[r.bucket] = r.n;
+      expect(sliced.counts).toEqual(expected);
+    }
+    ro.close();
+  });
+
+  it('stops a histogram when a newer one is asked for (the timeline only shows the latest)', async () => {
+    const [older, newer] = await Promise.all([
+      service.dispatch('events.histogram', { filters: {}, buckets: 100 }),
+      service.dispatch('events.histogram', { filters: { mechanism: 'irsa' }, buckets: 100 }),
+    ]);
+    expect(older).toMatchObject({ ok: false, error: { code: 'superseded' } });
+    expect(newer).toMatchObject({ ok: true });
+  });
+
+  it('answers a table page asked for while a histogram is being counted before the histogram', async () => {
+    const order: string[] = [];
+    const histogram = service.dispatch('events.histogram', { filters: {}, buckets: 200 }).then(() => order.push('histogram'));
+    const page = service.dispatch('events.query', { filters: {}, sort: byTime, offset: 0, limit: 50 }).then(() => order.push('page'));
+    await Promise.all([histogram, page]);
+    expect(order).toEqual(['page', 'histogram']);
   });
 
   it('locates a pasted eventID at its offset', async () => {
