@@ -22,6 +22,7 @@ import {
   type EventQuery,
   type HistogramQuery,
   type BlastQuery,
+  type EventFilters,
   type ReportFormat,
 } from '../../../shared/api';
 import type { Confidence, Flag, Mechanism } from '../../../shared/attribution';
@@ -35,7 +36,7 @@ import { checkCustody, readCustody } from '../custody/log';
 import { integrityView, KeyListError, latestVerification, readKeyLists, runVerification, type KeyListSpec } from '../integrity/store';
 import { TOOL_VERSION } from '../version';
 import type { EventBaseRow } from '../db/rows';
-import { EVENT_COLUMNS, EVENT_FROM, countQuery, histogramQuery, orderBy, pageQuery, rollupFilters, subjectEventsQuery, whereClause } from './event-query';
+import { EVENT_FROM, countQuery, histogramQuery, pageQuery, rollupFilters, subjectEventsQuery, whereClause } from './event-query';
 
 interface Row extends EventBaseRow {
   error_code: string | null;
@@ -300,37 +301,30 @@ export class CaseService {
   }
 
   /** Every event of one session, service account, pod or node (the expansion of a graph node). */
+  /** Every event of one session, service account, pod or node: the table's query with the matching filters. */
   blastRadius(q: BlastQuery): EventPage {
-    const where: string[] = [];
-    const params: unknown[] = [];
+    // An empty value would be no filter at all (every event): it matches nothing instead.
+    if (!q.value || (q.kind === 'serviceAccount' && !/^[^/]+\/[^/]+$/.test(q.value))) return { total: 0, rows: [] };
+    const filters: EventFilters = {};
     switch (q.kind) {
       case 'session':
-        where.push('e.access_key_id = ?');
-        params.push(q.value);
+        filters.accessKeyId = q.value;
         break;
       case 'serviceAccount': {
         const [ns, sa] = q.value.split('/');
-        where.push('s.namespace = ?', 's.service_account = ?');
-        params.push(ns ?? '', sa ?? '');
+        filters.namespace = ns ?? '';
+        filters.serviceAccount = sa ?? '';
         break;
       }
       case 'pod':
-        where.push('s.pod_name = ?');
-        params.push(q.value);
+        filters.pod = q.value;
         break;
       case 'node':
-        where.push('s.node_instance = ?');
-        params.push(q.value);
+        filters.node = q.value;
         break;
     }
-    if (q.cluster) {
-      where.push('s.cluster_name = ?');
-      params.push(q.cluster);
-    }
-    const sql = `FROM ${EVENT_FROM} WHERE ${where.join(' AND ')}`;
-    const rows = (this.db.prepare(`SELECT ${EVENT_COLUMNS} ${sql} ${orderBy({ sort: { column: 'eventTime', dir: 'asc' } })} LIMIT ?`).all(...params, q.limit) as Row[]).map(rowView);
-    const total = this.db.prepare(`SELECT COUNT(*) ${sql}`).pluck().get(...params) as number;
-    return { total, rows };
+    if (q.cluster) filters.cluster = q.cluster;
+    return this.eventPage({ filters, sort: { column: 'eventTime', dir: 'asc' }, offset: 0, limit: q.limit });
   }
 
   async report(eventID: string, format: ReportFormat): Promise<{ filename: string; mime: string; body: string }> {

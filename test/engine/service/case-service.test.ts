@@ -87,6 +87,12 @@ describe('CaseService (the engine behind the API table)', () => {
     const blast = await ok<EventPage>('blast.radius', { kind: 'pod', value: row.pod!, limit: 10 });
     expect(blast.total).toBeGreaterThanOrEqual(1);
     expect(blast.rows.every((r) => r.pod === row.pod)).toBe(true);
+    // The same rows and total as the table filtered to that pod; an empty value matches nothing, not everything.
+    const table = await ok<EventPage>('events.query', { filters: { pod: row.pod! }, sort: byTime, offset: 0, limit: 10 });
+    expect(blast).toEqual(table);
+    for (const q of [{ kind: 'pod', value: '' }, { kind: 'serviceAccount', value: 'no-slash' }, { kind: 'serviceAccount', value: '/sa' }]) {
+      expect(await ok<EventPage>('blast.radius', { ...q, limit: 10 })).toEqual({ total: 0, rows: [] });
+    }
   });
 
   it('exports the report of an event', async () => {
