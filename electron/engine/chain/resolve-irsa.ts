@@ -103,6 +103,7 @@ function lineageOf(ctx: ResolveContext, q: PodQuery): Map<string, Set<string>> |
       atMs: iss.issuedMs,
       lastUseMs: Math.max(iss.issuedMs, k8s.lastUseOfKey(iss.accessKeyId) ?? iss.issuedMs),
       domain: eligible ? pool.map((c) => podKey(c.pod)) : null,
+      holder: iss.sessionName && /^(botocore-session|aws-sdk-java)-\d+$/.test(iss.sessionName) ? iss.sessionName : null,
     });
   }
   const result = lineageFeasible(exchanges);

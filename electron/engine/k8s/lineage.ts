@@ -11,8 +11,9 @@
  * pass over the exchanges in time order keeps every reachable state (per pod, until when its current session was
  * used), a backward pass keeps the states that can be completed. An exchange whose candidates the rule reduces to
  * one is inferred, never proven: it assumes one credential holder per pod (a pod with several processes or
- * containers that each call AWS breaks it). When no assignment is consistent at all, that assumption failed
- * somewhere, and the rule says nothing for the whole service account.
+ * containers that each call AWS breaks it). When no assignment is consistent at all, or when one process's
+ * session name has two sessions in use at once (workers forked together), that assumption failed somewhere, and
+ * the rule says nothing for the whole service account.
  */
 
 /** Requests signed with the old credentials just before a refresh may still reach AWS a little later. */
@@ -28,6 +29,30 @@ export interface LineageExchange {
   lastUseMs: number;
   /** Pods that may have made it (their keys), or null when it may come from anywhere (it then constrains nothing). */
   domain: string[] | null;
+  /**
+   * The credential holder's own name when the SDK keeps one per process (botocore's and the Java SDK's default
+   * session names carry the process's start time): one process's sessions never overlap in use.
+   */
+  holder?: string | null;
+}
+
+/**
+ * Two sessions in use at the same time under one process's session name: two processes started in the same
+ * second (a server forking its workers, each with its own credentials) — the one-holder-per-pod assumption fails.
+ */
+function severalHoldersPerName(exchanges: LineageExchange[]): boolean {
+  const byHolder = new Map<string, LineageExchange[]>();
+  for (const x of exchanges) {
+    if (!x.holder || !x.domain) continue;
+    const list = byHolder.get(x.holder);
+    if (list) list.push(x);
+    else byHolder.set(x.holder, [x]);
+  }
+  for (const list of byHolder.values()) {
+    list.sort((a, b) => a.atMs - b.atMs);
+    for (let i = 1; i < list.length; i++) if (list[i - 1]!.lastUseMs - HANDOFF_SLACK_MS > list[i]!.atMs) return true;
+  }
+  return false;
 }
 
 /** Per pod with a session still in use: the time until which it cannot exchange again. Sorted, as a map key. */
@@ -55,6 +80,7 @@ function decode(s: State): Map<string, number> {
  * search is too large. Exchanges with a null domain are absent from the result.
  */
 export function lineageFeasible(exchanges: LineageExchange[]): Map<string, Set<string>> | null {
+  if (severalHoldersPerName(exchanges)) return null;
   const order = [...exchanges].sort((a, b) => a.atMs - b.atMs || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   // Forward: the states reachable after each exchange, and every transition taken.
   const transitions: { from: State; pod: string | null; to: State }[][] = [];

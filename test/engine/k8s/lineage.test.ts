@@ -52,6 +52,15 @@ describe('refresh lineage', () => {
     expect(lineageFeasible([x('e1', 0, 50), x('e2', 1, 50), x('e3', 2, 50)])).toBeNull();
   });
 
+  it('says nothing when one process name has two sessions in use at once (workers forked in the same second)', () => {
+    const named = (x0: LineageExchange, holder: string) => ({ ...x0, holder });
+    // Alone, the lineage would pin e2 on b; but e1 and e2 carry the same botocore name and overlap: two holders.
+    expect(lineageFeasible([x('a1', 0, 50, ['a']), x('e2', 10, 58)])).not.toBeNull();
+    expect(lineageFeasible([named(x('a1', 0, 50, ['a']), 'botocore-session-1'), named(x('e2', 10, 58), 'botocore-session-1')])).toBeNull();
+    // The same name for sessions that hand over (one process refreshing) is what one holder looks like.
+    expect(sets(lineageFeasible([named(x('e1', 0, 45, ['a']), 'botocore-session-1'), named(x('e2', 46, 90, ['a']), 'botocore-session-1')]))).toEqual({ e1: ['a'], e2: ['a'] });
+  });
+
   it('gives up rather than guess when the search grows too large', () => {
     // Many pods with long overlapping sessions: the number of states explodes past the cap.
     const pods = Array.from({ length: 16 }, (_, i) => `p${i}`);
