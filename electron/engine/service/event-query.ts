@@ -128,13 +128,18 @@ export function rollupFilters(f: EventFilters): boolean {
 export function countQuery(f: EventFilters): SqlPart {
   const w = whereClause(f);
   if (rollupFilters(f)) return { sql: `SELECT COALESCE(SUM(e.n), 0) FROM event_rollup e JOIN subjects s ON s.id = e.subject_id ${w.sql}`, params: w.params };
-  return { sql: `SELECT COUNT(*) FROM ${EVENT_FROM} ${w.sql}`, params: w.params };
+  return { sql: `SELECT COUNT(*) FROM ${fromFor(w)} ${w.sql}`, params: w.params };
+}
+
+/** The attributed events, without the subjects table when no filter needs its columns (a third less work). */
+function fromFor(w: SqlPart): string {
+  return /\bs\./.test(w.sql) ? EVENT_FROM : 'events e JOIN event_subjects es ON es.event_rowid = e.id';
 }
 
 export function histogramQuery(f: EventFilters, fromMs: number, bucketMs: number): SqlPart {
   const w = whereClause(f);
   return {
-    sql: `SELECT CAST((e.event_ms - ?) / ? AS INTEGER) AS bucket, COUNT(*) AS n FROM ${EVENT_FROM} ${w.sql} GROUP BY bucket ORDER BY bucket`,
+    sql: `SELECT CAST((e.event_ms - ?) / ? AS INTEGER) AS bucket, COUNT(*) AS n FROM ${fromFor(w)} ${w.sql} GROUP BY bucket ORDER BY bucket`,
     params: [fromMs, bucketMs, ...w.params],
   };
 }

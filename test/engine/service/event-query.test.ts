@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { countQuery, EVENT_FROM, likePattern, orderBy, pageQuery, whereClause } from '../../../electron/engine/service/event-query';
+import { countQuery, EVENT_FROM, histogramQuery, likePattern, orderBy, pageQuery, whereClause } from '../../../electron/engine/service/event-query';
 import { openCase } from '../../../electron/engine/db/open';
 import { ingestEvidence } from '../../../electron/engine/ingest/ingest';
 import { correlate } from '../../../electron/engine/chain/correlate';
@@ -35,6 +35,12 @@ describe('table state → SQL', () => {
   it('sorts by the column then time and eventID, so pages are stable', () => {
     expect(orderBy({ sort: { column: 'eventTime', dir: 'desc' } })).toBe('ORDER BY e.event_ms DESC, e.event_id DESC');
     expect(orderBy({ sort: { column: 'pod', dir: 'asc' } })).toBe('ORDER BY s.pod_name ASC, e.event_ms ASC, e.event_id ASC');
+  });
+
+  it('joins the subjects table only when a filter needs its columns', () => {
+    expect(histogramQuery({ region: 'us-east-1' }, 0, 1000).sql).not.toContain('JOIN subjects');
+    expect(histogramQuery({ mechanism: 'irsa' }, 0, 1000).sql).toContain('JOIN subjects s ON s.id = es.subject_id');
+    expect(countQuery({ search: 'x' }).sql).not.toContain('JOIN subjects');
   });
 
   it('pages with LIMIT/OFFSET as parameters and counts with the same filters', () => {
