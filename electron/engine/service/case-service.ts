@@ -36,7 +36,8 @@ import { checkCustody, readCustody } from '../custody/log';
 import { integrityView, KeyListError, latestVerification, readKeyLists, runVerification, type KeyListSpec } from '../integrity/store';
 import { TOOL_VERSION } from '../version';
 import type { EventBaseRow } from '../db/rows';
-import { EVENT_FROM, countQuery, histogramQuery, pageQuery, rollupFilters, subjectEventsQuery, whereClause } from './event-query';
+import { EVENT_FROM, countQuery, pageQuery, rollupFilters, subjectEventsQuery, whereClause } from './event-query';
+import { countHistogram, SupersededError } from './histogram';
 
 interface Row extends EventBaseRow {
   error_code: string | null;
@@ -78,12 +79,6 @@ function rowView(r: Row): EventRowView {
 export class NotFoundError extends Error {}
 
 export type PushListener = <P extends PushName>(name: P, payload: PushEvents[P]) => void;
-
-/** Slices a histogram is counted in (see `histogram`). */
-const HISTOGRAM_SLICES = 16;
-
-/** A histogram stopped because a newer one was asked for (the caller no longer wants it). */
-class SupersededError extends Error {}
 
 export class CaseService {
   private readonly queries: CaseQueries;
@@ -221,35 +216,10 @@ export class CaseService {
     return (this.db.prepare(s.sql).pluck().get(...s.params) as number) < alongTime / 4;
   }
 
-  /**
-   * The filtered events per time bucket. Counted in slices of whole buckets, one query each, yielding between
-   * them: over a million events the whole count takes a second, and a table page asked for meanwhile (the engine
-   * answers one call at a time) is answered after the current slice instead of after the whole histogram.
-   */
-  async histogram(q: HistogramQuery): Promise<Histogram> {
-    // The timeline shows one histogram, of the latest filters: a newer request stops an older one between slices.
+  /** The filtered events per time bucket (histogram.ts); a newer request stops an older one between slices. */
+  histogram(q: HistogramQuery): Promise<Histogram> {
     const generation = ++this.histogramGeneration;
-    let { fromMs, toMs } = q.filters;
-    if (fromMs === undefined || toMs === undefined) {
-      const r = this.db.prepare('SELECT MIN(event_ms) f, MAX(event_ms) l FROM events').get() as { f: number | null; l: number | null };
-      fromMs ??= r.f ?? 0;
-      toMs ??= (r.l ?? 0) + 1;
-    }
-    const bucketMs = Math.max(1000, Math.ceil((toMs - fromMs) / q.buckets / 1000) * 1000);
-    const counts = new Array<number>(Math.max(1, Math.ceil((toMs - fromMs) / bucketMs))).fill(0);
-    const perSlice = Math.ceil(counts.length / HISTOGRAM_SLICES);
-    for (let b = 0; b < counts.length; b += perSlice) {
-      if (b > 0) {
-        await new Promise<void>((resolve) => setImmediate(resolve));
-        if (generation !== this.histogramGeneration) throw new SupersededError('a newer histogram was asked for');
-      }
-      const slice = { ...q.filters, fromMs: Math.max(fromMs + b * bucketMs, fromMs), toMs: Math.min(fromMs + (b + perSlice) * bucketMs, toMs) };
-      const h = histogramQuery(slice, fromMs, bucketMs);
-      for (const r of this.db.prepare(h.sql).all(...h.params) as { bucket: number; n: number }[]) {
-        if (r.bucket >= 0 && r.bucket < counts.length) counts[r.bucket] = r.n;
-      }
-    }
-    return { fromMs, bucketMs, counts };
+    return countHistogram(this.db, q, () => generation === this.histogramGeneration);
   }
 
   facets(): Facets {

@@ -8,6 +8,7 @@ const port = parentPort;
 const service = CaseService.open((workerData as { casePath: string }).casePath, (name, payload) =>
   port.postMessage({ kind: 'push', name, payload } satisfies HostMessage),
 );
+port.postMessage({ kind: 'ready' } satisfies HostMessage); // the case is open and migrated: readers may open it
 port.on('message', (req: HostRequest) => {
   if (req.kind === 'close') {
     service.close();

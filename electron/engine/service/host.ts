@@ -1,6 +1,8 @@
 /**
  * Runs a case's engine in a worker thread and exposes the API table as promises. The Electron main process and
- * the loopback HTTP server both use it, so neither blocks on SQLite or ingest.
+ * the loopback HTTP server both use it, so neither blocks on SQLite or ingest. The timeline's histogram goes to a
+ * second worker with a read-only connection (reader-worker.ts), started once the engine has opened the case, so
+ * that the engine's calls (table pages above all) never wait behind it.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,14 +13,18 @@ export type HostRequest = { kind: 'call'; id: number; name: string; input: unkno
 export type HostMessage =
   | { kind: 'result'; id: number; result: ApiResult<unknown> }
   | { kind: 'push'; name: PushName; payload: PushEvents[PushName] }
+  | { kind: 'ready' }
   | { kind: 'closed' };
 
-function workerPath(): string {
-  const here = join(__dirname, 'engine-worker.js');
+/** Calls answered by the read-only reader worker. */
+const READER_CALLS = new Set(['events.histogram']);
+
+function workerPath(file: 'engine-worker.js' | 'reader-worker.js'): string {
+  const here = join(__dirname, file);
   if (existsSync(here)) return here;
-  const built = join(__dirname, '..', '..', '..', 'dist', 'electron', 'engine', 'service', 'engine-worker.js');
+  const built = join(__dirname, '..', '..', '..', 'dist', 'electron', 'engine', 'service', file);
   if (existsSync(built)) return built;
-  throw new Error('engine worker not built: run `npm run build`');
+  throw new Error(`${file} not built: run \`npm run build\``);
 }
 
 export class EngineHost {
@@ -27,18 +33,25 @@ export class EngineHost {
   private readonly pending = new Map<number, (r: ApiResult<unknown>) => void>();
   private readonly listeners = new Set<(name: PushName, payload: PushEvents[PushName]) => void>();
 
+  /** The reader worker: null until first needed; 'off' when it could not run (its calls then go to the engine). */
+  private reader: Worker | 'off' | null = null;
+  private readonly readerPending = new Set<number>();
+  private readonly ready: Promise<boolean>;
+  /** Why the engine stopped, once it has: later calls fail at once instead of waiting for an answer. */
+  private stopped: string | null = null;
+
   private constructor(readonly casePath: string) {
-    this.worker = new Worker(workerPath(), { workerData: { casePath } });
+    this.worker = new Worker(workerPath('engine-worker.js'), { workerData: { casePath } });
+    let setReady: (ok: boolean) => void = () => {};
+    this.ready = new Promise((resolve) => (setReady = resolve));
     this.worker.on('message', (m: HostMessage) => {
-      if (m.kind === 'result') {
-        this.pending.get(m.id)?.(m.result);
-        this.pending.delete(m.id);
-      } else if (m.kind === 'push') {
-        for (const l of this.listeners) l(m.name, m.payload);
-      }
+      if (m.kind === 'ready') setReady(true);
+      else this.onMessage(m);
     });
     // A worker that dies (an error, or an exit) must fail the calls waiting on it, never leave them hanging.
     const fail = (message: string) => {
+      setReady(false);
+      this.stopped = message;
       for (const [, resolve] of this.pending) resolve({ ok: false, error: { code: 'internal', message } });
       this.pending.clear();
     };
@@ -46,15 +59,52 @@ export class EngineHost {
     this.worker.on('exit', (code) => fail(`engine stopped (exit ${code})`));
   }
 
+  private onMessage(m: HostMessage): void {
+    if (m.kind === 'result') {
+      this.pending.get(m.id)?.(m.result);
+      this.pending.delete(m.id);
+      this.readerPending.delete(m.id);
+    } else if (m.kind === 'push') {
+      for (const l of this.listeners) l(m.name, m.payload);
+    }
+  }
+
+  /** The reader, started on first use once the engine has opened the case; null when it cannot be used. */
+  private async readerWorker(): Promise<Worker | null> {
+    if (this.reader === null) {
+      if (!(await this.ready)) return null;
+      if (this.reader !== null) return this.reader === 'off' ? null : this.reader;
+      try {
+        const reader = new Worker(workerPath('reader-worker.js'), { workerData: { casePath: this.casePath } });
+        reader.on('message', (m: HostMessage) => this.onMessage(m));
+        const off = (message: string) => {
+          this.reader = 'off';
+          for (const id of this.readerPending) this.pending.get(id)?.({ ok: false, error: { code: 'internal', message } });
+          for (const id of this.readerPending) this.pending.delete(id);
+          this.readerPending.clear();
+        };
+        reader.on('error', (err) => off(`reader stopped: ${err.message}`));
+        reader.on('exit', (code) => code !== 0 && off(`reader stopped (exit ${code})`));
+        this.reader = reader;
+      } catch {
+        this.reader = 'off';
+      }
+    }
+    return this.reader === 'off' ? null : this.reader;
+  }
+
   static start(casePath: string): EngineHost {
     return new EngineHost(casePath);
   }
 
-  call(name: string, input: unknown): Promise<ApiResult<unknown>> {
+  async call(name: string, input: unknown): Promise<ApiResult<unknown>> {
+    if (this.stopped) return { ok: false, error: { code: 'internal', message: this.stopped } };
     const id = ++this.seq;
+    const target = READER_CALLS.has(name) ? ((await this.readerWorker()) ?? this.worker) : this.worker;
     return new Promise((resolve) => {
       this.pending.set(id, resolve);
-      this.worker.postMessage({ kind: 'call', id, name, input } satisfies HostRequest);
+      if (target !== this.worker) this.readerPending.add(id);
+      target.postMessage({ kind: 'call', id, name, input } satisfies HostRequest);
     });
   }
 
@@ -64,6 +114,12 @@ export class EngineHost {
   }
 
   async close(): Promise<void> {
+    const reader = this.reader;
+    this.reader = 'off';
+    if (reader && reader !== 'off') {
+      reader.postMessage({ kind: 'close' } satisfies HostRequest);
+      await reader.terminate();
+    }
     this.worker.postMessage({ kind: 'close' } satisfies HostRequest);
     await this.worker.terminate();
   }

@@ -1,0 +1,60 @@
+/**
+ * EngineHost: the engine in a worker thread, and the timeline's histogram on a second, read-only worker (started
+ * once the engine has opened the case). Needs the compiled workers (`npm run build`).
+ */
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EngineHost } from '../../../electron/engine/service/host';
+import { CaseService } from '../../../electron/engine/service/case-service';
+import type { ApiResult, EventPage, Histogram } from '../../../shared/api';
+import { ingestedService } from '../../helpers/service';
+import { tempDir } from '../../helpers/evidence';
+
+let casePath: string;
+let host: EngineHost;
+const value = <T>(r: ApiResult<unknown>): T => {
+  if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`);
+  return r.value as T;
+};
+
+beforeAll(async () => {
+  const h = await ingestedService('host', { events: 3000, seed: 4 });
+  casePath = h.casePath;
+  h.service.close();
+  host = EngineHost.start(casePath);
+}, 120_000);
+
+afterAll(async () => {
+  await host.close();
+});
+
+describe('EngineHost', () => {
+  it('answers the histogram from the reader with the counts the engine itself gives', async () => {
+    const direct = CaseService.open(casePath);
+    for (const filters of [{}, { mechanism: 'irsa' as const }, { region: 'us-east-1', errorCode: 'any' as const }]) {
+      const viaHost = value<Histogram>(await host.call('events.histogram', { filters, buckets: 50 }));
+      expect(viaHost).toEqual(value<Histogram>(await direct.dispatch('events.histogram', { filters, buckets: 50 })));
+      const total = value<EventPage>(await host.call('events.query', { filters, sort: { column: 'eventTime', dir: 'asc' }, offset: 0, limit: 1 })).total;
+      expect(viaHost.counts.reduce((a, b) => a + b, 0)).toBe(total);
+    }
+    direct.close();
+  });
+
+  it('checks the histogram input, and stops an older histogram for a newer one', async () => {
+    expect(await host.call('events.histogram', { filters: {}, buckets: -1 })).toMatchObject({ ok: false, error: { code: 'bad-input' } });
+    const [older, newer] = await Promise.all([
+      host.call('events.histogram', { filters: {}, buckets: 200 }),
+      host.call('events.histogram', { filters: { mechanism: 'irsa' }, buckets: 200 }),
+    ]);
+    expect(older).toMatchObject({ ok: false, error: { code: 'superseded' } });
+    expect(newer.ok).toBe(true);
+  });
+
+  it('on a case it cannot open, fails every call (the histogram too) instead of leaving it waiting', async () => {
+    const bad = EngineHost.start(join(tempDir('host-bad'), 'not-a-dir', 'case.db'));
+    const r = await bad.call('events.histogram', { filters: {}, buckets: 10 });
+    expect(r).toMatchObject({ ok: false, error: { code: 'internal' } });
+    expect(await bad.call('case.summary', {})).toMatchObject({ ok: false, error: { code: 'internal' } });
+    await bad.close();
+  });
+});
