@@ -58,18 +58,23 @@ const token = (s: number, pod: string, uid: string, node: string, audience = 'st
 const del = (s: number, name: string, uid: string) =>
   audit(s, { verb: 'delete', objectRef: { resource: 'pods', namespace: 'payments', name }, responseObject: { metadata: { uid } } });
 
+/** The timeline built from these audit events, in order. */
+function timelineOf(audits: ReturnType<typeof audit>[]) {
+  const b = new TimelineBuilder();
+  for (const a of audits) b.audit(a);
+  return b.build();
+}
+
 const NODE_A = 'ip-10-0-1-5.ec2.internal';
 const NODE_B = 'ip-10-0-2-7.ec2.internal';
 
 function world() {
-  const b = new TimelineBuilder();
-  for (const a of [
+  return timelineOf([
     podCreate(0, 'api-1', 'u1', 'api'), binding(1, 'api-1', 'u1', NODE_A), status(5, 'api-1', 'u1', NODE_A, '10.0.1.20'), token(6, 'api-1', 'u1', NODE_A),
     podCreate(0, 'api-2', 'u2', 'api'), binding(1, 'api-2', 'u2', NODE_B), status(5, 'api-2', 'u2', NODE_B, '10.0.2.30'), token(6, 'api-2', 'u2', NODE_B),
     del(600, 'api-2', 'u2'),
     podCreate(610, 'api-3', 'u3', 'api'), binding(611, 'api-3', 'u3', NODE_B), status(615, 'api-3', 'u3', NODE_B, '10.0.2.31'),
-  ]) b.audit(a);
-  return b.build();
+  ]);
 }
 const nodes = new Set([NODE_A, NODE_B]);
 
@@ -92,22 +97,16 @@ describe('pod timeline from audit events', () => {
     const byKubelet = (s: number) =>
       audit(s, { verb: 'delete', user: { username: `system:node:${NODE_A}` }, objectRef: { resource: 'pods', namespace: 'payments', name: 'api-1' },
         requestObject: { kind: 'DeleteOptions', gracePeriodSeconds: 0, preconditions: { uid: 'u1' } }, responseObject: { metadata: { uid: 'u1', deletionTimestamp: iso(630) } } });
-    const b = new TimelineBuilder();
-    for (const a of [podCreate(0, 'api-1', 'u1', 'api'), graceful(600, 630), byKubelet(615)]) b.audit(a);
-    const p = b.build().pods[0]!;
+    const p = timelineOf([podCreate(0, 'api-1', 'u1', 'api'), graceful(600, 630), byKubelet(615)]).pods[0]!;
     expect(p).toMatchObject({ deletedMs: T(600), goneMs: T(615) });
     expect(aliveAt(p, T(610))).toBe(true); // still terminating
     expect(aliveAt(p, T(616))).toBe(false);
     // No final delete logged: the kubelet kills what is left when the grace period ends (+5 s to do so).
-    const c = new TimelineBuilder();
-    for (const a of [podCreate(0, 'api-1', 'u1', 'api'), graceful(600, 630)]) c.audit(a);
-    expect(c.build().pods[0]!.goneMs).toBe(T(635));
+    expect(timelineOf([podCreate(0, 'api-1', 'u1', 'api'), graceful(600, 630)]).pods[0]!.goneMs).toBe(T(635));
     // A delete by someone else with grace period 0 says nothing about the containers having exited.
-    const d = new TimelineBuilder();
     const forced = graceful(600, 600);
     (forced.record.requestObject as JsonObject).gracePeriodSeconds = 0;
-    for (const a of [podCreate(0, 'api-1', 'u1', 'api'), forced]) d.audit(a);
-    expect(d.build().pods[0]!.goneMs).toBe(T(605));
+    expect(timelineOf([podCreate(0, 'api-1', 'u1', 'api'), forced]).pods[0]!.goneMs).toBe(T(605));
   });
 
   it('ignores refused calls (a failed binding binds nothing)', () => {
@@ -155,12 +154,10 @@ describe('rule: IRSA → pod', () => {
   });
 
   it("a new pod's first exchange follows its kubelet token within a minute: that pod, inferred", () => {
-    const b = new TimelineBuilder();
-    for (const a of [
+    const tl = timelineOf([
       podCreate(0, 'api-1', 'u1', 'api'), binding(1, 'api-1', 'u1', NODE_A), token(2, 'api-1', 'u1', NODE_A),
       podCreate(1000, 'api-2', 'u2', 'api'), binding(1001, 'api-2', 'u2', NODE_B), token(1002, 'api-2', 'u2', NODE_B),
-    ]) b.audit(a);
-    const tl = b.build();
+    ]);
     const at = (s: number, exchanges = [T(1010)]) =>
       decide(irsaCandidates(tl, { namespace: 'payments', serviceAccount: 'api', atMs: T(s), sourceIps: ['52.1.2.3'], nodes, exchanges }));
     const first = at(1010);
@@ -172,12 +169,10 @@ describe('rule: IRSA → pod', () => {
   });
 
   it('pods that start one after the other (token, exchange, token, exchange) each pair with their own exchange', () => {
-    const b = new TimelineBuilder();
-    for (const a of [
+    const tl = timelineOf([
       podCreate(990, 'api-1', 'u1', 'api'), binding(991, 'api-1', 'u1', NODE_A), token(1000, 'api-1', 'u1', NODE_A),
       podCreate(1001, 'api-2', 'u2', 'api'), binding(1002, 'api-2', 'u2', NODE_A), token(1010, 'api-2', 'u2', NODE_A),
-    ]) b.audit(a);
-    const tl = b.build();
+    ]);
     const at = (s: number, exchanges: number[]) =>
       decide(irsaCandidates(tl, { namespace: 'payments', serviceAccount: 'api', atMs: T(s), sourceIps: ['52.1.2.3'], nodes, exchanges: exchanges.map(T) }));
     const first = at(1005, [1005, 1015]);
@@ -207,13 +202,11 @@ describe('rule: IRSA → pod', () => {
 
   it('a pod none of whose containers had started when the SDK named the session is ruled out', () => {
     // Two replicas on one node behind one NAT: tokens first, then containers starting at 10:00:12 and 10:00:20.
-    const b = new TimelineBuilder();
-    for (const a of [
+    const tl = timelineOf([
       podCreate(0, 'api-1', 'u1', 'api'), binding(1, 'api-1', 'u1', NODE_A), token(8, 'api-1', 'u1', NODE_A),
       podCreate(2, 'api-2', 'u2', 'api'), binding(3, 'api-2', 'u2', NODE_A), token(9, 'api-2', 'u2', NODE_A),
       running(13, 'api-1', 'u1', NODE_A, '10.0.1.20', 12), running(21, 'api-2', 'u2', NODE_A, '10.0.1.21', 20),
-    ]) b.audit(a);
-    const tl = b.build();
+    ]);
     expect(tl.pods.map((p) => [p.name, p.startedMs])).toEqual([['api-1', T(12)], ['api-2', T(20)]]);
     const at = (name: string) =>
       decide(irsaCandidates(tl, { namespace: 'payments', serviceAccount: 'api', atMs: T(40), sourceIps: ['52.1.2.3'], nodes, exchanges: [T(40), T(41)], sessionName: name }));
@@ -233,12 +226,9 @@ describe('rule: IRSA → pod', () => {
   });
 
   it('uses the earliest start the kubelet reported (a restarted container keeps its first start in lastState)', () => {
-    const b = new TimelineBuilder();
-    for (const a of [podCreate(0, 'api-1', 'u1', 'api'), running(5, 'api-1', 'u1', NODE_A, '10.0.1.20', 4), running(300, 'api-1', 'u1', NODE_A, '10.0.1.20', 4, 299)]) b.audit(a);
-    expect(b.build().pods[0]!.startedMs).toBe(T(4));
-    const c = new TimelineBuilder();
-    c.audit(running(300, 'api-1', 'u1', NODE_A, '10.0.1.20', 4, 299)); // only the later patch: lastState still says 10:00:04
-    expect(c.build().pods[0]!.startedMs).toBe(T(4));
+    expect(timelineOf([podCreate(0, 'api-1', 'u1', 'api'), running(5, 'api-1', 'u1', NODE_A, '10.0.1.20', 4), running(300, 'api-1', 'u1', NODE_A, '10.0.1.20', 4, 299)]).pods[0]!.startedMs).toBe(T(4));
+    // Only the later patch: its lastState still says 10:00:04.
+    expect(timelineOf([running(300, 'api-1', 'u1', NODE_A, '10.0.1.20', 4, 299)]).pods[0]!.startedMs).toBe(T(4));
   });
 
   it('reads the time in SDK default session names, as the latest millisecond they can mean', () => {
@@ -249,17 +239,15 @@ describe('rule: IRSA → pod', () => {
   });
 
   it('a token minted outside the kubelet makes its minter a candidate, unless the minter left from another address', () => {
-    const b = new TimelineBuilder();
     const minted = token(50, 'unused', 'x', NODE_B, 'sts.amazonaws.com', 'system:serviceaccount:payments:rb');
     const spec = (minted.record.requestObject as { spec: JsonObject }).spec;
     delete spec.boundObjectRef;
     (minted.record.user as JsonObject).extra = { 'authentication.kubernetes.io/pod-name': ['rb-1'], 'authentication.kubernetes.io/pod-uid': ['urb'] };
-    for (const a of [
+    const tl = timelineOf([
       podCreate(0, 'api-1', 'u1', 'api'), binding(1, 'api-1', 'u1', NODE_A), token(2, 'api-1', 'u1', NODE_A),
       podCreate(0, 'rb-1', 'urb', 'rb'), binding(1, 'rb-1', 'urb', NODE_B),
       minted,
-    ]) b.audit(a);
-    const tl = b.build();
+    ]);
     const q = (egress: Map<string, Set<string>>) =>
       decide(irsaCandidates(tl, { namespace: 'payments', serviceAccount: 'api', atMs: T(100), sourceIps: ['52.1.1.1'], nodes, exchanges: [T(100)], egressOf: (n) => egress.get(n) ?? null }));
     // Both nodes behind one NAT address: the minter may be the caller, so the answer stays open.
