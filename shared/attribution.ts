@@ -58,6 +58,18 @@ export interface Candidate {
   why: string;
 }
 
+/**
+ * A pod of the service account, alive when the credentials were issued, that a rule ruled out ("why not this
+ * pod?"): the rule, in words, and the records it rests on.
+ */
+export interface RuledOutPod {
+  pod: PodRef;
+  node: NodeRef | null;
+  rule: 'not-started' | 'pod-ip' | 'nat-egress' | 'fresh-token' | 'refresh-lineage';
+  why: string;
+  evidence: string[];
+}
+
 /** The columns of the event an attribution is about. */
 export interface EventHead {
   eventID: string;
@@ -84,6 +96,8 @@ export interface CredentialAttribution {
   node: NodeRef | null;
   confidence: { identity: Confidence; pod: Confidence; node: Confidence };
   candidates: Candidate[];
+  /** IRSA with audit logs: the other pods of the service account alive at the exchange, each with why it was ruled out. */
+  ruledOut?: RuledOutPod[];
   /** Why the chain stops where it does, when it stops early ("issuing event not in bundle", ...). */
   notes: string[];
 }

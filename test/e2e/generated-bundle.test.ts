@@ -14,7 +14,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { generateBundle } from '../generator';
 import type { TruthRecord } from '../generator';
 import type { AttributionRecord } from '../../shared/attribution';
-import { REPO } from '../helpers/shared-data';
+import { REPO } from '../helpers/reference';
 
 const CLI = join(REPO, 'bin', 'podtrail.js');
 
@@ -177,23 +177,32 @@ describe.each([
     expect(r.stdout).toMatch(audit(`create serviceaccounts/token ${esc(a.namespace!)}/${esc(a.serviceAccount!)}`));
   });
 
-  it.runIf(k8s)('flags the planted attacks and nothing else (detections)', () => {
+  it.runIf(k8s)('flags the planted attacks, every call of a stolen session, and nothing else (detections)', () => {
     const implemented = ['token-exchange-outside-cluster', 'node-credentials-off-node', 'token-minted-by-non-kubelet', 'credentials-after-pod-deleted', 'first-seen-api'];
     const caught = new Set<string>();
     const unexpected: { eventID: string; flag: string }[] = [];
     const missed: { eventID: string; flag: string }[] = [];
+    let attackCalls = 0;
+    let attackFlagged = 0;
     for (const a of attributions) {
-      const want = new Set(truth.get(a.eventID)!.flags ?? []);
+      const t = truth.get(a.eventID)!;
+      const want = new Set(t.flags ?? []);
+      if (t.attack) {
+        attackCalls++;
+        if ((a.flags ?? []).length > 0) attackFlagged++;
+      }
       for (const f of a.flags ?? []) {
         if (want.has(f)) caught.add(f);
-        else unexpected.push({ eventID: a.eventID, flag: f });
+        // A call of a planted attack that carries its session's flag ("same session as …") is a right flag.
+        else if (!t.attack) unexpected.push({ eventID: a.eventID, flag: f });
       }
       const got = new Set<string>(a.flags ?? []);
       for (const f of want) if (implemented.includes(f) && !got.has(f)) missed.push({ eventID: a.eventID, flag: f });
     }
-    // Every planted attack is flagged.
+    // Every planted attack is flagged, and at least 80 % of the calls the attacks made.
     expect(missed).toEqual([]);
     for (const f of implemented) expect(caught).toContain(f);
+    expect(attackFlagged / attackCalls).toBeGreaterThanOrEqual(0.8);
     // Measured over four audited bundles (72,000 events): one event flagged that was not planted, on this bundle —
     // a replica's own first exchange within five minutes of a token another workload minted for its service
     // account, from the NAT address the minter's node also uses: the minter could have made it, so the flag is

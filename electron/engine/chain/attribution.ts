@@ -18,6 +18,7 @@ export function composeAttribution(ev: EventHead, r: Resolution): AttributionRec
     node: r.node,
     confidence: r.confidence,
     candidates: r.candidates,
+    ...(r.ruledOut?.length ? { ruledOut: r.ruledOut } : {}),
     evidence: evidenceOf(r),
     notes: r.notes,
   };

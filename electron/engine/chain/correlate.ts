@@ -74,16 +74,21 @@ export function loadFacts(db: Database): Facts {
 /** The pod timeline from audit events and inventories, when the case has Kubernetes evidence. */
 function loadK8s(db: Database, facts: Facts): Facts['k8s'] {
   const audits = db
-    .prepare(`SELECT audit_id, ts_ms, raw FROM k8s_audit WHERE resource IN ('pods', 'serviceaccounts', 'nodes') ORDER BY ts_ms, id`)
-    .all() as { audit_id: string; ts_ms: number; raw: string }[];
+    .prepare(
+      `SELECT audit_id, ts_ms, raw, (SELECT MIN(file_id) FROM k8s_audit_sources s WHERE s.audit_rowid = a.id) AS file_id
+       FROM k8s_audit a WHERE resource IN ('pods', 'serviceaccounts', 'nodes') ORDER BY ts_ms, id`,
+    )
+    .all() as { audit_id: string; ts_ms: number; raw: string; file_id: number | null }[];
   const docs = db
-    .prepare(`SELECT d.kind, d.raw, f.path, f.sha256 FROM documents d JOIN evidence_files f ON f.id = d.file_id
+    .prepare(`SELECT d.kind, d.raw, d.file_id, f.path, f.sha256 FROM documents d JOIN evidence_files f ON f.id = d.file_id
               WHERE d.kind IN ('k8s-object', 'ec2-reservation') ORDER BY d.id`)
-    .all() as { kind: string; raw: string; path: string; sha256: string }[];
+    .all() as { kind: string; raw: string; file_id: number; path: string; sha256: string }[];
   const anyAudit = db.prepare('SELECT 1 FROM k8s_audit LIMIT 1').get() !== undefined;
   if (!anyAudit && docs.length === 0) return null;
   const builder = new TimelineBuilder();
-  for (const a of audits) builder.audit({ auditId: a.audit_id, tsMs: a.ts_ms, record: JSON.parse(a.raw) as JsonObject });
+  for (const a of audits) {
+    builder.audit({ auditId: a.audit_id, tsMs: a.ts_ms, record: JSON.parse(a.raw) as JsonObject, source: a.file_id === null ? undefined : `file:${a.file_id}` });
+  }
   const reservations: { record: JsonObject; ref: string }[] = [];
   for (const d of docs) {
     const ref = `file:${d.path.split(/[\\/]/).pop()}#${d.sha256.slice(0, 12)}`;
@@ -91,7 +96,7 @@ function loadK8s(db: Database, facts: Facts): Facts['k8s'] {
     if (d.kind === 'ec2-reservation') {
       builder.instances(record, ref);
       reservations.push({ record, ref });
-    } else builder.inventory(record, ref, Number.NaN);
+    } else builder.inventory(record, ref, Number.NaN, `file:${d.file_id}`);
   }
   const ipsStmt = db.prepare('SELECT DISTINCT source_ip FROM events WHERE access_key_id = ? AND source_ip IS NOT NULL').pluck();
   const lastUseStmt = db.prepare('SELECT MAX(event_ms) FROM events WHERE access_key_id = ?').pluck();

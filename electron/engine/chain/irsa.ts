@@ -65,9 +65,16 @@ export function webIdentityOf(record: JsonObject): WebIdentity {
   return { subject, provider, eks: parseEksOidc(provider), serviceAccount: parseServiceAccountSubject(subject), subjectField };
 }
 
-/** Default role session names of the AWS SDKs and CLI for web identity (botocore, Java, JS v3, Go). */
+/** Default role session names of the AWS SDKs and CLI for web identity (botocore, Java, JS v3, Rust, .NET, CLI). */
 const SDK_SESSION = /^(botocore-session|aws-sdk-java|aws-sdk-js-session|aws-go-sdk|aws-sdk-rust|aws-sdk-dotnet|aws-cli)-\d+(\.\d+)?$/;
+/**
+ * The AWS SDK for Go (v1 `stscreds.WebIdentityRoleProvider`, v2 `stscreds.WebIdentityRoleOptions`) names the
+ * session `strconv.FormatInt(time.Now().UTC().UnixNano(), 10)` when none is set: a bare 19-digit nanosecond time.
+ * Most controllers that run in every EKS cluster (cluster-autoscaler, the load-balancer controller, external-dns,
+ * Karpenter) are Go programs.
+ */
+const GO_SDK_SESSION = /^1\d{18}$/;
 
 export function isSdkSessionName(name: string): boolean {
-  return SDK_SESSION.test(name);
+  return SDK_SESSION.test(name) || GO_SDK_SESSION.test(name);
 }

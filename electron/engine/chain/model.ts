@@ -1,7 +1,7 @@
 /** The vocabulary of the chain: issuances, cluster facts, hops and resolutions. */
 import type { Confidence, CredentialAttribution, Flag, Mechanism, PodRef } from '../../../shared/attribution';
 import type { JsonObject } from '../util/json';
-import type { Timeline } from '../k8s/timeline';
+import type { PodLife, Timeline } from '../k8s/timeline';
 
 /** A parsed fact-bearing CloudTrail record (STS, eks-auth, EKS, IAM). */
 export interface FactRecord {
@@ -77,12 +77,14 @@ export interface K8sFacts {
   timeline: Timeline;
   /** Kubernetes node name → EKS cluster, and the record that ties them. */
   clusterOfNode: Map<string, { cluster: string; evidence: string }>;
+  /** The cluster a pod ran in: that of its files' group, else that of its node; null when unknown. */
+  clusterOfPod(p: PodLife): string | null;
   nodeOfInstance: Map<string, string>;
   /** Source IPs seen with an access key (the STS call's own IP is added by the caller). */
   ipsOfKey(accessKeyId: string): string[];
   /** Time of the last event made with an access key (null: never used). */
   lastUseOfKey(accessKeyId: string): number | null;
-  /** EC2 instance → the public addresses its own traffic was seen leaving from (see k8s/facts.ts). */
+  /** EC2 instance → the NAT addresses its own calls were seen leaving from (see k8s/facts.ts). */
   egressOfInstance: Map<string, Set<string>>;
 }
 
@@ -117,7 +119,7 @@ export interface Hop {
 export interface Resolution extends CredentialAttribution {
   hops: Hop[];
   /** Detections that apply to the call that issued this credential (its AssumeRoleWithWebIdentity). */
-  exchangeFlags?: { flag: Flag; detail: string }[];
+  exchangeFlags?: { flag: Flag; detail: string; /** The whole session it opened is suspect (carried to its calls). */ session?: boolean }[];
 }
 
 export function emptyResolution(mechanism: Mechanism): Resolution {

@@ -10,7 +10,7 @@ import { principalHop, type ResolveContext } from './resolve-context';
 import { decide, irsaCandidates, type PodVerdict } from '../k8s/narrow';
 import { lineageFeasible, type LineageExchange } from '../k8s/lineage';
 import type { PodLife } from '../k8s/timeline';
-import { nodesOfCluster } from '../k8s/facts';
+import { hasPodsOf, nodesOfCluster } from '../k8s/facts';
 import { getStr, type JsonObject } from '../util/json';
 import { isoUtc } from '../util/time';
 
@@ -54,6 +54,7 @@ interface PodQuery {
   namespace: string;
   serviceAccount: string;
   nodes: Set<string>;
+  inCluster: (p: PodLife) => boolean;
 }
 
 /** The narrowing rules of k8s/narrow.ts for one exchange (without the refresh lineage). */
@@ -67,7 +68,7 @@ function narrowExchange(ctx: ResolveContext, q: PodQuery, iss: Issuance): PodVer
       serviceAccount: q.serviceAccount,
       atMs: iss.issuedMs,
       sourceIps: ips,
-      nodes: q.nodes,
+      inCluster: q.inCluster,
       exchanges: ctx.exchangesOf(q.namespace, q.serviceAccount),
       sessionName: iss.sessionName,
       egressOf: (node) => {
@@ -121,11 +122,18 @@ function irsaPod(ctx: ResolveContext, r: Resolution, iss: Issuance): void {
     return;
   }
   const nodes = nodesOfCluster(k8s, cluster);
-  if (nodes.size === 0) {
+  if (nodes.size === 0 || !hasPodsOf(k8s, cluster)) {
     r.notes.push(`no Kubernetes evidence in the bundle is tied to cluster ${cluster}: the pod is not established`);
     return;
   }
-  const q: PodQuery = { cluster, oidcId: r.cluster!.oidcId!, namespace: r.namespace, serviceAccount: r.serviceAccount, nodes };
+  const q: PodQuery = {
+    cluster,
+    oidcId: r.cluster!.oidcId!,
+    namespace: r.namespace,
+    serviceAccount: r.serviceAccount,
+    nodes,
+    inCluster: (p) => k8s.clusterOfPod(p) === cluster,
+  };
   let verdict = narrowExchange(ctx, q, iss);
   let lineageEvidence: string[] = [];
   if (verdict.kind === 'several' && !verdict.candidates.some((c) => c.minted)) {
@@ -144,13 +152,43 @@ function irsaPod(ctx: ResolveContext, r: Resolution, iss: Issuance): void {
         `would have kept using a session after exchanging its token again, whichever pods made the account's other exchanges ` +
         `(assumes one AWS credential holder per pod)`;
       for (const c of left) c.why.push(why);
-      verdict = left.length === 1 ? { kind: 'one', pick: left[0]! } : { kind: 'several', candidates: left };
+      for (const c of out) {
+        c.out = {
+          rule: 'refresh-lineage',
+          why: `had ${c.pod.name} made this exchange, some pod of ${q.namespace}/${q.serviceAccount} would have kept using a session after exchanging its token again, whichever pods made the account's other exchanges (assumes one AWS credential holder per pod)`,
+          evidence: lineageEvidence,
+        };
+      }
+      const ruledOut = [...verdict.ruledOut, ...out];
+      verdict = left.length === 1 ? { kind: 'one', pick: left[0]!, ruledOut } : { kind: 'several', candidates: left, ruledOut };
     }
   }
   const clusterEvidence = [...new Set([...nodes].map((n) => k8s.clusterOfNode.get(n)!.evidence))].slice(0, 3);
+  if (verdict.ruledOut.length > 0) {
+    r.ruledOut = verdict.ruledOut.map((c) => ({
+      pod: { name: c.pod.name, uid: c.pod.uid },
+      node: c.pod.nodeName ? { instanceId: ctx.instanceOfNode(c.pod.nodeName), name: c.pod.nodeName } : null,
+      rule: c.out!.rule,
+      why: c.out!.why,
+      evidence: c.out!.evidence,
+    }));
+  }
   if (verdict.kind === 'none') {
     r.notes.push(`no pod of ${r.namespace}/${r.serviceAccount} was alive in ${cluster} at ${isoUtc(iss.issuedMs)} according to the audit logs`);
     return;
+  }
+  // A token minted outside the kubelet that may have been this exchange's: flag the exchange. The whole session is
+  // suspect only when every pod left in the running got the token that way.
+  const left = verdict.kind === 'one' ? [verdict.pick] : verdict.candidates;
+  const minted = left.filter((c) => c.minted);
+  if (minted.length > 0) {
+    r.exchangeFlags = [
+      {
+        flag: 'token-minted-by-non-kubelet',
+        detail: minted.map((c) => c.why[0]).join('; ') + ` (audit ${minted.flatMap((c) => c.evidence).join(', ')})`,
+        session: minted.length === left.length,
+      },
+    ];
   }
   if (verdict.kind === 'one') {
     const p = verdict.pick.pod;
@@ -165,12 +203,6 @@ function irsaPod(ctx: ResolveContext, r: Resolution, iss: Issuance): void {
     });
     ctx.nodeOfPod(r, p.nodeName, p.evidence.bound, 'inferred');
     return;
-  }
-  const minted = verdict.candidates.filter((c) => c.minted);
-  if (minted.length > 0) {
-    r.exchangeFlags = [
-      { flag: 'token-minted-by-non-kubelet', detail: minted.map((c) => c.why[0]).join('; ') + ` (audit ${minted.flatMap((c) => c.evidence).join(', ')})` },
-    ];
   }
   const total = verdict.candidates.reduce((s, c) => s + c.score, 0);
   r.confidence.pod = 'ambiguous';

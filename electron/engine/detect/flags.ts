@@ -130,5 +130,51 @@ export function detectFlags(db: Database, facts: Facts, resolver: Resolver): num
     }
   }
   for (const hit of firstSeenApis(db)) flag(hit.rowid, 'first-seen-api', hit.detail);
+  n += carryToSessions(db, facts, resolver);
+  return n;
+}
+
+/**
+ * A flag on a credential exchange makes the whole session it opened suspect: every call made with the issued key,
+ * and with any session that key went on to assume (role chaining), carries the flag with the reason "same session
+ * as <event>", so that filtering on the detection gives the whole incident. A minted token is carried only when no
+ * pod of the account that may have exchanged it with its own token is left. Flags on single calls of a shared
+ * credential (a node's instance profile, which the node itself keeps using) are not carried.
+ */
+const SESSION_FLAGS: Flag[] = ['token-exchange-outside-cluster', 'token-minted-by-non-kubelet'];
+
+function carryToSessions(db: Database, facts: Facts, resolver: Resolver): number {
+  const flagged = db
+    .prepare(`SELECT f.event_rowid, f.flag, e.event_id FROM event_flags f JOIN events e ON e.id = f.event_rowid WHERE f.flag IN (${SESSION_FLAGS.map(() => '?').join(', ')})`)
+    .all(...SESSION_FLAGS) as { event_rowid: number; flag: Flag; event_id: string }[];
+  if (flagged.length === 0) return 0;
+  // Keys issued by each flagged exchange.
+  const issuedBy = new Map<string, string>();
+  for (const [key, list] of facts.issuances) for (const iss of list) issuedBy.set(iss.eventID, key);
+  // Subjects whose chain passes through a key.
+  const subjectsOfKey = new Map<string, number[]>();
+  for (const row of db.prepare('SELECT id, resolution FROM subjects').all() as { id: number; resolution: string }[]) {
+    const r = JSON.parse(row.resolution) as { chain?: { accessKeyId: string }[] };
+    for (const link of r.chain ?? []) {
+      const list = subjectsOfKey.get(link.accessKeyId);
+      if (list) list.push(row.id);
+      else subjectsOfKey.set(link.accessKeyId, [row.id]);
+    }
+  }
+  const eventsOf = db.prepare('SELECT event_rowid FROM event_subjects WHERE subject_id = ?').pluck();
+  const insert = db.prepare('INSERT OR IGNORE INTO event_flags (event_rowid, flag, detail) VALUES (?, ?, ?)');
+  let n = 0;
+  for (const f of flagged) {
+    const key = issuedBy.get(f.event_id);
+    if (!key) continue;
+    // A token minted elsewhere that a pod of the account may have exchanged itself: that session may be the pod's own.
+    if (f.flag === 'token-minted-by-non-kubelet' && !resolver.resolveKey(key)?.exchangeFlags?.some((x) => x.flag === f.flag && x.session)) continue;
+    for (const subject of subjectsOfKey.get(key) ?? []) {
+      for (const rowid of eventsOf.all(subject) as number[]) {
+        if (rowid === f.event_rowid) continue;
+        n += insert.run(rowid, f.flag, `same session as ${f.event_id}: made with ${key}, which that flagged exchange issued`).changes;
+      }
+    }
+  }
   return n;
 }

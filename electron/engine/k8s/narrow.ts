@@ -17,6 +17,7 @@
  * at best `inferred`, or `ambiguous` with scored candidates.
  */
 import { aliveAt, type PodLife, type Timeline, type TokenRequest } from './timeline';
+import { isIp, isPrivateIp } from '../util/ip';
 
 export const IRSA_AUDIENCE = 'sts.amazonaws.com';
 /** How soon after the kubelet's token request a starting pod's SDK exchanges it. */
@@ -31,10 +32,21 @@ export interface PodCandidate {
   evidence: string[];
   /** Found through a token minted outside the kubelet. */
   minted?: boolean;
-  /** Whether a source IP is a public address the pod's node's own traffic leaves from (unknown: no such address seen). */
+  /**
+   * Whether a public source address of the calls is one of the NAT addresses the pod's node's own calls left from
+   * (`match`), only other NAT addresses were seen for its node (`other`), or nothing is known (`unknown`).
+   */
   egress?: 'match' | 'other' | 'unknown';
   /** Its kubelet token was requested just before the call (a new pod's first exchange follows within seconds). */
   fresh?: boolean;
+  /** Why this pod, alive at the call, did not make it: the rule, in words, and the records it rests on. */
+  out?: RuledOut;
+}
+
+export interface RuledOut {
+  rule: 'not-started' | 'pod-ip' | 'nat-egress' | 'fresh-token' | 'refresh-lineage';
+  why: string;
+  evidence: string[];
 }
 
 export interface IrsaQuery {
@@ -43,11 +55,14 @@ export interface IrsaQuery {
   atMs: number;
   /** Source IPs of the STS call and of the calls made with the credentials it issued. */
   sourceIps: string[];
-  /** Only pods on these nodes (the cluster's nodes), when known. */
-  nodes: ReadonlySet<string> | null;
+  /** Only pods of the exchange's cluster, when known. */
+  inCluster?: ((p: PodLife) => boolean) | null;
   /** Times of every AssumeRoleWithWebIdentity of this service account (to pair a fresh token with one exchange). */
   exchanges: number[];
-  /** Public addresses a Kubernetes node's own traffic leaves from, or null when none was seen. */
+  /**
+   * The NAT addresses a Kubernetes node's own calls left from (public source addresses, with every address that
+   * shares a NAT gateway with them: see k8s/facts.ts), or null when none was seen.
+   */
   egressOf?: (nodeName: string) => ReadonlySet<string> | null;
   /** The exchange's role session name (an SDK's default name carries a time the SDK was running at). */
   sessionName?: string | null;
@@ -93,7 +108,13 @@ function mintedElsewhere(tl: Timeline, q: IrsaQuery): PodCandidate[] {
     if (q.atMs - t.tsMs > MINTED_USE_MS) continue;
     const pod = t.requesterPod ? tl.pods.find((p) => (t.requesterPod!.uid ? p.uid === t.requesterPod!.uid : p.name === t.requesterPod!.name)) : undefined;
     if (!pod) continue;
-    out.push({ pod, score: 2, minted: true, why: [`${t.requester} minted a token for ${q.namespace}/${q.serviceAccount} at ${new Date(t.tsMs).toISOString()} (not a kubelet)`], evidence: [t.auditId] });
+    const c: PodCandidate = { pod, score: 2, minted: true, why: [`${t.requester} minted a token for ${q.namespace}/${q.serviceAccount} at ${new Date(t.tsMs).toISOString()} (not a kubelet)`], evidence: [t.auditId] };
+    const e = egressOf(pod, q);
+    if (e.podIp) {
+      c.score += 4;
+      c.why.push(`source IP ${e.podIp} is this pod's IP`);
+    } else if (e.egress) c.egress = e.egress;
+    out.push(c);
   }
   return out;
 }
@@ -119,25 +140,29 @@ function pairsWith(tl: Timeline, q: IrsaQuery, token: TokenRequest): boolean {
 }
 
 /**
- * Where the calls came from, for one pod: its own IP, or a public address its node's own traffic leaves from
- * (`match`), an address its node is not known to use (`other`), or nothing known about its node (`unknown`).
+ * Where the calls came from, for one pod: its own IP, or whether a public source address of the calls is one of its
+ * node's NAT addresses (`match`), its node was only seen leaving from other NAT addresses (`other`), or nothing is
+ * known of its node (`unknown`). Private source addresses are compared with pod IPs only: a call through a VPC
+ * endpoint shows the caller's own address, and says nothing about the NAT path of other services.
  */
 function egressOf(p: PodLife, q: IrsaQuery): { podIp?: string; egress?: 'match' | 'other' | 'unknown'; via?: string } {
   const podIp = q.sourceIps.find((x) => p.ips.includes(x));
   if (podIp) return { podIp };
   if (!q.egressOf || !p.nodeName) return {};
+  const publicIps = q.sourceIps.filter((x) => isIp(x) && !isPrivateIp(x));
+  if (publicIps.length === 0) return {};
   const egress = q.egressOf(p.nodeName);
-  const via = egress ? q.sourceIps.find((x) => egress.has(x)) : undefined;
+  const via = egress ? publicIps.find((x) => egress.has(x)) : undefined;
   return { egress: !egress ? 'unknown' : via ? 'match' : 'other', via };
 }
 
 export function irsaCandidates(tl: Timeline, q: IrsaQuery): PodCandidate[] {
   // A minter whose calls would have left from another address than this exchange's did not make it.
-  const out: PodCandidate[] = mintedElsewhere(tl, q).filter((c) => egressOf(c.pod, q).egress !== 'other');
+  const out: PodCandidate[] = mintedElsewhere(tl, q);
   for (const p of tl.pods) {
     if (p.namespace !== q.namespace || p.serviceAccount !== q.serviceAccount || !aliveAt(p, q.atMs)) continue;
     if (out.some((c) => c.pod === p)) continue;
-    if (q.nodes && (!p.nodeName || !q.nodes.has(p.nodeName))) continue;
+    if (q.inCluster && !q.inCluster(p)) continue;
     const c: PodCandidate = { pod: p, score: 1, why: [`pod of ${q.namespace}/${q.serviceAccount} alive at the call`], evidence: [] };
     for (const e of [p.evidence.created, p.evidence.bound, p.evidence.inventory]) if (e) c.evidence.push(e);
     const token = tokenBefore(tl.tokens, p, q.atMs);
@@ -177,42 +202,76 @@ function notStartedYet(cands: PodCandidate[], q: IrsaQuery): PodCandidate[] {
   const why =
     `session name ${q.sessionName} shows its SDK running by ${new Date(at).toISOString()}, when ` +
     late.map((c) => `${c.pod.name} had no container started (first at ${new Date(c.pod.startedMs!).toISOString()})`).join(', ');
-  const kept = cands.filter((c) => !late.includes(c));
-  for (const c of kept) {
+  for (const c of cands) {
+    if (late.includes(c)) {
+      c.out = {
+        rule: 'not-started',
+        why: `no container of ${c.pod.name} had started (first at ${new Date(c.pod.startedMs!).toISOString()}) when the SDK named session ${q.sessionName} (running by ${new Date(at).toISOString()})`,
+        evidence: c.pod.evidence.started ? [c.pod.evidence.started] : [],
+      };
+      continue;
+    }
     c.why.push(why);
     for (const l of late) if (l.pod.evidence.started) c.evidence.push(l.pod.evidence.started);
     if (c.pod.evidence.started) c.evidence.push(c.pod.evidence.started);
   }
-  return kept;
+  return cands;
 }
 
-export type PodVerdict = { kind: 'none' } | { kind: 'one'; pick: PodCandidate } | { kind: 'several'; candidates: PodCandidate[] };
+export type PodVerdict = ({ kind: 'none' } | { kind: 'one'; pick: PodCandidate } | { kind: 'several'; candidates: PodCandidate[] }) & {
+  /** Pods of the service account alive at the call that a rule ruled out (`out` says why). */
+  ruledOut: PodCandidate[];
+};
+
+function exclude(list: PodCandidate[], out: RuledOut): void {
+  for (const c of list) c.out ??= out;
+}
 
 /**
  * One candidate: inferred. Several: inferred only when exactly one has the pod-IP match (the strongest signal);
- * otherwise ambiguous, every remaining candidate listed.
+ * otherwise ambiguous, every remaining candidate listed. Every pod a rule sets aside is kept in `ruledOut`, with
+ * the rule and its records ("why not this pod?").
  */
-export function decide(cands: PodCandidate[]): PodVerdict {
+export function decide(all: PodCandidate[]): PodVerdict {
+  const verdict = decideAmong(all.filter((c) => !c.out));
+  return { ...verdict, ruledOut: all.filter((c) => c.out) };
+}
+
+function decideAmong(cands: PodCandidate[]): { kind: 'none' } | { kind: 'one'; pick: PodCandidate } | { kind: 'several'; candidates: PodCandidate[] } {
   if (cands.length === 0) return { kind: 'none' };
-  // A token minted outside the kubelet makes the answer ambiguous whatever else fits.
-  if (cands.some((c) => c.minted)) return { kind: 'several', candidates: cands };
   if (cands.length === 1) return { kind: 'one', pick: cands[0]! };
   const ipMatches = cands.filter((c) => c.score >= 5);
+  if (ipMatches.length >= 1) {
+    const ips = ipMatches.map((c) => `${c.pod.name}'s`).join(' or ');
+    exclude(
+      cands.filter((c) => !ipMatches.includes(c)),
+      { rule: 'pod-ip', why: `the calls came from ${ips} pod IP, not this pod's`, evidence: ipMatches.flatMap((c) => (c.pod.evidence.ip ? [c.pod.evidence.ip] : [])) },
+    );
+  }
   if (ipMatches.length === 1) return { kind: 'one', pick: ipMatches[0]! };
   let pool = ipMatches.length > 1 ? ipMatches : cands;
-  // No pod IP: when some candidates' nodes leave from the calls' public address, those on nodes known to leave
-  // from other addresses are ruled out (nodes with no address seen stay in).
+  // No pod IP: when some candidates' nodes leave from the calls' public address (NAT), those on nodes seen leaving
+  // only from other NAT gateways are ruled out (nodes with no address seen stay in). NAT addresses are not per
+  // service: a public source address means the call took the subnet's default route, whatever the service.
   if (ipMatches.length === 0 && cands.some((c) => c.egress === 'match')) {
+    const apart = cands.filter((c) => c.egress === 'other');
     pool = cands.filter((c) => c.egress !== 'other');
+    exclude(apart, { rule: 'nat-egress', why: `its node's own calls left only from other NAT addresses than these calls, which ${pool.filter((c) => c.egress === 'match').map((c) => `${c.pod.name}'s node`).join(' and ')} used`, evidence: [] });
     if (pool.length === 1) {
       pool[0]!.why.push('the only candidate on a node whose traffic leaves from that address');
       return { kind: 'one', pick: pool[0]! };
     }
   }
+  // A token minted outside the kubelet, by a pod still in the running, makes the answer ambiguous whatever else fits.
+  if (pool.some((c) => c.minted)) return { kind: 'several', candidates: pool };
   // No IP tells them apart, but only one pod had just been handed its token: the exchange is its first one.
   const fresh = pool.filter((c) => c.fresh);
   if (fresh.length === 1) {
     fresh[0]!.why.push('the only candidate whose token was requested within a minute before the call');
+    exclude(
+      pool.filter((c) => c !== fresh[0]),
+      { rule: 'fresh-token', why: `${fresh[0]!.pod.name}'s kubelet token was requested within a minute before this exchange, the account's only one after it; this pod's token was older`, evidence: fresh[0]!.evidence.slice(-1) },
+    );
     return { kind: 'one', pick: fresh[0]! };
   }
   return { kind: 'several', candidates: pool };

@@ -10,6 +10,8 @@ export interface AuditFact {
   auditId: string;
   tsMs: number;
   record: JsonObject;
+  /** The evidence file it was read from (any stable key): facts of one file belong to one cluster. */
+  source?: string;
 }
 
 export interface PodLife {
@@ -35,6 +37,11 @@ export interface PodLife {
   startedMs: number | null;
   /** auditIDs (or inventory refs) that establish this pod's facts. */
   evidence: { created?: string; bound?: string; ip?: string; deleted?: string; gone?: string; inventory?: string; started?: string };
+  /**
+   * The group of evidence files it was seen in (see `TimelineBuilder.build`): one cluster's audit log and
+   * inventories. Null when its facts came with no file.
+   */
+  group: string | null;
 }
 
 export interface TokenRequest {
@@ -58,6 +65,8 @@ export interface NodeInfo {
   instanceId: string | null;
   ips: string[];
   evidence: string;
+  /** The file groups that speak of this node (a node name can recur in another cluster that reuses the VPC range). */
+  groups: string[];
 }
 
 export interface Timeline {
@@ -86,12 +95,32 @@ export class TimelineBuilder {
   private readonly byUid = new Map<string, PodLife>();
   private readonly tokens: TokenRequest[] = [];
   private readonly nodes = new Map<string, NodeInfo>();
+  /** The file the fact being applied was read from, if known. */
+  private source: string | null = null;
+  private readonly podSources = new Map<PodLife, Set<string>>();
+  private readonly nodeSources = new Map<string, Set<string>>();
+  private readonly files = new Groups();
+
+  private seenIn(p: PodLife): PodLife {
+    if (this.source) {
+      if (p.uid) this.files.union(this.source, `pod:${p.uid}`);
+      let set = this.podSources.get(p);
+      if (!set) this.podSources.set(p, (set = new Set()));
+      set.add(this.source);
+    }
+    return p;
+  }
+
+  /** An EC2 instance named by a fact of this file: files that name one instance are one cluster's. */
+  private instanceSeen(instanceId: string): void {
+    if (this.source) this.files.union(this.source, `instance:${instanceId}`);
+  }
 
   /** The pod a fact is about: by uid when known, else the latest pod of that name created before `ts`. */
   private pod(namespace: string, name: string, uid: string | null, ts: number): PodLife {
     if (uid) {
       const known = this.byUid.get(uid);
-      if (known) return known;
+      if (known) return this.seenIn(known);
     }
     if (!uid) {
       let best: PodLife | null = null;
@@ -100,17 +129,22 @@ export class TimelineBuilder {
         if (p.createdMs !== null && p.createdMs > ts) continue;
         if (!best || (p.createdMs ?? 0) > (best.createdMs ?? 0)) best = p;
       }
-      if (best) return best;
+      if (best) return this.seenIn(best);
     }
-    const p: PodLife = { uid, namespace, name, serviceAccount: null, nodeName: null, ips: [], createdMs: null, deletedMs: null, goneMs: null, startedMs: null, evidence: {} };
+    const p: PodLife = { uid, namespace, name, serviceAccount: null, nodeName: null, ips: [], createdMs: null, deletedMs: null, goneMs: null, startedMs: null, evidence: {}, group: null };
     this.pods.push(p);
     if (uid) this.byUid.set(uid, p);
-    return p;
+    return this.seenIn(p);
   }
 
   private node(name: string, evidence: string): NodeInfo {
     let n = this.nodes.get(name);
-    if (!n) this.nodes.set(name, (n = { name, instanceId: null, ips: [], evidence }));
+    if (!n) this.nodes.set(name, (n = { name, instanceId: null, ips: [], evidence, groups: [] }));
+    if (this.source) {
+      let set = this.nodeSources.get(name);
+      if (!set) this.nodeSources.set(name, (set = new Set()));
+      set.add(this.source);
+    }
     return n;
   }
 
@@ -142,7 +176,10 @@ export class TimelineBuilder {
     const n = this.node(name, ref);
     // spec.providerID = aws:///<az>/<instance id>: the EC2 instance behind the Kubernetes node.
     const m = PROVIDER_ID.exec(getStr(o, 'spec', 'providerID') ?? '');
-    if (m) n.instanceId ??= m[1]!;
+    if (m) {
+      n.instanceId ??= m[1]!;
+      this.instanceSeen(m[1]!);
+    }
     for (const a of arr(get(o, 'status', 'addresses'))) {
       const t = getStr(a, 'type');
       const v = getStr(a, 'address');
@@ -152,11 +189,15 @@ export class TimelineBuilder {
 
   /** One audit event. Only successful calls count (a refused binding binds nothing). */
   audit(a: AuditFact): void {
+    this.source = a.source ?? null;
     const r = a.record;
     // On EKS the kubelet authenticates with its node role session: user.extra.sessionName = the instance id.
     const kubelet = nodeOfUser(getStr(r, 'user', 'username'));
     const session = str(arr(get(r, 'user', 'extra', 'sessionName'))[0]);
-    if (kubelet && session && /^i-[0-9a-f]+$/.test(session)) this.node(kubelet, a.auditId).instanceId ??= session;
+    if (kubelet && session && /^i-[0-9a-f]+$/.test(session)) {
+      this.node(kubelet, a.auditId).instanceId ??= session;
+      this.instanceSeen(session);
+    }
     if (!ok(r)) return;
     const verb = getStr(r, 'verb');
     const resource = getStr(r, 'objectRef', 'resource');
@@ -213,6 +254,8 @@ export class TimelineBuilder {
       const bound = obj(spec?.boundObjectRef);
       const requester = getStr(r, 'user', 'username') ?? '';
       const exp = Date.parse(getStr(r, 'responseObject', 'status', 'expirationTimestamp') ?? '');
+      const boundUid = bound && str(bound.kind) === 'Pod' ? str(bound.uid) : undefined;
+      if (boundUid && this.source) this.files.union(this.source, `pod:${boundUid}`);
       this.tokens.push({
         auditId: a.auditId,
         tsMs: a.tsMs,
@@ -240,7 +283,8 @@ export class TimelineBuilder {
   }
 
   /** An inventory object (`kubectl get … -o json` item). */
-  inventory(o: JsonObject, ref: string, snapshotMs: number): void {
+  inventory(o: JsonObject, ref: string, snapshotMs: number, source?: string): void {
+    this.source = source ?? null;
     const kind = getStr(o, 'kind');
     if (kind === 'Pod' || (kind === undefined && obj(o.spec) && 'containers' in (obj(o.spec) ?? {}))) this.applyPodObject(o, snapshotMs, ref, 'inventory');
     else if (kind === 'Node') this.applyNodeObject(o, ref);
@@ -248,6 +292,8 @@ export class TimelineBuilder {
 
   /** `aws ec2 describe-instances`: instance id ↔ private DNS name (the node name on EKS) ↔ private IP. */
   instances(reservation: JsonObject, ref: string): void {
+    // describe-instances output is account-wide: it groups no files (its instances are tied one by one).
+    this.source = null;
     for (const i of arr(reservation.Instances)) {
       const id = getStr(i, 'InstanceId');
       const dns = getStr(i, 'PrivateDnsName');
@@ -270,8 +316,56 @@ export class TimelineBuilder {
       p.serviceAccount ??= t.serviceAccount;
       p.nodeName ??= t.nodeName;
     }
+    this.source = null;
     for (const p of this.pods) if (p.nodeName) this.node(p.nodeName, p.evidence.bound ?? p.evidence.inventory ?? '');
+    // Files that speak of one pod (by uid) or one EC2 instance are one cluster's evidence: an audit log and the
+    // inventories taken from the same cluster. Node names do not join files (clusters that reuse a VPC range
+    // reuse them).
+    for (const set of this.podSources.values()) {
+      const [first, ...rest] = [...set];
+      for (const s of rest) this.files.union(first!, s);
+    }
+    for (const [p, set] of this.podSources) {
+      p.group = this.files.find([...set][0]!);
+      // The files that put a pod on a node speak of that node too.
+      if (p.nodeName) for (const s of set) this.nodeSources.get(p.nodeName)?.add(s) ?? this.nodeSources.set(p.nodeName, new Set([s]));
+    }
+    for (const [name, set] of this.nodeSources) {
+      const n = this.nodes.get(name)!;
+      n.groups = [...new Set([...set].map((s) => this.files.find(s)))];
+    }
     return { pods: this.pods, tokens: this.tokens, nodes: this.nodes };
+  }
+}
+
+/** Disjoint sets of string keys (union by size, path halving). */
+class Groups {
+  private readonly parent = new Map<string, string>();
+  private readonly size = new Map<string, number>();
+
+  find(x: string): string {
+    if (!this.parent.has(x)) {
+      this.parent.set(x, x);
+      this.size.set(x, 1);
+      return x;
+    }
+    let root = x;
+    while (this.parent.get(root) !== root) root = this.parent.get(root)!;
+    while (x !== root) {
+      const next = this.parent.get(x)!;
+      this.parent.set(x, root);
+      x = next;
+    }
+    return root;
+  }
+
+  union(a: string, b: string): void {
+    let ra = this.find(a);
+    let rb = this.find(b);
+    if (ra === rb) return;
+    if (this.size.get(ra)! < this.size.get(rb)!) [ra, rb] = [rb, ra];
+    this.parent.set(rb, ra);
+    this.size.set(ra, this.size.get(ra)! + this.size.get(rb)!);
   }
 }
 

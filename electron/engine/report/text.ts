@@ -38,6 +38,11 @@ export function traceText(t: Trace, integrity?: ReportIntegrity): string {
   out.push(`  node            ${r.node?.instanceId ?? '—'}   [${r.confidence.node}]`);
   out.push(`  identity        [${r.confidence.identity}]`);
   for (const c of r.candidates) out.push(`  candidate       ${c.pod?.name ?? '—'} on ${c.node?.instanceId ?? '—'} score ${c.score}: ${c.why}`);
+  // Why not the other pods of the service account alive at the exchange: each with its rule and records.
+  for (const x of r.ruledOut ?? []) {
+    out.push(`  ruled out       ${x.pod.name} on ${x.node?.instanceId ?? '—'} [${x.rule}]: ${x.why}`);
+    if (x.evidence.length) out.push(`                  records: ${x.evidence.join(', ')}`);
+  }
   for (const n of t.attribution?.notes ?? r.notes) out.push(`  note: ${n}`);
   for (const f of t.flags) out.push(`  FLAG ${f.flag}: ${f.detail}`);
   if (integrity) {

@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { TimelineBuilder, aliveAt } from '../../../electron/engine/k8s/timeline';
+import { TimelineBuilder, aliveAt, type PodLife } from '../../../electron/engine/k8s/timeline';
 import { decide, irsaCandidates, sdkSessionTime } from '../../../electron/engine/k8s/narrow';
+import { closeOverPools } from '../../../electron/engine/k8s/facts';
 import type { JsonObject } from '../../../electron/engine/util/json';
-import { sharedPath } from '../../helpers/shared-data';
+import { referencePath } from '../../helpers/reference';
 
 const T = (s: number) => Date.parse('2026-03-02T10:00:00Z') + s * 1000;
 const iso = (s: number) => new Date(T(s)).toISOString();
@@ -76,7 +77,7 @@ function world() {
     podCreate(610, 'api-3', 'u3', 'api'), binding(611, 'api-3', 'u3', NODE_B), status(615, 'api-3', 'u3', NODE_B, '10.0.2.31'),
   ]);
 }
-const nodes = new Set([NODE_A, NODE_B]);
+const inCluster = (p: PodLife) => p.nodeName === NODE_A || p.nodeName === NODE_B;
 
 describe('pod timeline from audit events', () => {
   it('rebuilds create → binding → IP → delete per pod uid, and node ↔ instance from the kubelet session', () => {
@@ -119,7 +120,7 @@ describe('pod timeline from audit events', () => {
   });
 
   it('reads the real EKS kubelet status patch: pod uid, node and its instance id', () => {
-    const real = JSON.parse(readFileSync(sharedPath('public/doc-examples/k8s-audit_01_eks-kubelet-patch-pod-status_node-role-session-in-user.extra_go-lambda-eks-logs-README.json'), 'utf8')) as JsonObject;
+    const real = JSON.parse(readFileSync(referencePath('public/doc-examples/k8s-audit_01_eks-kubelet-patch-pod-status_node-role-session-in-user.extra_go-lambda-eks-logs-README.json'), 'utf8')) as JsonObject;
     const b = new TimelineBuilder();
     b.audit({ auditId: 'real', tsMs: Date.parse('2021-09-27T08:36:44Z'), record: real });
     const tl = b.build();
@@ -130,19 +131,19 @@ describe('pod timeline from audit events', () => {
 
 describe('rule: IRSA → pod', () => {
   it('a pod IP as source IP singles the pod out (VPC endpoint traffic): inferred', () => {
-    const v = decide(irsaCandidates(world(), { namespace: 'payments', serviceAccount: 'api', atMs: T(100), sourceIps: ['10.0.2.30'], nodes, exchanges: [] }));
+    const v = decide(irsaCandidates(world(), { namespace: 'payments', serviceAccount: 'api', atMs: T(100), sourceIps: ['10.0.2.30'], inCluster, exchanges: [] }));
     expect(v.kind).toBe('one');
     expect(v.kind === 'one' && v.pick.pod.name).toBe('api-2');
   });
 
   it('a NAT address says nothing: both live pods remain, ambiguous', () => {
-    const v = decide(irsaCandidates(world(), { namespace: 'payments', serviceAccount: 'api', atMs: T(100), sourceIps: ['52.1.2.3'], nodes, exchanges: [] }));
+    const v = decide(irsaCandidates(world(), { namespace: 'payments', serviceAccount: 'api', atMs: T(100), sourceIps: ['52.1.2.3'], inCluster, exchanges: [] }));
     expect(v.kind).toBe('several');
     expect(v.kind === 'several' && v.candidates.map((c) => c.pod.name).sort()).toEqual(['api-1', 'api-2']);
   });
 
   it('deleted pods drop out, new ones join: only pods alive at the call count', () => {
-    const v = irsaCandidates(world(), { namespace: 'payments', serviceAccount: 'api', atMs: T(700), sourceIps: [], nodes, exchanges: [] });
+    const v = irsaCandidates(world(), { namespace: 'payments', serviceAccount: 'api', atMs: T(700), sourceIps: [], inCluster, exchanges: [] });
     expect(v.map((c) => c.pod.name).sort()).toEqual(['api-1', 'api-3']);
     // api-3 had no kubelet token request for sts.amazonaws.com: api-1 scores higher but both remain.
     expect(v[0]!.pod.name).toBe('api-1');
@@ -150,7 +151,7 @@ describe('rule: IRSA → pod', () => {
   });
 
   it('only pods on the cluster\'s nodes are considered', () => {
-    expect(irsaCandidates(world(), { namespace: 'payments', serviceAccount: 'api', atMs: T(100), sourceIps: [], nodes: new Set([NODE_A]), exchanges: [] }).map((c) => c.pod.name)).toEqual(['api-1']);
+    expect(irsaCandidates(world(), { namespace: 'payments', serviceAccount: 'api', atMs: T(100), sourceIps: [], inCluster: (p) => p.nodeName === NODE_A, exchanges: [] }).map((c) => c.pod.name)).toEqual(['api-1']);
   });
 
   it("a new pod's first exchange follows its kubelet token within a minute: that pod, inferred", () => {
@@ -159,7 +160,7 @@ describe('rule: IRSA → pod', () => {
       podCreate(1000, 'api-2', 'u2', 'api'), binding(1001, 'api-2', 'u2', NODE_B), token(1002, 'api-2', 'u2', NODE_B),
     ]);
     const at = (s: number, exchanges = [T(1010)]) =>
-      decide(irsaCandidates(tl, { namespace: 'payments', serviceAccount: 'api', atMs: T(s), sourceIps: ['52.1.2.3'], nodes, exchanges }));
+      decide(irsaCandidates(tl, { namespace: 'payments', serviceAccount: 'api', atMs: T(s), sourceIps: ['52.1.2.3'], inCluster, exchanges }));
     const first = at(1010);
     expect(first.kind === 'one' && first.pick.pod.name).toBe('api-2');
     // api-1's hourly refresh landing in the same minute: the fresh token no longer pairs with one exchange.
@@ -174,7 +175,7 @@ describe('rule: IRSA → pod', () => {
       podCreate(1001, 'api-2', 'u2', 'api'), binding(1002, 'api-2', 'u2', NODE_A), token(1010, 'api-2', 'u2', NODE_A),
     ]);
     const at = (s: number, exchanges: number[]) =>
-      decide(irsaCandidates(tl, { namespace: 'payments', serviceAccount: 'api', atMs: T(s), sourceIps: ['52.1.2.3'], nodes, exchanges: exchanges.map(T) }));
+      decide(irsaCandidates(tl, { namespace: 'payments', serviceAccount: 'api', atMs: T(s), sourceIps: ['52.1.2.3'], inCluster, exchanges: exchanges.map(T) }));
     const first = at(1005, [1005, 1015]);
     const second = at(1015, [1005, 1015]);
     expect(first.kind === 'one' && first.pick.pod.name).toBe('api-1');
@@ -187,10 +188,12 @@ describe('rule: IRSA → pod', () => {
   it("behind NAT, the calls' public address rules out pods on nodes whose own traffic leaves from another one", () => {
     const egress = new Map([[NODE_A, new Set(['52.1.1.1'])], [NODE_B, new Set(['52.2.2.2'])]]);
     const q = (ip: string, known: Map<string, Set<string>>) =>
-      decide(irsaCandidates(world(), { namespace: 'payments', serviceAccount: 'api', atMs: T(100), sourceIps: [ip], nodes, exchanges: [], egressOf: (n) => known.get(n) ?? null }));
+      decide(irsaCandidates(world(), { namespace: 'payments', serviceAccount: 'api', atMs: T(100), sourceIps: [ip], inCluster, exchanges: [], egressOf: (n) => known.get(n) ?? null }));
     const a = q('52.1.1.1', egress);
     expect(a.kind === 'one' && a.pick.pod.name).toBe('api-1');
     expect(a.kind === 'one' && a.pick.why.join('; ')).toContain("source IP 52.1.1.1 is an address node ip-10-0-1-5.ec2.internal's own calls leave from (NAT)");
+    // The pod ruled out says why, by rule.
+    expect(a.ruledOut.map((c) => [c.pod.name, c.out?.rule])).toEqual([['api-2', 'nat-egress']]);
     // A node with no address seen stays a candidate; an address no node uses narrows nothing.
     const unknownB = q('52.1.1.1', new Map([[NODE_A, new Set(['52.1.1.1'])]]));
     expect(unknownB.kind === 'several' && unknownB.candidates.map((c) => c.pod.name).sort()).toEqual(['api-1', 'api-2']);
@@ -198,6 +201,50 @@ describe('rule: IRSA → pod', () => {
     // Both nodes behind the same NAT gateway: both pods remain.
     const shared = q('52.1.1.1', new Map([[NODE_A, new Set(['52.1.1.1'])], [NODE_B, new Set(['52.1.1.1'])]]));
     expect(shared.kind === 'several' && shared.candidates).toHaveLength(2);
+  });
+
+  it('a private source address (a VPC endpoint) says nothing of the NAT path: only public addresses rule pods out', () => {
+    const egress = new Map([[NODE_A, new Set(['52.1.1.1'])], [NODE_B, new Set(['52.2.2.2'])]]);
+    const q = (sourceIps: string[]) =>
+      decide(irsaCandidates(world(), { namespace: 'payments', serviceAccount: 'api', atMs: T(100), sourceIps, inCluster, exchanges: [], egressOf: (n) => egress.get(n) ?? null }));
+    // Calls through an endpoint from an address that is no pod's: nothing is known, both pods remain.
+    const endpoint = q(['10.0.9.9']);
+    expect(endpoint.kind === 'several' && endpoint.candidates).toHaveLength(2);
+    expect(endpoint.ruledOut).toEqual([]);
+    // One call through an endpoint and one through NAT A: node B's pod is ruled out, and says why.
+    const mixed = q(['10.0.9.9', '52.1.1.1']);
+    expect(mixed.kind === 'one' && mixed.pick.pod.name).toBe('api-1');
+    expect(mixed.ruledOut.map((c) => [c.pod.name, c.out?.rule])).toEqual([['api-2', 'nat-egress']]);
+  });
+
+  it('takes the addresses one node was seen leaving from as one NAT gateway (a gateway with several addresses)', () => {
+    const pools = closeOverPools(new Map([['n1', new Set(['52.0.0.1'])], ['n2', new Set(['52.0.0.1', '52.0.0.2'])], ['n3', new Set(['52.0.0.2', '52.0.0.3'])], ['n4', new Set(['54.9.9.9'])]]));
+    expect([...pools.get('n1')!].sort()).toEqual(['52.0.0.1', '52.0.0.2', '52.0.0.3']);
+    expect([...pools.get('n3')!].sort()).toEqual(['52.0.0.1', '52.0.0.2', '52.0.0.3']);
+    expect([...pools.get('n4')!]).toEqual(['54.9.9.9']);
+  });
+
+  it('ties the nodes of one audit log to the cluster one of them is proven in (nodes that never called eks-auth)', () => {
+    // Two files of one cluster's audit log: node A is tied to the cluster through its instance (providerID) in the
+    // first; node B joins later and appears only in the second, which shares a pod (by uid) with the first.
+    const b = new TimelineBuilder();
+    const nodeObj = (name: string, id: string) => ({
+      auditId: `n-${name}`, tsMs: T(0), source: 'file:1',
+      record: { verb: 'create', objectRef: { resource: 'nodes', name }, responseStatus: { code: 201 }, requestObject: { kind: 'Node', metadata: { name }, spec: { providerID: `aws:///us-east-1a/${id}` } } },
+    });
+    b.audit(nodeObj(NODE_A, 'i-0aaaaaaaaaaaaaaa1'));
+    b.audit({ ...podCreate(1, 'api-1', 'u1', 'api'), source: 'file:1' });
+    b.audit({ ...binding(2, 'api-1', 'u1', NODE_A), source: 'file:1' });
+    b.audit({ ...running(3, 'api-1', 'u1', NODE_A, '10.0.1.20', 3), source: 'file:2' });
+    b.audit({ ...podCreate(4, 'api-2', 'u2', 'api'), source: 'file:2' });
+    b.audit({ ...binding(5, 'api-2', 'u2', NODE_B), source: 'file:2' });
+    // Another cluster's inventory (file 3) lists a pod of the same name on a node of the same name.
+    b.inventory({ kind: 'Pod', metadata: { namespace: 'payments', name: 'api-9', uid: 'u9' }, spec: { serviceAccountName: 'api', nodeName: NODE_B } }, 'inv', Number.NaN, 'file:3');
+    const tl = b.build();
+    const group = (name: string) => tl.pods.find((p) => p.name === name)!.group;
+    expect(group('api-1')).toBe(group('api-2'));
+    expect(group('api-9')).not.toBe(group('api-1'));
+    expect(tl.nodes.get(NODE_B)!.groups).toHaveLength(2);
   });
 
   it('a pod none of whose containers had started when the SDK named the session is ruled out', () => {
@@ -209,7 +256,7 @@ describe('rule: IRSA → pod', () => {
     ]);
     expect(tl.pods.map((p) => [p.name, p.startedMs])).toEqual([['api-1', T(12)], ['api-2', T(20)]]);
     const at = (name: string) =>
-      decide(irsaCandidates(tl, { namespace: 'payments', serviceAccount: 'api', atMs: T(40), sourceIps: ['52.1.2.3'], nodes, exchanges: [T(40), T(41)], sessionName: name }));
+      decide(irsaCandidates(tl, { namespace: 'payments', serviceAccount: 'api', atMs: T(40), sourceIps: ['52.1.2.3'], inCluster, exchanges: [T(40), T(41)], sessionName: name }));
     // botocore named it at 10:00:15 (whole seconds: up to 10:00:15.999): only api-1 was running.
     const early = at(`botocore-session-${T(15) / 1000}`);
     expect(early.kind === 'one' && early.pick.pod.name).toBe('api-1');
@@ -249,7 +296,7 @@ describe('rule: IRSA → pod', () => {
       minted,
     ]);
     const q = (egress: Map<string, Set<string>>) =>
-      decide(irsaCandidates(tl, { namespace: 'payments', serviceAccount: 'api', atMs: T(100), sourceIps: ['52.1.1.1'], nodes, exchanges: [T(100)], egressOf: (n) => egress.get(n) ?? null }));
+      decide(irsaCandidates(tl, { namespace: 'payments', serviceAccount: 'api', atMs: T(100), sourceIps: ['52.1.1.1'], inCluster, exchanges: [T(100)], egressOf: (n) => egress.get(n) ?? null }));
     // Both nodes behind one NAT address: the minter may be the caller, so the answer stays open.
     const shared = q(new Map([[NODE_A, new Set(['52.1.1.1'])], [NODE_B, new Set(['52.1.1.1'])]]));
     expect(shared.kind === 'several' && shared.candidates.map((c) => [c.pod.name, !!c.minted])).toEqual([['api-1', false], ['rb-1', true]]);
