@@ -328,7 +328,10 @@ export class TimelineBuilder {
     for (const [p, set] of this.podSources) {
       p.group = this.files.find([...set][0]!);
       // The files that put a pod on a node speak of that node too.
-      if (p.nodeName) for (const s of set) this.nodeSources.get(p.nodeName)?.add(s) ?? this.nodeSources.set(p.nodeName, new Set([s]));
+      if (!p.nodeName) continue;
+      const onNode = this.nodeSources.get(p.nodeName) ?? new Set<string>();
+      for (const s of set) onNode.add(s);
+      this.nodeSources.set(p.nodeName, onNode);
     }
     for (const [name, set] of this.nodeSources) {
       const n = this.nodes.get(name)!;
