@@ -40,7 +40,9 @@ export class NodeActor implements Actor {
     const out = this.booted ? pickAction(ctx.rng, NODE_MIX, this.res) : ACTIONS['ec2:DescribeInstances']!(ctx.rng, this.res);
     this.booted = true;
     const svc = out.eventSource.split('.')[0]!;
-    emitCall(ctx, t, s, out, { ip: node.natIp, ua: NODE_UA[svc] ?? NODE_UA.ec2!, region: node.cluster.region, tls12: svc === 'ssm', errorP: 0.01 });
+    // k8s option: a service the VPC reaches through an endpoint shows the node's own address.
+    const ip = ctx.k8s?.viaEndpoint(node.cluster, svc) ? node.privateIp : node.natIp;
+    emitCall(ctx, t, s, out, { ip, ua: NODE_UA[svc] ?? NODE_UA.ec2!, region: node.cluster.region, tls12: svc === 'ssm', errorP: 0.01 });
     this.next = nextAfter(ctx.rng, t, this.ratePerMs);
   }
 }

@@ -48,7 +48,12 @@ export class K8sLog {
   readonly saUids = new Map<string, string>();
   readonly saCreated = new Map<string, number>();
   lastT = -Infinity;
-  private readonly vpceWorkloads = new Set<Workload>();
+  /**
+   * How varied clusters are (drawn per bundle from its own stream): which AWS services each cluster's VPC reaches
+   * through endpoints (the rest leave through NAT), NAT per AZ or one per VPC, and whether Pod Identity pods run on
+   * only some nodes (the others never call eks-auth, so nothing in CloudTrail ties them to their cluster).
+   */
+  readonly variety: { endpoints: Map<string, Set<string>>; natPerVpc: boolean; piNodes: Set<string> | null };
   private readonly vpceIds = new Map<string, string>();
   private readonly ownerUids = new Map<string, string>();
   private readonly ips = new Set<string>();
@@ -72,19 +77,33 @@ export class K8sLog {
         this.saCreated.set(key, world.t0 - rng.between(20, 300) * 86_400_000 - rng.int(86_400_000));
       }
     }
-    // ~40 % of the IRSA workloads of each cluster reach AWS through VPC interface endpoints.
+    const vr = rng.fork('variety');
+    const endpoints = new Map<string, Set<string>>();
     for (const cl of world.clusters) {
-      const irsa = rng.shuffle(world.workloads.filter((w) => w.cluster === cl && w.variant === 'irsa' && !w.daemonSet));
-      for (const w of irsa.slice(0, Math.max(1, Math.round(irsa.length * 0.4)))) this.vpceWorkloads.add(w);
+      const set = new Set<string>();
+      if (vr.chance(0.5)) set.add('sts');
+      for (const svc of ['s3', 'dynamodb', 'secretsmanager', 'sqs', 'kms', 'ssm', 'ecr', 'logs', 'ec2', 'eks-auth']) if (vr.chance(0.35)) set.add(svc);
+      endpoints.set(cl.name, set);
     }
+    const natPerVpc = vr.chance(0.5);
+    if (natPerVpc) for (const cl of world.clusters) for (const n of cl.nodes) n.natIp = cl.nodes[0]!.natIp;
+    // Pod Identity pods only on the first node group's nodes (and its replacement): the other nodes never call eks-auth.
+    const piNodes = vr.chance(0.5) ? new Set(c.nodes.filter((n) => n.group === c.nodeGroups[0]).map((n) => n.instanceId)) : null;
+    this.variety = { endpoints, natPerVpc, piNodes };
   }
 
   covers(c: Cluster): boolean {
     return c === this.cluster;
   }
 
-  usesVpce(w: Workload): boolean {
-    return this.vpceWorkloads.has(w);
+  /** Whether the cluster's VPC reaches `service` (the eventSource's first label) through an endpoint. */
+  viaEndpoint(c: Cluster, service: string): boolean {
+    return this.variety.endpoints.get(c.name)?.has(service) ?? false;
+  }
+
+  /** Whether a pod of `w` may be scheduled on node `n`. */
+  schedulable(w: Workload, n: Node): boolean {
+    return !this.variety.piNodes || !w.variant.startsWith('pi') || !this.covers(w.cluster) || this.variety.piNodes.has(n.instanceId);
   }
 
   /** The VPC endpoint of `service` in the cluster's VPC. */

@@ -148,9 +148,9 @@ describe('k8s pods', () => {
     const deletes = events.filter((e) => e.verb === 'delete' && e.objectRef.resource === 'pods' && !isKubelet(e));
     expect(deletes.some((e) => e.user.username.endsWith(':replicaset-controller'))).toBe(true);
     expect(deletes.some((e) => e.user.username.endsWith(':pod-garbage-collector'))).toBe(true);
-    const catalog = P.filter((p) => p.ns === 'catalog');
-    expect(catalog.length).toBeGreaterThan(3);
-    expect(new Set(catalog.map((p) => p.node)).size).toBeGreaterThan(1);
+    // Some namespace's pods restarted on more than one node (which one depends on the bundle's drawn variety).
+    const namespaces = [...new Set(P.map((p) => p.ns))];
+    expect(namespaces.some((ns) => P.filter((p) => p.ns === ns).length > 3 && new Set(P.filter((p) => p.ns === ns).map((p) => p.node)).size > 1)).toBe(true);
     expect(P.filter((p) => p.deleted !== null).length).toBeGreaterThan(3);
     for (const e of events.filter((x) => x.objectRef.resource === 'nodes' && x.verb === 'create')) {
       expect(e.responseObject.spec.providerID).toMatch(/^aws:\/\/\/us-east-1[abc]\/i-0[0-9a-f]{16}$/);

@@ -98,11 +98,11 @@ export class PodActor implements Actor {
     return this.goneAt;
   }
 
-  /** k8s option: how this slot's pod reaches AWS (regional services; global ones always leave by the NAT). */
+  /** k8s option: how this slot's pod reaches STS: its own address through the VPC's endpoint, or its node's NAT. */
   egress(): Egress {
     const p = this.pod!;
     const k8s = this.ctx.k8s;
-    if (k8s?.usesVpce(this.w)) return { ip: p.ip, vpce: k8s.vpce(this.w.cluster, 'sts') };
+    if (k8s?.viaEndpoint(this.w.cluster, 'sts')) return { ip: p.ip, vpce: k8s.vpce(this.w.cluster, 'sts') };
     return { ip: p.node.natIp };
   }
 
@@ -139,7 +139,8 @@ export class PodActor implements Actor {
 
   private startPod(t: number): boolean {
     const { rng, w } = this;
-    const alive = this.pinned ? [this.pinned] : w.cluster.nodes.filter((n) => n.start <= t && t < n.end);
+    const k8s = this.ctx.k8s;
+    const alive = this.pinned ? [this.pinned] : w.cluster.nodes.filter((n) => n.start <= t && t < n.end && (!k8s || k8s.schedulable(w, n)));
     if (alive.length === 0) return false;
     const node = rng.pick(alive);
     const rsHash = t >= w.rolloutAt ? w.nextRsHash : w.rsHash;
@@ -258,9 +259,9 @@ export class PodActor implements Actor {
     const svc = out.eventSource.split('.')[0]!;
     // S3 from prod-east goes through the VPC gateway endpoint: the source is the pod's own VPC address.
     const s3Gateway = out.s3 === true && w.cluster.name === 'prod-east' && out.region === undefined;
-    // k8s option: some IRSA workloads reach every regional service through interface endpoints.
+    // k8s option: the cluster's VPC reaches some regional services through endpoints, the rest through NAT.
     const k8s = this.ctx.k8s;
-    const viaVpce = s3Gateway || (k8s !== undefined && out.region === undefined && k8s.usesVpce(w));
+    const viaVpce = s3Gateway || (k8s !== undefined && out.region === undefined && k8s.viaEndpoint(w.cluster, svc));
     emitCall(this.ctx, t, s, out, {
       ip: viaVpce ? p.ip : p.node.natIp,
       ua: SDKS[w.sdk].ua(svc),

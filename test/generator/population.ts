@@ -13,7 +13,7 @@ const KERNEL = '5.10.223-212.873.amzn2.x86_64';
 /**
  * Per SDK: its user agent, and its default web-identity role session name. botocore and the Java SDK name the
  * session once, when the credential provider is created (`perProcess`), and reuse the name for every refresh;
- * the JavaScript v3 and Go SDKs name each exchange after its own time.
+ * the JavaScript v3 and Go SDKs name each exchange after its own time (Go: the bare Unix time in nanoseconds).
  */
 export const SDKS: Record<SdkId, { ua: (svc: string) => string; irsaSession: (tMs: number, rng: Rng) => string; perProcess: boolean }> = {
   boto3: {
@@ -34,7 +34,8 @@ export const SDKS: Record<SdkId, { ua: (svc: string) => string; irsaSession: (tM
   go: {
     perProcess: false,
     ua: (svc) => `aws-sdk-go-v2/1.26.1 os/linux lang/go#1.21.8 md/GOOS#linux md/GOARCH#amd64 api/${svc}#1.30.4`,
-    irsaSession: (t, rng) => `aws-go-sdk-${t}${rng.chars('0123456789', 6)}`,
+    // aws-sdk-go(-v2) stscreds: strconv.FormatInt(time.Now().UTC().UnixNano(), 10), a bare nanosecond time.
+    irsaSession: (t, rng) => `${Math.floor(t)}${rng.chars('0123456789', 6)}`,
   },
 };
 

@@ -149,7 +149,7 @@ export function eksAuthCall(ctx: Ctx, node: Node, t: number, error?: ErrorInfo):
   const region = node.cluster.region;
   ctx.emit(record({
     version: '1.09', userIdentity: s.userIdentity, t, eventSource: 'eks-auth.amazonaws.com', eventName: 'AssumeRoleForPodIdentity',
-    region, ip: node.natIp, ua: EKS_AUTH_UA, error,
+    region, ip: ctx.k8s?.viaEndpoint(node.cluster, 'eks-auth') ? node.privateIp : node.natIp, ua: EKS_AUTH_UA, error,
     requestParameters: { clusterName: node.cluster.name, token: 'HIDDEN_DUE_TO_SECURITY_REASONS' },
     responseElements: null, requestID: rng.uuid(), eventID: rng.uuid(), readOnly: true,
     recipientAccountId: node.cluster.account.id, tlsHost: `eks-auth.${region}.api.aws`,

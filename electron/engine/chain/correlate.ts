@@ -210,6 +210,21 @@ export function correlate(db: Database): CorrelationSummary {
       SELECT e.id, i.subject_id FROM temp.issued i JOIN events e ON e.event_id = i.event_id WHERE e.access_key_id IS NULL;
       DROP TABLE temp.issued;`);
 
+    // 2c. refused AssumeRoleWithWebIdentity calls were still made by a pod: with Kubernetes evidence each is narrowed
+    //     on its own (it opened no session to share).
+    if (facts.k8s) {
+      const refused = db
+        .prepare(`SELECT e.id, e.event_id, r.raw FROM events e JOIN event_raw r ON r.event_rowid = e.id
+                  WHERE e.access_key_id IS NULL AND e.event_name = 'AssumeRoleWithWebIdentity' AND e.error_code IS NOT NULL
+                  AND NOT EXISTS (SELECT 1 FROM event_subjects s WHERE s.event_rowid = e.id)`)
+        .all() as { id: number; event_id: string; raw: string }[];
+      const assign = db.prepare('INSERT OR IGNORE INTO event_subjects (event_rowid, subject_id) VALUES (?, ?)');
+      for (const x of refused) {
+        const r = resolver.resolveRefusedExchange(x.event_id, JSON.parse(x.raw) as JsonObject);
+        if (r.confidence.pod !== 'none') assign.run(x.id, addSubject(`refused:${x.id}`, r));
+      }
+    }
+
     // 3. key-less events, one subject per identity tuple
     const tuples = db
       .prepare(`SELECT ${IDENTITY_TUPLE} AS tuple, MIN(id) AS rep FROM events WHERE access_key_id IS NULL GROUP BY tuple`)

@@ -29,6 +29,7 @@ export function ec2Root(ctx: ResolveContext, iss: Issuance): Resolution {
  */
 export function clusterOfNode(ctx: ResolveContext, r: Resolution, instanceId: string, nodeRoleArn: string | null): void {
   if (clusterFromOwnCalls(ctx, r, instanceId)) return;
+  if (clusterFromKubernetes(ctx, r, instanceId)) return;
   const clusters = nodeRoleArn ? ctx.facts.clustersByNodeRole.get(nodeRoleArn) : undefined;
   if (!clusters || clusters.size !== 1) return;
   const [[cluster, eventID]] = [...clusters.entries()] as [[string, string]];
@@ -40,6 +41,27 @@ export function clusterOfNode(ctx: ResolveContext, r: Resolution, instanceId: st
     evidence: [eventID],
     fields: ['userIdentity.sessionContext.sessionIssuer.arn', 'requestParameters.clusterName'],
   });
+}
+
+/**
+ * The instance is a Kubernetes node (its `spec.providerID`, or its kubelet's session name) in audit logs or
+ * inventories that are tied to one cluster (k8s/facts.ts): inferred, since that tie runs through other nodes.
+ */
+function clusterFromKubernetes(ctx: ResolveContext, r: Resolution, instanceId: string): boolean {
+  const k8s = ctx.facts.k8s;
+  const nodeName = k8s?.nodeOfInstance.get(instanceId);
+  const tie = nodeName ? k8s!.clusterOfNode.get(nodeName) : undefined;
+  if (!nodeName || !tie) return false;
+  r.cluster = ctx.clusterRef(tie.cluster, null);
+  const node = k8s!.timeline.nodes.get(nodeName);
+  r.hops.push({
+    rule: 'principal',
+    confidence: 'inferred',
+    claim: `instance ${instanceId} is Kubernetes node ${nodeName}, which appears in the Kubernetes evidence of ${tie.cluster}`,
+    evidence: [...new Set([...(node?.evidence ? [node.evidence] : []), tie.evidence])],
+    fields: ['spec.providerID', 'requestParameters.clusterName'],
+  });
+  return true;
 }
 
 function clusterFromOwnCalls(ctx: ResolveContext, r: Resolution, instanceId: string): boolean {

@@ -16,7 +16,7 @@ import { clusterOfNode, ec2Root } from './resolve-node';
 import { irsaCluster, webIdentityRoot } from './resolve-irsa';
 import { getStr, obj } from '../util/json';
 import type { JsonObject } from '../util/json';
-import { isoUtc } from '../util/time';
+import { isoUtc, parseEventTime } from '../util/time';
 
 const SSO_ROLE = /(^|\/)AWSReservedSSO_/;
 
@@ -61,6 +61,28 @@ export class Resolver {
   }
 
   /** An event whose key is not issued in the bundle (or that has no key): what its own record states. */
+  /**
+   * A refused AssumeRoleWithWebIdentity issued nothing, yet a pod made it: with Kubernetes evidence it is narrowed
+   * to its pod like any exchange, at its own time and address (a pseudo-issuance with no key).
+   */
+  resolveRefusedExchange(eventID: string, record: JsonObject): Resolution {
+    const ms = parseEventTime(getStr(record, 'eventTime') ?? '');
+    const iss: Issuance = {
+      accessKeyId: '',
+      eventID,
+      eventName: 'AssumeRoleWithWebIdentity',
+      issuedMs: ms,
+      expiresMs: ms,
+      roleArn: getStr(record, 'requestParameters', 'roleArn') ?? null,
+      sessionName: getStr(record, 'requestParameters', 'roleSessionName') ?? null,
+      region: getStr(record, 'awsRegion') ?? null,
+      record,
+    };
+    const r = webIdentityRoot(this.ctx, record, [], iss);
+    r.notes.push(`the call was refused (${getStr(record, 'errorCode') ?? 'error'}): no credentials were issued`);
+    return r;
+  }
+
   resolveOwnIdentity(record: JsonObject): Resolution {
     const ui = obj(record.userIdentity);
     const type = getStr(ui, 'type');

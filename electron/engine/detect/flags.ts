@@ -46,13 +46,12 @@ export function detectFlags(db: Database, facts: Facts, resolver: Resolver): num
       WHERE s.mechanism = 'node-role' AND s.node_instance IS NOT NULL AND e.source_ip IS NOT NULL ORDER BY e.event_ms, e.id`)
     .raw(true)
     .all() as [number, number, string, string | null, string][];
-  const instancesByIp = new Map<string, Set<string>>(); // `${cluster}|${ip}` → instances
+  const instancesByIp = new Map<string, Set<string>>(); // ip → instances whose node-role sessions used it
   const clusterIps = new Map<string, Set<string>>();
   const firstIp = new Map<string, string>();
   for (const [, , ip, cluster, instance] of nodeUse) {
-    const k = `${cluster ?? ''}|${ip}`;
-    let set = instancesByIp.get(k);
-    if (!set) instancesByIp.set(k, (set = new Set()));
+    let set = instancesByIp.get(ip);
+    if (!set) instancesByIp.set(ip, (set = new Set()));
     set.add(instance);
     if (!firstIp.has(instance)) firstIp.set(instance, ip);
     let c = clusterIps.get(cluster ?? '');
@@ -75,10 +74,26 @@ export function detectFlags(db: Database, facts: Facts, resolver: Resolver): num
     for (const node of facts.k8s.timeline.nodes.values()) for (const ip of node.ips) k8sIps.add(ip);
   }
 
+  // The public addresses the pods of each node left from: two or more pod sessions (IRSA, Pod Identity) placed on the
+  // node that used an address make it the node's NAT address (one stolen pod session cannot).
+  const podSessionsByIp = new Map<string, Set<number>>(); // `${instance}|${ip}` → subjects
+  for (const [subject, instance, ip] of db
+    .prepare(`
+      SELECT DISTINCT s.id, s.node_instance, e.source_ip FROM events e
+      JOIN event_subjects es ON es.event_rowid = e.id JOIN subjects s ON s.id = es.subject_id
+      WHERE s.mechanism IN ('irsa', 'pod-identity') AND s.node_instance IS NOT NULL AND e.source_ip IS NOT NULL`)
+    .raw(true)
+    .all() as [number, string, string][]) {
+    const k = `${instance}|${ip}`;
+    let set = podSessionsByIp.get(k);
+    if (!set) podSessionsByIp.set(k, (set = new Set()));
+    set.add(subject);
+  }
+
   // node-credentials-off-node
   for (const [rowid, ms, ip, cluster, instance] of nodeUse) {
     if (!isIp(ip) || isPrivateIp(ip) || k8sIps.has(ip)) continue;
-    const shared = (instancesByIp.get(`${cluster ?? ''}|${ip}`)?.size ?? 0) >= 2;
+    const shared = (instancesByIp.get(ip)?.size ?? 0) >= 2 || (podSessionsByIp.get(`${instance}|${ip}`)?.size ?? 0) >= 2;
     if (shared || agentIps.get(instance)?.has(ip) || firstIp.get(instance) === ip) continue;
     flag(rowid, 'node-credentials-off-node', `credentials of node ${instance} used at ${isoUtc(ms)} from ${ip}, an address no node of ${cluster ?? 'its cluster'} otherwise used`);
   }
