@@ -12,6 +12,7 @@ import { ingestEvidence, type IngestProgress, type IngestSummary } from '../engi
 import { correlate } from '../engine/chain/correlate';
 import { CaseQueries } from '../engine/case/queries';
 import { csvHeader, csvRow } from '../engine/report/csv';
+import { timesketchLine } from '../engine/report/timesketch';
 import { ReportError } from '../engine/report/model';
 import { checkCustody, readCustody } from '../engine/custody/log';
 import { custodyText } from '../engine/custody/text';
@@ -55,37 +56,51 @@ async function withOutput(out: string | undefined, fn: (write: (s: string) => Pr
   }
 }
 
+/**
+ * Progress on stderr, at most once a second — and always the final state, whose counts are the summary's (the same
+ * words: files loaded, already in the case, unreadable; CloudTrail records; audit events).
+ */
+export function progressLine(p: IngestProgress): string {
+  const rate = p.elapsedMs > 0 ? Math.round(((p.records + p.audits) / p.elapsedMs) * 1000) : 0;
+  const audits = p.audits > 0 ? `, ${p.audits} audit events` : '';
+  return `ingest: ${p.filesDone} files loaded, ${p.filesSkipped} already in the case, ${p.filesFailed} unreadable; ${p.records} records${audits} (${rate}/s)\n`;
+}
+
 function progressPrinter(quiet: boolean): (p: IngestProgress) => void {
   let last = 0;
   return (p) => {
     if (quiet) return;
     const now = Date.now();
-    if (now - last < 1000) return;
+    if (!p.done && now - last < 1000) return;
     last = now;
-    const rate = p.elapsedMs > 0 ? Math.round((p.records / p.elapsedMs) * 1000) : 0;
-    process.stderr.write(
-      `ingest: ${p.filesDone} files loaded, ${p.filesSkipped} already in case, ${p.filesFailed} failed, ${p.records} records (${rate}/s)\n`,
-    );
+    process.stderr.write(progressLine(p));
   };
+}
+
+function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
 }
 
 function printSummary(s: IngestSummary, correlation: ReturnType<typeof correlate>): void {
   const lines = [
     `files: ${s.loaded} loaded, ${s.alreadyLoaded} already in the case, ${s.failed} unreadable`,
     `records: ${s.records} read, ${s.newEvents} new events, ${s.duplicates} duplicates, ${s.conflicts} conflicting duplicates, ${s.insights} Insights events, ${s.rejectedRecords} rejected`,
-    ...(s.audits > 0 ? [`kubernetes: ${s.audits} audit events read, ${s.newAudits} new`] : []),
+    ...(s.audits > 0 || s.auditDuplicates > 0 ? [`kubernetes: ${s.audits} audit events read, ${s.newAudits} new, ${s.auditDuplicates} duplicates`] : []),
     `attribution: ${correlation.events} events, ${correlation.subjects} credentials; ${Object.entries(correlation.byMechanism)
       .sort((a, b) => b[1] - a[1])
       .map(([m, n]) => `${m} ${n}`)
       .join(', ')}; ${correlation.flags} flagged by the detections`,
   ];
+  const noted = s.files.filter((f) => f.notes.length > 0);
+  if (noted.length) lines.push('notes:');
+  for (const f of noted) for (const n of f.notes) lines.push(`  ${f.path}: ${n}`);
   const failed = s.files.filter((f) => f.status === 'failed');
   const rejected = s.files.filter((f) => f.recordErrors.length > 0);
   if (failed.length || rejected.length) lines.push('errors:');
   for (const f of failed) lines.push(`  ${f.path}: ${f.error}`);
   for (const f of rejected) {
     for (const r of f.recordErrors.slice(0, 20)) lines.push(`  ${f.path} record ${r.recordIndex}: ${r.message}`);
-    if (f.recordErrors.length > 20) lines.push(`  ${f.path}: … ${f.recordErrors.length - 20} more rejected records`);
+    if (f.recordErrors.length > 20) lines.push(`  ${f.path}: … ${plural(f.recordErrors.length - 20, 'more rejected record')}`);
   }
   process.stdout.write(lines.join('\n') + '\n');
 }
@@ -122,16 +137,23 @@ export function buildProgram(): Command {
     .command('attribute')
     .description('one attribution per API event, ordered by eventTime then eventID')
     .requiredOption('--case <case.db>', 'case database')
-    .addOption(new Option('--format <format>', 'output format').choices(['jsonl', 'csv']).default('jsonl'))
+    .addOption(
+      new Option('--format <format>', 'output format (timesketch: JSON Lines for a Timesketch import)').choices(['jsonl', 'csv', 'timesketch']).default('jsonl'),
+    )
     .option('--out <file>', 'write to a file instead of stdout')
-    .action(async (opts: { case: string; format: 'jsonl' | 'csv'; out?: string }) => {
+    .action(async (opts: { case: string; format: 'jsonl' | 'csv' | 'timesketch'; out?: string }) => {
       const db = existingCase(opts.case);
       try {
         const q = new CaseQueries(db);
         await withOutput(opts.out, async (write) => {
           if (opts.format === 'csv') await write(csvHeader());
           let buf = '';
-          const lines = opts.format === 'csv' ? mapIter(q.attributions(), csvRow) : q.attributionLines();
+          const lines =
+            opts.format === 'csv'
+              ? mapIter(q.attributions(), csvRow)
+              : opts.format === 'timesketch'
+                ? mapIter(q.attributions(), timesketchLine)
+                : q.attributionLines();
           for (const line of lines) {
             buf += line;
             if (buf.length > 1 << 20) {

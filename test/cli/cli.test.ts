@@ -10,7 +10,7 @@ import { gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { JsonObject } from '../../electron/engine/util/json';
 import { apiRecord, invictusFiles, put, readTrail, tempDir, trailJson } from '../helpers/evidence';
-import { sharedPath } from '../helpers/shared-data';
+import { referencePath } from '../helpers/reference';
 import { BIN, podtrail, REPO } from '../helpers/cli';
 import { parseCsv } from '../helpers/csv';
 
@@ -33,8 +33,8 @@ function buildEvidence(dir: string, withTruncated: boolean) {
     put(root, `AWSLogs/123837392027/CloudTrail/us-east-1/2023/07/10/${name}.gz`, gzipSync(bytes));
     good.push(...records);
   }
-  const call = { ...(JSON.parse(readFileSync(sharedPath('seed-examples/000-01-GetSecretValue.json'), 'utf8')) as JsonObject), eventID: 'irsa-call-0001' };
-  const issue = { ...(JSON.parse(readFileSync(sharedPath('seed-examples/000-02-AssumeRoleWithWebIdentity.json'), 'utf8')) as JsonObject), eventID: 'irsa-issue-0001' };
+  const call = { ...(JSON.parse(readFileSync(referencePath('seed-examples/000-01-GetSecretValue.json'), 'utf8')) as JsonObject), eventID: 'irsa-call-0001' };
+  const issue = { ...(JSON.parse(readFileSync(referencePath('seed-examples/000-02-AssumeRoleWithWebIdentity.json'), 'utf8')) as JsonObject), eventID: 'irsa-issue-0001' };
   const hostile = apiRecord('hostile-0001', { userAgent: HOSTILE_UA, sourceIPAddress: HOSTILE_IP, eventTime: '2024-11-13T09:00:00Z' });
   put(root, 'AWSLogs/012345678910/CloudTrail/us-east-1/2024/11/13/012345678910_CloudTrail_us-east-1_20241113T0900Z_seed.json.gz', gzipSync(trailJson([issue, call, hostile])));
   good.push(issue, call, hostile);

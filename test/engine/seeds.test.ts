@@ -1,5 +1,5 @@
 /**
- * The seed articles' example events (../shared/seeds, records in ../shared/data/seed-examples) attributed
+ * The seed articles' example events (records in test/fixtures/reference/seed-examples; sources in its SOURCES.md) attributed
  * as the articles explain them.
  */
 import { mkdtempSync } from 'node:fs';
@@ -11,14 +11,14 @@ import { ingestEvidence } from '../../electron/engine/ingest/ingest';
 import { correlate } from '../../electron/engine/chain/correlate';
 import { CaseQueries } from '../../electron/engine/case/queries';
 import type { AttributionRecord } from '../../shared/attribution';
-import { sharedPath } from '../helpers/shared-data';
+import { referencePath } from '../helpers/reference';
 
 let byName: Map<string, AttributionRecord[]>;
 let queries: CaseQueries;
 
 beforeAll(async () => {
   const db = openCase(join(mkdtempSync(join(tmpdir(), 'podtrail-seeds-')), 'case.db'));
-  const summary = await ingestEvidence(db, [sharedPath('seed-examples'), sharedPath('public/doc-examples')], { workers: 0 });
+  const summary = await ingestEvidence(db, [referencePath('seed-examples'), referencePath('public/doc-examples')], { workers: 0 });
   expect(summary.newEvents).toBeGreaterThan(10);
   correlate(db);
   queries = new CaseQueries(db);

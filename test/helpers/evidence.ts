@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createHash } from 'node:crypto';
 import type { JsonObject } from '../../electron/engine/util/json';
-import { sharedPath } from './shared-data';
+import { referencePath } from './reference';
 
 export function tempDir(label = 'test'): string {
   return mkdtempSync(join(tmpdir(), `podtrail-${label}-`));
@@ -26,7 +26,7 @@ export const INVICTUS_DIR = 'public/invictus-ir_aws_dataset/CloudTrail';
 
 /** The real S3 trail files of the invictus-ir dataset, sorted by name. */
 export function invictusFiles(): string[] {
-  const dir = sharedPath(INVICTUS_DIR);
+  const dir = referencePath(INVICTUS_DIR);
   return readdirSync(dir)
     .filter((n) => n.endsWith('.json'))
     .sort()

@@ -1,7 +1,7 @@
 /** The engine must stay runnable under plain Node: the lint rule that enforces it must keep firing. */
 import { describe, expect, it } from 'vitest';
 import { ESLint } from 'eslint';
-import { REPO } from '../helpers/shared-data';
+import { REPO } from '../helpers/reference';
 
 describe('layering lint rule', () => {
   const eslint = new ESLint({ cwd: REPO });

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { REPO } from '../helpers/shared-data';
+import { REPO } from '../helpers/reference';
 
 const calls: [Buffer, Buffer][] = [];
 vi.mock('node:crypto', async (importOriginal) => {

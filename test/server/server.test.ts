@@ -6,7 +6,7 @@ import { EngineHost } from '../../electron/engine/service/host';
 import { startServer, MAX_BODY_BYTES, type RunningServer } from '../../electron/server/server';
 import { CONTENT_SECURITY_POLICY } from '../../electron/server/security';
 import type { ApiResult, CaseSummary, PushEvents } from '../../shared/api';
-import { sharedPath } from '../helpers/shared-data';
+import { referencePath } from '../helpers/reference';
 import { buildWorld, rawRequest, SECRET, type World } from './helpers';
 
 let world: World;
@@ -273,7 +273,7 @@ describe('loopback server: push events', () => {
     };
     await readUntil(() => events.some((e) => e.name === 'connected'));
 
-    const started = (await (await post('ingest.start', JSON.stringify({ paths: [sharedPath('seed-examples')] }))).json()) as ApiResult<{ jobId: number }>;
+    const started = (await (await post('ingest.start', JSON.stringify({ paths: [referencePath('seed-examples')] }))).json()) as ApiResult<{ jobId: number }>;
     expect(started.ok).toBe(true);
     const jobId = started.ok ? started.value.jobId : -1;
     await readUntil(() => events.some((e) => e.name === 'ingest.done'));

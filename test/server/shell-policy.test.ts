@@ -22,7 +22,7 @@ import {
 } from '../../electron/shell/policy';
 import { MAX_RECENT, RecentCases } from '../../electron/shell/recent';
 import { CHANNELS } from '../../electron/shell/channels';
-import { REPO } from '../helpers/shared-data';
+import { REPO } from '../helpers/reference';
 
 describe('shell policy', () => {
   it('opens only https documentation hosts externally', () => {

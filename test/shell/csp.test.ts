@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CONTENT_SECURITY_POLICY, metaContentSecurityPolicy, SECURITY_HEADERS } from '../../electron/server/security';
-import { REPO } from '../helpers/shared-data';
+import { REPO } from '../helpers/reference';
 
 /** Every `<meta http-equiv="Content-Security-Policy" content="…">` of a page (attributes in any order). */
 function metaPolicies(html: string): string[] {

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CONTENT_SECURITY_POLICY, metaContentSecurityPolicy } from '../../electron/server/security';
-import { REPO } from '../helpers/shared-data';
+import { REPO } from '../helpers/reference';
 import * as fake from './fake-electron';
 
 vi.mock('electron', async () => await import('./fake-electron'));

@@ -9,7 +9,7 @@ import { runInNewContext } from 'node:vm';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import { API } from '../../shared/api';
-import { REPO } from '../helpers/shared-data';
+import { REPO } from '../helpers/reference';
 
 function loadPreload() {
   const js = ts.transpileModule(readFileSync(join(REPO, 'electron', 'preload.ts'), 'utf8'), {

@@ -20,7 +20,7 @@ export const ATTRIBUTION_COLUMNS = [
   'eventID', 'eventTime', 'eventSource', 'eventName', 'recipientAccountId', 'awsRegion', 'sourceIPAddress',
   'accessKeyId', 'mechanism', 'chained', 'principal', 'cluster', 'clusterArn', 'oidcId', 'namespace', 'serviceAccount',
   'pod', 'podUid', 'nodeInstanceId', 'nodeName', 'confidenceIdentity', 'confidencePod', 'confidenceNode',
-  'candidates', 'chain', 'evidence', 'notes',
+  'candidates', 'chain', 'evidence', 'notes', 'flags',
 ] as const;
 
 export function attributionRow(a: AttributionRecord): string[] {
@@ -34,6 +34,7 @@ export function attributionRow(a: AttributionRecord): string[] {
     a.chain.map((l) => `${l.accessKeyId}<${l.issuedBy?.eventName ?? 'not in bundle'}`).join(' '),
     a.evidence.join(' '),
     a.notes.join(' | '),
+    (a.flags ?? []).join(' '),
   ].map(neutralizeCell);
 }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { issuanceOf, preferredIssuance, withinValidity } from '../../../electron/engine/chain/credentials';
 import { parseExpiration } from '../../../electron/engine/util/time';
-import { fact, loadRecord } from '../../helpers/shared-data';
+import { fact, loadRecord } from '../../helpers/reference';
 
 describe('rule: key issuance', () => {
   it('links the IRSA key of the seed to its AssumeRoleWithWebIdentity (responseElements.credentials.accessKeyId)', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseEksOidc, parseServiceAccountSubject, webIdentityOf } from '../../../electron/engine/chain/irsa';
-import { loadRecord } from '../../helpers/shared-data';
+import { loadRecord } from '../../helpers/reference';
 import type { JsonObject } from '../../../electron/engine/util/json';
 
 describe('rule: IRSA', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { eksAuthCallOf, isInstanceId, matchEksAuth, sessionNameOf } from '../../../electron/engine/chain/node';
-import { fact, loadRecord } from '../../helpers/shared-data';
+import { fact, loadRecord } from '../../helpers/reference';
 
 describe('rule: node', () => {
   it('recognises instance ids (8 and 17 hex digits) and nothing else', () => {

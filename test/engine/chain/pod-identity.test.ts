@@ -6,7 +6,7 @@ import {
   podMatchesPrefix,
   splitWithClusters,
 } from '../../../electron/engine/chain/pod-identity';
-import { loadRecord } from '../../helpers/shared-data';
+import { loadRecord } from '../../helpers/reference';
 
 describe('rule: EKS Pod Identity', () => {
   it('reads the six session tags (seed 000-04)', () => {

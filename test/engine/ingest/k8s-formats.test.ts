@@ -5,9 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { parseEvidence } from '../../../electron/engine/ingest/parse-file';
 import type { AuditRow } from '../../../electron/engine/ingest/k8s-normalize';
 import { stripTimestampPrefix } from '../../../electron/engine/ingest/k8s-normalize';
-import { sharedPath } from '../../helpers/shared-data';
+import { referencePath } from '../../helpers/reference';
 
-const REAL = readFileSync(sharedPath('public/doc-examples/k8s-audit_01_eks-kubelet-patch-pod-status_node-role-session-in-user.extra_go-lambda-eks-logs-README.json'), 'utf8').trim();
+const REAL = readFileSync(referencePath('public/doc-examples/k8s-audit_01_eks-kubelet-patch-pod-status_node-role-session-in-user.extra_go-lambda-eks-logs-README.json'), 'utf8').trim();
 const event = (auditID: string, verb = 'create') => JSON.stringify({ ...JSON.parse(REAL), auditID, verb });
 
 async function parse(bytes: Buffer) {

@@ -19,7 +19,7 @@ import { findDuplicateKey } from '../../../electron/engine/ingest/duplicate-keys
 import type { JsonObject } from '../../../electron/engine/util/json';
 import { generateBundle } from '../../generator';
 import { apiRecord, lookupEvents, put, sha256, tempDir, trailJson } from '../../helpers/evidence';
-import { loadRecord, REPO } from '../../helpers/shared-data';
+import { loadRecord, REPO } from '../../helpers/reference';
 import { count, expectConsistent, outcomeOf } from '../../helpers/case';
 
 /** A good file loaded beside every malformed one: it must always load whole. */

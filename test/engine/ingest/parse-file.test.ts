@@ -1,6 +1,6 @@
 /**
  * parseEvidence: one evidence file → hashes, detected format, rows, documents, per-record failures.
- * Fixtures are real trail files from ../shared/data or hand-made records, written to temp dirs at test time.
+ * Fixtures are real trail files from test/fixtures/reference or hand-made records, written to temp dirs at test time.
  */
 import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
@@ -14,7 +14,7 @@ import {
 } from '../../../electron/engine/ingest/parse-file';
 import type { EventRow } from '../../../electron/engine/ingest/normalize';
 import type { JsonObject } from '../../../electron/engine/util/json';
-import { sharedPath } from '../../helpers/shared-data';
+import { referencePath } from '../../helpers/reference';
 import { apiRecord, invictusFiles, lookupEvents, put, readTrail, sha256, tempDir, trailJson } from '../../helpers/evidence';
 
 async function parse(source: ByteSource, limits?: ParseLimits) {
@@ -210,7 +210,7 @@ describe('lookup-events exports', () => {
   });
 
   it('parses a real lookup-events export (EKS security workshop)', async () => {
-    const path = sharedPath('public/doc-examples/eks-sec-immersion_01_AssumeRoleForPodIdentity_by-node-role-i-064d652934ecf0bfc_lookup-events_2023-12-13.json');
+    const path = referencePath('public/doc-examples/eks-sec-immersion_01_AssumeRoleForPodIdentity_by-node-role-i-064d652934ecf0bfc_lookup-events_2023-12-13.json');
     const { result, rows } = await parse({ path });
     expect(result.format).toBe('lookup-events');
     expect(rows).toHaveLength(1);
@@ -224,7 +224,7 @@ describe('lookup-events exports', () => {
   });
 
   it('parses lookup-events JSON Lines (plaso test data), with the inner UTC eventTime', async () => {
-    const path = sharedPath('public/log2timeline_plaso/test_data/jsonl/aws_cloudtrail.jsonl');
+    const path = referencePath('public/log2timeline_plaso/test_data/jsonl/aws_cloudtrail.jsonl');
     const lines = readFileSync(path, 'utf8').split('\n').filter((l) => l.trim());
     const inner = lines.map((l) => JSON.parse((JSON.parse(l) as { CloudTrailEvent: string }).CloudTrailEvent) as JsonObject);
     const { result, rows } = await parse({ path });
