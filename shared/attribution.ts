@@ -37,6 +37,9 @@ export interface ClusterRef {
   name: string | null;
   arn: string | null;
   oidcId: string | null;
+  /** The account and region the cluster is in (a cluster is account, region and name): null when not known. */
+  account?: string | null;
+  region?: string | null;
 }
 
 export interface PodRef {
@@ -109,6 +112,7 @@ export const FLAGS = [
   'credentials-after-pod-deleted',
   'token-minted-by-non-kubelet',
   'first-seen-api',
+  'eks-auth-by-hand',
 ] as const;
 export type Flag = (typeof FLAGS)[number];
 

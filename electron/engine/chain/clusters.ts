@@ -13,14 +13,43 @@ import { parseEksOidc } from './irsa';
 import { arr, get, getStr, obj, str } from '../util/json';
 import type { JsonObject } from '../util/json';
 
-function fromClusterObject(cluster: JsonObject | undefined, evidence: string): ClusterFact | null {
+/** The key of a cluster: account, region and name (an unknown part is `?`). */
+export function clusterKey(account: string | null | undefined, region: string | null | undefined, name: string): string {
+  return `${account || '?'}:${region || '?'}:${name}`;
+}
+
+/** The parts of a cluster key. */
+export function clusterKeyParts(key: string): { account: string | null; region: string | null; name: string } {
+  const [account, region, ...rest] = key.split(':');
+  return { account: account === '?' ? null : account!, region: region === '?' ? null : (region ?? null), name: rest.join(':') };
+}
+
+/** `arn:aws:eks:<region>:<account>:cluster/<name>` → its parts. */
+export function clusterArnParts(arn: string | null | undefined): { account: string; region: string; name: string } | null {
+  const m = arn ? /^arn:aws[a-z-]*:eks:([a-z0-9-]+):(\d{12}):cluster\/(.+)$/.exec(arn) : null;
+  return m ? { region: m[1]!, account: m[2]!, name: m[3]! } : null;
+}
+
+/** A cluster fact; account and region come from the ARN when there is one, else from the record that names it. */
+export function clusterFact(name: string, arn: string | null, oidcId: string | null, where: { account: string | null; region: string | null }, evidence: string): ClusterFact {
+  const parts = clusterArnParts(arn);
+  const account = parts?.account ?? where.account;
+  const region = parts?.region ?? where.region;
+  return { name, account, region, key: clusterKey(account, region, name), arn, oidcId, evidence };
+}
+
+function fromClusterObject(cluster: JsonObject | undefined, evidence: string, where: { account: string | null; region: string | null }): ClusterFact | null {
   if (!cluster) return null;
   const name = str(cluster.name) ?? str(cluster.clusterName);
   if (!name) return null;
   const arn = str(cluster.arn) ?? null;
   const oidc = parseEksOidc(getStr(cluster, 'identity', 'oidc', 'issuer'));
-  const region = oidc?.region ?? (arn ? (arn.split(':')[3] ?? null) : null);
-  return { name, arn, oidcId: oidc?.oidcId ?? null, region, evidence };
+  return clusterFact(name, arn, oidc?.oidcId ?? null, { account: where.account, region: oidc?.region ?? where.region }, evidence);
+}
+
+/** Where a record was logged: the account and region it speaks for. */
+export function whereLogged(r: JsonObject): { account: string | null; region: string | null } {
+  return { account: getStr(r, 'recipientAccountId') ?? getStr(r, 'userIdentity', 'accountId') ?? null, region: getStr(r, 'awsRegion') ?? null };
 }
 
 const CLUSTER_NAME_TAGS = ['alpha.eksctl.io/cluster-name', 'eks:cluster-name', 'cluster-name', 'ClusterName'];
@@ -31,7 +60,7 @@ export function clusterFactFromRecord(fact: FactRecord): ClusterFact | null {
   const name = getStr(r, 'eventName');
   if (getStr(r, 'errorCode')) return null;
   if (source === 'eks.amazonaws.com' && (name === 'CreateCluster' || name === 'DescribeCluster')) {
-    return fromClusterObject(obj(get(r, 'responseElements', 'cluster')), fact.eventID);
+    return fromClusterObject(obj(get(r, 'responseElements', 'cluster')), fact.eventID, whereLogged(r));
   }
   if (source === 'iam.amazonaws.com' && name === 'CreateOpenIDConnectProvider') {
     const oidc = parseEksOidc(getStr(r, 'requestParameters', 'url'));
@@ -40,7 +69,7 @@ export function clusterFactFromRecord(fact: FactRecord): ClusterFact | null {
       const key = str(obj(t)?.key);
       const value = str(obj(t)?.value);
       if (key && value && CLUSTER_NAME_TAGS.includes(key)) {
-        return { name: value, arn: null, oidcId: oidc.oidcId, region: oidc.region, evidence: fact.eventID };
+        return clusterFact(value, null, oidc.oidcId, { account: whereLogged(r).account, region: oidc.region }, fact.eventID);
       }
     }
   }
@@ -55,17 +84,11 @@ export function clusterFactFromDocument(doc: FactDocument): ClusterFact | null {
   } catch {
     return null;
   }
-  return fromClusterObject(obj(obj(parsed)?.cluster), doc.ref);
+  return fromClusterObject(obj(obj(parsed)?.cluster), doc.ref, { account: null, region: null });
 }
 
-/** Merge facts about one cluster name: the first non-null of each field wins, evidence is kept. */
+/** Merge facts about one cluster (one key): the first non-null of each field wins, evidence is kept. */
 export function mergeCluster(a: ClusterFact | undefined, b: ClusterFact): ClusterFact {
   if (!a) return b;
-  return {
-    name: a.name,
-    arn: a.arn ?? b.arn,
-    oidcId: a.oidcId ?? b.oidcId,
-    region: a.region ?? b.region,
-    evidence: a.evidence,
-  };
+  return { ...a, arn: a.arn ?? b.arn, oidcId: a.oidcId ?? b.oidcId };
 }

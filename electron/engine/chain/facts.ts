@@ -1,7 +1,7 @@
 /** Index the fact-bearing records and documents of a case (pure: records in, lookups out). */
 import type { ClusterFact, EksAuthCall, FactDocument, FactRecord, Facts, PodIdentityAssociation } from './model';
 import { issuanceOf } from './credentials';
-import { clusterFactFromDocument, clusterFactFromRecord, mergeCluster } from './clusters';
+import { clusterFact, clusterFactFromDocument, clusterFactFromRecord, clusterKey, mergeCluster, whereLogged } from './clusters';
 import { eksAuthCallOf } from './node';
 import { isPodIdentityIssuance, podIdentityTags } from './pod-identity';
 import { get, getStr, obj } from '../util/json';
@@ -26,14 +26,15 @@ function associationOf(fact: FactRecord): PodIdentityAssociation | null {
   const serviceAccount = getStr(a, 'serviceAccount');
   const roleArn = getStr(a, 'roleArn');
   if (!clusterName || !namespace || !serviceAccount || !roleArn) return null;
-  return { clusterName, namespace, serviceAccount, roleArn, evidence: fact.eventID };
+  const where = whereLogged(r);
+  return { clusterName, clusterKey: clusterKey(where.account, where.region, clusterName), namespace, serviceAccount, roleArn, evidence: fact.eventID };
 }
 
 export function buildFacts(records: Iterable<FactRecord>, documents: Iterable<FactDocument> = []): Facts {
   const facts: Facts = {
     issuances: new Map(),
     clustersByOidc: new Map(),
-    clustersByName: new Map(),
+    clustersByKey: new Map(),
     eksAuthByCluster: new Map(),
     podsByCluster: new Map(),
     associationsByRole: new Map(),
@@ -41,8 +42,8 @@ export function buildFacts(records: Iterable<FactRecord>, documents: Iterable<Fa
     k8s: null,
   };
   const addCluster = (c: ClusterFact) => {
-    const merged = mergeCluster(facts.clustersByName.get(c.name), c);
-    facts.clustersByName.set(c.name, merged);
+    const merged = mergeCluster(facts.clustersByKey.get(c.key), c);
+    facts.clustersByKey.set(c.key, merged);
     if (merged.oidcId && !facts.clustersByOidc.has(merged.oidcId)) facts.clustersByOidc.set(merged.oidcId, merged);
   };
   const calls: EksAuthCall[] = [];
@@ -55,10 +56,12 @@ export function buildFacts(records: Iterable<FactRecord>, documents: Iterable<Fa
       if (isPodIdentityIssuance(fact.record)) {
         const tags = podIdentityTags(fact.record);
         if (tags?.clusterName) {
-          addCluster({ name: tags.clusterName, arn: tags.clusterArn, oidcId: null, region: iss.region, evidence: fact.eventID });
+          // The role Pod Identity assumes is in the cluster's account; the call is logged in the cluster's region.
+          const c = clusterFact(tags.clusterName, tags.clusterArn, null, whereLogged(fact.record), fact.eventID);
+          addCluster(c);
           if (tags.podName) {
-            let pods = facts.podsByCluster.get(tags.clusterName);
-            if (!pods) facts.podsByCluster.set(tags.clusterName, (pods = new Map()));
+            let pods = facts.podsByCluster.get(c.key);
+            if (!pods) facts.podsByCluster.set(c.key, (pods = new Map()));
             pods.set(tags.podName, { name: tags.podName, uid: tags.podUid });
           }
         }
@@ -88,17 +91,16 @@ export function buildFacts(records: Iterable<FactRecord>, documents: Iterable<Fa
   }
   calls.sort((a, b) => a.eventMs - b.eventMs || a.eventID.localeCompare(b.eventID));
   for (const call of calls) {
-    let list = facts.eksAuthByCluster.get(call.clusterName);
-    if (!list) facts.eksAuthByCluster.set(call.clusterName, (list = []));
+    let list = facts.eksAuthByCluster.get(call.clusterKey);
+    if (!list) facts.eksAuthByCluster.set(call.clusterKey, (list = []));
     list.push(call);
-    if (call.nodeRoleArn) {
+    // A call made by hand (the AWS CLI) says nothing of which roles are node roles.
+    if (call.nodeRoleArn && call.caller !== 'cli') {
       let clusters = facts.clustersByNodeRole.get(call.nodeRoleArn);
       if (!clusters) facts.clustersByNodeRole.set(call.nodeRoleArn, (clusters = new Map()));
-      if (!clusters.has(call.clusterName)) clusters.set(call.clusterName, call.eventID);
+      if (!clusters.has(call.clusterKey)) clusters.set(call.clusterKey, call.eventID);
     }
-    if (!facts.clustersByName.has(call.clusterName)) {
-      addCluster({ name: call.clusterName, arn: null, oidcId: null, region: call.region, evidence: call.eventID });
-    }
+    if (!facts.clustersByKey.has(call.clusterKey)) addCluster(clusterFact(call.clusterName, null, null, whereLogged(call.record), call.eventID));
   }
   return facts;
 }

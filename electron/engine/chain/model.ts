@@ -31,11 +31,17 @@ export interface Issuance {
   record: JsonObject;
 }
 
+/**
+ * What the bundle says of one cluster. A cluster is (account, region, name): organisations reuse names (`prod`
+ * in every account), so facts are keyed by `key` (clusters.ts `clusterKey`), never by name alone.
+ */
 export interface ClusterFact {
   name: string;
+  account: string | null;
+  region: string | null;
+  key: string;
   arn: string | null;
   oidcId: string | null;
-  region: string | null;
   evidence: string;
 }
 
@@ -43,15 +49,25 @@ export interface EksAuthCall {
   eventID: string;
   eventMs: number;
   clusterName: string;
+  /** The cluster's key: the call is made in the cluster's account and region. */
+  clusterKey: string;
   region: string | null;
   instanceId: string;
   nodeRoleArn: string | null;
   /** The agent runs on the host network: this is an address the node's own traffic leaves from. */
   sourceIp: string | null;
+  /**
+   * Who made the call, by its user agent: the node's Pod Identity agent (an SDK client of eks-auth), the AWS CLI
+   * (by hand: `command/eks-auth.assume-role-for-pod-identity`), or anything else.
+   */
+  caller: 'agent' | 'cli' | 'other';
+  userAgent: string | null;
+  record: JsonObject;
 }
 
 export interface PodIdentityAssociation {
   clusterName: string;
+  clusterKey: string;
   namespace: string;
   serviceAccount: string;
   roleArn: string;
@@ -62,12 +78,14 @@ export interface PodIdentityAssociation {
 export interface Facts {
   issuances: Map<string, Issuance[]>;
   clustersByOidc: Map<string, ClusterFact>;
-  clustersByName: Map<string, ClusterFact>;
+  /** By cluster key (account, region, name). */
+  clustersByKey: Map<string, ClusterFact>;
+  /** By cluster key. */
   eksAuthByCluster: Map<string, EksAuthCall[]>;
-  /** Pods named by Pod Identity session tags, per cluster: resolves truncated session names. */
+  /** Pods named by Pod Identity session tags, per cluster key: resolves truncated session names. */
   podsByCluster: Map<string, Map<string, PodRef>>;
   associationsByRole: Map<string, PodIdentityAssociation[]>;
-  /** Node IAM roles → the clusters their instances' agents named in eks-auth calls. */
+  /** Node IAM roles → the clusters (keys) their instances' agents named in eks-auth calls. */
   clustersByNodeRole: Map<string, Map<string, string>>;
   /** Kubernetes evidence (audit logs, inventories), when the bundle has any. */
   k8s: K8sFacts | null;
@@ -75,7 +93,7 @@ export interface Facts {
 
 export interface K8sFacts {
   timeline: Timeline;
-  /** Kubernetes node name → EKS cluster, and the record that ties them. */
+  /** Kubernetes node name → EKS cluster (key), and the record that ties them. */
   clusterOfNode: Map<string, { cluster: string; evidence: string }>;
   /** The cluster a pod ran in: that of its files' group, else that of its node; null when unknown. */
   clusterOfPod(p: PodLife): string | null;

@@ -7,6 +7,7 @@
  * cluster, region and time.
  */
 import type { EksAuthCall, FactRecord } from './model';
+import { clusterKey, whereLogged } from './clusters';
 import { get, getStr } from '../util/json';
 import type { JsonObject } from '../util/json';
 
@@ -39,7 +40,18 @@ export function deliveredByImds(record: JsonObject): boolean {
   return get(record, 'userIdentity', 'sessionContext', 'ec2RoleDelivery') !== undefined;
 }
 
-/** A successful AssumeRoleForPodIdentity by a node's role session. */
+/**
+ * Who called eks-auth, by user agent: the EKS Pod Identity agent is a Go SDK client of the eks-auth API
+ * (`aws-sdk-go-v2/… api/eksauth#…`); the AWS CLI names its command (`aws-cli/… command/eks-auth.assume-role-for-pod-identity`).
+ */
+export function eksAuthCaller(ua: string | undefined | null): 'agent' | 'cli' | 'other' {
+  if (!ua) return 'other';
+  if (/^aws-cli\//.test(ua) || /\bcommand\/eks-auth\./.test(ua)) return 'cli';
+  if (/\bapi\/eksauth#/.test(ua)) return 'agent';
+  return 'other';
+}
+
+/** A successful AssumeRoleForPodIdentity by an instance's role session (a node's agent, or someone on the instance). */
 export function eksAuthCallOf(fact: FactRecord): EksAuthCall | null {
   const r = fact.record;
   if (getStr(r, 'eventSource') !== 'eks-auth.amazonaws.com' || getStr(r, 'eventName') !== 'AssumeRoleForPodIdentity') return null;
@@ -47,10 +59,15 @@ export function eksAuthCallOf(fact: FactRecord): EksAuthCall | null {
   const clusterName = getStr(r, 'requestParameters', 'clusterName');
   const instanceId = sessionNameOf(getStr(r, 'userIdentity', 'arn'));
   if (!clusterName || !isInstanceId(instanceId)) return null;
+  const where = whereLogged(r);
   return {
     eventID: fact.eventID,
     eventMs: fact.eventMs,
     clusterName,
+    clusterKey: clusterKey(where.account, where.region, clusterName),
+    record: r,
+    caller: eksAuthCaller(getStr(r, 'userAgent')),
+    userAgent: getStr(r, 'userAgent') ?? null,
     region: getStr(r, 'awsRegion') ?? null,
     instanceId,
     nodeRoleArn: getStr(r, 'userIdentity', 'sessionContext', 'sessionIssuer', 'arn') ?? null,

@@ -5,6 +5,7 @@
 import type { ChainLink, ClusterRef } from '../../../shared/attribution';
 import { emptyResolution, type Facts, type Hop, type Issuance, type Resolution } from './model';
 import { webIdentityOf } from './irsa';
+import { clusterKeyParts } from './clusters';
 
 export class ResolveContext {
   private exchangeIndex: Map<string, Issuance[]> | null = null;
@@ -23,10 +24,12 @@ export class ResolveContext {
     return r;
   }
 
-  clusterRef(name: string | null, arn: string | null): ClusterRef | null {
-    if (!name) return arn ? { name: null, arn, oidcId: null } : null;
-    const known = this.facts.clustersByName.get(name);
-    return { name, arn: arn ?? known?.arn ?? null, oidcId: known?.oidcId ?? null };
+  /** The cluster of a key (clusters.ts `clusterKey`: account, region and name), as the record shows it. */
+  clusterRef(key: string | null, arn: string | null): ClusterRef | null {
+    if (!key) return arn ? { name: null, arn, oidcId: null } : null;
+    const known = this.facts.clustersByKey.get(key);
+    const parts = clusterKeyParts(key);
+    return { name: parts.name, arn: arn ?? known?.arn ?? null, oidcId: known?.oidcId ?? null, account: parts.account, region: parts.region };
   }
 
   /** An EC2 instance as a node reference, with its Kubernetes node name when the evidence gives one. */

@@ -11,6 +11,7 @@ import { decide, irsaCandidates, type PodVerdict } from '../k8s/narrow';
 import { lineageFeasible, type LineageExchange } from '../k8s/lineage';
 import type { PodLife } from '../k8s/timeline';
 import { hasPodsOf, nodesOfCluster } from '../k8s/facts';
+import { clusterKey } from './clusters';
 import { getStr, type JsonObject } from '../util/json';
 import { isoUtc } from '../util/time';
 
@@ -115,7 +116,8 @@ function lineageOf(ctx: ResolveContext, q: PodQuery): Map<string, Set<string>> |
 /** Rule: IRSA → pod, from the audit timeline (see k8s/narrow.ts and k8s/lineage.ts). */
 function irsaPod(ctx: ResolveContext, r: Resolution, iss: Issuance): void {
   const k8s = ctx.facts.k8s!;
-  const cluster = r.cluster?.name;
+  const cluster = r.cluster?.name ? clusterKey(r.cluster.account, r.cluster.region, r.cluster.name) : null;
+  const clusterName = r.cluster?.name;
   if (!r.namespace || !r.serviceAccount) return;
   if (!cluster) {
     r.notes.push('the OIDC id names no cluster in the bundle, so Kubernetes evidence cannot be matched to this session');
@@ -123,7 +125,7 @@ function irsaPod(ctx: ResolveContext, r: Resolution, iss: Issuance): void {
   }
   const nodes = nodesOfCluster(k8s, cluster);
   if (nodes.size === 0 || !hasPodsOf(k8s, cluster)) {
-    r.notes.push(`no Kubernetes evidence in the bundle is tied to cluster ${cluster}: the pod is not established`);
+    r.notes.push(`no Kubernetes evidence in the bundle is tied to cluster ${clusterName}: the pod is not established`);
     return;
   }
   const q: PodQuery = {
@@ -174,7 +176,7 @@ function irsaPod(ctx: ResolveContext, r: Resolution, iss: Issuance): void {
     }));
   }
   if (verdict.kind === 'none') {
-    r.notes.push(`no pod of ${r.namespace}/${r.serviceAccount} was alive in ${cluster} at ${isoUtc(iss.issuedMs)} according to the audit logs`);
+    r.notes.push(`no pod of ${r.namespace}/${r.serviceAccount} was alive in ${clusterName} at ${isoUtc(iss.issuedMs)} according to the audit logs`);
     return;
   }
   // A token minted outside the kubelet that may have been this exchange's: flag the exchange. The whole session is
@@ -229,7 +231,7 @@ export function irsaCluster(ctx: ResolveContext, r: Resolution, oidcId: string, 
     r.notes.push(`no record in the bundle maps OIDC id ${oidcId} to a cluster (add aws eks describe-cluster output)`);
     return;
   }
-  r.cluster = { name: c.name, arn: c.arn, oidcId };
+  r.cluster = { name: c.name, arn: c.arn, oidcId, account: c.account, region: c.region };
   r.hops.push({
     rule: 'irsa-cluster',
     confidence: 'proven',

@@ -5,6 +5,7 @@
 import type { Issuance, Resolution } from './model';
 import type { ResolveContext } from './resolve-context';
 import { runsUntil } from '../k8s/timeline';
+import { clusterKeyParts } from './clusters';
 
 export function ec2Root(ctx: ResolveContext, iss: Issuance): Resolution {
   const instanceId = iss.sessionName!;
@@ -37,7 +38,7 @@ export function clusterOfNode(ctx: ResolveContext, r: Resolution, instanceId: st
   r.hops.push({
     rule: 'principal',
     confidence: 'inferred',
-    claim: `instance ${instanceId} has node role ${nodeRoleArn}, whose other instances called eks-auth only for ${cluster}`,
+    claim: `instance ${instanceId} has node role ${nodeRoleArn}, whose other instances called eks-auth only for ${describeCluster(cluster)}`,
     evidence: [eventID],
     fields: ['userIdentity.sessionContext.sessionIssuer.arn', 'requestParameters.clusterName'],
   });
@@ -57,29 +58,40 @@ function clusterFromKubernetes(ctx: ResolveContext, r: Resolution, instanceId: s
   r.hops.push({
     rule: 'principal',
     confidence: 'inferred',
-    claim: `instance ${instanceId} is Kubernetes node ${nodeName}, which appears in the Kubernetes evidence of ${tie.cluster}`,
+    claim: `instance ${instanceId} is Kubernetes node ${nodeName}, which appears in the Kubernetes evidence of ${describeCluster(tie.cluster)}`,
     evidence: [...new Set([...(node?.evidence ? [node.evidence] : []), tie.evidence])],
     fields: ['spec.providerID', 'requestParameters.clusterName'],
   });
   return true;
 }
 
+/**
+ * The instance's role session called eks-auth for a cluster: that shows it held a Pod Identity token of that
+ * cluster, not that it is a node (a stolen token used elsewhere looks the same), so at most inferred, and only
+ * when the Pod Identity agent made the call. A call made by hand with the AWS CLI ties nothing (it is flagged).
+ */
 function clusterFromOwnCalls(ctx: ResolveContext, r: Resolution, instanceId: string): boolean {
   for (const [cluster, calls] of ctx.facts.eksAuthByCluster) {
-    const call = calls.find((c) => c.instanceId === instanceId);
+    const call = calls.find((c) => c.instanceId === instanceId && c.caller !== 'cli');
     if (call) {
       r.cluster = ctx.clusterRef(cluster, null);
       r.hops.push({
         rule: 'principal',
-        confidence: 'proven',
-        claim: `instance ${instanceId} is a node of ${cluster}: its role session called eks-auth for that cluster`,
+        confidence: 'inferred',
+        claim: `instance ${instanceId} is likely a node of ${describeCluster(cluster)}: its role session called eks-auth for that cluster${call.caller === 'agent' ? ' with the Pod Identity agent' : ` (user agent ${call.userAgent ?? 'not logged'})`}`,
         evidence: [call.eventID],
-        fields: ['requestParameters.clusterName', 'userIdentity.arn'],
+        fields: ['requestParameters.clusterName', 'userIdentity.arn', 'userAgent'],
       });
       return true;
     }
   }
   return false;
+}
+
+/** A cluster key in words: `<name> (account <account>, <region>)`. */
+function describeCluster(key: string): string {
+  const p = clusterKeyParts(key);
+  return `${p.name} (account ${p.account ?? 'unknown'}, ${p.region ?? 'region unknown'})`;
 }
 
 /**

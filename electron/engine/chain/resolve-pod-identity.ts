@@ -7,16 +7,18 @@
 import { emptyResolution, type Issuance, type Resolution } from './model';
 import { parsePodIdentitySessionName, podIdentityTags, podMatchesPrefix, splitWithClusters } from './pod-identity';
 import { matchEksAuth } from './node';
+import { clusterFact, clusterKeyParts, whereLogged } from './clusters';
 import type { ResolveContext } from './resolve-context';
 
 export function podIdentityRoot(ctx: ResolveContext, iss: Issuance): Resolution {
   const r = emptyResolution('pod-identity');
   const tags = podIdentityTags(iss.record);
-  let clusterName: string | null = null;
+  let cluster: string | null = null;
   if (tags && (tags.podName || tags.serviceAccount)) {
-    // requestParameters.tags: eks-cluster-*, kubernetes-namespace, -service-account, -pod-name, -pod-uid.
-    clusterName = tags.clusterName;
-    r.cluster = ctx.clusterRef(tags.clusterName, tags.clusterArn);
+    // requestParameters.tags: eks-cluster-*, kubernetes-namespace, -service-account, -pod-name, -pod-uid. The role
+    // is in the cluster's account, and the call is logged in its region (the ARN tag says both when present).
+    cluster = tags.clusterName ? clusterFact(tags.clusterName, tags.clusterArn, null, whereLogged(iss.record), iss.eventID).key : null;
+    r.cluster = ctx.clusterRef(cluster, tags.clusterArn);
     r.namespace = tags.namespace;
     r.serviceAccount = tags.serviceAccount;
     r.pod = tags.podName ? { name: tags.podName, uid: tags.podUid } : null;
@@ -30,13 +32,13 @@ export function podIdentityRoot(ctx: ResolveContext, iss: Issuance): Resolution 
       fields: ['userIdentity.invokedBy', 'requestParameters.tags'],
     });
   } else {
-    clusterName = podIdentityWithoutTags(ctx, r, iss);
+    cluster = podIdentityWithoutTags(ctx, r, iss);
   }
   r.principal =
     r.namespace && r.serviceAccount
       ? `system:serviceaccount:${r.namespace}:${r.serviceAccount}`
       : `EKS Pod Identity session ${iss.sessionName ?? '?'}`;
-  podIdentityNode(ctx, r, iss, clusterName);
+  podIdentityNode(ctx, r, iss, cluster);
   podIdentityBinding(ctx, r);
   return r;
 }
@@ -64,17 +66,29 @@ function podIdentityBinding(ctx: ResolveContext, r: Resolution): void {
   }
 }
 
-/** disableSessionTags: the session name's truncated cluster and pod, and the role's association. */
+/**
+ * disableSessionTags: the session name's truncated cluster and pod, and the role's association. Only clusters of
+ * the account and region the call was logged in are considered (the role is in the cluster's account).
+ * Returns the cluster key.
+ */
 function podIdentityWithoutTags(ctx: ResolveContext, r: Resolution, iss: Issuance): string | null {
   r.notes.push('no session tags (disableSessionTags): pod and cluster come from the truncated role session name');
   const parts = parsePodIdentitySessionName(iss.sessionName);
-  const assocs = iss.roleArn ? (ctx.facts.associationsByRole.get(iss.roleArn) ?? []) : [];
-  const knownClusters = new Set<string>([...ctx.facts.clustersByName.keys(), ...assocs.map((a) => a.clusterName)]);
-  const splits = parts ? splitWithClusters(parts.middle, knownClusters) : [];
+  const where = whereLogged(iss.record);
+  const here = (key: string) => {
+    const k = clusterKeyParts(key);
+    return (!k.account || !where.account || k.account === where.account) && (!k.region || !where.region || k.region === where.region);
+  };
+  const assocs = (iss.roleArn ? (ctx.facts.associationsByRole.get(iss.roleArn) ?? []) : []).filter((a) => here(a.clusterKey));
+  const keyOfName = new Map<string, string>();
+  for (const key of [...ctx.facts.clustersByKey.keys(), ...assocs.map((a) => a.clusterKey)]) if (here(key)) keyOfName.set(clusterKeyParts(key).name, key);
+  const splits = parts ? splitWithClusters(parts.middle, new Set(keyOfName.keys())) : [];
   let clusterName: string | null = null;
+  let cluster: string | null = null;
   if (splits.length === 1) {
     clusterName = splits[0]!.cluster;
-    r.cluster = ctx.clusterRef(clusterName, null);
+    cluster = keyOfName.get(clusterName)!;
+    r.cluster = ctx.clusterRef(cluster, null);
   } else if (parts) {
     r.notes.push(
       splits.length === 0
@@ -88,7 +102,8 @@ function podIdentityWithoutTags(ctx: ResolveContext, r: Resolution, iss: Issuanc
     r.namespace = a.namespace;
     r.serviceAccount = a.serviceAccount;
     clusterName ??= a.clusterName;
-    r.cluster ??= ctx.clusterRef(a.clusterName, null);
+    cluster ??= a.clusterKey;
+    r.cluster ??= ctx.clusterRef(a.clusterKey, null);
     r.hops.push({
       rule: 'pod-identity-association',
       confidence: 'inferred',
@@ -99,8 +114,8 @@ function podIdentityWithoutTags(ctx: ResolveContext, r: Resolution, iss: Issuanc
   }
   r.confidence.identity = 'inferred';
   const prefix = splits.length === 1 ? splits[0]!.podPrefix : null;
-  if (prefix !== null && clusterName) {
-    const pods = [...(ctx.facts.podsByCluster.get(clusterName)?.values() ?? [])].filter((p) => podMatchesPrefix(p.name, prefix));
+  if (prefix !== null && cluster) {
+    const pods = [...(ctx.facts.podsByCluster.get(cluster)?.values() ?? [])].filter((p) => podMatchesPrefix(p.name, prefix));
     if (pods.length === 1) {
       r.pod = pods[0]!;
       r.confidence.pod = 'inferred';
@@ -119,16 +134,20 @@ function podIdentityWithoutTags(ctx: ResolveContext, r: Resolution, iss: Issuanc
       fields: ['userIdentity.invokedBy', 'requestParameters.roleSessionName'],
     });
   }
-  return clusterName;
+  return cluster;
 }
 
-/** The node whose agent called eks-auth AssumeRoleForPodIdentity for this cluster at this time. */
-function podIdentityNode(ctx: ResolveContext, r: Resolution, iss: Issuance, clusterName: string | null): void {
-  if (!clusterName) {
+/**
+ * The node whose agent called eks-auth AssumeRoleForPodIdentity for this cluster (same account, region and name)
+ * at this time. A call made by hand (the AWS CLI) is no node agent's: it is never matched.
+ */
+function podIdentityNode(ctx: ResolveContext, r: Resolution, iss: Issuance, cluster: string | null): void {
+  if (!cluster) {
     r.notes.push('the node cannot be matched without the cluster name');
     return;
   }
-  const matches = matchEksAuth(ctx.facts.eksAuthByCluster.get(clusterName), iss.issuedMs, iss.region);
+  const clusterName = clusterKeyParts(cluster).name;
+  const matches = matchEksAuth(ctx.facts.eksAuthByCluster.get(cluster)?.filter((c) => c.caller !== 'cli'), iss.issuedMs, iss.region);
   const byNode = new Map<string, { delta: number; eventID: string }>();
   for (const m of matches) {
     const prev = byNode.get(m.call.instanceId);

@@ -11,6 +11,8 @@
  *   when neither is logged.
  * - token-minted-by-non-kubelet: the exchange of a token that something other than a kubelet minted.
  * - first-seen-api: a service account's first call of an API, after a baseline of its other calls (first-seen.ts).
+ * - eks-auth-by-hand: an eks-auth AssumeRoleForPodIdentity made with the AWS CLI, not by a node's Pod Identity
+ *   agent: someone exchanged a pod's token by hand (what a stolen Pod Identity token used off-node looks like).
  */
 import type { Database } from 'better-sqlite3';
 import type { Flag } from '../../../shared/attribution';
@@ -145,6 +147,14 @@ export function detectFlags(db: Database, facts: Facts, resolver: Resolver): num
     }
   }
   for (const hit of firstSeenApis(db)) flag(hit.rowid, 'first-seen-api', hit.detail);
+  for (const calls of facts.eksAuthByCluster.values()) {
+    for (const c of calls) {
+      if (c.caller !== 'cli') continue;
+      const rowid = rowidOf.get(c.eventID) as number | undefined;
+      if (rowid === undefined) continue;
+      flag(rowid, 'eks-auth-by-hand', `eks-auth AssumeRoleForPodIdentity for ${c.clusterName} made with the AWS CLI (user agent ${c.userAgent}) by the role session of instance ${c.instanceId}, not by a node's Pod Identity agent: a pod's token exchanged by hand`);
+    }
+  }
   n += carryToSessions(db, facts, resolver);
   return n;
 }

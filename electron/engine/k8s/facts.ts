@@ -4,6 +4,7 @@ import type { JsonObject } from '../util/json';
 import { arr, getStr } from '../util/json';
 import type { PodLife, Timeline } from './timeline';
 import { isEc2InstanceProfileIssuance } from '../chain/node';
+import { clusterKey } from '../chain/clusters';
 import { isIp, isPrivateIp } from '../util/ip';
 
 /**
@@ -20,21 +21,25 @@ export function buildK8sFacts(
 ): K8sFacts {
   const tagCluster = new Map<string, { cluster: string; evidence: string }>();
   for (const { record, ref } of reservations) {
+    // The reservation's owner is the instances' account; the availability zone less its letter is the region.
+    const owner = getStr(record, 'OwnerId') ?? null;
     for (const i of arr(record.Instances)) {
       const id = getStr(i, 'InstanceId');
       if (!id) continue;
+      const az = getStr(i, 'Placement', 'AvailabilityZone');
+      const region = az ? az.replace(/[a-z]$/, '') : null;
       for (const t of arr((i as JsonObject).Tags)) {
         const key = getStr(t, 'Key') ?? '';
         const value = getStr(t, 'Value') ?? '';
         const fromKey = /^kubernetes\.io\/cluster\/(.+)$/.exec(key)?.[1];
         const cluster = key === 'eks:cluster-name' || key === 'aws:eks:cluster-name' ? value : fromKey;
-        if (cluster) tagCluster.set(id, { cluster, evidence: ref });
+        if (cluster) tagCluster.set(id, { cluster: clusterKey(owner, region, cluster), evidence: ref });
       }
     }
   }
   const authCluster = new Map<string, { cluster: string; evidence: string }>();
   for (const [cluster, calls] of facts.eksAuthByCluster) {
-    for (const c of calls) if (!authCluster.has(c.instanceId)) authCluster.set(c.instanceId, { cluster, evidence: c.eventID });
+    for (const c of calls) if (c.caller !== 'cli' && !authCluster.has(c.instanceId)) authCluster.set(c.instanceId, { cluster, evidence: c.eventID });
   }
   const clusterOfNode = new Map<string, { cluster: string; evidence: string }>();
   const nodeOfInstance = new Map<string, string>();

@@ -90,6 +90,33 @@ export function DetailPane({ trace, loading, error, elements, selected, expansio
           </table>
         </section>
       )}
+      {(a.ruledOut?.length ?? 0) > 0 && (
+        <section data-testid="ruled-out">
+          <h3>Ruled out: why not these pods?</h3>
+          <table className="grid compact candidates">
+            <thead>
+              <tr>
+                <th>pod</th>
+                <th>node</th>
+                <th>rule</th>
+                <th>why</th>
+                <th>records</th>
+              </tr>
+            </thead>
+            <tbody>
+              {a.ruledOut!.map((x, i) => (
+                <tr key={i}>
+                  <td className="mono">{shown(x.pod.name)}</td>
+                  <td className="mono">{x.node?.instanceId ?? '—'}</td>
+                  <td className="mono">{x.rule}</td>
+                  <td>{shown(x.why)}</td>
+                  <td className="mono small">{x.evidence.map((e) => shown(e)).join(', ') || '—'}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </section>
+      )}
       {a.notes.length > 0 && (
         <section>
           <h3>Notes</h3>

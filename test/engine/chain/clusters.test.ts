@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { clusterFactFromDocument, clusterFactFromRecord } from '../../../electron/engine/chain/clusters';
-import { fact, loadRecord } from '../../helpers/shared-data';
+import { fact, loadRecord } from '../../helpers/reference';
 
 describe('rule: OIDC id → cluster, from evidence only', () => {
   const describeCluster = JSON.stringify({
@@ -16,7 +16,9 @@ describe('rule: OIDC id → cluster, from evidence only', () => {
       name: 'prod-east',
       arn: 'arn:aws:eks:us-east-1:111122223333:cluster/prod-east',
       oidcId: '0YY74BNCIDF85NC326F7545VF21',
+      account: '111122223333',
       region: 'us-east-1',
+      key: '111122223333:us-east-1:prod-east',
       evidence: 'file:x#1',
     });
   });

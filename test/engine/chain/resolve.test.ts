@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { buildFacts } from '../../../electron/engine/chain/facts';
 import { Resolver } from '../../../electron/engine/chain/resolve';
 import type { JsonObject } from '../../../electron/engine/util/json';
-import { fact, loadRecord } from '../../helpers/shared-data';
+import { fact, loadRecord } from '../../helpers/reference';
 
 const T0 = '2026-03-02T10:00:00Z';
 const at = (s: number) => new Date(Date.parse(T0) + s * 1000).toISOString().replace('.000Z', 'Z');
@@ -44,13 +44,15 @@ function podIdentityIssue(id: string, key: string, t: number, opts: { tags?: boo
   };
 }
 
-function eksAuth(id: string, instanceId: string, t: number, cluster = 'eksworkshop-eksctl'): JsonObject {
+/** The seed's eks-auth call, with its ACCOUNT_ID placeholder replaced by a real account (the Pod Identity seed's by default). */
+function eksAuth(id: string, instanceId: string, t: number, cluster = 'eksworkshop-eksctl', account = '823571991546'): JsonObject {
   const base = loadRecord('seed-examples/001-05-AssumeRoleForPodIdentity.json');
   return {
     ...base,
     eventID: id,
     eventTime: at(t),
-    userIdentity: { ...(base.userIdentity as JsonObject), arn: `arn:aws:sts::823571991546:assumed-role/node-role/${instanceId}` },
+    recipientAccountId: account,
+    userIdentity: { ...(base.userIdentity as JsonObject), accountId: account, arn: `arn:aws:sts::${account}:assumed-role/node-role/${instanceId}` },
     requestParameters: { clusterName: cluster, token: 'HIDDEN_DUE_TO_SECURITY_REASONS' },
   };
 }
@@ -99,6 +101,26 @@ describe('chain resolution', () => {
     expect(r).toMatchObject({ mechanism: 'pod-identity', namespace: 'ns-a', serviceAccount: 'sa1', pod: { name: 'app1', uid: '0cda7f85-c1f9-4dee-b6e9-a0b50c8f3012' } });
     expect(r.confidence).toEqual({ identity: 'proven', pod: 'proven', node: 'inferred' });
     expect(r.node).toEqual({ instanceId: 'i-0aaaaaaaaaaaaaaaa', name: null });
+  });
+
+  it("Pod Identity: a cluster of the same name in another account is another cluster: its nodes' eks-auth calls never match", () => {
+    // The seed's eks-auth record as published (ACCOUNT_ID placeholder replaced by another real account), at the same second.
+    const r = resolver(podIdentityIssue('p', 'ASIAPOD000000000009', 100), eksAuth('other', 'i-0dddddddddddddddd', 100, 'eksworkshop-eksctl', '111122223333'))
+      .resolveKey('ASIAPOD000000000009')!;
+    expect(r.cluster).toMatchObject({ name: 'eksworkshop-eksctl', account: '823571991546', region: 'us-west-2' });
+    expect(r.node).toBeNull();
+    expect(r.confidence.node).toBe('none');
+    // The same call in the cluster's own account matches.
+    const same = resolver(podIdentityIssue('p', 'ASIAPOD000000000009', 100), eksAuth('own', 'i-0dddddddddddddddd', 100)).resolveKey('ASIAPOD000000000009')!;
+    expect(same.node?.instanceId).toBe('i-0dddddddddddddddd');
+  });
+
+  it('Pod Identity: an eks-auth call made by hand with the AWS CLI is no node agent: never matched as the node', () => {
+    const cli = eksAuth('cli', 'i-0eeeeeeeeeeeeeeee', 100);
+    cli.userAgent = 'aws-cli/2.15.38 Python/3.11.8 Linux/5.10.213-201.855.amzn2.x86_64 exe/x86_64.amzn.2 prompt/off command/eks-auth.assume-role-for-pod-identity';
+    const r = resolver(podIdentityIssue('p', 'ASIAPOD00000000000A', 100), cli).resolveKey('ASIAPOD00000000000A')!;
+    expect(r.node).toBeNull();
+    expect(r.confidence.node).toBe('none');
   });
 
   it('Pod Identity: several nodes in the window make the node ambiguous, with every candidate scored', () => {
