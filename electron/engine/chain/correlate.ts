@@ -12,7 +12,7 @@ import { buildK8sFacts } from '../k8s/facts';
 import { Resolver } from './resolve';
 import { rebuildRollup } from '../case/rollup';
 import { WINDOW_SLACK_MS } from './credentials';
-import type { FactDocument, FactRecord, Facts, Hop, Resolution } from './model';
+import type { FactDocument, FactRecord, Facts, Hop, Issuance, Resolution } from './model';
 import type { JsonObject } from '../util/json';
 import { isoUtc } from '../util/time';
 import type { Confidence } from '../../../shared/attribution';
@@ -113,6 +113,30 @@ function loadK8s(db: Database, facts: Facts): Facts['k8s'] {
  */
 const IDENTITY_TUPLE = `coalesce(identity_type,'') || '|' || coalesce(principal_arn,'') || '|' || coalesce(principal_id,'') || '|' || coalesce(invoked_by,'') || '|' || coalesce(user_name,'')`;
 
+/**
+ * The `userIdentity.type` of the calls made with a key each STS call issues: a role session for the AssumeRole
+ * calls, a federated user for GetFederationToken, root for AssumeRoot, and the caller's own type for
+ * GetSessionToken (an IAM user's or root's session). Empty: not known, anything fits.
+ */
+function sessionTypes(iss: Issuance): string[] {
+  switch (iss.eventName) {
+    case 'AssumeRole':
+    case 'AssumeRoleWithWebIdentity':
+    case 'AssumeRoleWithSAML':
+      return ['AssumedRole'];
+    case 'GetFederationToken':
+      return ['FederatedUser'];
+    case 'AssumeRoot':
+      return ['Root'];
+    case 'GetSessionToken': {
+      const t = getStr(iss.record, 'userIdentity', 'type');
+      return t === 'IAMUser' || t === 'Root' ? [t] : [];
+    }
+    default:
+      return [];
+  }
+}
+
 export function correlate(db: Database): CorrelationSummary {
   const started = Date.now();
   const facts = loadFacts(db);
@@ -153,22 +177,45 @@ export function correlate(db: Database): CorrelationSummary {
     db.exec(`
       DELETE FROM event_subjects; DELETE FROM subjects;
       DROP TABLE IF EXISTS temp.key_windows; DROP TABLE IF EXISTS temp.key_rest; DROP TABLE IF EXISTS temp.tuples;
-      CREATE TEMP TABLE key_windows (access_key_id TEXT NOT NULL, from_ms INTEGER NOT NULL, to_ms INTEGER NOT NULL, subject_id INTEGER NOT NULL);
+      CREATE TEMP TABLE key_windows (access_key_id TEXT NOT NULL, from_ms INTEGER NOT NULL, to_ms INTEGER NOT NULL, subject_id INTEGER NOT NULL, types TEXT NOT NULL);
       CREATE TEMP TABLE key_rest (access_key_id TEXT PRIMARY KEY, subject_id INTEGER NOT NULL);
       CREATE TEMP TABLE tuples (tuple TEXT PRIMARY KEY, subject_id INTEGER NOT NULL);`);
     const keys = db.prepare('SELECT DISTINCT access_key_id FROM events WHERE access_key_id IS NOT NULL').pluck().all() as string[];
 
     // 1. inside the validity window of an issuance in the bundle
-    const addWindow = db.prepare('INSERT INTO temp.key_windows VALUES (?, ?, ?, ?)');
+    //    An event whose own identity type contradicts the session the key opened (an IAMUser or Root event on a key
+    //    an AssumeRole issued) is not linked by the key id: its own identity stands (2a).
+    const addWindow = db.prepare('INSERT INTO temp.key_windows VALUES (?, ?, ?, ?, ?)');
     for (const key of keys) {
       if (!resolver.hasIssuance(key)) continue;
       const id = addSubject(`key:${key}`, resolver.resolveKey(key)!);
-      for (const iss of resolver.issuancesOf(key)) addWindow.run(key, iss.issuedMs - WINDOW_SLACK_MS, iss.expiresMs + WINDOW_SLACK_MS, id);
+      for (const iss of resolver.issuancesOf(key)) addWindow.run(key, iss.issuedMs - WINDOW_SLACK_MS, iss.expiresMs + WINDOW_SLACK_MS, id, sessionTypes(iss).join(','));
     }
+    // (AWSAccount and AWSService are partial views of a caller logged in another account or by a service: they fit.)
+    const TYPE_FITS = `(w.types = '' OR e.identity_type IS NULL OR e.identity_type IN ('AWSAccount', 'AWSService') OR instr(',' || w.types || ',', ',' || e.identity_type || ',') > 0)`;
     db.exec(`
       INSERT OR IGNORE INTO event_subjects (event_rowid, subject_id)
       SELECT e.id, w.subject_id FROM temp.key_windows w
-      JOIN events e ON e.access_key_id = w.access_key_id AND e.event_ms BETWEEN w.from_ms AND w.to_ms`);
+      JOIN events e ON e.access_key_id = w.access_key_id AND e.event_ms BETWEEN w.from_ms AND w.to_ms
+      WHERE ${TYPE_FITS}`);
+
+    // 2a. inside a window, but the event's own identity type contradicts the session: its own identity, with a note.
+    const conflicts = db
+      .prepare(`SELECT e.access_key_id AS key, e.identity_type AS type, MIN(e.id) AS rep FROM temp.key_windows w
+                JOIN events e ON e.access_key_id = w.access_key_id AND e.event_ms BETWEEN w.from_ms AND w.to_ms
+                WHERE NOT ${TYPE_FITS} AND NOT EXISTS (SELECT 1 FROM event_subjects s WHERE s.event_rowid = e.id)
+                GROUP BY e.access_key_id, e.identity_type`)
+      .all() as { key: string; type: string; rep: number }[];
+    const assignConflict = db.prepare(`
+      INSERT OR IGNORE INTO event_subjects (event_rowid, subject_id)
+      SELECT e.id, ? FROM events e WHERE e.access_key_id = ? AND e.identity_type = ?
+      AND NOT EXISTS (SELECT 1 FROM event_subjects s WHERE s.event_rowid = e.id)`);
+    for (const c of conflicts) {
+      const iss = resolver.issuancesOf(c.key)[0]!;
+      const r = ownIdentity(c.rep);
+      r.notes.unshift(`${c.key} matches the key ${iss.eventName} ${iss.eventID} issued to a ${sessionTypes(iss).join(' or ')} session, but this event's own identity is ${c.type}: the key id match is not taken`);
+      assignConflict.run(addSubject(`conflict:${c.key}:${c.type}`, r), c.key, c.type);
+    }
 
     // 2. the rest of each key's events
     const unassigned = db

@@ -5,7 +5,7 @@
  * `responseElements.credentials.expiration`.
  */
 import type { FactRecord, Issuance } from './model';
-import { get, getStr, obj } from '../util/json';
+import { get, getStr, obj, type JsonObject } from '../util/json';
 import { parseExpiration } from '../util/time';
 
 /** STS calls that return credentials (AWS STS API reference, "Actions"). */
@@ -18,7 +18,10 @@ export const ISSUING_CALLS = new Set([
   'AssumeRoot',
 ]);
 
-/** Longest lifetime each call can grant, used only when the expiration field is unreadable. */
+/**
+ * Longest lifetime each call can grant (STS API reference): used when the expiration field is unreadable, and as
+ * a bound: a record whose expiration lies beyond it contradicts STS, and the window is cut to the maximum.
+ */
 const MAX_LIFETIME_S: Record<string, number> = {
   AssumeRole: 12 * 3600,
   AssumeRoleWithWebIdentity: 12 * 3600,
@@ -35,7 +38,17 @@ export function isIssuingRecord(eventSource: string, eventName: string): boolean
   return eventSource === 'sts.amazonaws.com' && ISSUING_CALLS.has(eventName);
 }
 
-/** The issuance an STS record proves, or null when it returned no credentials (failed call, redacted). */
+/**
+ * Why an STS record cannot be the issuer of the key it names, or null when it can. STS issues temporary keys
+ * (`ASIA…`), never long-term ones (`AKIA…`), and a call cannot issue the key it was made with.
+ */
+export function impossibleIssuance(r: JsonObject, accessKeyId: string): string | null {
+  if (/^AKIA/.test(accessKeyId)) return `${accessKeyId} is a long-term access key (AKIA…): STS never issues one`;
+  if (getStr(r, 'userIdentity', 'accessKeyId') === accessKeyId) return `the call was made with ${accessKeyId} itself: a call cannot issue its own key`;
+  return null;
+}
+
+/** The issuance an STS record proves, or null when it returned no credentials (failed call, redacted, impossible). */
 export function issuanceOf(fact: FactRecord): Issuance | null {
   const r = fact.record;
   const eventName = getStr(r, 'eventName') ?? '';
@@ -43,17 +56,23 @@ export function issuanceOf(fact: FactRecord): Issuance | null {
   if (getStr(r, 'errorCode')) return null;
   // responseElements.credentials.accessKeyId: the key every later call of this session carries.
   const accessKeyId = getStr(r, 'responseElements', 'credentials', 'accessKeyId');
-  if (!accessKeyId) return null;
+  if (!accessKeyId || impossibleIssuance(r, accessKeyId)) return null;
   const expiration = parseExpiration(get(r, 'responseElements', 'credentials', 'expiration'));
   const requested = Number(get(r, 'requestParameters', 'durationSeconds'));
-  const lifetimeS = Number.isFinite(requested) && requested > 0 ? requested : (MAX_LIFETIME_S[eventName] ?? 12 * 3600);
+  const maxS = MAX_LIFETIME_S[eventName] ?? 12 * 3600;
+  const lifetimeS = Number.isFinite(requested) && requested > 0 ? Math.min(requested, maxS) : maxS;
   const roleArn = getStr(r, 'requestParameters', 'roleArn') ?? null;
+  const latest = fact.eventMs + maxS * 1000;
+  const overlong = !Number.isNaN(expiration) && expiration > latest + WINDOW_SLACK_MS;
   return {
     accessKeyId,
     eventID: fact.eventID,
     eventName,
     issuedMs: fact.eventMs,
-    expiresMs: Number.isNaN(expiration) ? fact.eventMs + lifetimeS * 1000 : expiration,
+    expiresMs: Number.isNaN(expiration) ? fact.eventMs + lifetimeS * 1000 : overlong ? latest : expiration,
+    ...(overlong
+      ? { anomaly: `the record's expiration ${new Date(expiration).toISOString()} is beyond the ${maxS / 3600} h ${eventName} can grant: the window is cut to that maximum` }
+      : {}),
     roleArn,
     sessionName:
       getStr(r, 'requestParameters', 'roleSessionName') ?? getStr(r, 'requestParameters', 'name') ?? null,

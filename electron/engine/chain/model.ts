@@ -29,6 +29,8 @@ export interface Issuance {
   sessionName: string | null;
   region: string | null;
   record: JsonObject;
+  /** The record contradicts what STS can do (an expiration beyond the maximum): said in the notes. */
+  anomaly?: string;
 }
 
 /**

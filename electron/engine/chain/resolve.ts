@@ -235,7 +235,7 @@ export class Resolver {
     else if (iss.eventName === 'AssumeRoleWithWebIdentity') r = webIdentityRoot(this.ctx, rec, [], iss);
     else if (iss.eventName === 'AssumeRoleWithSAML') r = this.samlRoot(iss);
     else r = this.callerOf(iss);
-    return { ...r, chain: [link, ...r.chain], hops: [issueHop, ...r.hops] };
+    return { ...r, chain: [link, ...r.chain], hops: [issueHop, ...r.hops], notes: iss.anomaly ? [iss.anomaly, ...r.notes] : r.notes };
   }
 
   /** The caller of an AssumeRole/GetSessionToken/…: a session (follow it), a user, a service, root. */

@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { issuanceOf, preferredIssuance, withinValidity } from '../../../electron/engine/chain/credentials';
+import { impossibleIssuance, issuanceOf, preferredIssuance, withinValidity } from '../../../electron/engine/chain/credentials';
+import type { JsonObject } from '../../../electron/engine/util/json';
 import { parseExpiration } from '../../../electron/engine/util/time';
 import { fact, loadRecord } from '../../helpers/reference';
+
+/** The guide's record with the temporary key STS would really return (the published one repeats the caller's AKIA key). */
+function asiaVariant(rec: JsonObject): JsonObject {
+  const re = rec.responseElements as JsonObject;
+  return { ...rec, responseElements: { ...re, credentials: { ...(re.credentials as JsonObject), accessKeyId: 'ASIAQRSTUVWXYZEXAMPLE' } } };
+}
 
 describe('rule: key issuance', () => {
   it('links the IRSA key of the seed to its AssumeRoleWithWebIdentity (responseElements.credentials.accessKeyId)', () => {
@@ -41,8 +48,27 @@ describe('rule: key issuance', () => {
     expect(issuanceOf(fact(loadRecord('seed-examples/001-05-AssumeRoleForPodIdentity.json')))).toBeNull();
   });
 
+  it('never takes an STS record for the issuer of a long-term AKIA key, nor of the key it was called with (IAM user guide record)', () => {
+    // iam-ug_01 as published: the response names AKIAQRSTUVWXYZEXAMPLE, the caller's own long-term key.
+    const rec = loadRecord('public/doc-examples/iam-ug_01_sts-AssumeRole_by-IAMUser_line129.json');
+    expect(issuanceOf(fact(rec))).toBeNull();
+    expect(impossibleIssuance(rec, 'AKIAQRSTUVWXYZEXAMPLE')).toMatch(/long-term access key/);
+    // The same call with an ASIA key equal to its own caller key: still impossible.
+    const own = { ...rec, userIdentity: { ...(rec.userIdentity as JsonObject), accessKeyId: 'ASIAQRSTUVWXYZEXAMPLE' } };
+    expect(impossibleIssuance(own, 'ASIAQRSTUVWXYZEXAMPLE')).toMatch(/its own key/);
+  });
+
+  it('cuts a window that outlives what STS can grant, and says so', () => {
+    const rec = asiaVariant(loadRecord('public/doc-examples/iam-ug_01_sts-AssumeRole_by-IAMUser_line129.json'));
+    const t = Date.parse(rec.eventTime as string);
+    const long = { ...rec, responseElements: { ...(rec.responseElements as JsonObject), credentials: { accessKeyId: 'ASIAQRSTUVWXYZEXAMPLE', expiration: new Date(t + 30 * 3600_000).toISOString() } } };
+    const iss = issuanceOf(fact(long))!;
+    expect(iss.expiresMs).toBe(t + 12 * 3600_000);
+    expect(iss.anomaly).toMatch(/beyond the 12 h AssumeRole can grant/);
+  });
+
   it('prefers the caller-account copy of a cross-account AssumeRole (full userIdentity over type AWSAccount)', () => {
-    const callerCopy = loadRecord('public/doc-examples/iam-ug_01_sts-AssumeRole_by-IAMUser_line129.json');
+    const callerCopy = asiaVariant(loadRecord('public/doc-examples/iam-ug_01_sts-AssumeRole_by-IAMUser_line129.json'));
     const roleCopy = { ...callerCopy, eventID: 'role-account-copy', userIdentity: { type: 'AWSAccount', principalId: 'AIDAX', accountId: '777788889999' } };
     const a = issuanceOf(fact(roleCopy))!;
     const b = issuanceOf(fact(callerCopy, 'caller-account-copy'))!;
