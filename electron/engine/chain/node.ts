@@ -12,10 +12,28 @@ import { get, getStr } from '../util/json';
 import type { JsonObject } from '../util/json';
 
 export const EC2_SERVICE = 'ec2.amazonaws.com';
-const INSTANCE_ID = /^i-[0-9a-f]{8}([0-9a-f]{9})?$/;
+/** EC2 writes instance ids in lower-case hex; anonymised or edited records sometimes carry upper-case letters. */
+const INSTANCE_ID = /^i-[0-9a-f]{8}([0-9a-f]{9})?$/i;
 
 export function isInstanceId(s: string | null | undefined): s is string {
   return !!s && INSTANCE_ID.test(s);
+}
+
+/** Why an instance id is unusual (not as EC2 writes it), or null. */
+export function unusualInstanceId(s: string): string | null {
+  return /[A-F]/.test(s) ? `instance id ${s} has upper-case letters, which EC2 never writes: an edited or anonymised record` : null;
+}
+
+/** User agents of what runs on an instance and calls AWS with its instance profile (agents, kubelet, CNI). */
+const INSTANCE_AGENT_UA = /amazon-ssm-agent|ecr-credential-provider|nodeadm|kubelet|amazon-vpc-cni|aws-node|api\/eksauth#|CWAgent|amazon-cloudwatch-agent|ec2-instance-connect/;
+/** User agents of tools a person runs: the AWS CLI, attack and audit tools. */
+const TOOL_UA = /^aws-cli\/|stratus-red-team|pacu|ScoutSuite|prowler|cloudfox|trufflehog/i;
+
+export function userAgentKind(ua: string | null | undefined): 'instance-agent' | 'tool' | 'other' {
+  if (!ua) return 'other';
+  if (TOOL_UA.test(ua)) return 'tool';
+  if (INSTANCE_AGENT_UA.test(ua)) return 'instance-agent';
+  return 'other';
 }
 
 /** The session name at the end of an assumed-role ARN (`arn:aws:sts::<acct>:assumed-role/<role>/<session>`). */

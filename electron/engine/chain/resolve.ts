@@ -9,7 +9,7 @@ import { emptyResolution, type Facts, type Hop, type Issuance, type Resolution }
 import { preferredIssuance } from './credentials';
 import { webIdentityOf } from './irsa';
 import { isPodIdentityIssuance, parsePodIdentitySessionName } from './pod-identity';
-import { deliveredByImds, isEc2InstanceProfileIssuance, isInstanceId, roleNameOfSession, sessionNameOf } from './node';
+import { deliveredByImds, isEc2InstanceProfileIssuance, isInstanceId, roleNameOfSession, sessionNameOf, unusualInstanceId } from './node';
 import { principalHop, ResolveContext } from './resolve-context';
 import { podIdentityRoot } from './resolve-pod-identity';
 import { clusterOfNode, ec2Root } from './resolve-node';
@@ -196,6 +196,8 @@ export class Resolver {
       });
       clusterOfNode(this.ctx, r, session, issuerArn || null);
       r.notes.push(...notes.filter(() => !imds));
+      const unusual = unusualInstanceId(session);
+      if (unusual) r.notes.push(unusual);
       return r;
     }
     const provider = getStr(ui, 'sessionContext', 'webIdFederationData', 'federatedProvider');

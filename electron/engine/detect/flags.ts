@@ -23,6 +23,7 @@ import { getStr } from '../util/json';
 import { isoUtc } from '../util/time';
 import { firstSeenApis } from './first-seen';
 import { isIp, isPrivateIp } from '../util/ip';
+import { unusualInstanceId, userAgentKind } from '../chain/node';
 
 export { isIp, isPrivateIp, isSdkSessionName };
 
@@ -98,6 +99,50 @@ export function detectFlags(db: Database, facts: Facts, resolver: Resolver): num
     const shared = (instancesByIp.get(ip)?.size ?? 0) >= 2 || (podSessionsByIp.get(`${instance}|${ip}`)?.size ?? 0) >= 2;
     if (shared || agentIps.get(instance)?.has(ip) || firstIp.get(instance) === ip) continue;
     flag(rowid, 'node-credentials-off-node', `credentials of node ${instance} used at ${isoUtc(ms)} from ${ip}, an address no node of ${cluster ?? 'its cluster'} otherwise used`);
+  }
+
+  // node-credentials-off-node, the classic theft of any instance's credentials (Kubernetes node or not): the
+  // instance-profile key used from an address a person also used (an IAM user, SSO, SAML or root session), or with a
+  // tool's user agent (the AWS CLI, attack and audit tools), from an address the instance's own agents, other
+  // instances or two of its pods' sessions never used. Private addresses count too: a person's address is
+  // never the instance's.
+  const personIps = new Map<string, string>(); // ip → a person who used it
+  for (const [ip, who] of db
+    .prepare(`
+      SELECT e.source_ip, coalesce(s.resolution ->> '$.principal', s.mechanism) FROM events e
+      JOIN event_subjects es ON es.event_rowid = e.id JOIN subjects s ON s.id = es.subject_id
+      WHERE s.mechanism IN ('iam-user', 'sso', 'saml', 'root') AND e.source_ip IS NOT NULL GROUP BY e.source_ip`)
+    .raw(true)
+    .all() as [string, string][]) {
+    if (isIp(ip)) personIps.set(ip, who);
+  }
+  const instanceUse = db
+    .prepare(`
+      SELECT e.id, e.event_ms, e.source_ip, e.user_agent, s.node_instance FROM events e
+      JOIN event_subjects es ON es.event_rowid = e.id JOIN subjects s ON s.id = es.subject_id
+      WHERE s.mechanism = 'node-role' AND s.node_instance IS NOT NULL AND e.source_ip IS NOT NULL ORDER BY e.event_ms, e.id`)
+    .raw(true)
+    .all() as [number, number, string, string | null, string][];
+  const agentUse = new Map<string, Set<string>>(); // instance → addresses its own agents called from
+  for (const [, , ip, ua, instance] of instanceUse) {
+    if (userAgentKind(ua) !== 'instance-agent') continue;
+    let set = agentUse.get(instance);
+    if (!set) agentUse.set(instance, (set = new Set()));
+    set.add(ip);
+  }
+  for (const [rowid, ms, ip, ua, instance] of instanceUse) {
+    if (!isIp(ip) || k8sIps.has(ip)) continue;
+    const own = agentUse.get(instance)?.has(ip) || agentIps.get(instance)?.has(ip) || (instancesByIp.get(ip)?.size ?? 0) >= 2 || (podSessionsByIp.get(`${instance}|${ip}`)?.size ?? 0) >= 2;
+    if (own) continue;
+    const person = personIps.get(ip);
+    const tool = userAgentKind(ua) === 'tool';
+    if (!person && !tool) continue;
+    const unusual = unusualInstanceId(instance);
+    const why = [
+      person ? `${ip} is also an address of ${person}` : `its user agent is a tool's (${ua}), not an instance agent's`,
+      ...(unusual ? [unusual] : []),
+    ];
+    flag(rowid, 'node-credentials-off-node', `credentials of instance ${instance} used at ${isoUtc(ms)} from ${ip}, where the instance's own agents never called from: ${why.join('; ')}`);
   }
 
   // token-exchange-outside-cluster and token-minted-by-non-kubelet, on the exchanges themselves
