@@ -172,11 +172,23 @@ export class Resolver {
     const arn = getStr(ui, 'arn') ?? null;
     const issuerArn = getStr(ui, 'sessionContext', 'sessionIssuer', 'arn') ?? '';
     const session = sessionNameOf(arn);
+    // A service-linked role's session used by its service (Inspector, RDS, Auto Scaling, …): `invokedBy` (or the
+    // source "address") names the service, and the role lives under /aws-service-role/ or is AWSServiceRoleFor*.
+    const service = getStr(ui, 'invokedBy') ?? (/\.amazonaws\.com$/.test(getStr(record, 'sourceIPAddress') ?? '') ? getStr(record, 'sourceIPAddress')! : null);
+    const roleName = roleNameOfSession(arn) ?? getStr(ui, 'sessionContext', 'sessionIssuer', 'userName') ?? '';
+    if (service && (issuerArn.includes('/aws-service-role/') || /^AWSServiceRoleFor/.test(roleName))) {
+      const r = this.ctx.root('aws-service', service, link);
+      r.hops.push(principalHop(`${service} acting through its service-linked role ${roleName}`, ['userIdentity.invokedBy', 'userIdentity.arn', 'sourceIPAddress']));
+      return r;
+    }
     // IAM Identity Center permission-set roles live under aws-reserved/sso.amazonaws.com/ and are named
-    // AWSReservedSSO_<set>_<id>; the session name is the signed-in user.
+    // AWSReservedSSO_<set>_<id>; the session name is the signed-in user. When the ARN lacks it (some exports and
+    // anonymised records), principalId is `<role id>:<user>`.
     if (SSO_ROLE.test(issuerArn) || issuerArn.includes('/aws-reserved/sso.amazonaws.com/') || SSO_ROLE.test(roleNameOfSession(arn) ?? '')) {
-      const r = this.ctx.root('sso', `${session ?? '?'} via IAM Identity Center (${roleNameOfSession(arn) ?? issuerArn})`, link);
-      r.hops.push(principalHop(`IAM Identity Center user ${session}`, ['userIdentity.sessionContext.sessionIssuer.arn', 'userIdentity.arn']));
+      const user = session ?? getStr(ui, 'principalId')?.split(':').slice(1).join(':') ?? null;
+      const field = session ? 'userIdentity.arn' : 'userIdentity.principalId';
+      const r = this.ctx.root('sso', `${user || '?'} via IAM Identity Center (${roleNameOfSession(arn) ?? getStr(ui, 'sessionContext', 'sessionIssuer', 'userName') ?? issuerArn})`, link);
+      r.hops.push(principalHop(`IAM Identity Center user ${user || '?'}`, ['userIdentity.sessionContext.sessionIssuer.arn', field]));
       return r;
     }
     if (isInstanceId(session)) {
