@@ -54,12 +54,25 @@ export class K8sLog {
    * only some nodes (the others never call eks-auth, so nothing in CloudTrail ties them to their cluster).
    */
   readonly variety: { endpoints: Map<string, Set<string>>; natPerVpc: boolean; piNodes: Set<string> | null };
+  /** Variety: the two deployments that share one service account, when they do. */
+  sharedServiceAccount: string | null = null;
   private readonly vpceIds = new Map<string, string>();
   private readonly ownerUids = new Map<string, string>();
   private readonly ips = new Set<string>();
 
   constructor(readonly rng: Rng, readonly world: World) {
     const c = (this.cluster = world.factCluster);
+    // Variety: in half the bundles two deployments of the audited cluster share one service account (and its role),
+    // as real clusters do (a worker and its API, a job and its service).
+    const sv = rng.fork('variety-shared-sa');
+    const irsaWorkloads = world.workloads.filter((w) => w.cluster === c && w.variant === 'irsa' && !w.daemonSet);
+    if (sv.chance(0.5) && irsaWorkloads.length >= 2) {
+      const [a, b] = sv.shuffle(irsaWorkloads) as [Workload, Workload];
+      b.namespace = a.namespace;
+      b.serviceAccount = a.serviceAccount;
+      b.role = a.role;
+      this.sharedServiceAccount = `${a.namespace}/${a.serviceAccount}: ${a.name} and ${b.name}`;
+    }
     this.version = { git: `v${c.version}.4`, commit: rng.hex(7) };
     this.controlPlaneIp = `172.16.${rng.between(0, 127)}.${rng.between(2, 250)}`;
     for (const n of c.nodes) {
