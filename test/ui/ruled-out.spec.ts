@@ -61,9 +61,11 @@ test('the detail pane lists the pods ruled out, with the rule and the records', 
   const section = page.getByTestId('ruled-out');
   await expect(section).toBeVisible();
   for (const x of target.ruledOut!) {
-    const row = section.locator('tr', { hasText: x.pod.name });
+    const row = section.getByTestId('ruled-out-pod').filter({ hasText: x.pod.name });
     await expect(row).toContainText(x.rule);
     for (const e of x.evidence.slice(0, 2)) await expect(row).toContainText(e);
   }
+  await section.scrollIntoViewIfNeeded();
+  await page.screenshot({ path: 'test-results/ui/ruled-out.png' });
   await checkGuards(page, guards, [`${new URL(url).origin}/`, `blob:${new URL(url).origin}/`, 'data:']);
 });

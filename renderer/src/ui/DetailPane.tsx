@@ -93,28 +93,15 @@ export function DetailPane({ trace, loading, error, elements, selected, expansio
       {(a.ruledOut?.length ?? 0) > 0 && (
         <section data-testid="ruled-out">
           <h3>Ruled out: why not these pods?</h3>
-          <table className="grid compact candidates">
-            <thead>
-              <tr>
-                <th>pod</th>
-                <th>node</th>
-                <th>rule</th>
-                <th>why</th>
-                <th>records</th>
-              </tr>
-            </thead>
-            <tbody>
-              {a.ruledOut!.map((x, i) => (
-                <tr key={i}>
-                  <td className="mono">{shown(x.pod.name)}</td>
-                  <td className="mono">{x.node?.instanceId ?? '—'}</td>
-                  <td className="mono">{x.rule}</td>
-                  <td>{shown(x.why)}</td>
-                  <td className="mono small">{x.evidence.map((e) => shown(e)).join(', ') || '—'}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <ul className="notes">
+            {a.ruledOut!.map((x, i) => (
+              <li key={i} data-testid="ruled-out-pod">
+                <span className="mono">{shown(x.pod.name)}</span>
+                {x.node?.instanceId && <span className="mono muted"> on {x.node.instanceId}</span>} <b className="mono">{x.rule}</b>: {shown(x.why)}
+                {x.evidence.length > 0 && <div className="mono small muted selectable">records: {x.evidence.map((e) => shown(e)).join(', ')}</div>}
+              </li>
+            ))}
+          </ul>
         </section>
       )}
       {a.notes.length > 0 && (
