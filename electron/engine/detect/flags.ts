@@ -44,11 +44,11 @@ export function detectFlags(db: Database, facts: Facts, resolver: Resolver): num
   // Where each cluster's nodes leave from: every address node-role sessions of that cluster used, per instance.
   const nodeUse = db
     .prepare(`
-      SELECT e.id, e.event_ms, e.source_ip, s.cluster_name, s.node_instance FROM events e
+      SELECT e.id, e.event_ms, e.source_ip, s.cluster_name, s.node_instance, e.user_agent FROM events e
       JOIN event_subjects es ON es.event_rowid = e.id JOIN subjects s ON s.id = es.subject_id
       WHERE s.mechanism = 'node-role' AND s.node_instance IS NOT NULL AND e.source_ip IS NOT NULL ORDER BY e.event_ms, e.id`)
     .raw(true)
-    .all() as [number, number, string, string | null, string][];
+    .all() as [number, number, string, string | null, string, string | null][];
   const instancesByIp = new Map<string, Set<string>>(); // ip → instances whose node-role sessions used it
   const clusterIps = new Map<string, Set<string>>();
   const firstIp = new Map<string, string>();
@@ -116,21 +116,14 @@ export function detectFlags(db: Database, facts: Facts, resolver: Resolver): num
     .all() as [string, string][]) {
     if (isIp(ip)) personIps.set(ip, who);
   }
-  const instanceUse = db
-    .prepare(`
-      SELECT e.id, e.event_ms, e.source_ip, e.user_agent, s.node_instance FROM events e
-      JOIN event_subjects es ON es.event_rowid = e.id JOIN subjects s ON s.id = es.subject_id
-      WHERE s.mechanism = 'node-role' AND s.node_instance IS NOT NULL AND e.source_ip IS NOT NULL ORDER BY e.event_ms, e.id`)
-    .raw(true)
-    .all() as [number, number, string, string | null, string][];
   const agentUse = new Map<string, Set<string>>(); // instance → addresses its own agents called from
-  for (const [, , ip, ua, instance] of instanceUse) {
+  for (const [, , ip, , instance, ua] of nodeUse) {
     if (userAgentKind(ua) !== 'instance-agent') continue;
     let set = agentUse.get(instance);
     if (!set) agentUse.set(instance, (set = new Set()));
     set.add(ip);
   }
-  for (const [rowid, ms, ip, ua, instance] of instanceUse) {
+  for (const [rowid, ms, ip, , instance, ua] of nodeUse) {
     if (!isIp(ip) || k8sIps.has(ip)) continue;
     const own = agentUse.get(instance)?.has(ip) || agentIps.get(instance)?.has(ip) || (instancesByIp.get(ip)?.size ?? 0) >= 2 || (podSessionsByIp.get(`${instance}|${ip}`)?.size ?? 0) >= 2;
     if (own) continue;
