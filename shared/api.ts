@@ -123,6 +123,19 @@ export interface Provenance {
   fileSha256: string;
 }
 
+/**
+ * Another record the bundle holds under the same eventID (a conflict: same eventID, different content). `variant`
+ * numbers them in the order they were ingested (0 first).
+ */
+export interface RecordVariantView {
+  variant: number;
+  provenance: Provenance[];
+  /** The record's top-level fields whose values differ from those of the record it is listed under. */
+  differs: string[];
+  /** The record text exactly as read: render as text, never as markup. */
+  raw: string;
+}
+
 export interface EvidenceRecordView {
   id: string;
   /** A CloudTrail event, an EKS audit event (`eventName`: verb and resource), or a document (inventory, describe output). */
@@ -132,6 +145,14 @@ export interface EvidenceRecordView {
   provenance: Provenance[];
   /** The record text exactly as read: render as text, never as markup. */
   raw: string;
+  /** Set only when several different records share the eventID: which one this is (0: the first ingested). */
+  variant?: number;
+  /** How many different records share the eventID (set with `variant`). */
+  variants?: number;
+  /** The other records under the eventID, not cited by this hop (set with `variant`). */
+  otherVariants?: RecordVariantView[];
+  /** Why this record, of those under the eventID, is the one cited (set with `variant`). */
+  variantNote?: string;
 }
 
 export interface HopView {
@@ -153,6 +174,14 @@ export interface TraceView {
     sourceIPAddress: string | null;
     raw: string;
     provenance: Provenance[];
+    /** The record's `userAgent`. */
+    userAgent?: string | null;
+    /** Which of the records under this eventID was traced (0: the first ingested; see `otherVariants`). */
+    variant?: number;
+    /** How many different records the bundle holds under this eventID (1: no conflict). */
+    variants?: number;
+    /** The other records under this eventID (each is attributed on its own: trace `<eventID>#<variant>`). */
+    otherVariants?: RecordVariantView[];
   } | null;
   accessKeyId: string | null;
   attribution: AttributionRecord | null;

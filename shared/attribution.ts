@@ -116,12 +116,20 @@ export const FLAGS = [
 ] as const;
 export type Flag = (typeof FLAGS)[number];
 
+/** A detection raised on an event, with what showed it (the records and values the detection read). */
+export interface FlagReason {
+  flag: Flag;
+  detail: string;
+}
+
 /** The attribution record of one event: its head, its credential's attribution, and the records that prove it. */
 export interface AttributionRecord extends EventHead, CredentialAttribution {
   /** eventIDs (or document refs) of the records that establish the hops. */
   evidence: string[];
-  /** Detections on this event (see FLAGS); the reasons are in `trace`. */
+  /** Detections on this event (see FLAGS). */
   flags?: Flag[];
+  /** Each detection on this event with its reason, in the order of `flags`. */
+  flagReasons?: FlagReason[];
 }
 
 /** Exhaustiveness helper: a new kind becomes a compile error wherever it is not handled. */

@@ -171,7 +171,7 @@ export function buildProgram(): Command {
   program
     .command('trace')
     .description('the chain for one event (or for the session behind one access key), hop by hop, with the records that prove each hop')
-    .argument('<target>', 'an eventID or an access key id')
+    .argument('<target>', 'an eventID (<eventID>#<n>: variant n of several different records under one eventID) or an access key id')
     .requiredOption('--case <case.db>', 'case database')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .action((target: string, opts: { case: string; format: 'text' | 'json' }) => {
@@ -191,7 +191,7 @@ export function buildProgram(): Command {
     .command('report')
     .description('the attribution report for one event')
     .requiredOption('--case <case.db>', 'case database')
-    .requiredOption('--event <eventID>', 'the event to report on')
+    .requiredOption('--event <eventID>', 'the event to report on (<eventID>#<n>: variant n of several different records under one eventID)')
     .addOption(new Option('--format <format>', 'report format').choices(['html', 'json', 'csv']).default('html'))
     .requiredOption('--out <file>', 'where to write the report')
     .action(async (opts: { case: string; event: string; format: 'html' | 'json' | 'csv'; out: string }) => {

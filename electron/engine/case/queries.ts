@@ -2,15 +2,18 @@
  * Read side of a case: attributions in contract order, the trace of one event or key, evidence files.
  * Everything the CLI, the reports and (later) the UI show comes through here.
  */
-import type { Database } from 'better-sqlite3';
-import type { AttributionRecord, Flag } from '../../../shared/attribution';
+import type { Database, Statement } from 'better-sqlite3';
+import type { AttributionRecord, Flag, FlagReason } from '../../../shared/attribution';
 import type { EventBaseRow } from '../db/rows';
-import type { EvidenceFileView, EvidenceRecordView, Provenance as ProvenanceView } from '../../../shared/api';
+import type { EvidenceFileView, EvidenceRecordView, Provenance as ProvenanceView, RecordVariantView } from '../../../shared/api';
 import { composeAttribution, type EventHead } from '../chain/attribution';
-import type { Hop, Resolution } from '../chain/model';
+import type { Hop, Issuance, Resolution } from '../chain/model';
 import { Resolver } from '../chain/resolve';
 import { loadFacts } from '../chain/correlate';
+import { issuanceOf, preferredIssuance } from '../chain/credentials';
 import { fileIntegrity } from '../integrity/store';
+import { canonicalJson } from '../util/canonical';
+import { get, getStr, obj, type JsonObject } from '../util/json';
 import { isoUtc } from '../util/time';
 
 export type Provenance = ProvenanceView;
@@ -20,15 +23,50 @@ export interface TracedHop extends Hop {
   records: EvidenceRecord[];
 }
 
+export type RecordVariant = RecordVariantView;
+
+export interface TracedEvent extends EventHead {
+  raw: string;
+  provenance: Provenance[];
+  idSynthetic: boolean;
+  userAgent: string | null;
+  /** Which of the records under this eventID is traced (0: the first ingested); each is attributed on its own. */
+  variant: number;
+  /** How many different records the bundle holds under this eventID (1: no conflict). */
+  variants: number;
+  /** The others, with the fields in which each differs from the traced one (trace them as `<eventID>#<variant>`). */
+  otherVariants: RecordVariant[];
+}
+
 export interface Trace {
   /** The event traced, or null when a key was traced. */
-  event: (EventHead & { raw: string; provenance: Provenance[]; idSynthetic: boolean; variants: number }) | null;
+  event: TracedEvent | null;
   accessKeyId: string | null;
   attribution: AttributionRecord | null;
   resolution: Resolution;
   hops: TracedHop[];
   /** Detections on the event, with what showed them. */
-  flags: { flag: Flag; detail: string }[];
+  flags: FlagReason[];
+}
+
+/** What the credential behind an event did in the case: its calls by API, most frequent first. */
+export interface CredentialActivity {
+  /** Events made with the credential (the attribution subject of the event), this one included. */
+  events: number;
+  /** The most frequent (eventSource, eventName) pairs with their counts; ties in name order. */
+  calls: { eventSource: string; eventName: string; count: number }[];
+  /** How many other (eventSource, eventName) pairs the credential called, not listed. */
+  more: number;
+}
+
+/** A variant row of an eventID: the fields the trace needs to cite it. */
+interface VariantRow {
+  id: number;
+  variant: number;
+  event_ms: number;
+  event_name: string;
+  event_time: string;
+  raw: string;
 }
 
 export type EvidenceFile = EvidenceFileView;
@@ -37,6 +75,9 @@ interface HeadRow extends EventBaseRow {
   id_synthetic: number;
   variant: number;
 }
+
+/** A trace target `<eventID>#<variant>`: one of several records that share an eventID. */
+const VARIANT_TARGET = /^(.+)#(\d{1,9})$/;
 
 function head(r: HeadRow): EventHead {
   return {
@@ -52,6 +93,8 @@ function head(r: HeadRow): EventHead {
 }
 
 export class CaseQueries {
+  private flagsStmt: Statement | null = null;
+
   constructor(private readonly db: Database) {}
 
   eventCount(): number {
@@ -66,6 +109,7 @@ export class CaseQueries {
       const rec = composeAttribution(head(row), subjects.get(row.subject_id)!.resolution);
       if (row.variant > 0 || row.id_synthetic) rec.notes = [...rec.notes, ...eventNotes(row)];
       rec.flags = flagList(row.flags);
+      rec.flagReasons = row.flags ? this.flagsOf(row.id) : [];
       yield rec;
     }
   }
@@ -80,7 +124,8 @@ export class CaseQueries {
     for (const row of this.orderedEvents()) {
       const s = subjects.get(row.subject_id)!;
       const notes = row.variant > 0 || row.id_synthetic ? JSON.stringify([...s.resolution.notes, ...eventNotes(row)]) : s.notesJson;
-      yield `${JSON.stringify(head(row)).slice(0, -1)},${s.credentialJson},"evidence":${s.evidenceJson},"notes":${notes},"flags":${JSON.stringify(flagList(row.flags))}}\n`;
+      const reasons = row.flags ? JSON.stringify(this.flagsOf(row.id)) : '[]';
+      yield `${JSON.stringify(head(row)).slice(0, -1)},${s.credentialJson},"evidence":${s.evidenceJson},"notes":${notes},"flags":${JSON.stringify(flagList(row.flags))},"flagReasons":${reasons}}\n`;
     }
   }
 
@@ -112,16 +157,17 @@ export class CaseQueries {
   }
 
   /** The detections on one event, with what showed them. */
-  flagsOf(eventRowid: number): { flag: Flag; detail: string }[] {
-    return this.db.prepare('SELECT flag, detail FROM event_flags WHERE event_rowid = ? ORDER BY flag').all(eventRowid) as { flag: Flag; detail: string }[];
+  flagsOf(eventRowid: number): FlagReason[] {
+    this.flagsStmt ??= this.db.prepare('SELECT flag, detail FROM event_flags WHERE event_rowid = ? ORDER BY flag');
+    return this.flagsStmt.all(eventRowid) as FlagReason[];
   }
 
-  private eventRows(eventID: string): (HeadRow & { raw: string; subject_id: number | null })[] {
+  private eventRows(eventID: string): (HeadRow & { raw: string; user_agent: string | null; subject_id: number | null })[] {
     return this.db
       .prepare(`
         SELECT e.*, es.subject_id FROM events_full e LEFT JOIN event_subjects es ON es.event_rowid = e.id
         WHERE e.event_id = ? ORDER BY e.variant`)
-      .all(eventID) as (HeadRow & { raw: string; subject_id: number | null })[];
+      .all(eventID) as (HeadRow & { raw: string; user_agent: string | null; subject_id: number | null })[];
   }
 
   provenanceOf(eventRowid: number): Provenance[] {
@@ -138,23 +184,53 @@ export class CaseQueries {
     return this.db.prepare('SELECT 1 FROM events WHERE event_id = ? LIMIT 1').get(eventID) !== undefined;
   }
 
-  /** Trace an event (by eventID) or the session behind an access key. Returns null when neither is in the case. */
+  /**
+   * Trace an event (by eventID) or the session behind an access key. Returns null when neither is in the case.
+   * When the bundle holds several different records under one eventID, `<eventID>` traces the first ingested
+   * (variant 0) and `<eventID>#<n>` variant n; each is attributed on its own, and the trace lists the others.
+   */
   trace(target: string): Trace | null {
-    const rows = this.eventRows(target);
+    let rows = this.eventRows(target);
+    let pick = 0;
+    const m = rows.length === 0 ? VARIANT_TARGET.exec(target) : null;
+    if (m) {
+      rows = this.eventRows(m[1]!);
+      pick = rows.findIndex((r) => r.variant === Number(m[2]));
+      if (pick < 0) return null;
+    }
     if (rows.length > 0) {
-      const row = rows[0]!;
+      const row = rows[pick]!;
       const resolution = this.resolutionOf(row.subject_id);
       const h = head(row);
       const attribution = composeAttribution(h, resolution);
-      attribution.notes = [...attribution.notes, ...eventNotes({ ...row, variant: rows.length > 1 ? 1 : 0 })];
+      const others = rows.filter((r) => r !== row);
+      attribution.notes = [...attribution.notes, ...eventNotes({ ...row, variant: 0 })];
+      if (others.length > 0) {
+        attribution.notes.push(
+          `conflict: the bundle holds ${rows.length} different records under eventID ${row.event_id}; this is variant ${row.variant} ` +
+            `(${this.provenanceText(row.id)}), the others: ${others.map((o) => `variant ${o.variant} (${this.provenanceText(o.id)})`).join(', ')}; ` +
+            'each is attributed on its own',
+        );
+      }
       const flags = this.flagsOf(row.id);
       attribution.flags = flags.map((f) => f.flag);
+      attribution.flagReasons = flags;
+      const record = parseRecord(row.raw);
       return {
-        event: { ...h, raw: row.raw, provenance: this.provenanceOf(row.id), idSynthetic: row.id_synthetic === 1, variants: rows.length },
+        event: {
+          ...h,
+          raw: row.raw,
+          provenance: this.provenanceOf(row.id),
+          idSynthetic: row.id_synthetic === 1,
+          userAgent: row.user_agent ?? null,
+          variant: row.variant,
+          variants: rows.length,
+          otherVariants: others.map((o) => this.variantView(o, record)),
+        },
         accessKeyId: row.access_key_id,
         attribution,
         resolution,
-        hops: this.traceHops(resolution),
+        hops: this.traceHops(resolution, record),
         flags,
       };
     }
@@ -170,7 +246,36 @@ export class CaseQueries {
       else if (used) resolution = resolver.resolveOwnIdentity(JSON.parse(used));
       else return null;
     }
-    return { event: null, accessKeyId: target, attribution: null, resolution, hops: this.traceHops(resolution), flags: [] };
+    return { event: null, accessKeyId: target, attribution: null, resolution, hops: this.traceHops(resolution, null), flags: [] };
+  }
+
+  /**
+   * What the credential behind an event (its attribution subject) did in the case: the `limit` most frequent
+   * (eventSource, eventName) pairs with their counts. Null when the event is not in the case or not attributed.
+   */
+  credentialActivity(target: string, limit = 10): CredentialActivity | null {
+    const m = VARIANT_TARGET.exec(target);
+    let subject = this.subjectOf(target, 0);
+    if (subject === undefined && m) subject = this.subjectOf(m[1]!, Number(m[2]));
+    if (subject === undefined || subject === null) return null;
+    const rows = this.db
+      .prepare(
+        `SELECT event_source, event_name, SUM(n) AS n FROM event_rollup WHERE subject_id = ?
+         GROUP BY event_source, event_name ORDER BY n DESC, event_name, event_source`,
+      )
+      .all(subject) as { event_source: string; event_name: string; n: number }[];
+    return {
+      events: rows.reduce((t, r) => t + r.n, 0),
+      calls: rows.slice(0, limit).map((r) => ({ eventSource: r.event_source, eventName: r.event_name, count: r.n })),
+      more: Math.max(0, rows.length - limit),
+    };
+  }
+
+  private subjectOf(eventID: string, variant: number): number | null | undefined {
+    const r = this.db
+      .prepare('SELECT es.subject_id FROM events e LEFT JOIN event_subjects es ON es.event_rowid = e.id WHERE e.event_id = ? AND e.variant = ?')
+      .get(eventID, variant) as { subject_id: number | null } | undefined;
+    return r === undefined ? undefined : r.subject_id;
   }
 
   private resolutionOf(subjectId: number | null): Resolution {
@@ -179,10 +284,65 @@ export class CaseQueries {
     return JSON.parse(raw) as Resolution;
   }
 
-  private traceHops(r: Resolution): TracedHop[] {
-    return r.hops.map((h) => ({ ...h, records: h.evidence.map((id) => this.evidenceRecord(id)).filter((x): x is EvidenceRecord => x !== null) }));
+  /** `path #index; …`: where a record was read from, in one line. */
+  private provenanceText(eventRowid: number): string {
+    return this.provenanceOf(eventRowid).map((p) => `${p.path} #${p.recordIndex}`).join('; ');
   }
 
+  private variantRows(eventID: string): VariantRow[] {
+    return this.db
+      .prepare('SELECT id, variant, event_ms, event_name, event_time, raw FROM events_full WHERE event_id = ? ORDER BY variant')
+      .all(eventID) as VariantRow[];
+  }
+
+  /** Another record under the same eventID, and the top-level fields in which it differs from `than`. */
+  private variantView(row: { id: number; variant: number; raw: string }, than: JsonObject | null): RecordVariant {
+    return { variant: row.variant, provenance: this.provenanceOf(row.id), differs: differingFields(parseRecord(row.raw), than), raw: row.raw };
+  }
+
+  /**
+   * Each hop with the records it cites. An eventID under which the bundle holds several different records is
+   * cited by the record the hop rests on (`citedVariants`), with the others listed; `traced` is the traced
+   * event's own record (its keys say which issuance a hop is about).
+   */
+  private traceHops(r: Resolution, traced: JsonObject | null): TracedHop[] {
+    const keys = new Set<string>(r.chain.map((l) => l.accessKeyId));
+    const ownKey = getStr(traced, 'userIdentity', 'accessKeyId');
+    const issuedKey = getStr(traced, 'responseElements', 'credentials', 'accessKeyId');
+    if (ownKey) keys.add(ownKey);
+    if (issuedKey) keys.add(issuedKey);
+    return r.hops.map((h) => {
+      const records: EvidenceRecord[] = [];
+      const times = new Map<string, number>();
+      for (const id of h.evidence) times.set(id, (times.get(id) ?? 0) + 1);
+      for (const [id, n] of times) {
+        const variants = id.startsWith('file:') ? [] : this.variantRows(id);
+        if (variants.length < 2) {
+          const rec = variants.length === 1 ? this.eventRecord(id, variants[0]!) : this.evidenceRecord(id);
+          if (rec) records.push(rec);
+          continue;
+        }
+        const cited = citedVariants(h, variants, keys, n);
+        for (const c of cited.rows) {
+          const record = parseRecord(c.raw);
+          records.push({
+            ...this.eventRecord(id, c),
+            variant: c.variant,
+            variants: variants.length,
+            otherVariants: variants.filter((v) => !cited.rows.includes(v)).map((v) => this.variantView(v, record)),
+            variantNote: cited.note(c),
+          });
+        }
+      }
+      return { ...h, records };
+    });
+  }
+
+  private eventRecord(id: string, row: VariantRow): EvidenceRecord {
+    return { id, kind: 'event', eventName: row.event_name, eventTime: row.event_time, provenance: this.provenanceOf(row.id), raw: row.raw };
+  }
+
+  /** The record behind an evidence id: a document ref, an eventID (its first record) or an EKS auditID. */
   evidenceRecord(id: string): EvidenceRecord | null {
     if (id.startsWith('file:')) {
       const sha = id.split('#')[1] ?? '';
@@ -192,10 +352,10 @@ export class CaseQueries {
       if (!doc) return null;
       return { id, kind: 'document', eventName: null, eventTime: null, provenance: [{ path: doc.path, recordIndex: 0, fileSha256: doc.sha256 }], raw: doc.raw };
     }
-    const row = this.db.prepare('SELECT id, event_name, event_time, raw FROM events_full WHERE event_id = ? ORDER BY variant LIMIT 1').get(id) as
-      | { id: number; event_name: string; event_time: string; raw: string }
+    const row = this.db.prepare('SELECT id, variant, event_ms, event_name, event_time, raw FROM events_full WHERE event_id = ? ORDER BY variant LIMIT 1').get(id) as
+      | VariantRow
       | undefined;
-    if (row) return { id, kind: 'event', eventName: row.event_name, eventTime: row.event_time, provenance: this.provenanceOf(row.id), raw: row.raw };
+    if (row) return this.eventRecord(id, row);
     return this.auditRecord(id);
   }
 
@@ -295,4 +455,77 @@ function eventNotes(row: { id_synthetic: number; variant: number; event_id: stri
   if (row.id_synthetic) notes.push('the record has no eventID: PodTrail derived one from its content (podtrail-sha256-…)');
   if (row.variant > 0) notes.push(`conflict: the bundle holds different records under eventID ${row.event_id}`);
   return notes;
+}
+
+function parseRecord(raw: string): JsonObject | null {
+  try {
+    return obj(JSON.parse(raw)) ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/** The top-level fields of `a` and `b` whose values differ (sorted); every field when either is not a JSON object. */
+function differingFields(a: JsonObject | null, b: JsonObject | null): string[] {
+  if (!a || !b) return ['(the whole record)'];
+  return [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((k) => canonicalJson(a[k] ?? null) !== canonicalJson(b[k] ?? null)).sort();
+}
+
+/**
+ * Which of the records that share an eventID a hop cites (`times`: how often the hop lists the eventID).
+ * - Records that issued credentials: the hop is about an issuance, and the chain took the issuance that
+ *   `preferredIssuance` picks (chain/credentials.ts) among those of the keys the trace is about (the event's own
+ *   key, the key it issued, the chain's keys): that record first, then — when the hop lists the eventID again —
+ *   the other records that issued a key too.
+ * - Other records: when they agree on every field the hop reads (`hop.fields`), the first; when they differ, the
+ *   one whose values of those fields the claim states; when that does not single one out, all of them, saying so.
+ */
+function citedVariants(h: Hop, rows: VariantRow[], keys: Set<string>, times: number): { rows: VariantRow[]; note: (row: VariantRow) => string } {
+  const n = rows.length;
+  const parsed = rows.map((row) => ({ row, record: parseRecord(row.raw) }));
+  const issuing = parsed.flatMap((p) => {
+    const iss = p.record ? issuanceOf({ eventID: '', eventMs: p.row.event_ms, record: p.record }) : null;
+    return iss ? [{ row: p.row, iss }] : [];
+  });
+  if (issuing.length > 0) {
+    const about = issuing.filter((x) => keys.has(x.iss.accessKeyId));
+    const pool = about.length > 0 ? about : issuing;
+    const best: Issuance = preferredIssuance(pool.map((x) => x.iss), null)!;
+    const first = pool.find((x) => x.iss === best)!;
+    const also = pool.filter((x) => x !== first).slice(0, Math.max(0, times - 1));
+    return {
+      rows: [first.row, ...also.map((x) => x.row)],
+      note: (row) =>
+        row === first.row
+          ? `${n} different records share this eventID; this hop rests on variant ${row.variant}: the issuance of ${best.accessKeyId} the chain uses ` +
+            "(a copy that names its caller before one that names only the caller's account, then the earliest)"
+          : `${n} different records share this eventID; variant ${row.variant} issued ${also.find((x) => x.row === row)!.iss.accessKeyId} too and is cited with it, ` +
+            `but the claim rests on variant ${first.row.variant}`,
+    };
+  }
+  const paths = h.fields.map((f) => f.split('.'));
+  const differing = paths.filter((p) => new Set(parsed.map((x) => canonicalJson(get(x.record, ...p) ?? null))).size > 1);
+  const fields = differing.map((p) => p.join('.')).join(', ');
+  if (differing.length === 0) {
+    return {
+      rows: [rows[0]!],
+      note: (row) => `${n} different records share this eventID; they agree on every field this hop reads (${h.fields.join(', ') || 'none'}): variant ${row.variant} is cited`,
+    };
+  }
+  const stated = parsed.filter((x) =>
+    differing.every((p) => {
+      const v = get(x.record, ...p);
+      return typeof v === 'string' && v !== '' && h.claim.includes(v);
+    }),
+  );
+  if (stated.length === 1) {
+    return {
+      rows: [stated[0]!.row],
+      note: (row) => `${n} different records share this eventID and differ in ${fields}; this hop's claim states the values of variant ${row.variant}`,
+    };
+  }
+  return {
+    rows,
+    note: (row) => `${n} different records share this eventID and differ in ${fields}, which this hop reads; PodTrail cannot tell which one it rests on, so all are cited (this is variant ${row.variant})`,
+  };
 }

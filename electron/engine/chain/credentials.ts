@@ -71,7 +71,7 @@ export function issuanceOf(fact: FactRecord): Issuance | null {
     issuedMs: fact.eventMs,
     expiresMs: Number.isNaN(expiration) ? fact.eventMs + lifetimeS * 1000 : overlong ? latest : expiration,
     ...(overlong
-      ? { anomaly: `the record's expiration ${new Date(expiration).toISOString()} is beyond the ${maxS / 3600} h ${eventName} can grant: the window is cut to that maximum` }
+      ? { anomaly: `the record's expiration ${Math.abs(expiration) <= 8.64e15 ? new Date(expiration).toISOString() : String(get(r, 'responseElements', 'credentials', 'expiration'))} is beyond the ${maxS / 3600} h ${eventName} can grant: the window is cut to that maximum` }
       : {}),
     roleArn,
     sessionName:

@@ -20,7 +20,7 @@ export const ATTRIBUTION_COLUMNS = [
   'eventID', 'eventTime', 'eventSource', 'eventName', 'recipientAccountId', 'awsRegion', 'sourceIPAddress',
   'accessKeyId', 'mechanism', 'chained', 'principal', 'cluster', 'clusterArn', 'oidcId', 'namespace', 'serviceAccount',
   'pod', 'podUid', 'nodeInstanceId', 'nodeName', 'confidenceIdentity', 'confidencePod', 'confidenceNode',
-  'candidates', 'chain', 'evidence', 'notes', 'flags',
+  'candidates', 'chain', 'evidence', 'notes', 'flags', 'flagReasons',
 ] as const;
 
 export function attributionRow(a: AttributionRecord): string[] {
@@ -35,6 +35,8 @@ export function attributionRow(a: AttributionRecord): string[] {
     a.evidence.join(' '),
     a.notes.join(' | '),
     (a.flags ?? []).join(' '),
+    // Each flag with its reason: `flag: reason`, separated like the notes.
+    (a.flagReasons ?? []).map((f) => `${f.flag}: ${f.detail}`).join(' | '),
   ].map(neutralizeCell);
 }
 
@@ -50,8 +52,29 @@ export function reportCsv(m: ReportModel): string {
   const rows: string[][] = [['section', 'key', 'value']];
   rows.push(['tool', 'version', `${m.tool.name} ${m.tool.version}`]);
   rows.push(['case', 'path', m.case.path]);
+  const where = (ps: { path: string; recordIndex: number }[]) => ps.map((p) => `${p.path} #${p.recordIndex}`).join('; ');
+  rows.push(['event', 'userAgent', m.event.userAgent ?? '']);
+  rows.push(['event', 'read from', where(m.event.provenance)]);
+  if (m.event.variants > 1) {
+    rows.push(['event', 'variant', `${m.event.variant} of ${m.event.variants} different records under this eventID (each is attributed on its own)`]);
+    for (const o of m.event.otherVariants) rows.push(['event other record', `variant ${o.variant}`, `${where(o.provenance)}; differs in ${o.differs.join(', ')}`]);
+  }
   ATTRIBUTION_COLUMNS.forEach((c, i) => rows.push(['attribution', c, attributionRow(m.attribution)[i]!]));
-  m.hops.forEach((h, i) => rows.push([`hop ${i + 1}`, `${h.rule} (${h.confidence})`, neutralizeCell(`${h.claim} [${h.evidence.join(' ')}]`)]));
+  for (const f of m.flags) rows.push(['flag', f.flag, f.detail]);
+  for (const d of m.detections) rows.push(['detection', d.flag, d.raised ? 'raised' : 'not raised']);
+  if (m.credential) {
+    rows.push(['credential', 'events', `${m.credential.events} in the case, this one included`]);
+    for (const c of m.credential.calls) rows.push(['credential calls', `${c.eventSource} ${c.eventName}`, String(c.count)]);
+    if (m.credential.more) rows.push(['credential calls', 'other APIs not listed', String(m.credential.more)]);
+  }
+  m.hops.forEach((h, i) => {
+    rows.push([`hop ${i + 1}`, `${h.rule} (${h.confidence})`, neutralizeCell(`${h.claim} [${h.evidence.join(' ')}]`)]);
+    for (const r of h.records) {
+      if (r.variant === undefined) continue;
+      rows.push([`hop ${i + 1} record`, `${r.id} variant ${r.variant} of ${r.variants}`, `${where(r.provenance)}; ${r.variantNote ?? ''}`]);
+      for (const o of r.otherVariants ?? []) rows.push([`hop ${i + 1} record not cited`, `${r.id} variant ${o.variant}`, `${where(o.provenance)}; differs in ${o.differs.join(', ')}`]);
+    }
+  });
   const checks = new Map((m.evidenceCheck ?? []).map((c) => [c.path, c]));
   for (const f of m.files) {
     const c = checks.get(f.path);
@@ -64,6 +87,7 @@ export function reportCsv(m: ReportModel): string {
   if (m.custody) {
     const p = m.custody.pinned;
     rows.push(['custody', 'pinned entry', p ? `${p.seq} ${p.action} ${p.at} ${p.entryHash}` : '']);
+    if (m.examiner !== undefined) rows.push(['custody', 'examiner', m.examiner ?? 'not recorded']);
     rows.push(['custody', 'hash chain', m.custody.intact ? 'intact' : neutralizeCell(`broken: ${m.custody.problems.join(' | ')}`)]);
   }
   // Every cell, whatever its source (a path, a hop's claim): nothing reaches a spreadsheet un-neutralised.

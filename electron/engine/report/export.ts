@@ -9,7 +9,7 @@ import type { Database } from 'better-sqlite3';
 import type { ReportFormat } from '../../../shared/api';
 import { missingCase } from '../../../shared/attribution';
 import type { CaseQueries } from '../case/queries';
-import { appendCustody, checkCustody, custodyHead } from '../custody/log';
+import { appendCustody, checkCustody, custodyHead, readCustody } from '../custody/log';
 import { recheckEvidence, recheckProblems } from '../custody/recheck';
 import { reportCsv } from './csv';
 import { reportHtml } from './html';
@@ -50,7 +50,10 @@ export async function exportReport(
   const model = buildReport(queries, casePath, eventID);
   model.evidenceCheck = await recheckEvidence(model.files);
   const custody = checkCustody(db);
-  model.custody = { pinned: custodyHead(db), intact: custody.ok, problems: custody.problems };
+  const pinned = custodyHead(db);
+  model.custody = { pinned, intact: custody.ok, problems: custody.problems };
+  // The examiner is who made the pinned entry (not who runs this export): the same case gives the same bytes.
+  model.examiner = pinned ? (readCustody(db).find((e) => e.seq === pinned.seq)?.actor ?? null) : null;
   const { body, mime, ext } = render(model, format);
   const sha256 = createHash('sha256').update(body, 'utf8').digest('hex');
   const safeId = eventID.replace(/[^A-Za-z0-9-]/g, '_').slice(0, 80);

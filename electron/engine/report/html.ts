@@ -1,5 +1,6 @@
 /** The self-contained HTML attribution report: no script, no external resource, every log field escaped. */
 import type { ReportModel } from './model';
+import type { EvidenceRecord, Provenance } from '../case/queries';
 import { missingCase, type Confidence } from '../../../shared/attribution';
 import type { RecheckResult } from '../custody/recheck';
 import { escapeHtml as e } from './escape';
@@ -40,8 +41,9 @@ function recheckCell(c: RecheckResult | undefined): string {
   }
 }
 
-function custodyCell(c: NonNullable<ReportModel['custody']>): string {
-  const pin = c.pinned ? `made from entry ${e(c.pinned.seq)} (${e(c.pinned.action)}, ${e(c.pinned.at)}), hash <code>${e(c.pinned.entryHash)}</code>` : 'no entry';
+function custodyCell(c: NonNullable<ReportModel['custody']>, examiner: string | null | undefined): string {
+  const by = examiner === undefined ? '' : `, examiner <strong>${e(examiner ?? 'not recorded')}</strong>`;
+  const pin = c.pinned ? `made from entry ${e(c.pinned.seq)} (${e(c.pinned.action)}, ${e(c.pinned.at)}), hash <code>${e(c.pinned.entryHash)}</code>${by}` : 'no entry';
   return `${pin}; ${c.intact ? 'hash chain intact' : '<strong>hash chain broken</strong>'}`;
 }
 
@@ -51,6 +53,93 @@ function pretty(raw: string): string {
   } catch {
     return raw;
   }
+}
+
+function where(provenance: Provenance[]): string {
+  return provenance.map((p) => `${e(p.path)} #${e(p.recordIndex)}`).join('; ');
+}
+
+/**
+ * Each raw record once: the first place that cites a record shows it, every later one says where it is. The
+ * event's own record is shown under "The event".
+ */
+class RawRecords {
+  private readonly shownAt = new Map<string, string>();
+
+  constructor(eventRaw: string) {
+    this.shownAt.set(eventRaw, 'under “The event”');
+  }
+
+  /** `summary` (markup) with the record, or with where the record is shown when it already is. */
+  cite(summary: string, raw: string, at: string): string {
+    const shown = this.shownAt.get(raw);
+    if (shown !== undefined) return `<div>${summary} <span class="muted">— raw record shown ${e(shown)}</span></div>`;
+    this.shownAt.set(raw, at);
+    return `<details><summary>${summary}</summary><pre>${e(pretty(raw))}</pre></details>`;
+  }
+}
+
+function recordSummary(r: EvidenceRecord): string {
+  const what = r.kind === 'event' ? `${r.eventName ?? ''} ${r.eventTime ?? ''} — eventID ${r.id}` : r.kind === 'audit' ? `EKS audit: ${r.eventName ?? ''} ${r.eventTime ?? ''} — auditID ${r.id}` : r.id;
+  return `${e(what)}${r.variant !== undefined ? ` (variant ${e(r.variant)} of ${e(r.variants)})` : ''} · ${where(r.provenance)}`;
+}
+
+/** The records a hop cites; for an eventID with several records, which one the hop rests on and the others. */
+function hopRecords(records: EvidenceRecord[], raws: RawRecords, hop: number): string {
+  return records
+    .map((r) => {
+      const parts = [raws.cite(recordSummary(r), r.raw, `under hop ${hop}`)];
+      if (r.variantNote) parts.push(`<div class="muted">${e(r.variantNote)}</div>`);
+      for (const o of r.otherVariants ?? []) {
+        parts.push(raws.cite(`not cited: eventID ${e(r.id)} variant ${e(o.variant)} · ${where(o.provenance)} · differs in ${e(o.differs.join(', '))}`, o.raw, `under hop ${hop}`));
+      }
+      return parts.join('\n');
+    })
+    .join('\n');
+}
+
+function detectionsSection(m: ReportModel): string {
+  const raised = m.flags.length
+    ? `<div class="warn"><strong>Flagged by ${e(m.flags.length)} detection${m.flags.length === 1 ? '' : 's'}.</strong><ul>${m.flags
+        .map((f) => `<li><strong>${e(f.flag)}</strong>: ${e(f.detail)}</li>`)
+        .join('')}</ul></div>`
+    : '<p>No detection was raised on this event.</p>';
+  const ran = m.detections
+    .map((d) => `<tr><td><code>${e(d.flag)}</code></td><td>${d.raised ? '<strong>raised</strong>' : 'not raised'}</td></tr>`)
+    .join('');
+  return `<h2>Detections</h2>
+${raised}
+<p class="muted">The detections PodTrail ran on the case (each over every event, when the case was attributed):</p>
+<table><tr><th>detection</th><th>on this event</th></tr>${ran}</table>`;
+}
+
+function credentialSection(m: ReportModel): string {
+  const c = m.credential;
+  if (!c) return '';
+  const a = m.attribution;
+  const who = a.accessKeyId ? `access key <code>${e(a.accessKeyId)}</code>` : `the identity ${e(a.principal ?? '—')}`;
+  const calls = c.calls.map((x) => `<tr><td>${e(x.eventName)} <span class="muted">${e(x.eventSource)}</span></td><td>${e(x.count)}</td></tr>`).join('');
+  return `<h2>The same credential</h2>
+<p>Made with ${who} (${e(a.mechanism)}): ${e(c.events)} event${c.events === 1 ? '' : 's'} in the case, this one included${
+    c.more ? `; the ${e(c.calls.length)} most frequent APIs are listed, ${e(c.more)} other${c.more === 1 ? '' : 's'} not` : ''
+  }.</p>
+<table><tr><th>API</th><th>calls</th></tr>${calls}</table>`;
+}
+
+function eventSection(m: ReportModel, raws: RawRecords): string {
+  const ev = m.event;
+  const conflict =
+    ev.variants > 1
+      ? `<div class="warn"><strong>Conflict.</strong> The bundle holds ${e(ev.variants)} different records under this eventID. This report is on variant ${e(ev.variant)} (0 is the first ingested); each is attributed on its own (<code>podtrail report --event ${e(ev.eventID)}#&lt;variant&gt;</code>).</div>`
+      : '';
+  const others = ev.otherVariants
+    .map((o) => raws.cite(`variant ${e(o.variant)} · ${where(o.provenance)} · differs in ${e(o.differs.join(', '))}`, o.raw, 'under “The event”'))
+    .join('\n');
+  return `<h2>The event</h2>
+${conflict}
+<p class="muted">${ev.provenance.map((p) => `${e(p.path)} #${e(p.recordIndex)}`).join('<br>')}</p>
+<pre>${e(pretty(ev.raw))}</pre>
+${others ? `<h3>The other records under this eventID</h3>\n${others}` : ''}`;
 }
 
 export function reportHtml(m: ReportModel): string {
@@ -65,19 +154,15 @@ export function reportHtml(m: ReportModel): string {
         .map((c) => `<tr><td>${e(c.pod?.name ?? '—')}</td><td>${e(c.node?.instanceId ?? '—')}</td><td>${e(c.score)}</td><td>${e(c.why)}</td></tr>`)
         .join('')}</table>`
     : '';
+  const raws = new RawRecords(m.event.raw);
   const hops = m.hops
     .map(
-      (h) => `<li><div>${badge(h.confidence)} <strong>${e(h.rule)}</strong>: ${e(h.claim)}</div>
+      (h, i) => `<li><div>${badge(h.confidence)} <strong>${e(h.rule)}</strong>: ${e(h.claim)}</div>
 <div class="muted">fields: ${h.fields.map((f) => `<code>${e(f)}</code>`).join(', ') || '—'}</div>
-${h.records
-  .map(
-    (r) => `<details><summary>${e(r.kind === 'event' ? `${r.eventName ?? ''} ${r.eventTime ?? ''} — eventID ${r.id}` : r.kind === 'audit' ? `EKS audit: ${r.eventName ?? ''} ${r.eventTime ?? ''} — auditID ${r.id}` : r.id)} · ${r.provenance
-      .map((p) => `${e(p.path)} #${e(p.recordIndex)}`)
-      .join('; ')}</summary><pre>${e(pretty(r.raw))}</pre></details>`,
-  )
-  .join('\n')}</li>`,
+${hopRecords(h.records, raws, i + 1)}</li>`,
     )
     .join('\n');
+  const event = eventSection(m, raws);
   const checks = new Map((m.evidenceCheck ?? []).map((c) => [c.path, c]));
   const files = m.files
     .map((f) => `<tr><td>${e(f.path)}</td><td>${e(f.format)}</td><td>${e(f.size)}</td><td><code>${e(f.sha256)}</code>${f.sha256Decompressed ? `<br><span class="muted">decompressed</span> <code>${e(f.sha256Decompressed)}</code>` : ''}</td><td>${recheckCell(checks.get(f.path))}</td></tr>`)
@@ -113,9 +198,13 @@ ${row('Pod', `${pod} ${badge(a.confidence.pod)}`)}
 ${row('Node', `${node} ${badge(a.confidence.node)}`)}
 ${row('Access key', e(a.accessKeyId ?? '—'))}
 ${row('Source IP', e(a.sourceIPAddress ?? '—'))}
+${row('User agent', e(m.event.userAgent ?? '—'))}
+${row('Detections', m.flags.length ? `<strong>${m.flags.map((f) => e(f.flag)).join(', ')}</strong> (reasons below)` : `none of the ${e(m.detections.length)} raised`)}
 ${row('Account / region', `${e(a.recipientAccountId ?? '—')} / ${e(a.awsRegion ?? '—')}`)}
 ${row('Integrity of the event\'s record', eventIntegrity)}
 </table>
+${detectionsSection(m)}
+${credentialSection(m)}
 <h2>Chain</h2>
 <div>${chainSvg(a)}</div>
 ${candidates ? `<h2>Candidates</h2>${candidates}` : ''}
@@ -123,9 +212,7 @@ ${a.notes.length ? `<h2>Notes</h2><ul>${a.notes.map((n) => `<li>${e(n)}</li>`).j
 <h2>Chain, hop by hop</h2>
 <p class="muted">proven: a record states it · inferred: a join on time, cluster or IP picked one answer · ambiguous: several remain · none: the evidence does not reach.</p>
 <ol class="hops">${hops}</ol>
-<h2>The event</h2>
-<p class="muted">${m.event.provenance.map((p) => `${e(p.path)} #${e(p.recordIndex)}`).join('<br>')}</p>
-<pre>${e(pretty(m.event.raw))}</pre>
+${event}
 <h2>Evidence integrity</h2>
 <p>${integ.verification ? `Case verification #${e(integ.verification.runId)} (${e(integ.verification.verifiedAt)} UTC): <strong>${e(integ.verification.headline)}</strong>` : 'The case has not been verified against CloudTrail digest files (<code>podtrail verify</code>).'}</p>
 <p class="muted">authenticated: signed by CloudTrail's key for the region (given by the investigator) · consistent: the hashes agree, but anyone able to write to the bucket could have produced them · not covered: no digest speaks for the file.</p>
@@ -137,7 +224,7 @@ ${row('Case', e(m.case.path))}
 ${row('Case contents', `${e(m.case.events)} events from ${e(m.case.evidenceFiles)} evidence files${m.case.failedFiles ? `, ${e(m.case.failedFiles)} unreadable` : ''}`)}
 ${row('Last ingest (UTC)', e(m.case.lastIngestAt ?? '—'))}
 ${row('Times', e(m.timeNote))}
-${m.custody ? row('Custody log', custodyCell(m.custody)) : ''}
+${m.custody ? row('Custody log', custodyCell(m.custody, m.examiner)) : ''}
 </table>
 <h3>Evidence files cited</h3>
 <table><tr><th>path</th><th>format</th><th>bytes</th><th>SHA-256</th><th>re-checked before this report</th></tr>${files}</table>

@@ -2,8 +2,8 @@
  * The attribution report for one event: what the HTML, JSON and CSV renderings all show. Built only from the
  * case (no clock reads), so the same case gives the same report bytes.
  */
-import type { AttributionRecord } from '../../../shared/attribution';
-import type { CaseQueries, EvidenceFile, Trace, TracedHop, Provenance } from '../case/queries';
+import { FLAGS, type AttributionRecord, type Flag, type FlagReason } from '../../../shared/attribution';
+import type { CaseQueries, CredentialActivity, EvidenceFile, RecordVariant, Trace, TracedHop, Provenance } from '../case/queries';
 import { TOOL_NAME, TOOL_VERSION } from '../version';
 import type { RecheckResult } from '../custody/recheck';
 import type { CustodyEntry } from '../custody/log';
@@ -19,9 +19,22 @@ export interface ReportModel {
     eventName: string;
     raw: string;
     provenance: Provenance[];
+    /** The record's `userAgent`. */
+    userAgent: string | null;
+    /** Which of the records under this eventID the report is on (0: the first ingested; 1 record: no conflict). */
+    variant: number;
+    variants: number;
+    /** The other records under this eventID, with the fields in which each differs (each has its own report). */
+    otherVariants: RecordVariant[];
   };
   attribution: AttributionRecord;
   hops: TracedHop[];
+  /** Every detection raised on the event, with its reason (`attribution.flags` names them). */
+  flags: FlagReason[];
+  /** The detections PodTrail runs on every case (shared/attribution.ts FLAGS), each with whether it was raised here. */
+  detections: { flag: Flag; raised: boolean }[];
+  /** What else the credential behind the event (its attribution subject) did in the case. */
+  credential: CredentialActivity | null;
   /** Evidence files holding the event and every record cited by a hop, with their hashes. */
   files: Pick<EvidenceFile, 'path' | 'sha256' | 'sha256Decompressed' | 'format' | 'size'>[];
   timeNote: string;
@@ -31,6 +44,8 @@ export interface ReportModel {
    */
   evidenceCheck?: RecheckResult[];
   custody?: { pinned: Pick<CustodyEntry, 'seq' | 'at' | 'action' | 'entryHash'> | null; intact: boolean; problems: string[] };
+  /** The examiner: who made the pinned custody entry (its `actor`, the operating-system user and host). Set with `custody`. */
+  examiner?: string | null;
   /** What the case's latest integrity verification proved about the files the event and its evidence were read from. */
   integrity: ReportIntegrity;
 }
@@ -69,9 +84,16 @@ export function buildReport(queries: CaseQueries, casePath: string, eventID: str
       eventName: trace.event.eventName,
       raw: trace.event.raw,
       provenance: trace.event.provenance,
+      userAgent: trace.event.userAgent,
+      variant: trace.event.variant,
+      variants: trace.event.variants,
+      otherVariants: trace.event.otherVariants,
     },
     attribution: trace.attribution,
     hops: trace.hops,
+    flags: trace.flags,
+    detections: FLAGS.map((flag) => ({ flag, raised: trace.flags.some((f) => f.flag === flag) })),
+    credential: queries.credentialActivity(eventID),
     files,
     integrity: integrityOfFiles(queries, citedFiles, trace),
     timeNote: 'All times are UTC, as recorded by AWS (eventTime).',
@@ -81,7 +103,10 @@ export function buildReport(queries: CaseQueries, casePath: string, eventID: str
 /** The complete evidence files a trace cites: the event's own and every hop record's. */
 function citedEvidenceFiles(allFiles: EvidenceFile[], trace: Trace): EvidenceFile[] {
   const cited = new Set<string>((trace.event?.provenance ?? []).map((p) => p.path));
-  for (const h of trace.hops) for (const r of h.records) for (const p of r.provenance) cited.add(p.path);
+  for (const v of trace.event?.otherVariants ?? []) for (const p of v.provenance) cited.add(p.path);
+  for (const h of trace.hops) {
+    for (const r of h.records) for (const p of [...r.provenance, ...(r.otherVariants ?? []).flatMap((v) => v.provenance)]) cited.add(p.path);
+  }
   return allFiles.filter((f) => f.status === 'complete' && cited.has(f.path));
 }
 

@@ -4,15 +4,25 @@ import { fileStatusWords } from '../../../shared/integrity';
 import { revealInvisible } from './escape';
 import type { ReportIntegrity } from './model';
 
+function where(provenance: Trace['hops'][number]['records'][number]['provenance']): string {
+  return provenance.map((p) => `${p.path} #${p.recordIndex}`).join('; ');
+}
+
 /** `integrity`: what the case's latest verification says about the cited files (omitted: no integrity section). */
 export function traceText(t: Trace, integrity?: ReportIntegrity): string {
   const out: string[] = [];
   const r = t.resolution;
   if (t.event) {
     out.push(`${t.event.eventName} (${t.event.eventSource}) at ${t.event.eventTime}`);
-    out.push(`  eventID ${t.event.eventID}${t.event.idSynthetic ? ' (derived: the record has none)' : ''}`);
-    for (const p of t.event.provenance) out.push(`  from ${p.path} #${p.recordIndex}`);
-    out.push(`  key ${t.event.accessKeyId ?? '(none)'}, source IP ${t.event.sourceIPAddress ?? '?'}`);
+    const ev = t.event;
+    const conflict = ev.variants > 1 ? ` — variant ${ev.variant} of ${ev.variants} different records under this eventID` : '';
+    out.push(`  eventID ${ev.eventID}${ev.idSynthetic ? ' (derived: the record has none)' : ''}${conflict}`);
+    for (const p of ev.provenance) out.push(`  from ${p.path} #${p.recordIndex}`);
+    out.push(`  key ${ev.accessKeyId ?? '(none)'}, source IP ${ev.sourceIPAddress ?? '?'}`);
+    out.push(`  user agent ${ev.userAgent ?? '(none)'}`);
+    for (const o of ev.otherVariants) {
+      out.push(`  other record under this eventID: variant ${o.variant} from ${where(o.provenance)}; differs in ${o.differs.join(', ')} (trace ${ev.eventID}#${o.variant})`);
+    }
   } else {
     out.push(`Session behind access key ${t.accessKeyId}`);
   }
@@ -22,9 +32,10 @@ export function traceText(t: Trace, integrity?: ReportIntegrity): string {
     out.push(`  ${i + 1}. [${h.confidence}] ${h.rule}: ${h.claim}`);
     if (h.fields.length) out.push(`       fields: ${h.fields.join(', ')}`);
     for (const rec of h.records) {
-      const where = rec.provenance.map((p) => `${p.path} #${p.recordIndex}`).join('; ');
       const what = rec.kind === 'event' ? `${rec.eventName} ${rec.eventTime} ${rec.id}` : rec.kind === 'audit' ? `EKS audit: ${rec.eventName} ${rec.eventTime} auditID ${rec.id}` : rec.id;
-      out.push(`       ${what} — ${where}`);
+      out.push(`       ${what}${rec.variant !== undefined ? ` (variant ${rec.variant} of ${rec.variants})` : ''} — ${where(rec.provenance)}`);
+      if (rec.variantNote) out.push(`         ${rec.variantNote}`);
+      for (const o of rec.otherVariants ?? []) out.push(`         not cited: variant ${o.variant} from ${where(o.provenance)}; differs in ${o.differs.join(', ')}`);
     }
   });
   if (t.hops.length === 0) out.push('  (no hop: nothing in the bundle links this credential further)');

@@ -83,7 +83,7 @@ function flatObject(prefix: string, obj: object | null | undefined, known: reado
 const MAPPED = new Set([
   'eventID', 'eventTime', 'eventSource', 'eventName', 'recipientAccountId', 'awsRegion', 'sourceIPAddress', 'accessKeyId',
   'mechanism', 'chained', 'principal', 'cluster', 'namespace', 'serviceAccount', 'pod', 'node', 'confidence', 'chain',
-  'candidates', 'ruledOut', 'evidence', 'notes', 'flags',
+  'candidates', 'ruledOut', 'evidence', 'notes', 'flags', 'flagReasons',
 ]);
 
 /** The attribution record as a Timesketch event (every field of the record, flattened). */
@@ -131,6 +131,8 @@ export function timesketchEvent(a: AttributionRecord): TimesketchEvent {
     evidence: a.evidence,
     notes: a.notes,
     flags: a.flags ?? [],
+    // Each detection with its reason, `flag: reason`, in the order of `flags`.
+    flags_reasons: (a.flagReasons ?? []).map((f) => `${f.flag}: ${f.detail}`),
   };
   // Fields added to the record later are carried too (flattened the same way), never dropped.
   for (const [k, v] of Object.entries(a)) if (!MAPPED.has(k) && !(k in event)) flattenInto(event, k, v);
