@@ -233,6 +233,17 @@ function exclude(list: PodCandidate[], out: RuledOut): void {
  * the rule and its records ("why not this pod?").
  */
 export function decide(all: PodCandidate[]): PodVerdict {
+  // Rules that contradict each other: a pod the calls came from (its own IP) was ruled out by another rule. Then no
+  // rule is trusted for this exchange, and every pod alive is listed.
+  const contradicted = all.filter((c) => c.out && c.score >= 5);
+  if (contradicted.length > 0) {
+    const note = `rules disagree: the calls came from ${contradicted.map((c) => `${c.pod.name}'s IP, yet ${c.out!.rule} ruled it out`).join('; ')}: every pod alive is listed`;
+    for (const c of all) {
+      c.out = undefined;
+      c.why.push(note);
+    }
+    return { kind: all.length === 1 ? 'one' : 'several', ...(all.length === 1 ? { pick: all[0]! } : { candidates: all }), ruledOut: [] } as PodVerdict;
+  }
   const verdict = decideAmong(all.filter((c) => !c.out));
   return { ...verdict, ruledOut: all.filter((c) => c.out) };
 }

@@ -268,6 +268,12 @@ describe('rule: IRSA → pod', () => {
     expect(at(`aws-sdk-java-${T(19) + 999}`).kind).toBe('one');
     expect(at(`aws-sdk-js-session-${T(25)}`).kind).toBe('several');
     expect(at(`aws-go-sdk-${T(15)}123456`).kind).toBe('several');
+    // The calls came from api-2's own IP, yet its containers started after the SDK's time: the rules disagree, and
+    // every pod alive is listed rather than a narrower answer.
+    const disagree = decide(irsaCandidates(tl, { namespace: 'payments', serviceAccount: 'api', atMs: T(40), sourceIps: ['10.0.1.21'], inCluster, exchanges: [T(40), T(41)], sessionName: `botocore-session-${T(15) / 1000}` }));
+    expect(disagree.kind === 'several' && disagree.candidates.map((c) => c.pod.name).sort()).toEqual(['api-1', 'api-2']);
+    expect(disagree.kind === 'several' && disagree.candidates[0]!.why.join('; ')).toContain('rules disagree');
+    expect(disagree.ruledOut).toEqual([]);
     // A time before every pod's start contradicts the evidence: the rule is not applied.
     expect(at(`botocore-session-${T(5) / 1000}`).kind).toBe('several');
   });
