@@ -35,9 +35,15 @@ export function metaContentSecurityPolicy(policy: string = CONTENT_SECURITY_POLI
     .join('; ');
 }
 
+/**
+ * `Cross-Origin-Resource-Policy: same-origin`: the renderer's files need no token (a page must load before it can
+ * hold one), so without it a page of another origin could load `/assets/index-….js` by `<script src>` and learn
+ * that PodTrail runs, and on which port; with it (and `nosniff`) the browser refuses every such cross-origin load.
+ */
 export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'Content-Security-Policy': CONTENT_SECURITY_POLICY,
   'X-Content-Type-Options': 'nosniff',
+  'Cross-Origin-Resource-Policy': 'same-origin',
   'Referrer-Policy': 'no-referrer',
   'Cross-Origin-Opener-Policy': 'same-origin',
 };

@@ -13,6 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { isApiName, type ApiResult, type PushEvents, type PushName } from '../../shared/api';
 import { SECURITY_HEADERS, bearerToken, newToken, tokenMatches } from './security';
 import { readStaticFile } from './static-files';
+import { exceedsDepth, MAX_INPUT_DEPTH, tooDeep } from '../engine/service/validate-input';
 
 /** The engine as the server sees it: an EngineHost (electron/engine/service/host.ts) or anything shaped like one. */
 export interface ApiHost {
@@ -127,6 +128,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       } catch (err) {
         return sendResult(res, 400, badInput(`request body is not JSON: ${(err as Error).message}`));
       }
+      // Refused here, as a bad request, before it can reach the engine (which checks again: host.ts).
+      if (exceedsDepth(input, MAX_INPUT_DEPTH)) return sendResult(res, 400, badInput(tooDeep(name)));
     }
     const result = await opts.host.call(name, input);
     if (!res.destroyed) sendResult(res, 200, result);
@@ -194,6 +197,13 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       if (!res.headersSent) sendResult(res, 500, { ok: false, error: { code: 'internal', message: err.message } });
       else res.destroy();
     });
+  });
+
+  // A request Node cannot parse is answered here rather than by Node's bare 400, so that it too carries the headers.
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable || (err.code === 'ECONNRESET')) return void socket.destroy();
+    const headers = Object.entries(SECURITY_HEADERS).map(([k, v]) => `${k}: ${v}\r\n`).join('');
+    socket.end(`HTTP/1.1 400 Bad Request\r\n${headers}Content-Length: 0\r\nConnection: close\r\n\r\n`);
   });
 
   await new Promise<void>((resolvePromise, reject) => {

@@ -14,6 +14,8 @@ export interface ZipMember {
   symlink?: boolean;
   /** Unix file type bits for the external attributes (e.g. `0o010000`, a named pipe); default: a regular file. */
   unixType?: number;
+  /** MS-DOS attribute bits, the low byte of the external attributes (0x10: a folder). */
+  dosAttributes?: number;
 }
 
 /** A zip archive: local headers, data, central directory, end record (no zip64, no data descriptors). */
@@ -62,7 +64,7 @@ export function buildZip(members: ZipMember[]): Buffer {
     central.writeUInt16LE(0, 32); // comment
     central.writeUInt16LE(0, 34); // disk
     central.writeUInt16LE(0, 36); // internal attributes
-    central.writeUInt32LE((mode << 16) >>> 0, 38);
+    central.writeUInt32LE(((mode << 16) | (m.dosAttributes ?? 0)) >>> 0, 38);
     central.writeUInt32LE(offset, 42);
     centrals.push(central, name);
 
@@ -83,6 +85,7 @@ export function buildZip(members: ZipMember[]): Buffer {
 
 export interface TarMember {
   name: string;
+  /** Contents; given for a `directory`, a folder entry that carries data (hostile archives). */
   data?: Buffer | string;
   type?: 'file' | 'symlink' | 'link' | 'directory' | 'fifo' | 'character-device';
   /** Link target for symlink / hard link members. */
@@ -100,8 +103,9 @@ export async function buildTar(members: TarMember[]): Promise<Buffer> {
   });
   for (const m of members) {
     const type = m.type ?? 'file';
-    if (type === 'file') {
+    if (type === 'file' || (type === 'directory' && m.data !== undefined)) {
       const data = m.data === undefined ? Buffer.alloc(0) : Buffer.isBuffer(m.data) ? m.data : Buffer.from(m.data, 'utf8');
+      // tar-stream writes no body for a folder: a folder with data is written as a file and retyped below.
       await new Promise<void>((resolve, reject) =>
         pack.entry({ name: m.name, size: data.length, mode: 0o644, mtime: new Date(0) }, data, (err) => (err ? reject(err) : resolve())),
       );
@@ -115,7 +119,21 @@ export async function buildTar(members: TarMember[]): Promise<Buffer> {
   }
   pack.finalize();
   await done;
-  return Buffer.concat(chunks);
+  const tar = Buffer.concat(chunks);
+  const folders = new Set(members.filter((m) => m.type === 'directory' && m.data !== undefined).map((m) => m.name));
+  for (let at = 0; folders.size > 0 && at + 512 <= tar.length; ) {
+    const name = tar.toString('utf8', at, at + 100).replace(/\0.*$/s, '');
+    const size = parseInt(tar.toString('latin1', at + 124, at + 136).replace(/\0.*$/s, '').trim() || '0', 8);
+    if (folders.delete(name)) {
+      tar[at + 156] = 0x35; // typeflag '5': a directory
+      tar.fill(0x20, at + 148, at + 156);
+      let sum = 0;
+      for (let i = at; i < at + 512; i++) sum += tar[i]!;
+      tar.write(`${sum.toString(8).padStart(6, '0')}\0 `, at + 148, 'latin1');
+    }
+    at += 512 + Math.ceil(size / 512) * 512;
+  }
+  return tar;
 }
 
 export async function buildTarGz(members: TarMember[]): Promise<Buffer> {

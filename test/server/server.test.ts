@@ -43,6 +43,7 @@ function expectSecurityHeaders(h: Headers | Record<string, string>): void {
   expect(get('X-Content-Type-Options')).toBe('nosniff');
   expect(get('Referrer-Policy')).toBe('no-referrer');
   expect(get('Cross-Origin-Opener-Policy')).toBe('same-origin');
+  expect(get('Cross-Origin-Resource-Policy')).toBe('same-origin');
   expectNoCors(h);
 }
 
@@ -173,6 +174,30 @@ describe('loopback server: API', () => {
     expect(await junk.json()).toMatchObject({ ok: false, error: { code: 'bad-input' } });
   });
 
+  it('answers 400 to a body nested too deep, before it reaches the engine, and leaves no call waiting (issue 12)', async () => {
+    const pending = (host as unknown as { pending: Map<number, unknown> }).pending;
+    const depth = 400_000; // under the 1 MiB cap; once overflowed the stack in postMessage (a 500)
+    const deep = `{"filters":${'['.repeat(depth)}${']'.repeat(depth)}}`;
+    expect(deep.length).toBeLessThan(MAX_BODY_BYTES);
+    for (const [name, body] of [
+      ['events.query', deep],
+      ['case.summary', `{"x":${'{"y":'.repeat(depth / 10)}1${'}'.repeat(depth / 10)}}`], // in a key the schema would drop
+      ['events.query', `{"filters":${'['.repeat(33)}${']'.repeat(33)}}`], // just past the limit (32)
+    ] as const) {
+      const res = await post(name, body);
+      expect(res.status, body.slice(0, 40)).toBe(400);
+      expectSecurityHeaders(res.headers);
+      expect(await res.json()).toEqual({ ok: false, error: { code: 'bad-input', message: `${name}: input nested deeper than 32 levels` } });
+    }
+    expect(pending.size).toBe(0);
+    // At the limit, the input reaches the engine, whose schema refuses it as usual.
+    const atLimit = await post('events.query', `{"filters":${'['.repeat(31)}${']'.repeat(31)}}`);
+    expect(atLimit.status).toBe(200);
+    expect(await atLimit.json()).toMatchObject({ ok: false, error: { code: 'bad-input' } });
+    expect(pending.size).toBe(0);
+    expect((await post('case.summary', '{}')).status).toBe(200);
+  });
+
   it('answers 413 to a body over 1 MiB, declared or streamed', async () => {
     expect(MAX_BODY_BYTES).toBe(1024 * 1024);
     // Exactly the limit is still read: `{}` padded with spaces to 1 MiB reaches the engine.
@@ -286,6 +311,49 @@ describe('loopback server: push events', () => {
     expect(events.findIndex((e) => e.name === 'ingest.progress')).toBeLessThan(events.findIndex((e) => e.name === 'ingest.done'));
     expect(done.jobId).toBe(jobId);
     expect(done.loaded).toBeGreaterThan(0);
+  });
+});
+
+describe('loopback server: every response (issue 12)', () => {
+  it('carries Cross-Origin-Resource-Policy: same-origin and nosniff, so no other origin can load even a static file', async () => {
+    const auth = { Authorization: `Bearer ${server.token}` };
+    const responses = [
+      await rawRequest(server.port, '/'),
+      await rawRequest(server.port, '/assets/app.js'),
+      await rawRequest(server.port, '/assets/app.css', {}, 'HEAD'),
+      await rawRequest(server.port, '/assets/none.js'),
+      await rawRequest(server.port, '/assets/..%5c..%5csecret.txt'),
+      await rawRequest(server.port, '/', {}, 'PUT'),
+      await rawRequest(server.port, '/', { Host: `attacker.example:${server.port}` }),
+      await rawRequest(server.port, '/api/case.summary', { Origin: 'https://attacker.example' }, 'OPTIONS'),
+      await rawRequest(server.port, '/api/case.summary', { 'Content-Length': '2' }, 'POST'),
+      await rawRequest(server.port, '/api/case.summary', auth, 'GET'),
+      await rawRequest(server.port, '/api/no.such', { ...auth, 'Content-Length': '0' }, 'POST'),
+      await rawRequest(server.port, '/api/events'),
+      await rawRequest(server.port, 'http://attacker.example/'),
+    ];
+    const statuses = responses.map((r) => r.status);
+    expect(statuses).toEqual([200, 200, 200, 404, 400, 405, 403, 405, 401, 405, 404, 401, 400]);
+    for (const r of responses) expectSecurityHeaders(r.headers);
+    const ok = await post('case.summary', '{}');
+    expect(ok.status).toBe(200);
+    expectSecurityHeaders(ok.headers);
+    const stream = new AbortController();
+    const events = await fetch(`${server.origin}/api/events?token=${server.token}`, { signal: stream.signal });
+    expectSecurityHeaders(events.headers);
+    stream.abort();
+    // A request Node itself cannot parse is answered with them too.
+    const broken = await new Promise<string>((resolve, reject) => {
+      const s = connect(server.port, '127.0.0.1');
+      const chunks: Buffer[] = [];
+      s.on('data', (c: Buffer) => chunks.push(c));
+      s.on('end', () => resolve(Buffer.concat(chunks).toString('latin1')));
+      s.on('error', reject);
+      s.write('GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nBad Header Line\r\n\r\n');
+    });
+    expect(broken).toMatch(/^HTTP\/1\.1 400 /);
+    expect(broken).toContain('\r\nCross-Origin-Resource-Policy: same-origin\r\n');
+    expect(broken).toContain('\r\nX-Content-Type-Options: nosniff\r\n');
   });
 });
 

@@ -7,16 +7,23 @@
  * Links are never followed below what the investigator named: a symbolic link met while walking a folder is
  * reported, not read (it could point anywhere on the machine, or loop); a path named on the command line is
  * taken as given, link or not.
+ *
+ * Nothing is dropped in silence on the strength of its name, since whoever built the archive chose it: a member or
+ * file is skipped without a word only when its content proves it is Finder litter (see `isLitter`), or when it is
+ * an empty folder entry. Everything else is read, or reported (a failure, so ingest exits 2).
+ *
+ * Every decompressed stream is capped: a `.tar.gz` as a whole (skipped members included) at the cap a `.gz` file
+ * has (`DEFAULT_PARSE_LIMITS.maxDecompressedBytes`), each archive member at `MAX_MEMBER_BYTES`.
  */
 import { createReadStream } from 'node:fs';
 import { lstat, open, readdir, readlink, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { createGunzip, gunzipSync } from 'node:zlib';
 import { pipeline } from 'node:stream/promises';
-import type { Readable } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
 import * as yauzl from 'yauzl';
 import * as tarStream from 'tar-stream';
-import type { ByteSource } from './parse-file';
+import { DEFAULT_PARSE_LIMITS, type ByteSource } from './parse-file';
 import { MemberLabels } from './member-labels';
 
 export interface EvidenceEntry {
@@ -34,6 +41,18 @@ export type Enumerated = ({ kind: 'entry' } & EvidenceEntry) | ({ kind: 'failure
 
 /** Largest archive member read into memory. Trail files are a few MB; a larger member is refused clearly. */
 export const MAX_MEMBER_BYTES = 512 * 1024 * 1024;
+
+export interface SourceLimits {
+  /** Cap on the decompressed bytes of one compressed archive (`.tar.gz`), every member counted, skipped ones too. */
+  maxDecompressedBytes: number;
+  /** Cap on the bytes of one archive member. */
+  maxMemberBytes: number;
+}
+
+export const DEFAULT_SOURCE_LIMITS: SourceLimits = {
+  maxDecompressedBytes: DEFAULT_PARSE_LIMITS.maxDecompressedBytes,
+  maxMemberBytes: MAX_MEMBER_BYTES,
+};
 
 type ArchiveKind = 'zip' | 'tar' | 'tar.gz';
 
@@ -70,8 +89,9 @@ async function firstInflatedBytes(path: string, n: number): Promise<Buffer> {
   }
 }
 
-export async function* enumerateEvidence(paths: string[]): AsyncGenerator<Enumerated> {
-  for (const p of paths) yield* enumeratePath(resolve(p), true);
+export async function* enumerateEvidence(paths: string[], limits: Partial<SourceLimits> = {}): AsyncGenerator<Enumerated> {
+  const l: SourceLimits = { ...DEFAULT_SOURCE_LIMITS, ...limits };
+  for (const p of paths) yield* enumeratePath(resolve(p), true, l);
 }
 
 /** What a directory entry is, in words, for the ones that are not read. */
@@ -84,7 +104,7 @@ function kindOf(info: Awaited<ReturnType<typeof lstat>>): string {
 }
 
 /** `named`: the investigator gave this path (links followed); otherwise it was found inside a folder. */
-async function* enumeratePath(path: string, named: boolean): AsyncGenerator<Enumerated> {
+async function* enumeratePath(path: string, named: boolean, limits: SourceLimits): AsyncGenerator<Enumerated> {
   let info;
   try {
     info = named ? await stat(path) : await lstat(path);
@@ -115,8 +135,23 @@ async function* enumeratePath(path: string, named: boolean): AsyncGenerator<Enum
       return;
     }
     for (const name of names) {
-      if (name.startsWith('.')) continue; // .DS_Store, editor files
-      yield* enumeratePath(join(path, name), false);
+      const child = join(path, name);
+      if (name.startsWith('.')) {
+        let childInfo;
+        try {
+          childInfo = await lstat(child);
+        } catch {
+          childInfo = null; // reported by enumeratePath below
+        }
+        // A hidden folder (.git, .Trashes, .Spotlight-V100…) is reported once, not walked and not dropped silently.
+        if (childInfo?.isDirectory()) {
+          yield { kind: 'failure', displayPath: child, error: 'hidden folder inside a folder: not read (name it to load it)' };
+          continue;
+        }
+        // Finder litter, proved by its content; any other dot-file is read like every file.
+        if (childInfo?.isFile() && litterName(name) && isLitter(name, await fileHead(child, LITTER_HEAD_BYTES))) continue;
+      }
+      yield* enumeratePath(child, false, limits);
     }
     return;
   }
@@ -132,12 +167,27 @@ async function* enumeratePath(path: string, named: boolean): AsyncGenerator<Enum
     yield { kind: 'failure', displayPath: path, error: `cannot read: ${(err as Error).message}` };
     return;
   }
-  if (archive === 'zip') yield* zipMembers(path);
-  else if (archive === 'tar' || archive === 'tar.gz') yield* tarMembers(path, archive === 'tar.gz');
+  if (archive === 'zip') yield* zipMembers(path, limits);
+  else if (archive === 'tar' || archive === 'tar.gz') yield* tarMembers(path, archive === 'tar.gz', limits);
   else yield { kind: 'entry', displayPath: path, source: { path } };
 }
 
 class TooLargeError extends Error {}
+
+/** The decompressed stream of a compressed archive went past its cap. */
+class DecompressedCapError extends Error {}
+
+/** A pass-through that fails once more than `cap` bytes have gone through it. */
+function capStream(cap: number, onCap: () => Error): Transform {
+  let total = 0;
+  return new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      total += chunk.length;
+      if (total > cap) return cb(onCap());
+      cb(null, chunk);
+    },
+  });
+}
 
 async function readAll(stream: Readable, limit: number, what: string): Promise<Buffer> {
   const parts: Buffer[] = [];
@@ -153,7 +203,7 @@ async function readAll(stream: Readable, limit: number, what: string): Promise<B
   return Buffer.concat(parts);
 }
 
-async function* zipMembers(path: string): AsyncGenerator<Enumerated> {
+async function* zipMembers(path: string, limits: SourceLimits): AsyncGenerator<Enumerated> {
   let zip: yauzl.ZipFile;
   try {
     zip = await new Promise<yauzl.ZipFile>((res, rej) =>
@@ -200,26 +250,29 @@ async function* zipMembers(path: string): AsyncGenerator<Enumerated> {
     }
     if (!entry) return;
     const fileName = memberName(entry);
-    // A folder: named with a trailing separator, or marked by the MS-DOS directory attribute (0x10).
-    if (fileName.endsWith('/') || fileName.endsWith('\\') || (entry.externalFileAttributes & 0x10) !== 0) continue;
-    const displayPath = labels.next(fileName);
     // Unix file type in the high half of the external attributes (0 from tools that do not set one).
     const mode = (entry.externalFileAttributes >>> 16) & 0o170000;
+    // A folder: named with a trailing separator, or marked by the MS-DOS directory attribute (0x10) or the Unix
+    // type. Skipped only when it holds nothing (stored empty, or the 2-byte empty deflate stream): a "folder" with
+    // data in it is read like any member, since the flags and the name are the archive builder's to choose.
+    const folder = fileName.endsWith('/') || fileName.endsWith('\\') || (entry.externalFileAttributes & 0x10) !== 0 || mode === 0o040000;
+    if (folder && entry.uncompressedSize === 0 && entry.compressedSize <= 2) continue;
+    const displayPath = labels.next(fileName);
     if (mode === 0o120000) {
       yield { kind: 'failure', displayPath, error: 'symbolic link inside the archive: not followed' };
       continue;
     }
-    if (mode === 0o040000) continue;
-    if (mode !== 0 && mode !== 0o100000) {
+    if (mode !== 0 && mode !== 0o100000 && mode !== 0o040000) {
       yield { kind: 'failure', displayPath, error: `archive member of Unix type 0o${mode.toString(8)}, not a file: skipped` };
       continue;
     }
-    if (isHidden(fileName)) continue;
     try {
       const stream = await new Promise<Readable>((res, rej) =>
         zip.openReadStream(entry!, (err, s) => (err ? rej(err) : res(s))),
       );
-      const bytes = await readAll(stream, MAX_MEMBER_BYTES, 'archive member');
+      const bytes = await readAll(stream, limits.maxMemberBytes, 'archive member');
+      if (isLitter(fileName, bytes)) continue;
+      if (folder && bytes.length === 0) continue;
       yield { kind: 'entry', displayPath, source: { bytes } };
     } catch (err) {
       yield { kind: 'failure', displayPath, error: (err as Error).message };
@@ -238,10 +291,16 @@ function memberName(entry: yauzl.Entry): string {
   return decode(entry.generalPurposeBitFlag, entry.fileName as unknown as Buffer, entry.extraFields, true);
 }
 
-async function* tarMembers(path: string, gzipped: boolean): AsyncGenerator<Enumerated> {
+async function* tarMembers(path: string, gzipped: boolean, limits: SourceLimits): AsyncGenerator<Enumerated> {
   const extract = tarStream.extract();
   const stages: (Readable | NodeJS.ReadWriteStream)[] = [createReadStream(path)];
-  if (gzipped) stages.push(createGunzip());
+  // The cap counts every decompressed byte, the members drained unread (folders, links, litter) included.
+  let capped: DecompressedCapError | null = null;
+  const capError = () =>
+    (capped = new DecompressedCapError(
+      `decompressed size exceeds the ${limits.maxDecompressedBytes}-byte cap (gzip bomb or oversized archive); extract it to a folder to load it`,
+    ));
+  if (gzipped) stages.push(createGunzip(), capStream(limits.maxDecompressedBytes, capError));
   const feeding = (pipeline as unknown as (...s: unknown[]) => Promise<void>)(...stages, extract).catch(
     (err: Error) => err,
   );
@@ -252,6 +311,11 @@ async function* tarMembers(path: string, gzipped: boolean): AsyncGenerator<Enume
       const type = entry.header.type;
       if (type === 'directory') {
         entry.resume();
+        // An empty folder entry is skipped. One that declares data is reported: tar-stream (like GNU tar) reads no
+        // data for a folder, so what it holds cannot be read, and must not vanish in silence.
+        if (entry.header.size! > 0) {
+          yield { kind: 'failure', displayPath: labels.next(name), error: `folder entry that declares ${entry.header.size} bytes of data: not read` };
+        }
         continue;
       }
       const displayPath = labels.next(name);
@@ -265,31 +329,69 @@ async function* tarMembers(path: string, gzipped: boolean): AsyncGenerator<Enume
         yield { kind: 'failure', displayPath, error: `archive member of type ${type ?? 'unknown'}, not a file: skipped` };
         continue;
       }
-      if (isHidden(name)) {
-        entry.resume();
-        continue;
-      }
+      let bytes: Buffer;
       try {
-        const bytes = await readAll(entry as unknown as Readable, MAX_MEMBER_BYTES, 'archive member');
-        yield { kind: 'entry', displayPath, source: { bytes } };
+        bytes = await readAll(entry as unknown as Readable, limits.maxMemberBytes, 'archive member');
       } catch (err) {
+        if (capped) break; // reported below, against the archive
         const message = (err as Error).message;
         yield { kind: 'failure', displayPath, error: err instanceof TooLargeError ? message : `tar archive is corrupt or truncated: ${message}` };
         return;
       }
+      if (isLitter(name, bytes)) continue;
+      yield { kind: 'entry', displayPath, source: { bytes } };
     }
   } catch (err) {
-    yield { kind: 'failure', displayPath: path, error: `tar archive is corrupt or truncated: ${(err as Error).message}` };
-    return;
+    if (!capped) {
+      yield { kind: 'failure', displayPath: path, error: `tar archive is corrupt or truncated: ${(err as Error).message}` };
+      return;
+    }
   }
   const fed = await feeding;
-  if (fed instanceof Error) {
+  if (capped) {
+    yield { kind: 'failure', displayPath: path, error: (capped as DecompressedCapError).message };
+  } else if (fed instanceof Error) {
     yield { kind: 'failure', displayPath: path, error: `tar archive is corrupt or truncated: ${fed.message}` };
   }
 }
 
-/** Editor and archiver litter (`.DS_Store`, `__MACOSX/`). A `.` or `..` name is not litter: it is reported. */
-function isHidden(memberName: string): boolean {
-  const base = memberName.split('/').pop() ?? '';
-  return (base.startsWith('.') && base !== '.' && base !== '..') || memberName.startsWith('__MACOSX/');
+/**
+ * Finder litter, the only thing skipped without a word: a `.DS_Store` (any case) that starts with the DS_Store
+ * magic, or an AppleDouble file (`._x`, in `__MACOSX/` or beside its file) that starts with the AppleDouble magic.
+ * The name is the archive builder's choice (`..\evidence.json`, `.evidence.json`, `__MACOSX/x.json`, a look-alike
+ * of the dot…), so it never suffices: neither magic can begin JSON or gzip, so a member that has it is not evidence.
+ * Either separator ends a folder name here.
+ */
+export function isLitter(name: string, head: Buffer): boolean {
+  const kind = litterName(name);
+  if (!kind) return false;
+  const magic = kind === 'ds-store' ? DS_STORE_MAGIC : APPLE_DOUBLE_MAGIC;
+  return head.length >= magic.length && head.subarray(0, magic.length).equals(magic);
+}
+
+const DS_STORE_MAGIC = Buffer.from([0x00, 0x00, 0x00, 0x01, 0x42, 0x75, 0x64, 0x31]); // \0\0\0\1Bud1
+const APPLE_DOUBLE_MAGIC = Buffer.from([0x00, 0x05, 0x16, 0x07]);
+const LITTER_HEAD_BYTES = DS_STORE_MAGIC.length;
+
+function litterName(name: string): 'ds-store' | 'apple-double' | null {
+  const base = name.split(/[\\/]/).pop() ?? '';
+  if (base.toLowerCase() === '.ds_store') return 'ds-store';
+  if (base.startsWith('._')) return 'apple-double';
+  return null;
+}
+
+/** The first `n` bytes of a file (fewer if it is shorter; none if it cannot be read: it is then read, and reported, as evidence). */
+async function fileHead(path: string, n: number): Promise<Buffer> {
+  try {
+    const fh = await open(path, 'r');
+    try {
+      const buf = Buffer.alloc(n);
+      const { bytesRead } = await fh.read(buf, 0, n, 0);
+      return buf.subarray(0, bytesRead);
+    } finally {
+      await fh.close();
+    }
+  } catch {
+    return Buffer.alloc(0);
+  }
 }

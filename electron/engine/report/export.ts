@@ -14,6 +14,7 @@ import { recheckEvidence, recheckProblems } from '../custody/recheck';
 import { reportCsv } from './csv';
 import { reportHtml } from './html';
 import { buildReport, type ReportModel } from './model';
+import { escapeInvisibleInJson } from '../../../shared/invisible';
 
 export interface ExportedReport {
   model: ReportModel;
@@ -33,7 +34,7 @@ function render(model: ReportModel, format: ReportFormat): { body: string; mime:
     case 'csv':
       return { body: reportCsv(model), mime: 'text/csv', ext: 'csv' };
     case 'json':
-      return { body: JSON.stringify(model, null, 2) + '\n', mime: 'application/json', ext: 'json' };
+      return { body: escapeInvisibleInJson(JSON.stringify(model, null, 2)) + '\n', mime: 'application/json', ext: 'json' };
     default:
       return missingCase(format);
   }

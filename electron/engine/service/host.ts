@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { ApiResult, PushEvents, PushName } from '../../../shared/api';
+import { validateApiInput } from './validate-input';
 
 export type HostRequest = { kind: 'call'; id: number; name: string; input: unknown } | { kind: 'close' };
 export type HostMessage =
@@ -99,12 +100,22 @@ export class EngineHost {
 
   async call(name: string, input: unknown): Promise<ApiResult<unknown>> {
     if (this.stopped) return { ok: false, error: { code: 'internal', message: this.stopped } };
+    // Checked here, before it crosses: only the schema's own fields are sent, and nothing too deep to clone.
+    const checked = validateApiInput(name, input);
+    if (!checked.ok) return checked;
     const id = ++this.seq;
     const target = READER_CALLS.has(name) ? ((await this.readerWorker()) ?? this.worker) : this.worker;
     return new Promise((resolve) => {
       this.pending.set(id, resolve);
       if (target !== this.worker) this.readerPending.add(id);
-      target.postMessage({ kind: 'call', id, name, input } satisfies HostRequest);
+      try {
+        target.postMessage({ kind: 'call', id, name, input: checked.value } satisfies HostRequest);
+      } catch (err) {
+        // Nothing was sent, so no answer will come: the entry must not wait in `pending` forever.
+        this.pending.delete(id);
+        this.readerPending.delete(id);
+        resolve({ ok: false, error: { code: 'bad-input', message: `${name}: input cannot be sent to the engine: ${(err as Error).message}` } });
+      }
     });
   }
 

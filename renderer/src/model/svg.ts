@@ -2,12 +2,17 @@
  * SVG export of the chain graph from element data and layout positions (no dependency, no DOM): boxes, wrapped
  * labels, confidence-styled edges with arrowheads and labels. Every text from the evidence is XML-escaped.
  */
+import { revealInvisible } from '../../../shared/invisible';
 import type { GraphElement, GraphNodeData } from './graph';
 import { EDGE_LOOK, FONT, NODE_LOOK, edgeLook } from './graph-style';
 import { isWrapEdge, type Position } from './layout';
 
+/**
+ * Text for XML: markup escaped, and what XML forbids (C0 controls, lone surrogates, U+FFFE/U+FFFF) or would hide
+ * (bidi controls, invisible characters) written as `\u{…}`, as the app shows it, so that the file is well-formed.
+ */
 export function xmlEscape(s: string): string {
-  return s.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&#39;' })[c]!);
+  return revealInvisible(s).replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
 /** Where the segment from the centre of a w×h box towards (tx, ty) leaves the box. */

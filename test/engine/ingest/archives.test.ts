@@ -4,7 +4,7 @@
  * the root, pass for another archive's member, or collide with another member's label; link members and links
  * inside scanned folders are reported, never followed. The happy path of each archive kind is in ingest.test.ts.
  */
-import { existsSync, mkdirSync, readdirSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync, symlinkSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -260,5 +260,166 @@ describe('links inside a scanned folder', () => {
     expect(outcomeOf(summary, fifo)).toMatchObject({ status: 'failed', error: 'a named pipe, not a file: skipped' });
     expect(outcomeOf(summary, join(ev, 'a.json')).status).toBe('loaded');
     db.close();
+  });
+});
+
+/**
+ * Issue 12, item 1: a member is never dropped in silence on the strength of its name. `..\evidence.json` once looked
+ * like a dot-file (names were split on `/` only) and vanished; now only Finder litter proved by its content
+ * (`.DS_Store`, AppleDouble `._x`) and empty folder entries are skipped without a word.
+ */
+const DS_STORE = Buffer.concat([Buffer.from([0, 0, 0, 1, 0x42, 0x75, 0x64, 0x31]), Buffer.alloc(56)]);
+const APPLE_DOUBLE = Buffer.concat([Buffer.from([0, 5, 0x16, 7, 0, 2, 0, 0]), Buffer.alloc(74)]);
+
+/** Evidence under names that a name-only rule would take for litter, a folder, or a dot-file: each must load. */
+const DISGUISED = [
+  '..\\evidence.json',
+  '.\\..\\evidence.json',
+  'logs\\.evidence.json',
+  './.evidence.json',
+  '.evidence.json',
+  '__MACOSX/evidence.json',
+  '__macosx/._evidence.json',
+  '.DS_Store',
+  'sub/.ds_store',
+  '\uff0eDS_Store', // a full-width look-alike of the dot
+  '\u2024evidence.json', // ONE DOT LEADER
+  '..',
+  '.',
+];
+
+describe.each([
+  { kind: 'zip', file: 'disguised.zip' },
+  { kind: 'tar', file: 'disguised.tar' },
+  { kind: 'tar.gz', file: 'disguised.tar.gz' },
+])('a $kind whose evidence is named like litter, a folder or a dot-file (issue 12)', ({ kind, file }) => {
+  it('loads every such member, reports a litter name whose content is not litter, and skips only proved litter', async () => {
+    const dir = tempDir(`disguised-${kind.replace('.', '')}`);
+    const evidence = DISGUISED.map((name, n) => ({ name, data: trailJson([apiRecord(`d-${n}`)]) }));
+    // A folder entry that carries a trail file (the entry type is the builder's to choose) is read too.
+    const folderWithData = { name: kind === 'zip' ? 'folder-with-data/' : 'folder-with-data', data: trailJson([apiRecord('d-folder')]) };
+    const litter = [
+      { name: '.DS_Store', data: DS_STORE },
+      { name: 'a/.DS_STORE', data: DS_STORE },
+      { name: '__MACOSX/._evidence.json', data: APPLE_DOUBLE },
+      { name: '._bundle.json', data: APPLE_DOUBLE },
+    ];
+    const impostor = { name: '__MACOSX/._x.json', data: 'not AppleDouble, not evidence either' };
+    let bytes: Buffer;
+    if (kind === 'zip') {
+      bytes = buildZip([
+        ...evidence,
+        { ...folderWithData, method: 'store' },
+        { name: 'dos-folder.json', data: trailJson([apiRecord('d-dos')]), dosAttributes: 0x10 },
+        { name: 'unix-folder.json', data: trailJson([apiRecord('d-unix')]), unixType: 0o040000 },
+        { name: 'empty-folder/', data: '', method: 'store' },
+        { name: 'empty-deflated-folder/', data: '' },
+        { name: 'empty-dos-folder', data: '', method: 'store', dosAttributes: 0x10 },
+        ...litter,
+        impostor,
+      ]);
+    } else {
+      const members: TarMember[] = [
+        ...evidence,
+        { name: 'empty-folder', type: 'directory' },
+        ...litter,
+        impostor,
+        { ...folderWithData, type: 'directory' }, // last: the blocks after it are misread as headers
+      ];
+      bytes = kind === 'tar' ? await buildTar(members) : await buildTarGz(members);
+    }
+    const archive = put(join(dir, 'ev'), file, bytes);
+    const db = openCase(join(dir, 'case.db'));
+    const summary = await ingestEvidence(db, [archive], { workers: 0 });
+
+    const loaded = [...DISGUISED, ...(kind === 'zip' ? [folderWithData.name, 'dos-folder.json', 'unix-folder.json'] : [])];
+    const ids = [...DISGUISED.map((_, n) => `d-${n}`), ...(kind === 'zip' ? ['d-folder', 'd-dos', 'd-unix'] : [])];
+    expect(db.prepare('SELECT event_id FROM events ORDER BY event_id').pluck().all()).toEqual([...ids].sort());
+    for (const name of loaded) expect(outcomeOf(summary, `${archive}!/${memberLabel(name)}`).status, name).toBe('loaded');
+    // Named like litter, but its content is not: read, and reported since it is no evidence.
+    const failed = [`${archive}!/${memberLabel(impostor.name)}`];
+    if (kind !== 'zip') {
+      // tar-stream (like GNU tar) reads no data for a folder entry: one that declares data is reported, and the
+      // blocks after it, read as headers, end the archive as corrupt.
+      expect(outcomeOf(summary, `${archive}!/folder-with-data`)).toMatchObject({ status: 'failed', error: /^folder entry that declares \d+ bytes of data: not read$/ });
+      expect(outcomeOf(summary, archive)).toMatchObject({ status: 'failed', error: /^tar archive is corrupt or truncated: / });
+      failed.push(`${archive}!/folder-with-data`, archive);
+    }
+    for (const f of failed) expect(outcomeOf(summary, f).status).toBe('failed');
+    // Proved litter and empty folders leave no trace: every outcome is one of the above.
+    expect(summary.files.map((f) => f.path).sort()).toEqual([...loaded.map((n) => `${archive}!/${memberLabel(n)}`), ...failed].sort());
+    expectConsistent(db);
+    db.close();
+  });
+});
+
+describe('a folder with dot-files and hidden folders (issue 12)', () => {
+  it('reads dot-files, reports hidden folders, and skips only proved Finder litter', async () => {
+    const dir = tempDir('dotfiles');
+    const ev = join(dir, 'ev');
+    put(ev, '..\\evidence.json', trailJson([apiRecord('f-1')]));
+    put(ev, '.evidence.json', trailJson([apiRecord('f-2')]));
+    put(ev, '.DS_Store', DS_STORE);
+    put(ev, '._evidence.json', APPLE_DOUBLE);
+    put(join(ev, '__MACOSX'), '._evidence.json', APPLE_DOUBLE);
+    put(join(ev, 'sub'), '.DS_Store', trailJson([apiRecord('f-3')])); // litter's name, evidence's content
+    put(join(ev, '.git'), 'HEAD', 'ref: refs/heads/main\n');
+    const db = openCase(join(dir, 'case.db'));
+    const summary = await ingestEvidence(db, [ev], { workers: 0 });
+    expect(db.prepare('SELECT event_id FROM events ORDER BY event_id').pluck().all()).toEqual(['f-1', 'f-2', 'f-3']);
+    expect(outcomeOf(summary, join(ev, '.git'))).toMatchObject({ status: 'failed', error: 'hidden folder inside a folder: not read (name it to load it)' });
+    expect(summary).toMatchObject({ loaded: 3, failed: 1 });
+    expect(summary.files.map((f) => f.path).filter((p) => p.includes('._evidence') || p === join(ev, '.DS_Store'))).toEqual([]);
+    db.close();
+  });
+});
+
+/**
+ * Issue 12, item 2: a `.tar.gz` is capped on its decompressed bytes like a `.gz`, members drained unread (a hidden
+ * name, a link, a folder) counted too; a capped archive is a failure that names the archive and the cap.
+ */
+describe('a .tar.gz past the decompressed-size cap (issue 12)', () => {
+  const CAP = 64 * 1024;
+  async function failures(archive: string, limits = { maxDecompressedBytes: CAP }) {
+    const out: { kind: string; displayPath: string; error?: string }[] = [];
+    for await (const item of enumerateEvidence([archive], limits)) out.push(item.kind === 'failure' ? item : { kind: item.kind, displayPath: item.displayPath });
+    return out;
+  }
+  const zeros = Buffer.alloc(4 * CAP);
+  const capMessage = `decompressed size exceeds the ${CAP}-byte cap (gzip bomb or oversized archive); extract it to a folder to load it`;
+
+  it.each([
+    ['a proved-litter member', { name: '._bomb', data: Buffer.concat([APPLE_DOUBLE, zeros]) }],
+    ['a symbolic link member followed by a large member', { name: 'big.json', data: zeros }],
+    ['an ordinary member', { name: 'bomb.json', data: zeros }],
+  ])('fails on %s, naming the archive and the cap', async (_what, member: TarMember) => {
+    const dir = tempDir('tgz-cap');
+    const first = trailJson([apiRecord('before-cap')]);
+    const archive = put(dir, 'bomb.tar.gz', await buildTarGz([{ name: 'a.json', data: first }, { name: 'link', type: 'symlink', linkname: 'a.json' }, member]));
+    expect(statSync(archive).size).toBeLessThan(CAP / 4); // small on disk, large once inflated
+    const items = await failures(archive);
+    expect(items.at(-1)).toEqual({ kind: 'failure', displayPath: archive, error: capMessage });
+    // Members read before the cap are still given; the member being read when it was hit is not.
+    expect(items[0]).toEqual({ kind: 'entry', displayPath: `${archive}!/a.json` });
+    expect(items.filter((i) => i.kind === 'entry')).toHaveLength(1);
+  });
+
+  it('under the cap the same archive loads, and an uncompressed tar is not subject to it', async () => {
+    const dir = tempDir('tgz-cap');
+    const members: TarMember[] = [{ name: 'a.json', data: trailJson([apiRecord('under-cap')]) }, { name: '._x', data: zeros }];
+    const tgz = put(dir, 'ok.tar.gz', await buildTarGz(members));
+    // `._x` without the AppleDouble magic is no litter: it is given to be read (and fails there, as no evidence).
+    expect((await failures(tgz, { maxDecompressedBytes: 8 * CAP })).map((i) => i.kind)).toEqual(['entry', 'entry']);
+    const tar = put(dir, 'ok.tar', await buildTar(members));
+    expect((await failures(tar)).map((i) => i.kind)).toEqual(['entry', 'entry']);
+  });
+
+  it('is the .gz cap by default', async () => {
+    const dir = tempDir('tgz-cap');
+    const archive = put(dir, 'bomb.tar.gz', await buildTarGz([{ name: '._bomb', data: zeros }]));
+    const { DEFAULT_PARSE_LIMITS } = await import('../../../electron/engine/ingest/parse-file');
+    const { DEFAULT_SOURCE_LIMITS } = await import('../../../electron/engine/ingest/sources');
+    expect(DEFAULT_SOURCE_LIMITS.maxDecompressedBytes).toBe(DEFAULT_PARSE_LIMITS.maxDecompressedBytes);
+    expect(await failures(archive)).toEqual([{ kind: 'failure', displayPath: archive, error: capMessage }]);
   });
 });

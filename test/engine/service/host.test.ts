@@ -50,6 +50,30 @@ describe('EngineHost', () => {
     expect(newer.ok).toBe(true);
   });
 
+  it('refuses an input nested too deep before it crosses to a worker, and never leaves a call in pending (issue 12)', async () => {
+    const pending = (host as unknown as { pending: Map<number, unknown> }).pending;
+    let deep: unknown = [];
+    for (let i = 0; i < 200_000; i++) deep = [deep];
+    for (const name of ['events.query', 'events.histogram', 'case.summary']) {
+      expect(await host.call(name, { filters: deep, buckets: 10 })).toEqual({
+        ok: false,
+        error: { code: 'bad-input', message: `${name}: input nested deeper than 32 levels` },
+      });
+    }
+    expect(pending.size).toBe(0);
+    // Whatever makes postMessage throw, the call is answered and its entry removed.
+    const other = EngineHost.start(casePath);
+    const worker = (other as unknown as { worker: { postMessage: (m: unknown) => void } }).worker;
+    worker.postMessage = () => {
+      throw new RangeError('Maximum call stack size exceeded');
+    };
+    expect(await other.call('case.summary', {})).toMatchObject({ ok: false, error: { code: 'bad-input', message: /cannot be sent to the engine: Maximum call stack/ } });
+    expect((other as unknown as { pending: Map<number, unknown> }).pending.size).toBe(0);
+    delete (worker as { postMessage?: unknown }).postMessage; // back to the prototype's, to close
+    await other.close();
+    expect((await host.call('case.summary', {})).ok).toBe(true);
+  });
+
   it('on a case it cannot open, fails every call (the histogram too) instead of leaving it waiting', async () => {
     const bad = EngineHost.start(join(tempDir('host-bad'), 'not-a-dir', 'case.db'));
     const r = await bad.call('events.histogram', { filters: {}, buckets: 10 });
