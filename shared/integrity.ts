@@ -27,6 +27,7 @@ export type FindingKind =
   | 'key-not-found'
   | 'key-wrong-region'
   | 'key-not-valid-at'
+  | 'key-validity-unreadable'
   | 'key-fingerprint-mismatch'
   | 'key-unusable'
   | 'keys-none-for-region'
@@ -104,6 +105,8 @@ export interface KeyResult {
   claimedFingerprint: string | null;
   validityStart: string | null;
   validityEnd: string | null;
+  /** Why the validity could not be read (the key then verifies nothing); null when it was. */
+  validityProblem?: string | null;
   encoding: 'pkcs1' | 'spki' | null;
   usedBy: number;
 }

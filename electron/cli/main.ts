@@ -23,6 +23,7 @@ import { KeyListError, parseKeyListSpec, readKeyLists, runVerification } from '.
 import { integrityText } from '../engine/integrity/text';
 import { TOOL_VERSION } from '../engine/version';
 import { serveCase, ServeUsageError } from '../server/serve';
+import { escapeInvisibleInJson } from '../../shared/invisible';
 
 function* mapIter<T, U>(it: Iterable<T>, f: (t: T) => U): Generator<U> {
   for (const x of it) yield f(x);
@@ -181,7 +182,7 @@ export function buildProgram(): Command {
         const t = queries.trace(target);
         if (!t) throw new UsageError(`${target} is neither an eventID nor an access key in this case`);
         const integrity = traceIntegrity(queries, t);
-        process.stdout.write(opts.format === 'json' ? JSON.stringify({ ...t, integrity }, null, 2) + '\n' : traceText(t, integrity));
+        process.stdout.write(opts.format === 'json' ? escapeInvisibleInJson(JSON.stringify({ ...t, integrity }, null, 2)) + '\n' : traceText(t, integrity));
       } finally {
         db.close();
       }
@@ -219,7 +220,7 @@ export function buildProgram(): Command {
       try {
         const entries = readCustody(db);
         const check = checkCustody(db);
-        if (opts.format === 'json') process.stdout.write(JSON.stringify({ entries, check }, null, 2) + '\n');
+        if (opts.format === 'json') process.stdout.write(escapeInvisibleInJson(JSON.stringify({ entries, check }, null, 2)) + '\n');
         else process.stdout.write(custodyText(entries, check));
         if (!check.ok) process.exitCode = EXIT.evidence;
       } finally {
@@ -246,7 +247,7 @@ export function buildProgram(): Command {
       const db = existingCase(opts.case);
       try {
         const run = runVerification(db, keyLists);
-        if (opts.json) process.stdout.write(JSON.stringify({ runId: run.runId, verifiedAt: run.verifiedAt, toolVersion: run.toolVersion, ...run.result }, null, 2) + '\n');
+        if (opts.json) process.stdout.write(escapeInvisibleInJson(JSON.stringify({ runId: run.runId, verifiedAt: run.verifiedAt, toolVersion: run.toolVersion, ...run.result }, null, 2)) + '\n');
         else process.stdout.write(integrityText(run.result, run.verifiedAt));
         const r = run.result;
         if (r.verdict === 'failed' || r.verdict === 'nothing-to-verify' || r.counts.gaps > 0) process.exitCode = EXIT.evidence;

@@ -147,7 +147,7 @@ describe('ingest', () => {
     const f = put(dir, 'mixed.json', trailJson([apiRecord('ok-1'), noTime]));
     const r = await podtrail(['ingest', f, '--case', join(dir, 'case.db'), '--quiet']);
     expect(r.code).toBe(2);
-    expect(r.stdout).toContain(`${f} record 1: eventTime: missing or not a string`);
+    expect(r.stdout).toContain(`${f} record 1: eventTime: missing (expected CloudTrail's "eventTime", or the "@timestamp" of a SIEM export); found keys "eventVersion"`);
   });
 });
 

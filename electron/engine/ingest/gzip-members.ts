@@ -58,6 +58,7 @@ export class GzipMemberProbe extends Transform {
   private done = false;
   private failed = false;
   private total = 0;
+  private output = 0;
   private readonly hash: Hash | null;
 
   constructor(options: { hashFirstMember?: boolean } = {}) {
@@ -88,6 +89,22 @@ export class GzipMemberProbe extends Transform {
     return { trailingBytes: this.total - end, firstMemberSha256: this.hash ? this.hash.digest('hex') : null };
   }
 
+  /**
+   * The first member's decompressed length, as soon as its deflate stream has ended (null before, or when it cannot be
+   * told): output bytes at or after it were read from data appended to the member CloudTrail wrote.
+   */
+  firstMemberLength(): number | null {
+    return this.done ? this.output : null;
+  }
+
+  /**
+   * Where the probe is while the first member is still being read: its decompressed bytes so far (output before
+   * this offset is in the first member for sure), or `failed` when it gave up (then the end is never known).
+   */
+  firstMemberProgress(): { output: number; done: boolean; failed: boolean } {
+    return { output: this.output, done: this.done, failed: this.failed };
+  }
+
   private async feed(chunk: Buffer): Promise<void> {
     if (this.done || this.failed) return;
     if (this.headerLength === null) {
@@ -113,7 +130,10 @@ export class GzipMemberProbe extends Transform {
 
   private startInflate(): InflateRaw {
     const inflate = createInflateRaw();
-    inflate.on('data', (out: Buffer) => this.hash?.update(out));
+    inflate.on('data', (out: Buffer) => {
+      this.output += out.length;
+      this.hash?.update(out);
+    });
     inflate.once('end', () => (this.done = true));
     inflate.once('error', () => (this.failed = true));
     return inflate;

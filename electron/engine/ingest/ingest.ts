@@ -15,14 +15,21 @@ import { runParseJob } from './parse-job';
 import { isFinal, type FromWorker, type ToWorker } from './protocol';
 import type { ByteSource } from './parse-file';
 
+/** Counts so far, in the summary's terms: `done` marks the last report, whose counts are the summary's. */
 export interface IngestProgress {
+  /** Files loaded (the summary's `loaded`). */
   filesDone: number;
   filesFailed: number;
+  /** Files already in the case (the summary's `alreadyLoaded`). */
   filesSkipped: number;
+  /** CloudTrail records read from loaded files (the summary's `records`). */
   records: number;
+  /** Kubernetes audit events read (the summary's `audits`). */
+  audits: number;
   bytes: number;
   elapsedMs: number;
   currentPath: string | null;
+  done: boolean;
 }
 
 export interface IngestOptions {
@@ -43,7 +50,9 @@ export interface IngestSummary {
   /** Kubernetes audit events read, and new to the case. */
   audits: number;
   newAudits: number;
+  /** CloudTrail records, and Kubernetes audit events, already in the case. */
   duplicates: number;
+  auditDuplicates: number;
   conflicts: number;
   insights: number;
   rejectedRecords: number;
@@ -318,6 +327,7 @@ export async function ingestEvidence(db: Database, paths: string[], options: Ing
   const inputs = paths.map((p) => resolve(p));
   try {
     const s = await loadEvidence(db, paths, options);
+    const notes = s.files.flatMap((f) => f.notes.map((note) => ({ path: f.path, note })));
     appendCustody(db, 'ingest', {
       inputs,
       outcome: s.cancelled ? 'cancelled' : 'completed',
@@ -327,6 +337,8 @@ export async function ingestEvidence(db: Database, paths: string[], options: Ing
       records: s.records,
       newEvents: s.newEvents,
       rejectedRecords: s.rejectedRecords,
+      // What the reader assumed or found in each file (zone-less times read as UTC, records from appended gzip data…).
+      ...(notes.length > 0 ? { notes } : {}),
       files: fileManifest(db, before),
     });
     return s;
@@ -350,9 +362,11 @@ async function loadEvidence(db: Database, paths: string[], options: IngestOption
     filesFailed: 0,
     filesSkipped: 0,
     records: 0,
+    audits: 0,
     bytes: 0,
     elapsedMs: 0,
     currentPath: null,
+    done: false,
   };
   const report = () => {
     progress.elapsedMs = Date.now() - started;
@@ -360,13 +374,15 @@ async function loadEvidence(db: Database, paths: string[], options: IngestOption
   };
   let decompressedBytes = 0;
   const slotFreed: (() => void)[] = [];
-  const writer = new WriterQueue(store, pool, (outcome, records, bytes, decompressed) => {
+  const writer = new WriterQueue(store, pool, (outcome, _records, bytes, decompressed) => {
     decompressedBytes += decompressed;
     files.push(outcome);
     if (outcome.status === 'failed') progress.filesFailed++;
     else if (outcome.status === 'already-loaded') progress.filesSkipped++;
     else progress.filesDone++;
-    progress.records += records;
+    // What the summary will count: a file found already loaded at commit adds no records.
+    progress.records += outcome.records;
+    progress.audits += outcome.audits;
     progress.bytes += bytes;
     progress.currentPath = outcome.path;
     report();
@@ -417,9 +433,11 @@ async function loadEvidence(db: Database, paths: string[], options: IngestOption
     await pool.close();
   }
   if (writer.error) throw writer.error;
+  progress.currentPath = null;
+  progress.done = true;
   report();
 
-  const sum = (k: 'records' | 'audits' | 'newAudits' | 'newEvents' | 'duplicates' | 'conflicts' | 'insights' | 'rejected') =>
+  const sum = (k: 'records' | 'audits' | 'newAudits' | 'auditDuplicates' | 'newEvents' | 'duplicates' | 'conflicts' | 'insights' | 'rejected') =>
     files.reduce((n, f) => n + f[k], 0);
   return {
     files,
@@ -431,6 +449,7 @@ async function loadEvidence(db: Database, paths: string[], options: IngestOption
     audits: sum('audits'),
     newAudits: sum('newAudits'),
     duplicates: sum('duplicates'),
+    auditDuplicates: sum('auditDuplicates'),
     conflicts: sum('conflicts'),
     insights: sum('insights'),
     rejectedRecords: sum('rejected'),

@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { get, getStr, obj, str } from '../util/json';
 import { duplicateKeyProblem } from './duplicate-keys';
+import { parseRecordTime } from '../util/time';
 
 export interface AuditRow {
   auditId: string;
@@ -25,18 +26,24 @@ export interface AuditRow {
   rawSha256: string;
   raw: string;
   recordIndex: number;
+  /** The time had no zone (`2022-11-29 00:09:04.38`, as Panther stores it) and was read as UTC. */
+  zoneless?: boolean;
 }
 
-/** An audit event: `apiVersion: audit.k8s.io/…` (some exports drop it; then `kind: Event` with an auditID and a verb). */
+/**
+ * An audit event: `apiVersion: audit.k8s.io/…` (some exports drop it; then `kind: Event` with a verb or a request
+ * URI, which core `v1` Events never have). An event without its auditID is still one, and is refused as an audit
+ * event (naming the auditID), not taken for a CloudTrail record.
+ */
 export function isAuditEvent(value: unknown): boolean {
   const o = obj(value);
-  if (!o || !('auditID' in o)) return false;
+  if (!o) return false;
   if (typeof o.apiVersion === 'string') return o.apiVersion.startsWith('audit.k8s.io/');
   return o.kind === 'Event' && (typeof o.verb === 'string' || typeof o.requestURI === 'string');
 }
 
 const AuditEvent = z.looseObject({
-  auditID: z.string({ error: 'missing or not a string' }),
+  auditID: z.string({ error: "missing or not a string (expected the audit event's ID)" }),
   verb: z.string().nullish(),
   stage: z.string().nullish(),
   stageTimestamp: z.string().nullish(),
@@ -52,12 +59,18 @@ export function normalizeAudit(value: unknown, raw: string, recordIndex: number)
   const parsed = AuditEvent.safeParse(value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new AuditRecordError(`${issue?.path.join('.') || 'audit event'}: ${issue?.message}`);
+    throw new AuditRecordError(`Kubernetes audit event: ${issue?.path.join('.') || 'event'}: ${issue?.message}`);
   }
   const e = parsed.data;
   const when = e.stageTimestamp ?? e.requestReceivedTimestamp;
-  const tsMs = when ? Date.parse(when) : NaN;
-  if (Number.isNaN(tsMs)) throw new AuditRecordError('stageTimestamp/requestReceivedTimestamp: missing or not a time');
+  // Never Date.parse: it reads a zone-less time (`2022-11-29 00:09:04.38`) in the examiner's time zone.
+  const time = when ? parseRecordTime(when) : null;
+  if (!time) {
+    throw new AuditRecordError(
+      `Kubernetes audit event: stageTimestamp/requestReceivedTimestamp: expected an RFC 3339 time such as "2021-09-27T08:36:44.021638Z"; found ${when ? JSON.stringify(when.slice(0, 64)) : 'neither'}`,
+    );
+  }
+  const tsMs = time.ms;
   const ips = get(value, 'sourceIPs');
   const code = get(value, 'responseStatus', 'code');
   return {
@@ -75,6 +88,7 @@ export function normalizeAudit(value: unknown, raw: string, recordIndex: number)
     rawSha256: createHash('sha256').update(raw).digest('hex'),
     raw,
     recordIndex,
+    ...(time.zoneless ? { zoneless: true } : {}),
   };
 }
 

@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { parseEventTime } from '../util/time';
+import { isIsoWithZone, isoUtc, parseRecordTime } from '../util/time';
 import { getStr, obj } from '../util/json';
 import { duplicateKeyProblem } from './duplicate-keys';
 
@@ -34,13 +34,18 @@ export interface EventRow {
   readOnly: number | null;
   raw: string;
   recordIndex: number;
+  /**
+   * Where the time came from when it was not CloudTrail's own ISO 8601 `eventTime` with a zone: a time without a
+   * zone, read as UTC (`zoneless`), or a SIEM's `@timestamp` because the export dropped `eventTime` (Logstash's
+   * cloudtrail codec moves it there). The file's ingest notes say so; `eventTime` is then the UTC time in ISO form.
+   */
+  timeSource?: 'zoneless' | '@timestamp' | '@timestamp-zoneless';
 }
 
 const nullableString = z.string().nullish();
 
 /** The fields a record must carry; `looseObject` keeps every other field (they stay in the raw text). */
 const CloudTrailRecord = z.looseObject({
-  eventTime: z.string({ error: 'missing or not a string' }),
   eventSource: z.string({ error: 'missing or not a string' }),
   eventName: z.string({ error: 'missing or not a string' }),
   eventID: nullableString,
@@ -76,6 +81,9 @@ export function sha256Hex(text: string): string {
 export function normalizeRecord(record: unknown, raw: string, recordIndex: number): EventRow {
   const duplicate = duplicateKeyProblem(raw);
   if (duplicate) throw new RecordError(duplicate);
+  const o = obj(record);
+  if (!o) throw new RecordError(`record: expected a CloudTrail record (a JSON object), found ${describeValue(record)}`);
+  const time = recordTime(o);
   const parsed = CloudTrailRecord.safeParse(record);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -83,8 +91,6 @@ export function normalizeRecord(record: unknown, raw: string, recordIndex: numbe
     throw new RecordError(`${where}: ${issue?.message ?? 'not a CloudTrail record'}`);
   }
   const r = parsed.data;
-  const eventMs = parseEventTime(r.eventTime);
-  if (Number.isNaN(eventMs)) throw new RecordError(`eventTime: not an ISO 8601 UTC time: ${JSON.stringify(r.eventTime.slice(0, 64))}`);
   const rawSha256 = sha256Hex(raw);
   const ui = r.userIdentity ?? undefined;
   // A record without eventID (quoted in articles, hand-made) gets a stable id derived from its content,
@@ -95,8 +101,8 @@ export function normalizeRecord(record: unknown, raw: string, recordIndex: numbe
     eventId,
     idSynthetic: r.eventID == null,
     rawSha256,
-    eventTime: r.eventTime,
-    eventMs,
+    eventTime: time.text,
+    eventMs: time.ms,
     eventSource: r.eventSource,
     eventName: r.eventName,
     awsRegion: r.awsRegion ?? null,
@@ -114,5 +120,52 @@ export function normalizeRecord(record: unknown, raw: string, recordIndex: numbe
     readOnly: readOnly === true || readOnly === 'true' ? 1 : readOnly === false || readOnly === 'false' ? 0 : null,
     raw,
     recordIndex,
+    ...(time.source ? { timeSource: time.source } : {}),
   };
+}
+
+const TIME_EXPECTED = 'expected ISO 8601 such as "2024-04-16T09:20:04Z", or "2024-04-16 09:20:04.000000000" (read as UTC)';
+
+/**
+ * The record's time: CloudTrail's `eventTime`, or — when a SIEM export dropped it — the `@timestamp` Logstash and
+ * Elasticsearch keep beside the CloudTrail fields. A time without a zone is read as UTC, never in the examiner's
+ * time zone, and said so (`source`); the stored `eventTime` is then the UTC time in ISO form.
+ */
+function recordTime(o: Record<string, unknown>): { ms: number; text: string; source: EventRow['timeSource'] | null } {
+  const eventTime = o.eventTime;
+  let field = 'eventTime';
+  let value: unknown = eventTime;
+  if (eventTime === undefined || eventTime === null) {
+    const stamp = o['@timestamp'];
+    if (typeof stamp !== 'string') {
+      throw new RecordError(
+        `eventTime: missing (expected CloudTrail's "eventTime", or the "@timestamp" of a SIEM export); found ${eventTime === null ? 'eventTime null and ' : ''}${describeKeys(o)}`,
+      );
+    }
+    field = '@timestamp';
+    value = stamp;
+  }
+  if (typeof value !== 'string') throw new RecordError(`${field}: ${TIME_EXPECTED}; found ${describeValue(value)}`);
+  const t = parseRecordTime(value);
+  if (!t) throw new RecordError(`${field}: not a time: ${TIME_EXPECTED}; found ${JSON.stringify(value.slice(0, 64))}`);
+  if (field === 'eventTime' && isIsoWithZone(value)) return { ms: t.ms, text: value, source: null };
+  const source = field === '@timestamp' ? (t.zoneless ? '@timestamp-zoneless' : '@timestamp') : 'zoneless';
+  return { ms: t.ms, text: isoUtc(t.ms), source: t.zoneless || field === '@timestamp' ? source : null };
+}
+
+/** A value's type in words, for rejection messages (`the number 1709287200`, `an object`). */
+export function describeValue(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return `an array of ${v.length}`;
+  if (typeof v === 'object') return `an object with ${describeKeys(v as Record<string, unknown>)}`;
+  if (typeof v === 'string') return `the string ${JSON.stringify(v.slice(0, 64))}`;
+  return `the ${typeof v} ${String(v).slice(0, 64)}`;
+}
+
+/** The first keys of an object, for rejection messages: what was found instead of what was expected. */
+export function describeKeys(o: Record<string, unknown>): string {
+  const keys = Object.keys(o);
+  if (keys.length === 0) return 'no keys';
+  const shown = keys.slice(0, 8).map((k) => JSON.stringify(k.slice(0, 40)));
+  return `keys ${shown.join(', ')}${keys.length > 8 ? `, … (${keys.length} in all)` : ''}`;
 }

@@ -4,7 +4,11 @@
  *
  * Format is detected from content, never from the name alone: gzip by its magic bytes, then the JSON
  * shape (`{"Records":[…]}` trail file, `{"Events":[…]}` lookup-events export, JSON Lines, a bare array,
- * a digest, an `aws eks describe-cluster` document).
+ * a digest, an `aws eks describe-cluster` document, CloudTrail shipped through a SIEM — see siem.ts).
+ *
+ * What the reader had to assume is said in the file's `notes` (ingest summary, custody log): times without a zone
+ * read as UTC, a SIEM's `@timestamp` taken for a missing `eventTime`, records rebuilt from Splunk's fields, and
+ * records read from data appended after a gzip file's first member.
  */
 import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -14,8 +18,9 @@ import { isUtf8 } from 'node:buffer';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { JsonRecordScanner, ScanError, type ScanLimits, DEFAULT_SCAN_LIMITS } from './scanner';
-import { normalizeRecord, recordKind, RecordError, type EventRow } from './normalize';
-import { obj, str } from '../util/json';
+import { describeKeys, describeValue, normalizeRecord, recordKind, RecordError, type EventRow } from './normalize';
+import { getStr, obj, str } from '../util/json';
+import { isLogstashRecord, looksLikeCloudTrail, unwrapSiem, type SiemFormat, type SiemShape } from './siem';
 import { AuditRecordError, inventoryKind, isAuditEvent, normalizeAudit, stripTimestampPrefix, type AuditRow, type InventoryKind } from './k8s-normalize';
 import { GzipMemberProbe } from './gzip-members';
 import { integrityDocumentKind, type IntegrityDocumentKind } from '../integrity/documents';
@@ -25,6 +30,8 @@ export type EvidenceFormat =
   | 'cloudtrail-insight'
   | 'lookup-events'
   | 'jsonl'
+  | 'json'
+  | 'json-concatenated'
   | 'json-array'
   | 'cloudtrail-digest'
   | 'eks-describe-cluster'
@@ -34,6 +41,7 @@ export type EvidenceFormat =
   | 'k8s-list'
   | 'ec2-describe-instances'
   | 'eks-pod-identity-associations'
+  | SiemFormat
   | IntegrityDocumentKind
   | 'unknown';
 
@@ -84,6 +92,8 @@ export interface ParseResult {
   insights: number;
   documents: ParsedDocument[];
   failures: RecordFailure[];
+  /** What was assumed or found while reading that the examiner must know (one sentence each, naming records). */
+  notes: string[];
 }
 
 /** A whole-file failure: the file could not be read as evidence (not gzip, truncated, not JSON, …). */
@@ -94,9 +104,14 @@ export class EvidenceError extends Error {
   }
 }
 
-/** Arrays whose elements are records: trail files, lookup-events, CloudWatch Logs output, kubectl lists, AWS CLI lists. */
-const CONTAINER_KEYS = new Set(['Records', 'Events', 'events', 'items', 'Reservations', 'associations']);
+/**
+ * Arrays whose elements are records: trail files, lookup-events, CloudWatch Logs output, kubectl lists, AWS CLI lists,
+ * Elasticsearch / OpenSearch search output (`hits.hits`, two levels down) and Splunk's `results`.
+ */
+const CONTAINER_KEYS = new Set(['Records', 'Events', 'events', 'items', 'Reservations', 'associations', 'hits.hits', 'results']);
 const CONTAINER_FORMATS: Record<string, EvidenceFormat> = {
+  'hits.hits': 'elasticsearch-search',
+  results: 'splunk-export',
   Records: 'cloudtrail-log',
   Events: 'lookup-events',
   events: 'cloudwatch-logs',
@@ -173,6 +188,8 @@ export async function parseEvidence(
         ),
       );
       probe = new GzipMemberProbe();
+      const p = probe;
+      state.trackAppended(() => p.firstMemberProgress());
       stages.push(probe, createGunzip({ chunkSize: 256 * 1024 }), decompressedTap);
     }
     // The consumer's own error (not JSON, a limit) is the one to report, not the abort it causes upstream.
@@ -185,7 +202,7 @@ export async function parseEvidence(
           if (!decided) {
             decided = true;
             if (startsWithTimestampLine(chunk)) {
-              lineMode.reader = new LineReader((line, i) => state.exportLine(line, i));
+              lineMode.reader = new LineReader((line, i, origin) => state.exportLine(line, i, origin));
               state.setLineFormat();
             }
           }
@@ -207,6 +224,8 @@ export async function parseEvidence(
     if (size === 0) throw new EvidenceError('empty file');
     if (lineMode.reader) lineMode.reader.end();
     else scanner.end();
+    // One JSON record on several lines (pretty-printed) is not JSON Lines.
+    if (state.format === 'jsonl' && scanner.jsonLines === false) state.format = scanner.topLevelValues === 1 ? 'json' : 'json-concatenated';
     await state.flushAudits();
     await state.flush(true);
   } catch (err) {
@@ -215,6 +234,7 @@ export async function parseEvidence(
   const members = probe?.result() ?? null;
   // Rare (appended data): read the file again for the hash of the first member alone.
   const sha256FirstMember = members?.trailingBytes ? await firstMemberSha256(source) : null;
+  const notes = state.notes(members?.trailingBytes ?? null, probe?.firstMemberLength() ?? null);
 
   return {
     size,
@@ -230,6 +250,7 @@ export async function parseEvidence(
     insights: state.insights,
     documents: state.documents,
     failures: state.failures,
+    notes,
   };
 }
 
@@ -255,6 +276,16 @@ function toEvidenceError(err: unknown, compression: 'gzip' | null): EvidenceErro
   return new EvidenceError(e.message ?? String(err));
 }
 
+/** Where a note's example came from: the first record of its kind. */
+interface Tally {
+  count: number;
+  example: string;
+  index: number;
+}
+
+/** The formats of Kubernetes audit files: a value that is neither kind there is spoken of as an audit file's line. */
+const AUDIT_FORMATS = new Set<EvidenceFormat>(['k8s-audit', 'cloudwatch-logs', 'cloudwatch-export']);
+
 /** Accumulates what the scanner finds in one file and classifies each value. */
 class FileState {
   format: EvidenceFormat = 'unknown';
@@ -266,6 +297,20 @@ class FileState {
   private pendingAudits: AuditRow[] = [];
   audits = 0;
   private topValues = 0;
+  /** The previous line was an Elasticsearch bulk `update` action: this one is its partial document. */
+  private afterBulkUpdate = false;
+  private readonly tallies = new Map<'zoneless' | '@timestamp' | 'audit-zoneless' | 'splunk-rebuilt', Tally>();
+  /** gzip: how far the first member is known to reach (records ending after its end came from appended data). */
+  private firstMember: (() => { output: number; done: boolean; failed: boolean }) | null = null;
+  /**
+   * Records not yet judged, as [index, end, index, end, …] from `unjudgedHead` on: those ending beyond what the probe
+   * had decompressed of the first member when they were read. Kept short: the probe reads ahead of the parser, and
+   * entries it has since passed are dropped.
+   */
+  private unjudged: number[] = [];
+  private unjudgedHead = 0;
+  private readonly appended: number[] = [];
+  private appendedCount = 0;
 
   constructor(
     private readonly sink: ParseSink,
@@ -277,7 +322,48 @@ class FileState {
     this.format = CONTAINER_FORMATS[key] ?? 'json-array';
   }
 
-  element(container: string, bytes: Buffer, index: number): void {
+  /** gzip files: note every record that ends after the first member (data appended to what CloudTrail wrote). */
+  trackAppended(progress: () => { output: number; done: boolean; failed: boolean }): void {
+    this.firstMember = progress;
+  }
+
+  private span(index: number, origin: number, length: number): void {
+    if (!this.firstMember) return;
+    const end = origin + length;
+    const p = this.firstMember();
+    if (p.failed) {
+      // The first member's end will never be known: say so at the end rather than keep every record.
+      this.unjudged = [];
+      this.unjudgedHead = 0;
+      return;
+    }
+    if (p.done) {
+      if (this.unjudgedHead < this.unjudged.length) this.judge(p.output);
+      if (end > p.output) this.markAppended(index);
+      return;
+    }
+    // Drop what the probe has passed since: inside the first member.
+    while (this.unjudgedHead < this.unjudged.length && this.unjudged[this.unjudgedHead + 1]! <= p.output) this.unjudgedHead += 2;
+    if (this.unjudgedHead > 4096 && this.unjudgedHead * 2 > this.unjudged.length) {
+      this.unjudged = this.unjudged.slice(this.unjudgedHead);
+      this.unjudgedHead = 0;
+    }
+    if (end > p.output) this.unjudged.push(index, end);
+  }
+
+  private judge(first: number): void {
+    for (let i = this.unjudgedHead; i < this.unjudged.length; i += 2) if (this.unjudged[i + 1]! > first) this.markAppended(this.unjudged[i]!);
+    this.unjudged = [];
+    this.unjudgedHead = 0;
+  }
+
+  private markAppended(index: number): void {
+    this.appendedCount++;
+    if (this.appended.length < 20) this.appended.push(index);
+  }
+
+  element(container: string, bytes: Buffer, index: number, origin = 0): void {
+    this.span(index, origin, bytes.length);
     const text = decode(bytes, index, this.failures);
     if (text === null) return;
     const value = parseJson(text, index, this.failures);
@@ -285,17 +371,29 @@ class FileState {
     // A bare array can hold lookup-events entries too (`aws cloudtrail lookup-events --query Events`).
     if (container === 'Events' || isLookupEntry(value)) this.lookupEvent(value, index);
     else if (container === 'events') this.logMessage(value, index);
-    else if (isAuditEvent(value)) this.audit(value, text, index);
+    else if (container === 'hits.hits' || container === 'results') {
+      const shape = unwrapSiem(value, text, container === 'hits.hits' ? { inHits: true } : { inResults: true });
+      if (shape) this.siem(shape, index);
+      else this.failures.push({ recordIndex: index, message: `not an Elasticsearch hit (expected "_index", "_id" and "_source"); found ${describeValue(value)}` });
+    } else if (isAuditEvent(value)) this.audit(value, text, index);
     else if (container !== 'Records' && container !== '[]') this.inventory(container, value, text, index);
-    else this.record(value, text, index);
+    else {
+      // A bare array of Elasticsearch hits or Splunk results (never inside a trail file's Records).
+      const shape = container === '[]' && !looksLikeCloudTrail(obj(value)) ? unwrapSiem(value, text) : null;
+      if (shape) this.siem(shape, index);
+      else this.record(value, text, index);
+    }
   }
 
-  value(bytes: Buffer, index: number): void {
+  value(bytes: Buffer, index: number, origin = 0): void {
     this.topValues++;
+    this.span(index, origin, bytes.length);
     const text = decode(bytes, index, this.failures);
     if (text === null) return;
     const value = parseJson(text, index, this.failures);
     if (value === undefined) return;
+    const afterUpdate = this.afterBulkUpdate;
+    this.afterBulkUpdate = false;
     const o = obj(value);
     if (o && 'digestStartTime' in o && 'logFiles' in o) {
       this.setFormat('cloudtrail-digest');
@@ -326,34 +424,67 @@ class FileState {
       return;
     }
     if (o && ('eventVersion' in o || 'eventName' in o || 'eventID' in o)) {
-      this.setFormat('jsonl');
+      // Logstash events carry their `@timestamp`/`@version` beside the CloudTrail fields.
+      this.setFormat(isLogstashRecord(o) ? 'logstash' : 'jsonl');
       this.record(value, text, index);
       return;
     }
-    this.failures.push({
-      recordIndex: index,
-      message:
-        'not a recognised evidence shape (expected a CloudTrail record, {"Records":[…]}, lookup-events {"Events":[…]}, a digest or describe-cluster output)',
-    });
+    const shape = unwrapSiem(value, text, { afterUpdate });
+    if (shape) {
+      this.siem(shape, index);
+      return;
+    }
+    const found = o ? `an object with ${describeKeys(o)}` : describeValue(value);
+    const message = AUDIT_FORMATS.has(this.format)
+      ? `not a Kubernetes audit event (expected "apiVersion": "audit.k8s.io/v1" with "auditID", "verb" and "stageTimestamp") nor a CloudTrail record; found ${found}`
+      : `not a recognised evidence shape (expected a CloudTrail record, {"Records":[…]}, lookup-events {"Events":[…]}, a Kubernetes audit event, an Elasticsearch/OpenSearch hit or bulk line, a Splunk result, a digest or describe-cluster output); found ${found}`;
+    this.failures.push({ recordIndex: index, message });
+  }
+
+  /** A CloudTrail record inside a SIEM's wrapper (siem.ts), a bulk action line, or why the wrapper is refused. */
+  private siem(shape: SiemShape, index: number): void {
+    this.setFormat(shape.format);
+    if (shape.kind === 'action') {
+      this.afterBulkUpdate = shape.action === 'update';
+      return;
+    }
+    if (shape.kind === 'error') {
+      this.failures.push({ recordIndex: index, message: shape.message });
+      return;
+    }
+    // Text that was a JSON string in the export (`_raw`, `event.original`) escaped the scanner's nesting limit.
+    if (nestedDeeperThan(shape.raw, this.maxDepth)) {
+      this.failures.push({ recordIndex: index, message: `${shape.via}: JSON nested deeper than ${this.maxDepth} levels` });
+      return;
+    }
+    if (shape.rebuilt) this.tally('splunk-rebuilt', shape.via, index);
+    this.record(shape.record, shape.raw, index);
+  }
+
+  private tally(kind: 'zoneless' | '@timestamp' | 'audit-zoneless' | 'splunk-rebuilt', example: string, index: number): void {
+    const t = this.tallies.get(kind);
+    if (t) t.count++;
+    else this.tallies.set(kind, { count: 1, example, index });
   }
 
   /** `aws logs filter-log-events` / `get-log-events`: the message is the audit event (or CloudTrail record) as text. */
   private logMessage(value: unknown, index: number): void {
     const message = str(obj(value)?.message);
     if (message === undefined) {
-      this.failures.push({ recordIndex: index, message: 'log event without a message string' });
+      this.failures.push({ recordIndex: index, message: `log event without a message string (expected "message" holding a Kubernetes audit event or a CloudTrail record); found ${describeValue(value)}` });
       return;
     }
     this.textRecord(message, index);
   }
 
   /** A CloudWatch Logs export line: `<timestamp> <JSON>`. */
-  exportLine(line: Buffer, index: number): void {
+  exportLine(line: Buffer, index: number, origin = 0): void {
+    this.span(index, origin, line.length);
     const text = decode(line, index, this.failures);
     if (text === null) return;
     const json = stripTimestampPrefix(text);
     if (json === null) {
-      this.failures.push({ recordIndex: index, message: 'line is not "<timestamp> <JSON>"' });
+      this.failures.push({ recordIndex: index, message: `line is not "<timestamp> <JSON>" (a CloudWatch Logs export line); found ${JSON.stringify(text.slice(0, 64))}` });
       return;
     }
     this.textRecord(json, index);
@@ -368,13 +499,22 @@ class FileState {
     const inner = parseJson(text, index, this.failures);
     if (inner === undefined) return;
     if (isAuditEvent(inner)) this.audit(inner, text, index);
-    else this.record(inner, text, index);
+    else if (looksLikeCloudTrail(obj(inner)) || 'eventTime' in (obj(inner) ?? {})) this.record(inner, text, index);
+    else {
+      const o = obj(inner);
+      this.failures.push({
+        recordIndex: index,
+        message: `neither a Kubernetes audit event (expected "apiVersion": "audit.k8s.io/v1" with "auditID", "verb" and "stageTimestamp") nor a CloudTrail record (expected "eventTime", "eventSource", "eventName"); found ${o ? `an object with ${describeKeys(o)}` : describeValue(inner)}`,
+      });
+    }
   }
 
   private audit(value: unknown, raw: string, index: number): void {
     try {
-      this.pendingAudits.push(normalizeAudit(value, raw, index));
+      const row = normalizeAudit(value, raw, index);
+      this.pendingAudits.push(row);
       this.audits++;
+      if (row.zoneless) this.tally('audit-zoneless', getStr(value, 'stageTimestamp') ?? getStr(value, 'requestReceivedTimestamp') ?? '', index);
     } catch (err) {
       if (err instanceof AuditRecordError) this.failures.push({ recordIndex: index, message: err.message });
       else throw err;
@@ -384,7 +524,7 @@ class FileState {
   private inventory(container: string, value: unknown, text: string, index: number): void {
     const kind = inventoryKind(container, value);
     if (kind) this.documents.push({ kind, raw: text });
-    else this.failures.push({ recordIndex: index, message: `not a recognised ${container} element` });
+    else this.failures.push({ recordIndex: index, message: `not a recognised ${container} element; found ${describeValue(value)}` });
   }
 
   private setFormat(f: EvidenceFormat): void {
@@ -396,7 +536,7 @@ class FileState {
   private lookupEvent(value: unknown, index: number): void {
     const inner = str(obj(value)?.CloudTrailEvent);
     if (inner === undefined) {
-      this.failures.push({ recordIndex: index, message: 'lookup-events entry without a CloudTrailEvent string' });
+      this.failures.push({ recordIndex: index, message: `lookup-events entry without a CloudTrailEvent string; found ${describeValue(value)}` });
       return;
     }
     // The inner string escaped the scanner's nesting limit: apply it here, before anything walks the record
@@ -417,12 +557,55 @@ class FileState {
       return;
     }
     try {
-      this.pending.push(normalizeRecord(value, raw, index));
+      const row = normalizeRecord(value, raw, index);
+      this.pending.push(row);
       this.records++;
+      if (row.timeSource === 'zoneless') this.tally('zoneless', getStr(value, 'eventTime') ?? '', index);
+      else if (row.timeSource) this.tally('@timestamp', getStr(value, '@timestamp') ?? '', index);
     } catch (err) {
       if (err instanceof RecordError) this.failures.push({ recordIndex: index, message: err.message });
       else throw err;
     }
+  }
+
+  /** The file's notes: what was assumed while reading it, and what was read from data appended to a gzip member. */
+  notes(trailingBytes: number | null, firstMemberLength: number | null): string[] {
+    const out: string[] = [];
+    const eg = (t: Tally) => `e.g. ${JSON.stringify(t.example.slice(0, 64))}, record ${t.index}`;
+    const n = (count: number, one: string, many: string) => `${count} ${count === 1 ? one : many}`;
+    const zoneless = this.tallies.get('zoneless');
+    if (zoneless) {
+      out.push(`${n(zoneless.count, 'record has', 'records have')} an eventTime without a time zone (${eg(zoneless)}): read as UTC, never in this computer's time zone`);
+    }
+    const stamp = this.tallies.get('@timestamp');
+    if (stamp) {
+      out.push(
+        `${n(stamp.count, 'record has', 'records have')} no eventTime: the time used is the SIEM's "@timestamp" (${eg(stamp)}), which Logstash's cloudtrail codec sets from eventTime; a time without a zone is read as UTC`,
+      );
+    }
+    const audit = this.tallies.get('audit-zoneless');
+    if (audit) {
+      out.push(`${n(audit.count, 'Kubernetes audit event has', 'Kubernetes audit events have')} times without a time zone (${eg(audit)}): read as UTC, never in this computer's time zone`);
+    }
+    const rebuilt = this.tallies.get('splunk-rebuilt');
+    if (rebuilt) {
+      out.push(
+        `${n(rebuilt.count, 'record was', 'records were')} rebuilt from the fields Splunk extracted (the export has no _raw; first: record ${rebuilt.index}): every value is Splunk's text, arrays of objects are rebuilt by position, and fields under nested arrays are left out — export _raw to keep the records as CloudTrail wrote them`,
+      );
+    }
+    if (trailingBytes) {
+      if (firstMemberLength !== null) this.judge(firstMemberLength);
+      const which =
+        this.appendedCount === 0
+          ? firstMemberLength === null
+            ? 'which records were read from them could not be told'
+            : 'no record was read from them'
+          : `${this.appendedCount === 1 ? 'record' : 'records'} ${this.appended.join(', ')}${this.appendedCount > this.appended.length ? ` and ${this.appendedCount - this.appended.length} more` : ''} ${this.appendedCount === 1 ? 'was' : 'were'} read from them: not part of what CloudTrail delivered`;
+      out.push(
+        `${trailingBytes} bytes follow the end of the first gzip member (CloudTrail writes one member; gunzip and most readers silently read the rest as part of the file): ${which}. \`podtrail verify\` reports this file as failed`,
+      );
+    }
+    return out;
   }
 
   async flushIfFull(): Promise<void> {
@@ -498,26 +681,29 @@ function startsWithTimestampLine(chunk: Buffer): boolean {
 /** Splits a byte stream into lines (bounded by the longest line), numbering non-empty ones from 0. */
 class LineReader {
   private carry: Buffer = Buffer.alloc(0);
+  /** Input offset of the first byte of `carry`. */
+  private carryAt = 0;
   private index = 0;
-  constructor(private readonly onLine: (line: Buffer, index: number) => void) {}
+  constructor(private readonly onLine: (line: Buffer, index: number, origin: number) => void) {}
   push(chunk: Buffer): void {
     const buf = this.carry.length ? Buffer.concat([this.carry, chunk]) : chunk;
     let start = 0;
     for (let nl = buf.indexOf(0x0a, start); nl !== -1; nl = buf.indexOf(0x0a, start)) {
-      this.emit(buf.subarray(start, nl));
+      this.emit(buf.subarray(start, nl), this.carryAt + start);
       start = nl + 1;
     }
     this.carry = Buffer.from(buf.subarray(start));
+    this.carryAt += start;
     if (this.carry.length > DEFAULT_SCAN_LIMITS.maxValueBytes) throw new ScanError('a line is longer than the record size limit', 0);
   }
   end(): void {
-    this.emit(this.carry);
+    this.emit(this.carry, this.carryAt);
     this.carry = Buffer.alloc(0);
   }
-  private emit(line: Buffer): void {
+  private emit(line: Buffer, origin: number): void {
     let n = line.length;
     while (n > 0 && (line[n - 1] === 0x0d || line[n - 1] === 0x20)) n--;
     if (n === 0) return;
-    this.onLine(line.subarray(0, n), this.index++);
+    this.onLine(line.subarray(0, n), this.index++, origin);
   }
 }

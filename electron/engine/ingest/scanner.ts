@@ -12,6 +12,9 @@
  * Shapes it understands:
  * - a top-level object whose key in `containerKeys` holds an array (`Records`, `Events`, `items`, `events`):
  *   each array element is emitted as an element of that container;
+ * - a top-level object whose key holds an object whose key holds the array, for the two-level names in
+ *   `containerKeys` (`hits.hits`: Elasticsearch / OpenSearch search and scroll output): each element is emitted as an
+ *   element of `hits.hits`;
  * - a top-level array: each element is emitted (container key `[]`);
  * - any other top-level object: emitted whole as a value; several top-level values in a row are JSON Lines
  *   (or concatenated JSON), each emitted with its own index.
@@ -38,10 +41,13 @@ export interface ScanLimits {
 export const DEFAULT_SCAN_LIMITS: ScanLimits = { maxValueBytes: 64 * 1024 * 1024, maxDepth: 256 };
 
 export interface ScanSink {
-  /** An element of a recognised container array. `index` counts elements of that container from 0. */
-  element(container: string, bytes: Buffer, index: number): void;
-  /** A complete top-level value that is not a container (a JSON Lines record, a document). */
-  value(bytes: Buffer, index: number): void;
+  /**
+   * An element of a recognised container array. `index` is the record index (see above); `origin` the byte offset in
+   * the input where the element starts.
+   */
+  element(container: string, bytes: Buffer, index: number, origin: number): void;
+  /** A complete top-level value that is not a container (a JSON Lines record, a document), starting at `origin`. */
+  value(bytes: Buffer, index: number, origin: number): void;
   /** A top-level object opened a container array under `key`. */
   container?(key: string): void;
 }
@@ -146,16 +152,34 @@ export class JsonRecordScanner {
   /** Collecting a JSON Lines line that does not start a JSON value, up to its end. */
   private garbage = false;
   private chunk: Buffer = Buffer.alloc(0);
+  /** Two-level container names (`hits.hits`): the outer key → the inner keys that hold the array. */
+  private readonly nestedKeys = new Map<string, Set<string>>();
+  /** Inside the object of an outer key of a two-level container (at depth 2): that key. */
+  private nested: string | null = null;
+  private nestedExpectKey = false;
 
   constructor(
     private readonly sink: ScanSink,
     private readonly containerKeys: ReadonlySet<string>,
     private readonly limits: ScanLimits = DEFAULT_SCAN_LIMITS,
-  ) {}
+  ) {
+    for (const k of containerKeys) {
+      const dot = k.indexOf('.');
+      if (dot <= 0) continue;
+      const outer = k.slice(0, dot);
+      if (!this.nestedKeys.has(outer)) this.nestedKeys.set(outer, new Set());
+      this.nestedKeys.get(outer)!.add(k.slice(dot + 1));
+    }
+  }
 
   /** Bytes consumed so far (for error messages). */
   get offset(): number {
     return this.consumed;
+  }
+
+  /** Whether the input is JSON Lines (its first value was an object on one line); null before the first value ends. */
+  get jsonLines(): boolean | null {
+    return this.lines;
   }
 
   /** Number of complete top-level values seen. */
@@ -291,6 +315,7 @@ export class JsonRecordScanner {
 
   /** Hand out the line collected so far as a value of its own (it fails to parse, as that record) and start afresh. */
   private emitBrokenLine(end: number): void {
+    const origin = this.top.origin;
     const bytes = this.top.finish(this.chunk, end);
     this.depth = 0;
     this.inString = false;
@@ -299,8 +324,9 @@ export class JsonRecordScanner {
     this.key.cancel();
     this.expectKey = false;
     this.mode = Mode.TopLevel;
+    this.nested = null;
     this.topIndex++;
-    this.sink.value(bytes, this.recordIndex++);
+    this.sink.value(bytes, this.recordIndex++, origin);
   }
 
   /** A key of the top-level object has been read. */
@@ -314,7 +340,11 @@ export class JsonRecordScanner {
         // not a valid JSON string: the record it belongs to will fail to parse
       }
     }
-    if (this.topObjectHasContainer && key === this.containerKey) {
+    // The key that holds the file's records, seen again at its level: `{"Records":[…],"Records":[…]}`, or for a
+    // two-level container `{"hits":{"hits":[…]},"hits":…}` / `{"hits":{"hits":[…],"hits":[…]}}`.
+    const [outer, inner] = this.containerKey.split('.');
+    const again = this.depth === 1 ? key === outer : this.nested !== null && this.depth === 2 && inner !== undefined && key === inner;
+    if (this.topObjectHasContainer && again) {
       throw new ScanError(
         `duplicate key ${JSON.stringify(key)} in the top-level object: JSON parsers disagree on which one holds the file's records`,
         this.at(i),
@@ -344,6 +374,7 @@ export class JsonRecordScanner {
       this.open(i);
       this.mode = Mode.TopObject;
       this.expectKey = true;
+      this.nested = null;
       this.topObjectHasContainer = false;
       this.newlineInValue = false;
       this.top.begin(i, this.at(i));
@@ -398,15 +429,63 @@ export class JsonRecordScanner {
           return i + 1;
         case OPEN_OBJ:
           this.open(i);
+          if (!this.expectKey && this.nestedKeys.has(this.lastKey)) {
+            this.nested = this.lastKey;
+            this.nestedExpectKey = true;
+          }
           return i + 1;
         default:
           return i + 1; // characters of a scalar member value
       }
     }
+    if (this.nested !== null && this.depth === 2) return this.stepNestedObject(b, i);
     if (b === QUOTE) this.inString = true;
     else if (b === OPEN_OBJ || b === OPEN_ARR) this.open(i);
     else if (b === CLOSE_OBJ || b === CLOSE_ARR) this.close(i, b);
     return i + 1;
+  }
+
+  /** Inside the object of a two-level container's outer key (`{"hits":{` …): its keys are read for the inner one. */
+  private stepNestedObject(b: number, i: number): number {
+    switch (b) {
+      case QUOTE:
+        this.inString = true;
+        if (this.nestedExpectKey) this.key.begin(i, this.at(i));
+        return i + 1;
+      case COLON:
+        this.nestedExpectKey = false;
+        return i + 1;
+      case COMMA:
+        this.nestedExpectKey = true;
+        return i + 1;
+      case CLOSE_OBJ:
+      case CLOSE_ARR:
+        this.close(i, b);
+        this.nested = null;
+        return i + 1;
+      case OPEN_ARR: {
+        this.open(i);
+        const inner = this.nestedKeys.get(this.nested!)!;
+        if (!this.nestedExpectKey && inner.has(this.lastKey)) {
+          const key = `${this.nested}.${this.lastKey}`;
+          if (this.topObjectHasContainer) {
+            throw new ScanError(
+              `a second record array ("${key}" after "${this.containerKey}") in one top-level object: JSON parsers disagree on which holds the file's records`,
+              this.at(i),
+            );
+          }
+          this.topObjectHasContainer = true;
+          this.top.cancel();
+          this.enterContainer(key, 3);
+        }
+        return i + 1;
+      }
+      case OPEN_OBJ:
+        this.open(i);
+        return i + 1;
+      default:
+        return i + 1;
+    }
   }
 
   private stepContainer(b: number, i: number): number {
@@ -417,8 +496,10 @@ export class JsonRecordScanner {
         this.close(i, b);
         if (d === 1) this.finishTopValue(i + 1);
         else {
+          // Back in the top-level object (depth 1), or in a two-level container's outer object (depth 2).
           this.mode = Mode.TopObject;
           this.expectKey = false;
+          this.nestedExpectKey = false;
         }
         return i + 1;
       }
@@ -461,14 +542,17 @@ export class JsonRecordScanner {
       );
     }
     this.scalarElement = false;
-    this.sink.element(this.containerKey, bytes, this.recordIndex++);
+    this.sink.element(this.containerKey, bytes, this.recordIndex++, this.element.origin);
   }
 
   private finishTopValue(end: number): void {
     const plainObject = this.mode === Mode.TopObject && !this.topObjectHasContainer;
     // The first value decides: one object on one line makes the file JSON Lines.
     if (this.lines === null) this.lines = plainObject && !this.newlineInValue;
-    if (plainObject) this.sink.value(this.top.finish(this.chunk, end), this.recordIndex++);
+    if (plainObject) {
+      const origin = this.top.origin;
+      this.sink.value(this.top.finish(this.chunk, end), this.recordIndex++, origin);
+    }
     this.top.cancel();
     this.topIndex++;
     this.mode = Mode.TopLevel;

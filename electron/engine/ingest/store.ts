@@ -24,19 +24,25 @@ export interface FileOutcome {
   /** Kubernetes audit events read from the file, and how many were new to the case. */
   audits: number;
   newAudits: number;
+  /** Audit events already in the case (counted apart from CloudTrail's duplicates). */
+  auditDuplicates: number;
   newEvents: number;
+  /** CloudTrail records already in the case. */
   duplicates: number;
   conflicts: number;
   insights: number;
   rejected: number;
   error: string | null;
   recordErrors: { recordIndex: number; message: string }[];
+  /** What the reader assumed or found that the examiner must know (parse-file.ts `notes`). */
+  notes: string[];
 }
 
 /** Counters of the file being loaded. */
 export class OpenFile {
   newEvents = 0;
   newAudits = 0;
+  auditDuplicates = 0;
   duplicates = 0;
   conflicts = 0;
   firstMs = Infinity;
@@ -69,6 +75,7 @@ export function emptyOutcome(path: string, status: FileOutcome['status']): FileO
     records: 0,
     audits: 0,
     newAudits: 0,
+    auditDuplicates: 0,
     newEvents: 0,
     duplicates: 0,
     conflicts: 0,
@@ -76,6 +83,7 @@ export function emptyOutcome(path: string, status: FileOutcome['status']): FileO
     rejected: 0,
     error: null,
     recordErrors: [],
+    notes: [],
   };
 }
 
@@ -184,7 +192,7 @@ export class EvidenceStore {
         file.newAudits++;
       } else {
         rowid = this.auditIdOf.get(a.auditId, a.stage) as number;
-        file.duplicates++;
+        file.auditDuplicates++;
       }
       this.insertAuditSource.run(rowid, file.fileId, a.recordIndex);
     }
@@ -263,7 +271,8 @@ export class EvidenceStore {
       format: result.format,
       records: result.records + result.audits,
       newEvents: file.newEvents,
-      duplicates: file.duplicates,
+      // The manifest's counts cover the whole file (its `records` include audit events): so do its duplicates.
+      duplicates: file.duplicates + file.auditDuplicates,
       conflicts: file.conflicts,
       insights: result.insights,
       rejected: result.failures.length,
@@ -282,6 +291,7 @@ export class EvidenceStore {
       records: result.records,
       audits: result.audits,
       newAudits: file.newAudits,
+      auditDuplicates: file.auditDuplicates,
       newEvents: file.newEvents,
       duplicates: file.duplicates,
       conflicts: file.conflicts,
@@ -289,6 +299,7 @@ export class EvidenceStore {
       rejected: result.failures.length,
       error: null,
       recordErrors: result.failures,
+      notes: result.notes ?? [],
     };
   }
 

@@ -5,10 +5,18 @@
  * fingerprint is the lowercase hex MD5 of the DER bytes (true of the three AWS sample keys), which is what a
  * digest's `digestPublicKeyFingerprint` names. Keys are per region ("you must retrieve its public key from the
  * same region"), and the output does not say which region it came from: the user says so.
+ *
+ * Validity times come in every form AWS has printed them: ISO 8601 with a zone (AWS CLI v2,
+ * `2015-07-08T01:04:01+00:00`), epoch seconds as a JSON number (the API's wire format, `--cli-timestamp-format none`)
+ * or as a string (`"1436317441.0"`, the sample in AWS's user guide, whose list is also spelled `publicKeyList`).
+ * A validity that cannot be read — missing, a time without a zone, anything else — is never taken as "open": the key
+ * is unusable for the digests it must verify (fail closed), and the finding says what was found.
  */
 import { createHash, createPublicKey, verify, type KeyObject } from 'node:crypto';
 import { arr, obj, str } from '../util/json';
 import { isoOrNull, normalizePath } from './digest';
+import { parseRecordTime } from '../util/time';
+import { publicKeyListOf } from './documents';
 
 export interface PublicKey {
   source: string;
@@ -18,17 +26,30 @@ export interface PublicKey {
   claimedFingerprint: string | null;
   validFromMs: number | null;
   validToMs: number | null;
+  /** Why ValidityStartTime / ValidityEndTime could not be read (then the key verifies nothing); null when both were. */
+  validityProblem: string | null;
   key: KeyObject | null;
   encoding: 'pkcs1' | 'spki' | null;
   /** Why the key could not be loaded, when it could not. */
   problem: string | null;
 }
 
-function timeMs(v: unknown): number | null {
-  if (typeof v === 'number' && Number.isFinite(v)) return v < 1e12 ? v * 1000 : v; // the SDKs print epoch seconds
-  if (typeof v !== 'string') return null;
-  const ms = Date.parse(v);
-  return Number.isNaN(ms) ? null : ms;
+/** Epoch seconds (or milliseconds, for values too large to be seconds: after the year 33658). */
+function epochMs(n: number): number {
+  return n < 1e12 ? n * 1000 : n;
+}
+
+/** A validity time as `list-public-keys` printed it → epoch ms, or why it cannot be read. */
+export function readValidityTime(v: unknown): { ms: number } | { problem: string } {
+  if (v === undefined || v === null) return { problem: v === null ? 'null' : 'missing' };
+  if (typeof v === 'number') return Number.isFinite(v) && v >= 0 ? { ms: epochMs(v) } : { problem: `the number ${v}` };
+  if (typeof v !== 'string') return { problem: `${Array.isArray(v) ? 'an array' : typeof v}, not a time` };
+  const text = v.trim();
+  if (/^\d{1,16}(\.\d+)?$/.test(text)) return { ms: Math.round(epochMs(Number(text))) };
+  const t = parseRecordTime(text);
+  if (!t) return { problem: `${JSON.stringify(text.slice(0, 64))} is not a time (expected ISO 8601 with a zone, or epoch seconds)` };
+  if (t.zoneless) return { problem: `${JSON.stringify(text.slice(0, 64))} has no time zone` };
+  return { ms: t.ms };
 }
 
 export function loadDerKey(der: Buffer): { key: KeyObject; encoding: 'pkcs1' | 'spki' } | null {
@@ -55,20 +76,27 @@ export function parsePublicKeys(raw: string, source: string, region: string | nu
   } catch (err) {
     return `not valid JSON (${(err as Error).message})`;
   }
-  const list = obj(value)?.PublicKeyList;
-  if (!Array.isArray(list)) return 'no PublicKeyList array: not `aws cloudtrail list-public-keys` output';
+  const list = publicKeyListOf(value);
+  if (!list) return 'no PublicKeyList array: not `aws cloudtrail list-public-keys` output';
   return arr(list).map((entry, i) => {
     const e = obj(entry);
     const b64 = str(e?.Value);
     const der = b64 && /^[A-Za-z0-9+/=\s]+$/.test(b64) ? Buffer.from(b64, 'base64') : null;
     const loaded = der && der.length > 0 ? loadDerKey(der) : null;
+    const from = readValidityTime(e?.ValidityStartTime);
+    const to = readValidityTime(e?.ValidityEndTime);
+    const problems = [
+      ...('problem' in from ? [`ValidityStartTime ${from.problem}`] : []),
+      ...('problem' in to ? [`ValidityEndTime ${to.problem}`] : []),
+    ];
     return {
       source,
       region,
       fingerprint: der ? md5Hex(der) : `(entry ${i}: no key)`,
       claimedFingerprint: str(e?.Fingerprint)?.toLowerCase() ?? null,
-      validFromMs: timeMs(e?.ValidityStartTime),
-      validToMs: timeMs(e?.ValidityEndTime),
+      validFromMs: 'ms' in from ? from.ms : null,
+      validToMs: 'ms' in to ? to.ms : null,
+      validityProblem: problems.length > 0 ? `entry ${i}: ${problems.join('; ')}` : null,
       key: loaded?.key ?? null,
       encoding: loaded?.encoding ?? null,
       problem: !der ? `entry ${i}: Value is not base64` : loaded ? null : `entry ${i}: not a PKCS#1 or SPKI DER RSA public key`,
@@ -89,11 +117,12 @@ export function regionFromPath(path: string): string | null {
 }
 
 export function validityText(k: Pick<PublicKey, 'validFromMs' | 'validToMs'>): string {
-  return `${isoOrNull(k.validFromMs) ?? 'unknown'} to ${isoOrNull(k.validToMs) ?? 'open'}`;
+  return `${isoOrNull(k.validFromMs) ?? 'unreadable'} to ${isoOrNull(k.validToMs) ?? 'unreadable'}`;
 }
 
+/** Within its validity window; a bound that could not be read makes it valid nowhere (fail closed). */
 export function validAt(k: PublicKey, ms: number): boolean {
-  return (k.validFromMs === null || k.validFromMs <= ms) && (k.validToMs === null || ms <= k.validToMs);
+  return k.validFromMs !== null && k.validToMs !== null && k.validFromMs <= ms && ms <= k.validToMs;
 }
 
 /** SHA256withRSA (PKCS#1 v1.5) over the UTF-8 signing string; the signature is hex as CloudTrail writes it. */
@@ -109,7 +138,11 @@ export function verifySignature(key: KeyObject, data: string, signatureHex: stri
 export type KeyChoice =
   | { kind: 'ok'; key: PublicKey }
   | { kind: 'no-keys' }
-  | { kind: 'problem'; finding: 'key-not-found' | 'key-wrong-region' | 'key-not-valid-at' | 'key-fingerprint-mismatch' | 'key-unusable'; message: string };
+  | {
+      kind: 'problem';
+      finding: 'key-not-found' | 'key-wrong-region' | 'key-not-valid-at' | 'key-validity-unreadable' | 'key-fingerprint-mismatch' | 'key-unusable';
+      message: string;
+    };
 
 /** The key that must have signed a digest of `region`, named by `fingerprint`, at `atMs`. */
 export function chooseKey(keys: PublicKey[], region: string | null, fingerprint: string, atMs: number): KeyChoice {
@@ -136,12 +169,21 @@ export function chooseKey(keys: PublicKey[], region: string | null, fingerprint:
     if (inRegion.length === 0) return { kind: 'no-keys' };
     return { kind: 'problem', finding: 'key-not-found', message: `public key not found in region ${region} for fingerprint ${fingerprint}` };
   }
-  const valid = named.filter((k) => validAt(k, atMs));
+  const readable = named.filter((k) => k.validityProblem === null);
+  if (readable.length === 0) {
+    const k = named[0]!;
+    return {
+      kind: 'problem',
+      finding: 'key-validity-unreadable',
+      message: `the validity of key ${fingerprint} in ${k.source} cannot be read (${k.validityProblem}): it cannot be shown that the key was valid at ${isoOrNull(atMs)} when the digest was signed, so it verifies nothing`,
+    };
+  }
+  const valid = readable.filter((k) => validAt(k, atMs));
   if (valid.length === 0) {
     return {
       kind: 'problem',
       finding: 'key-not-valid-at',
-      message: `key ${fingerprint} is valid ${validityText(named[0]!)}, not at ${isoOrNull(atMs)} when the digest was signed`,
+      message: `key ${fingerprint} is valid ${validityText(readable[0]!)}, not at ${isoOrNull(atMs)} when the digest was signed`,
     };
   }
   const usable = valid.find((k) => k.key);

@@ -12,6 +12,7 @@ import type { IntegrityView } from '../../../shared/api';
 import { TOOL_VERSION } from '../version';
 import { verifyIntegrity } from './verify';
 import { regionFromPath } from './keys';
+import { publicKeyListOf } from './documents';
 import type { DocumentInput, FileInput, FileStatus, IntegrityInput, IntegrityResult, KeyListInput } from './types';
 
 /** A key list named on the command line or in the API: `<region>=<file>`, or a file whose path names its region. */
@@ -46,7 +47,7 @@ export function readKeyLists(specs: KeyListSpec[]): KeyListInput[] {
     }
     const raw = bytes.toString('utf8');
     try {
-      if (!Array.isArray((JSON.parse(raw) as { PublicKeyList?: unknown }).PublicKeyList)) throw new Error('no PublicKeyList array');
+      if (!publicKeyListOf(JSON.parse(raw))) throw new Error('no PublicKeyList array');
     } catch (err) {
       throw new KeyListError(`${path} is not \`aws cloudtrail list-public-keys\` output: ${(err as Error).message}`);
     }

@@ -35,7 +35,8 @@ export function integrityText(r: IntegrityResult, verifiedAt: string | null): st
     out.push('Public keys:');
     for (const k of r.keys) {
       const lie = k.claimedFingerprint && k.claimedFingerprint !== k.fingerprint ? ` (listed as ${k.claimedFingerprint}: NOT its MD5)` : '';
-      out.push(`  ${k.region ?? '?'} ${k.fingerprint}${lie} ${k.encoding ?? 'unloadable'}, valid ${k.validityStart ?? '?'} to ${k.validityEnd ?? '?'}, verified ${k.usedBy} digest(s) — ${k.source}`);
+      const validity = k.validityProblem ? `validity UNREADABLE (${k.validityProblem})` : `valid ${k.validityStart ?? '?'} to ${k.validityEnd ?? '?'}`;
+      out.push(`  ${k.region ?? '?'} ${k.fingerprint}${lie} ${k.encoding ?? 'unloadable'}, ${validity}, verified ${k.usedBy} digest(s) — ${k.source}`);
     }
   }
   for (const [severity, title] of [

@@ -5,7 +5,7 @@
  * signature the bundle holds.
  */
 import type { DigestEntry } from './chain';
-import type { Finding, IntegrityCounts, StreamResult, Verdict } from './types';
+import type { DigestResult, Finding, IntegrityCounts, StreamResult, Verdict } from './types';
 
 export function digestDetail(d: DigestEntry): string {
   if (d.failures.length > 0) return d.failures.join('; ');
@@ -35,6 +35,7 @@ const KIND_WORDS: Partial<Record<Finding['kind'], string>> = {
   'key-not-found': 'public key not found',
   'key-wrong-region': 'key from the wrong region',
   'key-not-valid-at': 'key outside its validity window',
+  'key-validity-unreadable': 'key validity unreadable',
   'key-fingerprint-mismatch': 'key fingerprint mismatch',
   'key-unusable': 'key unusable',
 };
@@ -55,7 +56,39 @@ export interface VerdictWords {
   doesNotProve: string[];
 }
 
-export function verdictOf(v: { streams: StreamResult[]; counts: IntegrityCounts; findings: Finding[]; haveKeys: boolean }): VerdictWords {
+/**
+ * Why digests are not authenticated, by what actually stopped each: no signature in the bundle (only then is
+ * head-object output the remedy), a signature that failed, a key that could not be used, no key for the region, or
+ * another failed check.
+ */
+function notAuthenticatedReasons(digests: DigestResult[], findings: Finding[]): string[] {
+  const open = digests.filter((d) => d.status !== 'authenticated');
+  const out: string[] = [];
+  const count = (pred: (d: DigestResult) => boolean) => open.filter(pred).length;
+  // No later digest in the bundle carries its signature, and no head-object output does.
+  const unavailable = count((d) => d.signature === 'unavailable');
+  if (unavailable > 0) {
+    out.push(
+      `${plural(unavailable, 'digest has', 'digests have')} no signature in the bundle — the newest digest of a chain and backfill digests are signed only in their S3 object metadata: save \`aws s3api head-object\` output beside each as <digest file name>.head-object.json`,
+    );
+  }
+  const failed = count((d) => d.signature === 'failed');
+  if (failed > 0) {
+    out.push(`${plural(failed, 'digest signature', 'digest signatures')} did not verify (see FAILURES: the digest's bytes, its S3 location or the signature are not what CloudTrail signed)`);
+  }
+  const keyProblems = count((d) => d.signature === 'key-problem');
+  if (keyProblems > 0) {
+    const kinds = [...new Set(findings.filter((f) => f.kind.startsWith('key-') && f.severity === 'failure').map((f) => KIND_WORDS[f.kind] ?? f.kind))];
+    out.push(`${plural(keyProblems, 'digest', 'digests')} could not be checked: ${kinds.join(', ') || 'key problem'} (see FAILURES)`);
+  }
+  const noKeys = count((d) => d.signature === 'no-keys');
+  if (noKeys > 0) out.push(`${plural(noKeys, 'digest is', 'digests are')} from a region no key list was supplied for`);
+  const otherFailure = count((d) => d.signature === 'verified' && d.status === 'failed');
+  if (otherFailure > 0) out.push(`${plural(otherFailure, 'digest', 'digests')} with a verified signature failed another check (see FAILURES)`);
+  return out;
+}
+
+export function verdictOf(v: { streams: StreamResult[]; counts: IntegrityCounts; findings: Finding[]; haveKeys: boolean; digests?: DigestResult[] }): VerdictWords {
   const { streams, counts, findings, haveKeys } = v;
   const proves: string[] = [];
   const doesNotProve: string[] = [];
@@ -82,8 +115,9 @@ export function verdictOf(v: { streams: StreamResult[]; counts: IntegrityCounts;
       'Who wrote them: no CloudTrail public keys were supplied (`aws cloudtrail list-public-keys` output for each region), so this is consistency only — anyone able to write to the bucket could have replaced logs and digests with a consistent forged set.',
     );
   } else if (!allAuthenticated) {
+    const reasons = v.digests ? notAuthenticatedReasons(v.digests, findings) : [];
     doesNotProve.push(
-      `Digests not authenticated (${counts.digests - counts.digestsAuthenticated}) and the log files they list are consistent only. The newest digest of a chain is signed only in its S3 object metadata: save \`aws s3api head-object\` output beside it as <digest file name>.head-object.json.`,
+      `Digests not authenticated (${counts.digests - counts.digestsAuthenticated}) and the log files they list are consistent only${reasons.length > 0 ? `: ${reasons.join('; ')}` : ''}.`,
     );
   }
   if (haveKeys) doesNotProve.push('The keys are only as trustworthy as the key list: record who exported it, when, and from which account and region.');

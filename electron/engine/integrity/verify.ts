@@ -71,6 +71,7 @@ function keyResults(keys: PublicKey[], digests: DigestEntry[]): KeyResult[] {
     claimedFingerprint: k.claimedFingerprint,
     validityStart: k.validFromMs === null ? null : new Date(k.validFromMs).toISOString(),
     validityEnd: k.validToMs === null ? null : new Date(k.validToMs).toISOString(),
+    validityProblem: k.validityProblem,
     encoding: k.encoding,
     usedBy: digests.filter((d) => d.signature === 'verified' && d.digest.digestPublicKeyFingerprint === k.fingerprint && d.stream.region === k.region).length,
   }));
@@ -163,7 +164,7 @@ export function verifyIntegrity(input: IntegrityInput): IntegrityResult {
     gaps: findings.count('gap'),
   };
   return {
-    ...verdictOf({ streams: streamResults, counts, findings: findings.list, haveKeys: keys.length > 0 }),
+    ...verdictOf({ streams: streamResults, counts, findings: findings.list, haveKeys: keys.length > 0, digests: digestResults }),
     counts,
     streams: streamResults,
     digests: digestResults,

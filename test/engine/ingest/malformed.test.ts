@@ -53,8 +53,8 @@ describe('records that change types', () => {
   it.each([
     ['userIdentity a string', { userIdentity: 'root' }, /^userIdentity: Invalid input: expected object, received string$/],
     ['userIdentity an array', { userIdentity: [{ type: 'Root' }] }, /^userIdentity: /],
-    ['eventTime a number (epoch seconds)', { eventTime: 1709287200 }, /^eventTime: missing or not a string$/],
-    ['eventTime an object', { eventTime: { $date: '2024-03-01T10:00:00Z' } }, /^eventTime: missing or not a string$/],
+    ['eventTime a number (epoch seconds)', { eventTime: 1709287200 }, /^eventTime: expected ISO 8601 .*; found the number 1709287200$/],
+    ['eventTime an object', { eventTime: { $date: '2024-03-01T10:00:00Z' } }, /^eventTime: expected ISO 8601 .*; found an object with keys "\$date"$/],
     ['eventName an array', { eventName: ['GetObject'] }, /^eventName: missing or not a string$/],
     ['eventSource null', { eventSource: null }, /^eventSource: missing or not a string$/],
     ['eventID a number', { eventID: 12345678901234567890 }, /^eventID: /],
