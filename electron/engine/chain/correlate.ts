@@ -261,13 +261,13 @@ export function correlate(db: Database): CorrelationSummary {
     //     on its own (it opened no session to share).
     if (facts.k8s) {
       const refused = db
-        .prepare(`SELECT e.id, e.event_id, r.raw FROM events e JOIN event_raw r ON r.event_rowid = e.id
+        .prepare(`SELECT e.id, e.event_id, e.event_ms, r.raw FROM events e JOIN event_raw r ON r.event_rowid = e.id
                   WHERE e.access_key_id IS NULL AND e.event_name = 'AssumeRoleWithWebIdentity' AND e.error_code IS NOT NULL
                   AND NOT EXISTS (SELECT 1 FROM event_subjects s WHERE s.event_rowid = e.id)`)
-        .all() as { id: number; event_id: string; raw: string }[];
+        .all() as { id: number; event_id: string; event_ms: number; raw: string }[];
       const assign = db.prepare('INSERT OR IGNORE INTO event_subjects (event_rowid, subject_id) VALUES (?, ?)');
       for (const x of refused) {
-        const r = resolver.resolveRefusedExchange(x.event_id, JSON.parse(x.raw) as JsonObject);
+        const r = resolver.resolveRefusedExchange(x.event_id, JSON.parse(x.raw) as JsonObject, x.event_ms);
         if (r.confidence.pod !== 'none') assign.run(x.id, addSubject(`refused:${x.id}`, r));
       }
     }

@@ -16,7 +16,7 @@ import { clusterOfNode, ec2Root } from './resolve-node';
 import { irsaCluster, webIdentityRoot } from './resolve-irsa';
 import { getStr, obj } from '../util/json';
 import type { JsonObject } from '../util/json';
-import { isoUtc, parseEventTime } from '../util/time';
+import { isoUtc } from '../util/time';
 
 const SSO_ROLE = /(^|\/)AWSReservedSSO_/;
 
@@ -65,8 +65,9 @@ export class Resolver {
    * A refused AssumeRoleWithWebIdentity issued nothing, yet a pod made it: with Kubernetes evidence it is narrowed
    * to its pod like any exchange, at its own time and address (a pseudo-issuance with no key).
    */
-  resolveRefusedExchange(eventID: string, record: JsonObject): Resolution {
-    const ms = parseEventTime(getStr(record, 'eventTime') ?? '');
+  resolveRefusedExchange(eventID: string, record: JsonObject, eventMs: number): Resolution {
+    // The stored time: a SIEM export may carry it only in its own field (Logstash's @timestamp).
+    const ms = eventMs;
     const iss: Issuance = {
       accessKeyId: '',
       eventID,

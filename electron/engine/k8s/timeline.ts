@@ -4,6 +4,7 @@
  * from inventory snapshots. Pure: records in, timeline out.
  */
 import { arr, get, getStr, obj, str } from '../util/json';
+import { parseEventTime } from '../util/time';
 import type { JsonObject } from '../util/json';
 
 export interface AuditFact {
@@ -153,7 +154,7 @@ export class TimelineBuilder {
     const name = getStr(o, 'metadata', 'name');
     if (!namespace || !name) return;
     const uid = getStr(o, 'metadata', 'uid') ?? null;
-    const created = Date.parse(getStr(o, 'metadata', 'creationTimestamp') ?? '');
+    const created = parseEventTime(getStr(o, 'metadata', 'creationTimestamp') ?? '');
     const p = this.pod(namespace, name, uid, Number.isNaN(created) ? ts : created);
     p.serviceAccount ??= getStr(o, 'spec', 'serviceAccountName') ?? null;
     p.nodeName ??= getStr(o, 'spec', 'nodeName') ?? null;
@@ -164,7 +165,7 @@ export class TimelineBuilder {
       const v = getStr(x, 'ip');
       if (v && !p.ips.includes(v)) p.ips.push(v);
     }
-    const deleted = Date.parse(getStr(o, 'metadata', 'deletionTimestamp') ?? '');
+    const deleted = parseEventTime(getStr(o, 'metadata', 'deletionTimestamp') ?? '');
     if (!Number.isNaN(deleted)) p.deletedMs ??= deleted;
     if (kind === 'created') p.evidence.created ??= ref;
     else p.evidence.inventory ??= ref;
@@ -238,7 +239,7 @@ export class TimelineBuilder {
         p.evidence.deleted ??= a.auditId;
         // The kubelet's own delete (grace period 0) comes once the containers have exited.
         const final = nodeOfUser(getStr(r, 'user', 'username')) !== null && get(r, 'requestObject', 'gracePeriodSeconds') === 0;
-        const graceEnd = Date.parse(getStr(r, 'responseObject', 'metadata', 'deletionTimestamp') ?? '');
+        const graceEnd = parseEventTime(getStr(r, 'responseObject', 'metadata', 'deletionTimestamp') ?? '');
         for (const t of [final ? a.tsMs : NaN, graceEnd + KILL_SLACK_MS]) {
           if (!Number.isNaN(t) && (p.goneMs === null || t < p.goneMs)) {
             p.goneMs = t;
@@ -253,7 +254,7 @@ export class TimelineBuilder {
       const spec = obj(get(r, 'requestObject', 'spec'));
       const bound = obj(spec?.boundObjectRef);
       const requester = getStr(r, 'user', 'username') ?? '';
-      const exp = Date.parse(getStr(r, 'responseObject', 'status', 'expirationTimestamp') ?? '');
+      const exp = parseEventTime(getStr(r, 'responseObject', 'status', 'expirationTimestamp') ?? '');
       const boundUid = bound && str(bound.kind) === 'Pod' ? str(bound.uid) : undefined;
       if (boundUid && this.source) this.files.union(this.source, `pod:${boundUid}`);
       this.tokens.push({
@@ -380,7 +381,7 @@ function earliestContainerStart(status: JsonObject | undefined): number | null {
     for (const c of arr(status[list])) {
       for (const state of ['state', 'lastState']) {
         for (const phase of ['running', 'terminated']) {
-          const t = Date.parse(getStr(c, state, phase, 'startedAt') ?? '');
+          const t = parseEventTime(getStr(c, state, phase, 'startedAt') ?? '');
           if (!Number.isNaN(t) && (min === null || t < min)) min = t;
         }
       }

@@ -3,7 +3,9 @@
  * (test/fixtures/reference): invictus-ir's, where the attacker (who is also IAM user bert-jan) uses them from
  * 192.168.10.20 while the instance's SSM agent calls from 3.225.16.109; and Stratus Red Team's detonation log,
  * where only the attacker's calls are present, from the address IAM user christophe uses, with an anonymised
- * instance id in upper case. Through the CLI, as an investigator runs it.
+ * instance id in upper case; and OTRF's EC2-proxy S3 exfiltration set, CloudTrail shipped through Logstash, where the
+ * instance role's credentials are used from the address IAM user pedro also uses. Through the CLI, as an
+ * investigator runs it.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -41,6 +43,17 @@ describe('stolen instance credentials (node-credentials-off-node)', () => {
       expect(a.node?.instanceId).toBe('i-786a3A8B5C0d92eF4');
       expect(a.flags).toContain('node-credentials-off-node');
       expect(a.notes.join(' ')).toMatch(/upper-case letters, which EC2 never writes/);
+    }
+    expect(all.filter((a) => a.mechanism !== 'node-role' && (a.flags ?? []).length > 0)).toEqual([]);
+  });
+
+  it('OTRF (a Logstash export): the instance role\'s calls from IAM user pedro\'s address are flagged, nothing else', async () => {
+    const all = await attribute(referencePath('public/OTRF_Security-Datasets/datasets/atomic/aws/collection/ec2_proxy_s3_exfiltration.zip'));
+    const stolen = all.filter((a) => a.mechanism === 'node-role');
+    expect(stolen.length).toBe(11);
+    for (const a of stolen) {
+      expect(a.sourceIPAddress).toBe('1.2.3.4');
+      expect(a.flags).toContain('node-credentials-off-node');
     }
     expect(all.filter((a) => a.mechanism !== 'node-role' && (a.flags ?? []).length > 0)).toEqual([]);
   });
