@@ -42,12 +42,17 @@ describe('EngineHost', () => {
 
   it('checks the histogram input, and stops an older histogram for a newer one', async () => {
     expect(await host.call('events.histogram', { filters: {}, buckets: -1 })).toMatchObject({ ok: false, error: { code: 'bad-input' } });
-    const [older, newer] = await Promise.all([
-      host.call('events.histogram', { filters: {}, buckets: 200 }),
+    // Several histograms asked for at once (a user dragging the brush): the newest is answered, and older ones still
+    // counting when a newer one arrives are stopped. On a loaded machine the first may finish before the next
+    // arrives, so at least one of the older ones, not necessarily the first, is superseded.
+    const results = await Promise.all([
+      ...Array.from({ length: 6 }, () => host.call('events.histogram', { filters: {}, buckets: 1000 })),
       host.call('events.histogram', { filters: { mechanism: 'irsa' }, buckets: 200 }),
     ]);
-    expect(older).toMatchObject({ ok: false, error: { code: 'superseded' } });
+    const newer = results.pop()!;
     expect(newer.ok).toBe(true);
+    expect(results.some((r) => !r.ok && r.error.code === 'superseded')).toBe(true);
+    for (const r of results) expect(r.ok || r.error.code === 'superseded').toBe(true);
   });
 
   it('refuses an input nested too deep before it crosses to a worker, and never leaves a call in pending (issue 12)', async () => {
