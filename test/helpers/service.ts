@@ -28,7 +28,13 @@ export async function ingestedService(label: string, bundle: Omit<GenerateOption
     return r.value as T;
   };
   await ok('ingest.start', { paths: [outDir] });
-  await new Promise<void>((resolve) => {
+  await ingestDone(pushes);
+  return { service, pushes, bundle: outDir, casePath, ok };
+}
+
+/** Resolves once the service has pushed `ingest.done`. */
+export function ingestDone(pushes: readonly { name: string }[]): Promise<void> {
+  return new Promise<void>((resolve) => {
     const timer = setInterval(() => {
       if (pushes.some((p) => p.name === 'ingest.done')) {
         clearInterval(timer);
@@ -36,5 +42,4 @@ export async function ingestedService(label: string, bundle: Omit<GenerateOption
       }
     }, 20);
   });
-  return { service, pushes, bundle: outDir, casePath, ok };
 }

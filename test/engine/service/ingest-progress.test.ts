@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { CaseService } from '../../../electron/engine/service/case-service';
 import type { IngestDoneEvent, IngestProgressEvent } from '../../../shared/api';
 import { invictusFiles, put, readTrail, tempDir } from '../../helpers/evidence';
+import { ingestDone } from '../../helpers/service';
 
 describe('ingest progress in the app', () => {
   it('the last ingest.progress push has the counts of ingest.done', async () => {
@@ -19,14 +20,7 @@ describe('ingest progress in the app', () => {
     const service = CaseService.open(join(dir, 'case.db'), (name, payload) => pushes.push({ name, payload }));
     const started = await service.dispatch('ingest.start', { paths: [join(dir, 'ev')] });
     expect(started.ok).toBe(true);
-    await new Promise<void>((resolve) => {
-      const timer = setInterval(() => {
-        if (pushes.some((p) => p.name === 'ingest.done')) {
-          clearInterval(timer);
-          resolve();
-        }
-      }, 20);
-    });
+    await ingestDone(pushes);
     const done = pushes.find((p) => p.name === 'ingest.done')!.payload as IngestDoneEvent;
     const progress = pushes.filter((p) => p.name === 'ingest.progress').map((p) => p.payload as IngestProgressEvent);
     expect(done).toMatchObject({ ok: true, loaded: 4, failed: 0 });
