@@ -69,6 +69,24 @@ export type BlastQuery = z.infer<typeof BlastQuery>;
 export const REPORT_FORMATS = ['html', 'json', 'csv'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
 
+/**
+ * Export of the filtered table, one attribution record per event: `csv` (the CLI's `attribute --format csv`),
+ * `jsonl` (`attribute --format jsonl`), `timesketch` (`attribute --format timesketch`).
+ */
+export const TABLE_EXPORT_FORMATS = ['csv', 'jsonl', 'timesketch'] as const;
+export type TableExportFormat = (typeof TABLE_EXPORT_FORMATS)[number];
+
+/**
+ * `events.export`: start with the filters and a format, then ask for the next chunk with the `exportId` each
+ * answer gives until `done`. The engine keeps the position (in eventTime, eventID order), so memory stays bounded
+ * on both sides whatever the number of events; the finished export is logged in the custody log with its SHA-256.
+ */
+export const TableExportInput = z.union([
+  z.object({ filters: EventFilters, format: z.enum(TABLE_EXPORT_FORMATS) }),
+  z.object({ exportId: z.string().max(100), cancel: z.boolean().optional() }),
+]);
+export type TableExportInput = z.infer<typeof TableExportInput>;
+
 // --- outputs ---------------------------------------------------------------------------------------------
 
 /** One row of the event table: the event's columns and its attribution's headline. */
@@ -222,12 +240,28 @@ export interface CaseSummary {
   byMechanism: Partial<Record<Mechanism, number>>;
   /** Events flagged by each detection. */
   byFlag: Partial<Record<Flag, number>>;
+  /** Events flagged by any detection (an event can carry several). */
+  flaggedEvents: number;
 }
 
 export interface ReportFile {
   filename: string;
   mime: string;
   body: string;
+}
+
+/** One chunk of a table export: append `body` to the file; ask again with `exportId` until `done`. */
+export interface TableExportChunk {
+  exportId: string;
+  filename: string;
+  mime: string;
+  body: string;
+  /** Events written so far (this chunk included). */
+  events: number;
+  done: boolean;
+  /** Set once done: the SHA-256 and size of the whole file, as logged in the custody log. */
+  sha256: string | null;
+  bytes: number;
 }
 
 /** One entry of the case's chain-of-custody log (hash-chained; see electron/engine/custody/log.ts). */
@@ -313,6 +347,8 @@ export const API = {
   'trace.get': call<TraceView | null>()(z.object({ target: text })),
   'blast.radius': call<EventPage>()(BlastQuery),
   'report.export': call<ReportFile>()(z.object({ eventID: text, format: z.enum(REPORT_FORMATS) })),
+  /** Every event under the filters as CSV, JSON Lines or Timesketch JSONL, chunk by chunk (TableExportInput). */
+  'events.export': call<TableExportChunk>()(TableExportInput),
   'custody.log': call<CustodyLog>()(none),
   /** The latest verification, or null when the case has never been verified. */
   'integrity.get': call<IntegrityView | null>()(none),

@@ -15,6 +15,13 @@ export function custodySummary(e: CustodyEntry): string[] {
         ...pinned,
       ];
     case 'export':
+      if (d.scope === 'event table') {
+        const filters = Object.entries((d.filters as Record<string, unknown> | undefined) ?? {}).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`);
+        return [
+          `${String(d.format)} export of the event table, ${Number(d.events ?? 0)} events (${filters.length ? `filters: ${filters.join(', ')}` : 'no filters'}) → ${String(d.destination)}`,
+          `file SHA-256 ${String(d.sha256)}, ${Number(d.bytes ?? 0)} bytes`,
+        ];
+      }
       return [`${String(d.format)} report on event ${String(d.eventID)} → ${String(d.destination)}`, `report SHA-256 ${String(d.reportSha256)}`];
     case 'case-created':
       return ['empty case created'];

@@ -92,8 +92,18 @@ function head(r: HeadRow): EventHead {
   };
 }
 
+/**
+ * An event row as `attributionOfRow` reads it: the event's head columns, `id_synthetic`, `variant`, its subject and
+ * its flags (`group_concat` of event_flags.flag).
+ */
+export interface AttributedEventRow extends HeadRow {
+  subject_id: number;
+  flags: string | null;
+}
+
 export class CaseQueries {
   private flagsStmt: Statement | null = null;
+  private subjectStmt: Statement | null = null;
 
   constructor(private readonly db: Database) {}
 
@@ -102,16 +112,31 @@ export class CaseQueries {
   }
 
   /** One attribution per event, ordered by eventTime then eventID (the contract's order). */
-  /** One attribution per event, ordered by eventTime then eventID (the contract's order). */
   *attributions(): Generator<AttributionRecord> {
     const subjects = this.subjects();
-    for (const row of this.orderedEvents()) {
-      const rec = composeAttribution(head(row), subjects.get(row.subject_id)!.resolution);
-      if (row.variant > 0 || row.id_synthetic) rec.notes = [...rec.notes, ...eventNotes(row)];
-      rec.flags = flagList(row.flags);
-      rec.flagReasons = row.flags ? this.flagsOf(row.id) : [];
-      yield rec;
+    for (const row of this.orderedEvents()) yield this.compose(row, subjects.get(row.subject_id)!.resolution);
+  }
+
+  /**
+   * The attribution record of one event row, exactly as `attributions()` gives it (the table export reads the
+   * filtered events page by page). `resolutions` caches the subjects' resolutions: the caller owns and bounds it.
+   */
+  attributionOfRow(row: AttributedEventRow, resolutions: Map<number, Resolution>): AttributionRecord {
+    let r = resolutions.get(row.subject_id);
+    if (!r) {
+      this.subjectStmt ??= this.db.prepare('SELECT resolution FROM subjects WHERE id = ?').pluck();
+      r = JSON.parse(this.subjectStmt.get(row.subject_id) as string) as Resolution;
+      resolutions.set(row.subject_id, r);
     }
+    return this.compose(row, r);
+  }
+
+  private compose(row: AttributedEventRow, resolution: Resolution): AttributionRecord {
+    const rec = composeAttribution(head(row), resolution);
+    if (row.variant > 0 || row.id_synthetic) rec.notes = [...rec.notes, ...eventNotes(row)];
+    rec.flags = flagList(row.flags);
+    rec.flagReasons = row.flags ? this.flagsOf(row.id) : [];
+    return rec;
   }
 
   /**
@@ -145,7 +170,7 @@ export class CaseQueries {
     return out;
   }
 
-  private *orderedEvents(): Generator<HeadRow & { subject_id: number; flags: string | null }> {
+  private *orderedEvents(): Generator<AttributedEventRow> {
     yield* this.db
       .prepare(`
         SELECT e.id, e.event_id, e.event_time, e.event_source, e.event_name, e.recipient_account_id, e.aws_region,
@@ -153,7 +178,7 @@ export class CaseQueries {
                (SELECT group_concat(f.flag, ',') FROM event_flags f WHERE f.event_rowid = e.id) AS flags
         FROM events e JOIN event_subjects es ON es.event_rowid = e.id
         ORDER BY e.event_ms, e.event_id, e.variant`)
-      .iterate() as Iterable<HeadRow & { subject_id: number; flags: string | null }>;
+      .iterate() as Iterable<AttributedEventRow>;
   }
 
   /** The detections on one event, with what showed them. */

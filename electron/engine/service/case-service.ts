@@ -6,8 +6,6 @@
 import { basename } from 'node:path';
 import type { Database } from 'better-sqlite3';
 import {
-  API,
-  isApiName,
   type ApiName,
   type ApiOutput,
   type ApiResult,
@@ -24,6 +22,7 @@ import {
   type BlastQuery,
   type EventFilters,
   type ReportFormat,
+  type TableExportInput,
 } from '../../../shared/api';
 import type { Confidence, Flag, Mechanism } from '../../../shared/attribution';
 import { openCase } from '../db/open';
@@ -38,6 +37,8 @@ import { TOOL_VERSION } from '../version';
 import type { EventBaseRow } from '../db/rows';
 import { EVENT_FROM, countQuery, pageQuery, rollupFilters, subjectEventsQuery, whereClause } from './event-query';
 import { countHistogram, SupersededError } from './histogram';
+import { ExportNotFoundError, TableExports } from './table-export';
+import { validateApiInput } from './validate-input';
 
 interface Row extends EventBaseRow {
   error_code: string | null;
@@ -82,6 +83,7 @@ export type PushListener = <P extends PushName>(name: P, payload: PushEvents[P])
 
 export class CaseService {
   private readonly queries: CaseQueries;
+  private readonly tableExports: TableExports;
   private facetsCache: Facets | null = null;
   /** Totals per filter set: paging through 1M events must not recount them for every page. */
   private readonly totals = new Map<string, number>();
@@ -95,6 +97,7 @@ export class CaseService {
     private readonly push: PushListener = () => {},
   ) {
     this.queries = new CaseQueries(db);
+    this.tableExports = new TableExports(db, this.queries);
   }
 
   static open(casePath: string, push?: PushListener): CaseService {
@@ -108,16 +111,12 @@ export class CaseService {
 
   /** Validate, run, and wrap the result. */
   async dispatch(name: string, input: unknown): Promise<ApiResult<unknown>> {
-    if (!isApiName(name)) return { ok: false, error: { code: 'unknown-method', message: `unknown method ${name}` } };
-    const parsed = API[name].input.safeParse(input ?? {});
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      return { ok: false, error: { code: 'bad-input', message: `${name}: ${issue?.path.join('.') || 'input'}: ${issue?.message}` } };
-    }
+    const checked = validateApiInput(name, input);
+    if (!checked.ok) return checked;
     try {
-      return { ok: true, value: await this.call(name, parsed.data) };
+      return { ok: true, value: await this.call(name as ApiName, checked.value) };
     } catch (err) {
-      if (err instanceof NotFoundError || err instanceof ReportError) return { ok: false, error: { code: 'not-found', message: err.message } };
+      if (err instanceof NotFoundError || err instanceof ReportError || err instanceof ExportNotFoundError) return { ok: false, error: { code: 'not-found', message: err.message } };
       if (err instanceof KeyListError) return { ok: false, error: { code: 'bad-input', message: err.message } };
       if (err instanceof SupersededError) return { ok: false, error: { code: 'superseded', message: err.message } };
       return { ok: false, error: { code: 'internal', message: (err as Error).message } };
@@ -144,6 +143,8 @@ export class CaseService {
         return this.blastRadius(input as BlastQuery);
       case 'report.export':
         return this.report((input as { eventID: string }).eventID, (input as { format: ReportFormat }).format);
+      case 'events.export':
+        return this.tableExports.next(input as TableExportInput);
       case 'custody.log': {
         const check = checkCustody(this.db);
         return { entries: readCustody(this.db), check: { ok: check.ok, problems: check.problems } };
@@ -186,6 +187,7 @@ export class CaseService {
       byFlag: Object.fromEntries(
         (this.db.prepare('SELECT flag, COUNT(*) n FROM event_flags GROUP BY flag ORDER BY flag').raw(true).all() as [Flag, number][]),
       ) as Partial<Record<Flag, number>>,
+      flaggedEvents: this.db.prepare('SELECT COUNT(DISTINCT event_rowid) FROM event_flags').pluck().get() as number,
     };
   }
 
@@ -312,7 +314,8 @@ export class CaseService {
       signal: abort.signal,
       onProgress: (p) => {
         const now = Date.now();
-        if (now - lastPush < 200) return;
+        // At most five a second, and always the last: its counts are the result's.
+        if (!p.done && now - lastPush < 200) return;
         lastPush = now;
         this.push('ingest.progress', {
           jobId,

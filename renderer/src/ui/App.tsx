@@ -171,7 +171,7 @@ export function App({ mode }: { mode: 'electron' | 'browser' }) {
     },
     move: (d) => void move(d),
     open: selection ? () => openChain(selection.eventID) : null,
-    exportReport: selection || opened ? () => setExportOpen(true) : null,
+    exportReport: () => setExportOpen(true),
     close: () => setExportOpen(false),
   });
 
@@ -216,6 +216,18 @@ export function App({ mode }: { mode: 'electron' | 'browser' }) {
 
   const pivot = useCallback((f: EventFilters) => changeFilters(cleanFilters({ ...filters, ...f })), [filters, changeFilters]);
 
+  /** One credential session as the unit of triage: every event of the key, whatever the other filters were. */
+  const filterSession = useCallback(
+    (accessKeyId: string) => {
+      setSearchText('');
+      changeFilters({ accessKeyId });
+    },
+    [changeFilters],
+  );
+
+  /** From the table's row menu: the key replaces the filters (a session); anything else narrows them. */
+  const rowFilter = useCallback((f: EventFilters) => (f.accessKeyId ? filterSession(f.accessKeyId) : pivot(f)), [filterSession, pivot]);
+
   if (fatal) {
     return (
       <div className="fatal">
@@ -229,7 +241,7 @@ export function App({ mode }: { mode: 'electron' | 'browser' }) {
   return (
     <div className="app">
       <Header summary={summary} mode={mode} evidenceOpen={evidenceOpen} onToggleEvidence={() => setEvidenceOpen((o) => !o)} onMechanism={(m) => pivot({ mechanism: m })} onFlagged={() => pivot({ flag: 'any' })}>
-        <ExportMenu eventID={exportTarget} open={exportOpen} onOpenChange={setExportOpen} />
+        <ExportMenu eventID={exportTarget} open={exportOpen} onOpenChange={setExportOpen} filters={filters} total={total} />
         <button type="button" className={`btn ${integrityOpen ? 'active' : ''}`} onClick={() => setIntegrityOpen((o) => !o)} aria-expanded={integrityOpen} data-testid="integrity-toggle">
           Integrity
         </button>
@@ -247,6 +259,7 @@ export function App({ mode }: { mode: 'electron' | 'browser' }) {
         searchRef={searchRef}
         total={total}
         notice={notice}
+        flagCounts={summary ? { byFlag: summary.byFlag, flaggedEvents: summary.flaggedEvents } : null}
       />
       <Timeline filters={filters} version={version} markerTime={trace?.event?.eventTime ?? null} onRange={(r) => changeFilters({ ...filters, ...r })} />
       <main className="workspace">
@@ -265,6 +278,7 @@ export function App({ mode }: { mode: 'electron' | 'browser' }) {
               select(index, row.eventID, false);
               openChain(row.eventID);
             }}
+            onFilter={rowFilter}
           />
         </section>
         <section className="chain-pane" aria-label="Chain">
@@ -279,6 +293,7 @@ export function App({ mode }: { mode: 'electron' | 'browser' }) {
             loading={opened?.loading ?? false}
             empty={opened ? (opened.error ?? null) : 'Select an event: click a row, or j / k then Enter.'}
             eventID={opened?.eventID ?? null}
+            onSession={filterSession}
           />
         </section>
         <section className="detail-pane" aria-label="Detail">
@@ -293,6 +308,7 @@ export function App({ mode }: { mode: 'electron' | 'browser' }) {
             onSelect={setGraphSel}
             onJump={(id) => void locate(id)}
             onPivot={pivot}
+            onSession={filterSession}
             onExpand={expand}
           />
         </section>

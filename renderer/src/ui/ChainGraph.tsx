@@ -94,6 +94,7 @@ export function ChainGraph({
   loading,
   empty,
   eventID,
+  onSession,
 }: {
   elements: GraphElement[];
   positions: Map<string, Position>;
@@ -106,6 +107,8 @@ export function ChainGraph({
   loading: boolean;
   empty: string | null;
   eventID: string | null;
+  /** Filter the table to the selected session node's access key. */
+  onSession?: (accessKeyId: string) => void;
 }) {
   const box = useRef<HTMLDivElement>(null);
   const cy = useRef<Core | null>(null);
@@ -197,6 +200,7 @@ export function ChainGraph({
 
   const selNode = selected?.group === 'nodes' ? elements.find((e) => e.group === 'nodes' && e.data.id === selected.id) : undefined;
   const canExpand = selNode?.group === 'nodes' && selNode.data.expand !== undefined;
+  const sessionKey = selectedSessionKey(elements, selected);
   const nodes = elements.filter((e) => e.group === 'nodes').length;
   const base = eventID ? `podtrail-chain-${eventID.replace(/[^A-Za-z0-9-]/g, '_').slice(0, 80)}` : 'podtrail-chain';
 
@@ -218,6 +222,18 @@ export function ChainGraph({
         <button type="button" className="btn small" disabled={!canExpand} onClick={() => selNode && onExpand(selNode.data.id)} data-testid="graph-expand" title="load this node's blast radius (or double-click the node)">
           {selNode && expanded.has(selNode.data.id) ? 'Collapse' : 'Expand'}
         </button>
+        {onSession && (
+          <button
+            type="button"
+            className="btn small"
+            disabled={!sessionKey}
+            onClick={() => sessionKey && onSession(sessionKey)}
+            data-testid="graph-filter-key"
+            title={sessionKey ? `filter the table to access key ${sessionKey} (its session)` : 'select a session (access key) node to filter the table to it'}
+          >
+            Filter session
+          </button>
+        )}
         <button type="button" className="btn small" disabled={!nodes} onClick={() => cy.current && fit(cy.current)}>
           Fit
         </button>
@@ -241,6 +257,18 @@ export function ChainGraph({
       {(loading || (!nodes && empty)) && <div className="chain-empty">{loading ? 'Tracing…' : empty}</div>}
     </div>
   );
+}
+
+/** The access key of the selected session node, or of the session a selected step leads to (or comes from). */
+function selectedSessionKey(elements: GraphElement[], selected: GraphSelection | null): string | null {
+  if (!selected) return null;
+  const keyOf = (id: string) => {
+    const n = elements.find((e) => e.group === 'nodes' && e.data.id === id);
+    return n?.group === 'nodes' && n.data.kind === 'session' ? (n.data.link?.accessKeyId ?? null) : null;
+  };
+  if (selected.group === 'nodes') return keyOf(selected.id);
+  const edge = elements.find((e) => e.group === 'edges' && e.data.id === selected.id);
+  return edge?.group === 'edges' && edge.data.kind !== 'blast' ? (keyOf(edge.data.target) ?? keyOf(edge.data.source)) : null;
 }
 
 function fit(c: Core): void {

@@ -27,10 +27,12 @@ interface Props {
   onSelect?: (s: GraphSelection) => void;
   onJump: (eventID: string) => void;
   onPivot: (f: EventFilters) => void;
+  /** Filter the table to one credential session (an access key), the other filters cleared. */
+  onSession?: (accessKeyId: string) => void;
   onExpand: (nodeId: string) => void;
 }
 
-export function DetailPane({ trace, loading, error, elements, selected, expansions, onClearSelection, onSelect, onJump, onPivot, onExpand }: Props) {
+export function DetailPane({ trace, loading, error, elements, selected, expansions, onClearSelection, onSelect, onJump, onPivot, onSession, onExpand }: Props) {
   if (loading) return <div className="detail muted pad">Tracing…</div>;
   if (error) return <div className="detail err pad">{error}</div>;
   if (!trace) {
@@ -45,9 +47,10 @@ export function DetailPane({ trace, loading, error, elements, selected, expansio
             <kbd>j</kbd> <kbd>k</kbd> move through the table, <kbd>Enter</kbd> opens the chain
           </li>
           <li>
-            <kbd>e</kbd> export the report of the selected event
+            <kbd>e</kbd> export: the report of the selected event, or the filtered table (CSV, JSON Lines, Timesketch)
           </li>
           <li>drag across the timeline to narrow the time range</li>
+          <li>right-click a row to filter the table to its access key (its session), a detection, the event or the workload</li>
         </ul>
       </div>
     );
@@ -64,7 +67,7 @@ export function DetailPane({ trace, loading, error, elements, selected, expansio
           <div className="mono small muted selectable">{shown(ev.eventID)}</div>
         </div>
       )}
-      <Verdict trace={trace} onPivot={onPivot} blast={(id, what) => <Blast id={id} what={what} elements={elements} expansions={expansions} onExpand={onExpand} />} />
+      <Verdict trace={trace} onPivot={onPivot} onSession={onSession} blast={(id, what) => <Blast id={id} what={what} elements={elements} expansions={expansions} onExpand={onExpand} />} />
       {a.candidates.length > 0 && (
         <section>
           <h3>Candidates</h3>
@@ -119,7 +122,7 @@ export function DetailPane({ trace, loading, error, elements, selected, expansio
         <Steps elements={elements} selected={selected} onSelect={onSelect} />
       </section>
       {el ? (
-        <Selected trace={trace} el={el} expansions={expansions} onClear={onClearSelection} onJump={onJump} onExpand={onExpand} />
+        <Selected trace={trace} el={el} expansions={expansions} onClear={onClearSelection} onJump={onJump} onExpand={onExpand} onSession={onSession} />
       ) : (
         ev && (
           <section>

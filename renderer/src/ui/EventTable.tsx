@@ -7,6 +7,8 @@ import { forwardRef, useEffect, useImperativeHandle, useRef, useState } from 're
 import { flexRender, getCoreRowModel, useReactTable, type ColumnDef, type Row, type SortingState } from '@tanstack/react-table';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import type { EventFilters, EventQuery, EventRowView } from '../../../shared/api';
+import type { Flag } from '../../../shared/attribution';
+import { bySeverity, severityOf, topSeverity } from '../../../shared/detections';
 import { PAGE_SIZE, SORTABLE, cleanFilters, queryKey, sortFromState, sortingFromSort } from '../model/query';
 import { PageLoader, blockFor, rowsPerBlock } from '../model/page-cache';
 import { formatCount, formatTime, shortSource, shown } from '../model/format';
@@ -34,19 +36,32 @@ export interface EventTableHandle {
 
 const dash = (v: string | null) => shown(v);
 
+/** "detection: token-exchange-outside-cluster (high)", "2 detections: …": what the ⚑ of a row says, in words. */
+export function flagLabel(flags: readonly Flag[]): string {
+  const names = bySeverity(flags);
+  return `${names.length === 1 ? 'detection' : `${names.length} detections`}: ${names.map((f) => `${f} (${severityOf(f)})`).join(', ')}`;
+}
+
+/** The ⚑ of a flagged row: coloured by its most severe detection, named in its tooltip and accessible label. */
+function FlagMark({ flags }: { flags: Flag[] }) {
+  if (flags.length === 0) return null;
+  const label = flagLabel(flags);
+  const sev = topSeverity(flags)!;
+  return (
+    <span className={`flagged sev-${sev}`} role="img" aria-label={label} title={`${label} — reasons in the detail pane; right-click the row to filter`} data-testid="row-flag" data-flags={bySeverity(flags).join(' ')} data-severity={sev}>
+      ⚑{flags.length > 1 && <sub>{flags.length}</sub>}
+    </span>
+  );
+}
+
 const COLUMNS: ColumnDef<EventRowView>[] = [
   {
     id: 'flags',
     accessorFn: (r) => r.flags.join(' '),
     header: '⚑',
-    size: 26,
+    size: 34,
     enableSorting: false,
-    cell: (c) =>
-      c.row.original.flags.length > 0 ? (
-        <span className="flagged" title={`flagged: ${c.row.original.flags.join(', ')} (reasons in the detail pane)`} data-testid="row-flag">
-          ⚑
-        </span>
-      ) : null,
+    cell: (c) => <FlagMark flags={c.row.original.flags} />,
   },
   { id: 'time', accessorFn: (r) => r.eventTime, header: 'time (UTC)', size: 146, cell: (c) => <span className="mono">{formatTime(c.row.original.eventTime)}</span> },
   { id: 'event', accessorFn: (r) => r.eventName, header: 'event', size: 168, cell: (c) => <span className={c.row.original.errorCode ? 'err' : undefined}>{shown(c.row.original.eventName)}</span> },
@@ -68,6 +83,18 @@ const COLUMNS: ColumnDef<EventRowView>[] = [
   { id: 'pod', accessorFn: (r) => r.pod, header: 'pod', size: 196, cell: (c) => dash(c.row.original.pod) },
   { id: 'node', accessorFn: (r) => r.node, header: 'node', size: 140, cell: (c) => <span className="mono">{dash(c.row.original.node)}</span> },
   { id: 'confidence', accessorFn: (r) => r.confidence.identity, header: 'I · P · N', size: 76, enableSorting: false, cell: (c) => <ConfidenceTriplet c={c.row.original.confidence} /> },
+  {
+    id: 'key',
+    accessorFn: (r) => r.accessKeyId,
+    header: 'access key',
+    size: 172,
+    enableSorting: false,
+    cell: (c) => (
+      <span className="mono" title={c.row.original.accessKeyId ? `${c.row.original.accessKeyId}: right-click the row to filter to this key` : undefined}>
+        {dash(c.row.original.accessKeyId)}
+      </span>
+    ),
+  },
 ];
 // Only the engine's sort columns are sortable (accessors exist for react-table; it never sorts itself).
 for (const c of COLUMNS) if (!SORTABLE[c.id!]) c.enableSorting = false;
@@ -82,10 +109,72 @@ interface Props {
   scrollRequest: ScrollRequest | null;
   onTotal: (total: number | null) => void;
   onRowClick: (index: number, row: EventRowView) => void;
+  /** Narrow the table (the row menu: this key, this detection, …). */
+  onFilter?: (f: EventFilters) => void;
 }
 
-export const EventTable = forwardRef<EventTableHandle, Props>(function EventTable({ filters, sort, onSort, version, selection, openedEventID, scrollRequest, onTotal, onRowClick }, ref) {
+interface RowMenuState {
+  x: number;
+  y: number;
+  row: EventRowView;
+}
+
+/** A row's right-click menu: narrow the table to what the row shows (its credential session above all). */
+function RowMenu({ menu, onFilter, onClose }: { menu: RowMenuState; onFilter: (f: EventFilters) => void; onClose: () => void }) {
+  const ref = useRef<HTMLDivElement>(null);
+  const closeRef = useRef(onClose);
+  useEffect(() => {
+    closeRef.current = onClose;
+  }, [onClose]);
+  useEffect(() => {
+    ref.current?.querySelector('button')?.focus();
+    const close = (e: Event) => {
+      if (!ref.current?.contains(e.target as Node)) closeRef.current();
+    };
+    const key = (e: KeyboardEvent) => e.key === 'Escape' && closeRef.current();
+    const blur = () => closeRef.current();
+    document.addEventListener('mousedown', close);
+    document.addEventListener('keydown', key);
+    window.addEventListener('blur', blur);
+    return () => {
+      document.removeEventListener('mousedown', close);
+      document.removeEventListener('keydown', key);
+      window.removeEventListener('blur', blur);
+    };
+  }, []);
+  const r = menu.row;
+  const items: { id: string; label: string; f: EventFilters }[] = [];
+  if (r.accessKeyId) items.push({ id: 'key', label: `only access key ${r.accessKeyId} (this session)`, f: { accessKeyId: r.accessKeyId } });
+  for (const f of bySeverity(r.flags)) items.push({ id: 'flag', label: `only detection ${f} (${severityOf(f)})`, f: { flag: f } });
+  items.push({ id: 'event', label: `only ${r.eventName}`, f: { eventName: r.eventName } });
+  if (r.namespace && r.serviceAccount) items.push({ id: 'sa', label: `only service account ${r.namespace}/${r.serviceAccount}`, f: { namespace: r.namespace, serviceAccount: r.serviceAccount } });
+  if (r.pod) items.push({ id: 'pod', label: `only pod ${r.pod}`, f: { pod: r.pod } });
+  // Kept inside the window: a menu opened near the right or bottom edge opens leftwards or upwards.
+  const style = { left: Math.min(menu.x, window.innerWidth - 380), top: Math.min(menu.y, window.innerHeight - (items.length * 28 + 16)) };
+  return (
+    <div className="menu row-menu" role="menu" ref={ref} style={style} data-testid="row-menu" aria-label={`filter the table by this row (${r.eventName})`}>
+      {items.map((it, i) => (
+        <button
+          key={i}
+          type="button"
+          role="menuitem"
+          className="menu-item"
+          data-testid={`row-menu-${it.id}`}
+          onClick={() => {
+            onFilter(it.f);
+            onClose();
+          }}
+        >
+          {shown(it.label)}
+        </button>
+      ))}
+    </div>
+  );
+}
+
+export const EventTable = forwardRef<EventTableHandle, Props>(function EventTable({ filters, sort, onSort, version, selection, openedEventID, scrollRequest, onTotal, onRowClick, onFilter }, ref) {
   const client = useClient();
+  const [menu, setMenu] = useState<RowMenuState | null>(null);
   const scroller = useRef<HTMLDivElement>(null);
   const key = `${queryKey(filters, sort)}#${version}`;
   const [, setTick] = useState(0);
@@ -262,6 +351,14 @@ export const EventTable = forwardRef<EventTableHandle, Props>(function EventTabl
                 data-event-id={row.eventID}
                 data-index={index}
                 onClick={() => onRowClick(index, row)}
+                onContextMenu={
+                  onFilter
+                    ? (e) => {
+                        e.preventDefault();
+                        setMenu({ x: e.clientX, y: e.clientY, row });
+                      }
+                    : undefined
+                }
               >
                 {trow.getVisibleCells().map((cell) => (
                   <div key={cell.id} role="cell" className={`td td-${cell.column.id}`} style={{ width: cell.column.getSize() }}>
@@ -275,6 +372,7 @@ export const EventTable = forwardRef<EventTableHandle, Props>(function EventTabl
         {total === 0 && <div className="empty">No events match these filters.</div>}
         {error && <div className="empty err">{error}</div>}
       </div>
+      {menu && onFilter && <RowMenu menu={menu} onFilter={onFilter} onClose={() => setMenu(null)} />}
     </div>
   );
 });

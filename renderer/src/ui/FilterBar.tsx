@@ -4,12 +4,55 @@
  */
 import { useState, type RefObject } from 'react';
 import type { EventFilters, Facets } from '../../../shared/api';
-import { FLAGS, MECHANISMS, type Mechanism } from '../../../shared/attribution';
+import { FLAGS, MECHANISMS, type Flag, type Mechanism } from '../../../shared/attribution';
+import { DETECTIONS, SEVERITIES, bySeverity } from '../../../shared/detections';
 import { activeFilterCount } from '../model/query';
 import { formatCount, formatMs, parseUtc, shortSource } from '../model/format';
 
-/** 'any' first: every flagged event; then one detection. */
-const FLAG_OPTIONS: readonly string[] = ['any', ...FLAGS];
+/** Events per detection (case.summary): null until known. */
+export interface FlagCounts {
+  byFlag: Partial<Record<Flag, number>>;
+  flaggedEvents: number;
+}
+
+/**
+ * The detection filter: 'any flagged' first, then each detection under its severity, most severe first, each with
+ * the number of events it flagged in the case (a detection that found nothing is listed with 0: it ran).
+ */
+function DetectionSelect({ value, counts, onChange }: { value: EventFilters['flag']; counts: FlagCounts | null; onChange: (v: EventFilters['flag']) => void }) {
+  const n = (k: number | undefined) => (counts ? ` (${formatCount(k ?? 0)})` : '');
+  const ordered = bySeverity(FLAGS);
+  return (
+    <label className="f">
+      <span>detection</span>
+      <select
+        value={value ?? ''}
+        data-testid="filter-detection"
+        className={value ? 'set' : undefined}
+        style={{ width: 170 }}
+        onChange={(e) => onChange((e.target.value || undefined) as EventFilters['flag'])}
+      >
+        <option value="">any</option>
+        <option value="any" data-testid="detection-option" data-count={counts?.flaggedEvents}>
+          {`any flagged${n(counts?.flaggedEvents)}`}
+        </option>
+        {SEVERITIES.map((sev) => {
+          const flags = ordered.filter((f) => DETECTIONS[f].severity === sev);
+          if (flags.length === 0) return null;
+          return (
+            <optgroup key={sev} label={`${sev} severity`}>
+              {flags.map((f) => (
+                <option key={f} value={f} title={DETECTIONS[f].summary} data-testid="detection-option" data-flag={f} data-severity={sev} data-count={counts?.byFlag[f] ?? 0}>
+                  {`${f}${n(counts?.byFlag[f])}`}
+                </option>
+              ))}
+            </optgroup>
+          );
+        })}
+      </select>
+    </label>
+  );
+}
 
 type TextKey = 'account' | 'region' | 'eventSource' | 'cluster' | 'namespace' | 'serviceAccount' | 'pod' | 'node';
 
@@ -99,6 +142,7 @@ export function FilterBar({
   searchRef,
   total,
   notice,
+  flagCounts,
 }: {
   facets: Facets | null;
   filters: EventFilters;
@@ -109,6 +153,8 @@ export function FilterBar({
   searchRef: RefObject<HTMLInputElement | null>;
   total: number | null;
   notice: string | null;
+  /** Events per detection in the case, for the detection filter. */
+  flagCounts?: FlagCounts | null;
 }) {
   const set = (patch: Partial<EventFilters>) => onChange({ ...filters, ...patch });
   const text = (k: TextKey) => (v: string | undefined) => set({ [k]: v });
@@ -163,11 +209,11 @@ export function FilterBar({
       <Select label="service account" value={filters.serviceAccount} options={facets?.serviceAccounts ?? []} onChange={text('serviceAccount')} width={130} />
       <TextFilter key={`pod${filters.pod}`} id="f-pod" label="pod" value={filters.pod} onChange={text('pod')} suggestions={facets?.pods} width={150} />
       <TextFilter key={`node${filters.node}`} id="f-node" label="node" value={filters.node} onChange={text('node')} suggestions={facets?.nodes} width={130} />
-      <Select label="detection" value={filters.flag} options={FLAG_OPTIONS} onChange={(v) => set({ flag: v as EventFilters['flag'] })} render={(v) => (v === 'any' ? 'any flagged' : v)} width={150} />
+      <DetectionSelect value={filters.flag} counts={flagCounts ?? null} onChange={(v) => set({ flag: v })} />
       {filters.accessKeyId && (
-        <span className="chip">
-          key {filters.accessKeyId}
-          <button type="button" aria-label="remove key filter" onClick={() => set({ accessKeyId: undefined })}>
+        <span className="chip" data-testid="filter-chip" data-filter="accessKeyId" title={`only the events signed with access key ${filters.accessKeyId} (one credential session)`}>
+          <span className="chip-label">key</span> {filters.accessKeyId}
+          <button type="button" aria-label={`remove the filter on access key ${filters.accessKeyId}`} data-testid="filter-chip-remove" onClick={() => set({ accessKeyId: undefined })}>
             ×
           </button>
         </span>

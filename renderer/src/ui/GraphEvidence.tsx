@@ -13,6 +13,7 @@ import { ConfidenceBadge } from './badges';
 import { RawRecord } from './RawRecord';
 import type { GraphSelection } from './ChainGraph';
 import type { Expansion } from './DetailPane';
+import { SessionPivot } from './Verdict';
 
 function HopEvidence({ hop }: { hop: HopView }) {
   return (
@@ -105,7 +106,23 @@ function BlastList({ node, expansions, onJump }: { node: GraphNodeData; expansio
   );
 }
 
-export function Selected({ trace, el, expansions, onClear, onJump, onExpand }: { trace: TraceView; el: GraphElement; expansions: Map<string, Expansion>; onClear: () => void; onJump: (id: string) => void; onExpand: (id: string) => void }) {
+export function Selected({
+  trace,
+  el,
+  expansions,
+  onClear,
+  onJump,
+  onExpand,
+  onSession,
+}: {
+  trace: TraceView;
+  el: GraphElement;
+  expansions: Map<string, Expansion>;
+  onClear: () => void;
+  onJump: (id: string) => void;
+  onExpand: (id: string) => void;
+  onSession?: (accessKeyId: string) => void;
+}) {
   const ref = useRef<HTMLElement>(null);
   // Bring the evidence of a newly selected step or node into view. (Braces: newer Chromium returns a Promise
   // from scrollIntoView, which React would take for a cleanup function.)
@@ -144,6 +161,11 @@ export function Selected({ trace, el, expansions, onClear, onJump, onExpand }: {
       ) : (
         <>
           <pre className="node-title">{el.data.title}</pre>
+          {el.data.kind === 'session' && el.data.link && onSession && (
+            <p>
+              <SessionPivot accessKeyId={el.data.link.accessKeyId} onSession={onSession} testId="node-filter-key" />
+            </p>
+          )}
           {el.data.expand && (
             <p>
               <button type="button" className="btn small" onClick={() => onExpand(el.data.id)}>

@@ -23,7 +23,8 @@ export function Header({
   onFlagged?: () => void;
   children?: ReactNode;
 }) {
-  const flagged = summary ? Object.values(summary.byFlag).reduce((s, n) => s + (n ?? 0), 0) : 0;
+  // Events, not detections: an event flagged twice counts once (what the "any flagged" filter shows).
+  const flagged = summary?.flaggedEvents ?? 0;
   const name = summary ? (summary.casePath.split(/[\\/]/).pop() ?? summary.casePath) : '…';
   return (
     <header className="header">

@@ -2,7 +2,8 @@
 import type { ReactNode } from 'react';
 import type { EventFilters, TraceView } from '../../../shared/api';
 import type { GraphElement } from '../model/graph';
-import { ConfidenceBadge } from './badges';
+import { DETECTIONS, severityOf } from '../../../shared/detections';
+import { ConfidenceBadge, SeverityTag } from './badges';
 import { shown } from '../model/format';
 import type { Expansion } from './DetailPane';
 
@@ -10,6 +11,22 @@ function Pivot({ f, onPivot }: { f: EventFilters; onPivot: (f: EventFilters) => 
   return (
     <button type="button" className="pivot" title="filter the table to this" onClick={() => onPivot(f)}>
       filter
+    </button>
+  );
+}
+
+/** The session as the unit of triage: every event signed with this key, the other filters cleared. */
+export function SessionPivot({ accessKeyId, onSession, testId = 'pivot-key' }: { accessKeyId: string; onSession: (key: string) => void; testId?: string }) {
+  return (
+    <button
+      type="button"
+      className="pivot"
+      data-testid={testId}
+      title={`show every event of access key ${accessKeyId} (its credential session); the other filters are cleared`}
+      aria-label={`filter the table to access key ${accessKeyId}`}
+      onClick={() => onSession(accessKeyId)}
+    >
+      filter session
     </button>
   );
 }
@@ -25,8 +42,9 @@ export function Blast({ id, what, elements, expansions, onExpand }: { id: string
   );
 }
 
-export function Verdict({ trace, onPivot, blast }: { trace: TraceView; onPivot: (f: EventFilters) => void; blast: (id: string, what: string) => ReactNode }) {
+export function Verdict({ trace, onPivot, onSession, blast }: { trace: TraceView; onPivot: (f: EventFilters) => void; onSession?: (key: string) => void; blast: (id: string, what: string) => ReactNode }) {
   const a = trace.attribution ?? trace.resolution;
+  const key = trace.event ? trace.event.accessKeyId : trace.accessKeyId;
   const c = a.confidence;
   const sa = a.namespace && a.serviceAccount ? `${a.namespace}/${a.serviceAccount}` : null;
   const cluster = a.cluster?.name ?? (a.cluster?.oidcId ? `OIDC ${a.cluster.oidcId} (unnamed)` : null);
@@ -42,6 +60,14 @@ export function Verdict({ trace, onPivot, blast }: { trace: TraceView; onPivot: 
       </dd>
       <dt>principal</dt>
       <dd className="mono wrap">{a.principal ? shown(a.principal) : '—'}</dd>
+      <dt>access key</dt>
+      <dd>
+        <span className="mono" data-testid="attribution-key">
+          {key ? shown(key) : '—'}
+        </span>
+        {key && onSession && <SessionPivot accessKeyId={key} onSession={onSession} />}
+        {key && blast(`key:0:${key}`, 'session')}
+      </dd>
       <dt>service account</dt>
       <dd>
         <span className="mono" data-testid="attribution-serviceaccount">
@@ -83,8 +109,8 @@ export function Verdict({ trace, onPivot, blast }: { trace: TraceView; onPivot: 
           <dd>
             <ul className="detections" data-testid="detections">
               {trace.flags.map((f) => (
-                <li key={f.flag} data-testid="detection">
-                  <span className="flagged">⚑</span> <b>{f.flag}</b> <Pivot f={{ flag: f.flag }} onPivot={onPivot} />
+                <li key={f.flag} data-testid="detection" data-severity={severityOf(f.flag)}>
+                  <span className={`flagged sev-${severityOf(f.flag)}`}>⚑</span> <b title={DETECTIONS[f.flag].summary}>{f.flag}</b> <SeverityTag value={severityOf(f.flag)} /> <Pivot f={{ flag: f.flag }} onPivot={onPivot} />
                   <div className="small wrap">{shown(f.detail)}</div>
                 </li>
               ))}

@@ -1,5 +1,6 @@
 /** Confidence and mechanism marks: colour plus a word or letter, never colour alone. */
 import type { Confidence, Mechanism } from '../../../shared/attribution';
+import type { Severity } from '../../../shared/detections';
 
 const CONF_TITLE: Record<Confidence, string> = {
   proven: 'proven: a record states it',
@@ -31,4 +32,19 @@ export function ConfidenceTriplet({ c }: { c: { identity: Confidence; pod: Confi
 
 export function MechanismTag({ value }: { value: Mechanism }) {
   return <span className={`mech mech-${value}`}>{value}</span>;
+}
+
+const SEVERITY_TITLE: Record<Severity, string> = {
+  high: 'high severity: a credential used by someone who should not hold it',
+  medium: 'medium severity: worth a look, often benign',
+  low: 'low severity',
+};
+
+/** A detection's severity, as a word (shared/detections.ts). */
+export function SeverityTag({ value }: { value: Severity }) {
+  return (
+    <span className={`sev-tag sev-${value}`} title={SEVERITY_TITLE[value]} data-testid="severity">
+      {value}
+    </span>
+  );
 }
