@@ -57,3 +57,27 @@ export async function openEvent(page: Page, eventID: string): Promise<void> {
   await expect(row).toHaveAttribute('aria-selected', 'true');
   await expect(page.getByTestId('detail-pane')).toContainText(eventID);
 }
+
+/**
+ * Browser mode against the server global-setup.ts started: open the app (the token leaves the address bar once
+ * read), and a way to call the API with the same token. `done` checks the guards after the test.
+ */
+export async function openBrowserApp(page: Page): Promise<{ origin: string; call<T>(name: string, input: unknown): Promise<T>; done(): Promise<void> }> {
+  const url = process.env.PODTRAIL_UI_URL;
+  if (!url) throw new Error('PODTRAIL_UI_URL is not set: run through `npx playwright test` (global-setup.ts starts the server)');
+  const { origin, searchParams } = new URL(url);
+  const token = searchParams.get('token')!;
+  const guards = guard(page);
+  await page.goto(url);
+  await waitForCase(page);
+  return {
+    origin,
+    async call<T>(name: string, input: unknown): Promise<T> {
+      const res = await page.request.post(`${origin}/api/${name}`, { headers: { Authorization: `Bearer ${token}` }, data: input });
+      const body = (await res.json()) as { ok: boolean; value?: T; error?: { message: string } };
+      if (!body.ok) throw new Error(`${name}: ${body.error?.message}`);
+      return body.value as T;
+    },
+    done: () => checkGuards(page, guards, [`${origin}/`, `blob:${origin}/`, 'data:']),
+  };
+}

@@ -17,7 +17,7 @@ import { expect, test as base, type Page } from '@playwright/test';
 import type { CaseSummary, CustodyLog, EventFilters, EventPage } from '../../shared/api';
 import { FLAGS, type Flag } from '../../shared/attribution';
 import { DETECTIONS } from '../../shared/detections';
-import { checkGuards, guard, openEvent, waitForCase } from './app';
+import { openBrowserApp, openEvent } from './app';
 import { demoFacts } from './paths';
 
 const demo = demoFacts();
@@ -32,21 +32,9 @@ interface Triage {
 
 const test = base.extend<{ t: Triage }>({
   t: async ({ page }, use) => {
-    const url = process.env.PODTRAIL_UI_URL;
-    if (!url) throw new Error('PODTRAIL_UI_URL is not set: run through `npx playwright test` (global-setup.ts starts the server)');
-    const { origin, searchParams } = new URL(url);
-    const token = searchParams.get('token')!;
-    const guards = guard(page);
-    await page.goto(url);
-    await waitForCase(page);
-    const call = async <T,>(name: string, input: unknown): Promise<T> => {
-      const res = await page.request.post(`${origin}/api/${name}`, { headers: { Authorization: `Bearer ${token}` }, data: input });
-      const body = (await res.json()) as { ok: boolean; value?: T; error?: { message: string } };
-      if (!body.ok) throw new Error(`${name}: ${body.error?.message}`);
-      return body.value as T;
-    };
-    await use({ page, call, all: (filters) => call<EventPage>('events.query', { filters, sort: byTime, offset: 0, limit: 1000 }) });
-    await checkGuards(page, guards, [`${origin}/`, `blob:${origin}/`, 'data:']);
+    const app = await openBrowserApp(page);
+    await use({ page, call: app.call, all: (filters) => app.call<EventPage>('events.query', { filters, sort: byTime, offset: 0, limit: 1000 }) });
+    await app.done();
   },
 });
 
