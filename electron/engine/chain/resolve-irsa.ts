@@ -9,7 +9,8 @@ import { isSdkSessionName, webIdentityOf } from './irsa';
 import { principalHop, type ResolveContext } from './resolve-context';
 import { decide, irsaCandidates, type PodVerdict } from '../k8s/narrow';
 import { lineageFeasible, type LineageExchange } from '../k8s/lineage';
-import type { PodLife } from '../k8s/timeline';
+import { aliveAt, type PodLife } from '../k8s/timeline';
+import { isIp, isPrivateIp } from '../util/ip';
 import { hasPodsOf, nodesOfCluster } from '../k8s/facts';
 import { clusterKey } from './clusters';
 import { getStr, type JsonObject } from '../util/json';
@@ -58,6 +59,55 @@ interface PodQuery {
   inCluster: (p: PodLife) => boolean;
 }
 
+const podEgressCache = new WeakMap<ResolveContext, Map<string, Set<string>>>();
+
+/**
+ * The NAT addresses the pods of each node were seen leaving from: a web-identity session whose calls came from
+ * exactly one pod's own IP (a service reached through a VPC endpoint) is that pod's, and the public addresses of
+ * its other calls are the path its node's pods take to everything else. Positive evidence of a node's path, used
+ * beside the node's own calls (k8s/facts.ts) when they show none.
+ */
+function podEgress(ctx: ResolveContext): Map<string, Set<string>> {
+  const cached = podEgressCache.get(ctx);
+  if (cached) return cached;
+  const k8s = ctx.facts.k8s!;
+  const out = new Map<string, Set<string>>();
+  const podsByIp = new Map<string, PodLife[]>();
+  for (const p of k8s.timeline.pods) {
+    for (const ip of p.ips) {
+      const list = podsByIp.get(ip);
+      if (list) list.push(p);
+      else podsByIp.set(ip, [p]);
+    }
+  }
+  for (const list of ctx.facts.issuances.values()) {
+    for (const iss of list) {
+      if (iss.eventName !== 'AssumeRoleWithWebIdentity') continue;
+      const sa = webIdentityOf(iss.record).serviceAccount;
+      if (!sa) continue;
+      const stsIp = getStr(iss.record, 'sourceIPAddress');
+      const ips = [...new Set([...(stsIp ? [stsIp] : []), ...k8s.ipsOfKey(iss.accessKeyId)])];
+      const pods = new Set<PodLife>();
+      for (const ip of ips) {
+        for (const p of podsByIp.get(ip) ?? []) {
+          if (p.namespace === sa.namespace && p.serviceAccount === sa.serviceAccount && aliveAt(p, iss.issuedMs)) pods.add(p);
+        }
+      }
+      if (pods.size !== 1) continue;
+      const [pod] = [...pods] as [PodLife];
+      if (!pod.nodeName) continue;
+      for (const ip of ips) {
+        if (!isIp(ip) || isPrivateIp(ip)) continue;
+        let set = out.get(pod.nodeName);
+        if (!set) out.set(pod.nodeName, (set = new Set()));
+        set.add(ip);
+      }
+    }
+  }
+  podEgressCache.set(ctx, out);
+  return out;
+}
+
 /** The narrowing rules of k8s/narrow.ts for one exchange (without the refresh lineage). */
 function narrowExchange(ctx: ResolveContext, q: PodQuery, iss: Issuance): PodVerdict {
   const k8s = ctx.facts.k8s!;
@@ -74,7 +124,10 @@ function narrowExchange(ctx: ResolveContext, q: PodQuery, iss: Issuance): PodVer
       sessionName: iss.sessionName,
       egressOf: (node) => {
         const instance = ctx.instanceOfNode(node);
-        return instance ? (k8s.egressOfInstance.get(instance) ?? null) : null;
+        const own = instance ? k8s.egressOfInstance.get(instance) : undefined;
+        const learned = podEgress(ctx).get(node);
+        if (!own && !learned) return null;
+        return new Set([...(own ?? []), ...(learned ?? [])]);
       },
     }),
   );

@@ -267,7 +267,7 @@ function decideAmong(cands: PodCandidate[]): { kind: 'none' } | { kind: 'one'; p
   if (ipMatches.length === 0 && cands.some((c) => c.egress === 'match')) {
     const apart = cands.filter((c) => c.egress === 'other');
     pool = cands.filter((c) => c.egress !== 'other');
-    exclude(apart, { rule: 'nat-egress', why: `its node's own calls left only from other NAT addresses than these calls, which ${pool.filter((c) => c.egress === 'match').map((c) => `${c.pod.name}'s node`).join(' and ')} used`, evidence: [] });
+    exclude(apart, { rule: 'nat-egress', why: `its node's own calls (and its pods' identified sessions) left only from other NAT addresses than these calls, which ${pool.filter((c) => c.egress === 'match').map((c) => `${c.pod.name}'s node`).join(' and ')} used`, evidence: [] });
     if (pool.length === 1) {
       pool[0]!.why.push('the only candidate on a node whose traffic leaves from that address');
       return { kind: 'one', pick: pool[0]! };
