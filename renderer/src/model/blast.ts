@@ -70,7 +70,7 @@ export function blastElements(anchor: string, page: EventPage, what = 'node', ma
         blast: { anchor, eventIDs: [], errors: groups.reduce((s, g) => s + g.errors, 0) },
       },
     },
-    { group: 'edges', data: { id: `${anchor}->${band}`, source: anchor, target: band, kind: 'blast', label: '', confidence: 'none', hops: [], selfFields: [] } },
+    { group: 'edges', data: { id: `${anchor}->${band}`, source: anchor, target: band, kind: 'blast', label: '', confidence: 'none', rule: null, hops: [], decisive: 0, selfFields: [] } },
   ];
   for (const g of groups) {
     const label = [g.name, `${g.source ? `${shortSource(g.source)} · ` : ''}×${formatCount(g.rows.length)}${g.errors ? ` · ${formatCount(g.errors)} err` : ''}`].join('\n');

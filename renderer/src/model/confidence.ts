@@ -20,6 +20,8 @@ const RULE_WORDS: Record<string, string> = {
   'pod-identity-session-name': 'session name',
   'pod-identity-association': 'association',
   'pod-identity-node': 'eks-auth timing',
+  'pod-identity-binding': 'node binding',
+  'irsa-pod': 'audit timeline',
   'node-instance-session': 'instance session',
   principal: 'identity',
 };

@@ -1,8 +1,9 @@
 /**
  * Trace → graph elements: the event, one node per credential in its chain (with the STS call that issued it),
  * and the root it resolves to (service account, pod, node, cluster; or a user, SSO user, service). Every edge
- * carries the hops (indexes into trace.hops) that establish it and how it is known. Pure: the drawing component
- * only draws this and reports clicks.
+ * carries the hops (indexes into trace.hops) that establish it — so it lists exactly the records `podtrail trace`
+ * cites for them — and one confidence word: that of the hop that decides it. Pure: the drawing component only
+ * draws this and reports clicks.
  */
 import type { BlastKind, HopView, TraceView } from '../../../shared/api';
 import type { ChainLink, Confidence, Mechanism } from '../../../shared/attribution';
@@ -48,10 +49,16 @@ export interface GraphEdgeData {
   source: string;
   target: string;
   kind: EdgeKind;
+  /** Drawn on the canvas: the deciding rule's words and the confidence word (or the candidate's score). */
   label: string;
+  /** The one confidence word of the step: that of the hop that decides it (`decisive`); the attribution's when no hop does. */
   confidence: Confidence;
-  /** Indexes into trace.hops. */
+  /** What the step rests on, in words (the deciding hop's rule), without the confidence word. */
+  rule: string | null;
+  /** Indexes into trace.hops: the hops that decide the step first, then the others cited for it. */
   hops: number[];
+  /** How many of `hops` (from the start) decide the step: their confidence is the step's. */
+  decisive: number;
   /** Fields of the traced event's own record that this edge rests on (e.g. the key it was signed with). */
   selfFields: string[];
   score?: number;
@@ -78,7 +85,25 @@ function node(id: string, kind: NodeKind, lines: string[], title: string, extra:
 
 function edgeLabel(confidence: Confidence, rule: string | null, score?: number): string {
   if (score !== undefined) return `${confidence} ${score.toFixed(2)}`;
-  return rule ? `${ruleWords(rule)}\n${confidence}` : confidence;
+  return rule ? `${rule}\n${confidence}` : confidence;
+}
+
+/**
+ * The confidence word of a step and the order of its hops. `want` is what the attribution says of the step; the
+ * hops whose confidence is that word decide it (`prefer` names the rule to read first among them). When no hop
+ * has it, the records' own word wins: the weakest of them (a step is as strong as its weakest proof). Hops of
+ * another confidence stay on the step, after the deciding ones: every record `trace` cites for it is listed.
+ */
+function settle(hops: readonly HopView[], idx: number[], want: Confidence, fallbackRule: string | null, prefer: readonly string[] = []) {
+  if (idx.length === 0) return { confidence: want, rule: fallbackRule, hops: [] as number[], decisive: 0 };
+  const confidence = idx.some((i) => hops[i]!.confidence === want) ? want : weakest(idx.map((i) => hops[i]!.confidence));
+  const rank = (i: number) => {
+    const r = prefer.indexOf(hops[i]!.rule);
+    return r < 0 ? prefer.length : r;
+  };
+  const deciding = idx.filter((i) => hops[i]!.confidence === confidence).sort((a, b) => rank(a) - rank(b) || a - b);
+  const others = idx.filter((i) => !deciding.includes(i));
+  return { confidence, rule: ruleWords(hops[deciding[0]!]!.rule), hops: [...deciding, ...others], decisive: deciding.length };
 }
 
 const PRINCIPAL_TAG: Record<Mechanism, string> = {
@@ -112,8 +137,32 @@ export function graphElements(trace: TraceView): GraphElement[] {
   const used = new Set<number>();
   const chain = r.chain;
 
-  const addEdge = (source: string, target: string, e: Partial<GraphEdgeData> & { confidence: Confidence }) => {
-    const data: GraphEdgeData = { id: `${source}->${target}`, source, target, kind: 'chain', label: '', hops: [], selfFields: [], ...e };
+  /**
+   * An edge and its hops: `want` is what the attribution says of the step, `fallback` names the step when no hop
+   * does; the confidence word and the hops' order come from `settle`.
+   */
+  const addEdge = (
+    source: string,
+    target: string,
+    idx: number[],
+    want: Confidence,
+    e: Partial<Pick<GraphEdgeData, 'kind' | 'score' | 'why' | 'selfFields'>> & { fallback?: string | null; prefer?: string[] } = {},
+  ) => {
+    const { fallback = null, prefer = [], ...rest } = e;
+    const s = settle(hops, idx, want, fallback === null ? null : ruleWords(fallback), prefer);
+    const data: GraphEdgeData = {
+      id: `${source}->${target}`,
+      source,
+      target,
+      kind: 'chain',
+      selfFields: [],
+      ...rest,
+      confidence: s.confidence,
+      rule: s.rule,
+      hops: s.hops,
+      decisive: s.decisive,
+      label: edgeLabel(s.confidence, s.rule, rest.score),
+    };
     edges.push(data);
     return data;
   };
@@ -126,7 +175,6 @@ export function graphElements(trace: TraceView): GraphElement[] {
     return idx;
   };
   const confOf = (idx: number[], fallback: Confidence) => weakest(idx.map((i) => hops[i]!.confidence), fallback);
-  const firstRule = (idx: number[]) => (idx.length ? hops[idx[0]!]!.rule : null);
 
   // --- source: the event (or the key when a key was traced) -----------------------------------------
   const ev = trace.event;
@@ -167,13 +215,12 @@ export function graphElements(trace: TraceView): GraphElement[] {
         (h.rule === 'key-issuance' && issuedIndex(h) === 0) ||
         (h.rule === 'principal' && h.fields.includes('sharedEventID')),
     );
-    addEdge('event', sessionIds[0]!, { confidence: confOf(idx, 'proven'), hops: idx, selfFields: ['userIdentity.accessKeyId'], label: edgeLabel(confOf(idx, 'proven'), firstRule(idx) ?? 'signed with') });
+    addEdge('event', sessionIds[0]!, idx, confOf(idx, 'proven'), { selfFields: ['userIdentity.accessKeyId'], fallback: 'signed with' });
   }
   // credential i → credential i+1: the call that issued key i was made with key i+1 (role chaining).
   for (let i = 0; i + 1 < chain.length; i++) {
     const idx = hopsWhere((h) => (h.rule === 'role-chain' && issuedIndex(h) === i) || (h.rule === 'key-issuance' && issuedIndex(h) === i + 1));
-    const c = confOf(idx, 'proven');
-    addEdge(sessionIds[i]!, sessionIds[i + 1]!, { confidence: c, hops: idx, label: edgeLabel(c, idx.some((j) => hops[j]!.rule === 'role-chain') ? 'role-chain' : firstRule(idx)) });
+    addEdge(sessionIds[i]!, sessionIds[i + 1]!, idx, confOf(idx, 'proven'), { prefer: ['role-chain'] });
   }
   const last = sessionIds[sessionIds.length - 1] ?? (ev ? 'event' : null);
   if (!last) return out;
@@ -200,18 +247,18 @@ export function graphElements(trace: TraceView): GraphElement[] {
     );
     const idIdx = hopsWhere((h) => h.rule === 'irsa-subject' || h.rule === 'pod-identity-tags' || h.rule === 'pod-identity-association', false);
     for (const i of idIdx) used.add(i);
-    addEdge(last, 'sa', { confidence: r.confidence.identity, hops: idIdx, label: edgeLabel(r.confidence.identity, firstRule(idIdx)) });
+    addEdge(last, 'sa', idIdx, r.confidence.identity);
 
     const cl = clusterNode();
     if (cl) {
       const cIdx = hopsWhere((h) => h.rule === 'irsa-cluster' || h.rule === 'pod-identity-tags' || (h.rule === 'pod-identity-session-name' && h.confidence !== 'none'), false);
       for (const i of cIdx) used.add(i);
-      const c = confOf(cIdx, r.cluster?.name ? r.confidence.identity : 'none');
-      addEdge('sa', cl, { confidence: c, hops: cIdx, label: edgeLabel(c, firstRule(cIdx)) });
+      addEdge('sa', cl, cIdx, confOf(cIdx, r.cluster?.name ? r.confidence.identity : 'none'));
     }
 
-    // Pods: the one named, the candidates, or "?".
-    const podIdx = hopsWhere((h) => h.rule === 'pod-identity-session-name' || (h.rule === 'pod-identity-tags' && r.pod !== null), false);
+    // Pods: the one named, the candidates, or "?". IRSA's pod comes from the audit timeline (irsa-pod: the pod's
+    // creation, binding, kubelet token, status with its IP, and the records that tie its node to the cluster).
+    const podIdx = hopsWhere((h) => h.rule === 'irsa-pod' || h.rule === 'pod-identity-session-name' || (h.rule === 'pod-identity-tags' && r.pod !== null), false);
     for (const i of podIdx) used.add(i);
     const podCands = r.candidates.filter((c) => c.pod && (!r.pod || c.pod.name !== r.pod.name));
     const podIds: string[] = [];
@@ -222,7 +269,7 @@ export function graphElements(trace: TraceView): GraphElement[] {
       });
     if (r.pod) {
       out.push(podNode('pod', r.pod.name, r.pod.nameTruncated === true, { confidence: r.confidence.pod, title: `pod ${r.pod.name}${r.pod.uid ? `\nuid ${r.pod.uid}` : ''}` }));
-      addEdge('sa', 'pod', { confidence: r.confidence.pod, hops: podIdx, label: edgeLabel(r.confidence.pod, firstRule(podIdx)) });
+      addEdge('sa', 'pod', podIdx, r.confidence.pod, { prefer: ['irsa-pod'] });
       podIds.push('pod');
     } else if (podCands.length > 0) {
       const seen = new Set<string>();
@@ -231,22 +278,26 @@ export function graphElements(trace: TraceView): GraphElement[] {
         seen.add(c.pod!.name);
         const id = `pod:${c.pod!.name}`;
         out.push(podNode(id, c.pod!.name, c.pod!.nameTruncated === true, { confidence: 'ambiguous', candidate: true }));
-        addEdge('sa', id, { kind: 'candidate', confidence: 'ambiguous', hops: podIdx, score: c.score, why: c.why, label: edgeLabel('ambiguous', null, c.score) });
+        addEdge('sa', id, podIdx, 'ambiguous', { kind: 'candidate', score: c.score, why: c.why, prefer: ['irsa-pod'] });
         podIds.push(id);
       }
     } else {
       out.push(node('pod', 'unknown', ['POD', '?'], r.mechanism === 'irsa' ? 'IRSA names the service account, not the pod' : 'the pod is not established', { confidence: 'none' }));
-      addEdge('sa', 'pod', { confidence: r.confidence.pod, hops: podIdx, label: edgeLabel(r.confidence.pod, firstRule(podIdx)) });
+      addEdge('sa', 'pod', podIdx, r.confidence.pod);
       podIds.push('pod');
     }
 
-    // Nodes: the one matched, the candidates (scored), or "?".
-    const nodeIdx = hopsWhere((h) => h.rule === 'pod-identity-node');
+    // Nodes: the one matched, the candidates (scored), or "?". The pod's scheduler binding (pod-identity-binding,
+    // for IRSA and Pod Identity pods alike) decides the node when it is there; the eks-auth time match
+    // (pod-identity-node) is listed with it. IRSA candidates' nodes come from the bindings the irsa-pod hop cites.
+    const nodeIdx = hopsWhere((h) => h.rule === 'pod-identity-node' || h.rule === 'pod-identity-binding');
+    const candidateNodeIdx = nodeIdx.length > 0 ? nodeIdx : podIdx.filter((i) => hops[i]!.rule === 'irsa-pod');
+    const preferNode = ['pod-identity-binding'];
     const from = podIds.length === 1 ? podIds[0]! : 'sa';
     const nodeCands = r.candidates.filter((c) => c.node?.instanceId);
     if (r.node?.instanceId) {
       out.push(nodeNode(`node:${r.node.instanceId}`, r.node.instanceId, r.node.name, { confidence: r.confidence.node }));
-      addEdge(from, `node:${r.node.instanceId}`, { confidence: r.confidence.node, hops: nodeIdx, label: edgeLabel(r.confidence.node, firstRule(nodeIdx)) });
+      addEdge(from, `node:${r.node.instanceId}`, nodeIdx, r.confidence.node, { prefer: preferNode });
     } else if (nodeCands.length > 0) {
       const seen = new Set<string>();
       for (const c of nodeCands) {
@@ -255,22 +306,21 @@ export function graphElements(trace: TraceView): GraphElement[] {
         seen.add(id);
         out.push(nodeNode(id, c.node!.instanceId!, c.node!.name, { confidence: 'ambiguous', candidate: true }));
         const src = c.pod && podIds.includes(`pod:${c.pod.name}`) ? `pod:${c.pod.name}` : from;
-        addEdge(src, id, { kind: 'candidate', confidence: 'ambiguous', hops: nodeIdx, score: c.score, why: c.why, label: edgeLabel('ambiguous', null, c.score) });
+        addEdge(src, id, candidateNodeIdx, 'ambiguous', { kind: 'candidate', score: c.score, why: c.why, prefer: preferNode });
       }
     } else {
       out.push(node('node', 'unknown', ['NODE', '?'], r.mechanism === 'irsa' ? 'IRSA does not name the node' : 'the node is not established', { confidence: 'none' }));
-      addEdge(from, 'node', { confidence: r.confidence.node, hops: nodeIdx, label: edgeLabel(r.confidence.node, firstRule(nodeIdx)) });
+      addEdge(from, 'node', nodeIdx, r.confidence.node, { prefer: preferNode });
     }
   } else if (r.mechanism === 'node-role' && r.node?.instanceId) {
     const id = `node:${r.node.instanceId}`;
     out.push(nodeNode(id, r.node.instanceId, r.node.name, { confidence: r.confidence.node }));
     const idx = hopsWhere((h) => h.rule === 'node-instance-session');
-    addEdge(last, id, { confidence: r.confidence.node, hops: idx, label: edgeLabel(r.confidence.node, firstRule(idx) ?? 'node-instance-session') });
+    addEdge(last, id, idx, r.confidence.node, { fallback: 'node-instance-session' });
     const cl = clusterNode();
     if (cl) {
       const cIdx = hopsWhere((h) => h.rule === 'principal' && !h.fields.includes('sharedEventID'));
-      const c = confOf(cIdx, 'none');
-      addEdge(id, cl, { confidence: c, hops: cIdx, label: edgeLabel(c, firstRule(cIdx)) });
+      addEdge(id, cl, cIdx, confOf(cIdx, 'none'));
     }
   } else {
     const p = r.principal;
@@ -282,7 +332,7 @@ export function graphElements(trace: TraceView): GraphElement[] {
       }),
     );
     const c = idx.length ? weakest([r.confidence.identity, confOf(idx, 'proven')]) : r.confidence.identity;
-    addEdge(last, 'principal', { confidence: c, hops: idx, label: edgeLabel(c, firstRule(idx) ?? (stops ? 'issuer missing' : null)) });
+    addEdge(last, 'principal', idx, c, { fallback: stops ? 'issuer missing' : null });
   }
 
   // Hops not placed above (a rule this UI does not know yet) hang on the edge into the root, never dropped.

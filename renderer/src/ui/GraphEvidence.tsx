@@ -1,10 +1,11 @@
 /**
- * The evidence behind what is selected in the graph: an edge shows the records of its hops with the fields they
- * used marked; a node shows what it is and its blast radius. Also the chain's steps as a list (keyboard and
- * screen-reader access to the edges).
+ * The evidence behind what is selected in the graph: an edge shows exactly the records `podtrail trace` cites for
+ * its hops — each with its file, record index and the file's SHA-256, and the record itself with the fields the hop
+ * read marked — under one confidence word, the one the deciding hop earned; a node shows what it is and its blast
+ * radius. Also the chain's steps as a list (keyboard and screen-reader access to the edges).
  */
 import { useEffect, useRef } from 'react';
-import type { HopView, TraceView } from '../../../shared/api';
+import type { EvidenceRecordView, HopView, TraceView } from '../../../shared/api';
 import type { Confidence } from '../../../shared/attribution';
 import type { GraphEdgeData, GraphElement, GraphNodeData } from '../model/graph';
 import { formatCount, formatTime, shortSource, shown } from '../model/format';
@@ -15,31 +16,72 @@ import type { GraphSelection } from './ChainGraph';
 import type { Expansion } from './DetailPane';
 import { SessionPivot } from './Verdict';
 
-function HopEvidence({ hop }: { hop: HopView }) {
+/** Records per step up to which their text is shown open; past it each opens on a click. */
+const OPEN_RECORDS = 2;
+
+/** One record a hop cites: what it is, where it was read (file, record index, the file's SHA-256), and the record as read. */
+function EvidenceItem({ r, hop, testId, open }: { r: EvidenceRecordView; hop: HopView; testId: string; open: boolean }) {
   return (
-    <div className="hop">
-      <div className="hop-head">
-        <ConfidenceBadge value={hop.confidence} />
+    <div className="hop-record" data-testid={testId} data-record-id={r.id} data-kind={r.kind} data-rule={hop.rule}>
+      <div className="record-title">
+        {r.kind !== 'document' ? (
+          <>
+            {r.kind === 'audit' && <span className="muted">EKS audit </span>}
+            <b>{shown(r.eventName)}</b> {formatTime(r.eventTime)} <span className="mono muted selectable">{shown(r.id)}</span>
+          </>
+        ) : (
+          <>
+            document <span className="mono selectable">{shown(r.id)}</span>
+          </>
+        )}
+        {r.variant !== undefined && (
+          <span className="muted">
+            {' '}
+            · variant {r.variant} of {r.variants}
+          </span>
+        )}
+      </div>
+      {r.variantNote && <p className="muted small">{shown(r.variantNote)}</p>}
+      <ul className="provenance full">
+        {r.provenance.map((p, i) => (
+          <li key={i} data-testid="evidence-source">
+            <span className="mono selectable" data-testid="evidence-path">
+              {shown(p.path)}
+            </span>{' '}
+            <span data-testid="evidence-index">record #{p.recordIndex}</span> · SHA-256{' '}
+            <span className="mono selectable" data-testid="evidence-sha256">
+              {p.fileSha256}
+            </span>
+          </li>
+        ))}
+        {r.provenance.length === 0 && <li className="warn">the case does not say which file this record was read from</li>}
+      </ul>
+      <details className="record-raw" open={open}>
+        <summary>raw record</summary>
+        <RawRecord raw={r.raw} fields={hop.fields} testId="hop-record" />
+      </details>
+    </div>
+  );
+}
+
+/**
+ * A hop and the records it cites. On a step, `role` says whether the hop decides the step (its confidence is the
+ * step's, shown once in the step's head) or is also cited for it (listed after; its own confidence only in the
+ * tooltip, so that a step reads one confidence word); on a node the hop carries its own badge.
+ */
+function HopEvidence({ hop, role, testId, open }: { hop: HopView; role: 'decides' | 'also' | 'node'; testId: string; open: boolean }) {
+  return (
+    <div className={`hop hop-${role}`} data-rule={hop.rule} data-role={role}>
+      <div className="hop-head" title={role === 'also' ? `this hop alone is ${hop.confidence}; the step's confidence is that of the hop that decides it` : undefined}>
+        {role === 'node' && <ConfidenceBadge value={hop.confidence} />}
+        {role === 'also' && <span className="muted">also cited: </span>}
         <b>{ruleWords(hop.rule)}</b> <span className="muted">({hop.rule})</span>
+        {role === 'also' && <span className="muted small"> — it does not decide this step</span>}
       </div>
       <p className="claim">{shown(hop.claim)}</p>
       {hop.records.length === 0 && <p className="muted small">{hop.evidence.length ? `evidence ${hop.evidence.join(', ')} is not in the case` : "read from the event's own record (below the verdict)"}</p>}
-      {hop.records.map((r) => (
-        <div key={r.id} className="hop-record">
-          <div className="record-title">
-            {r.kind !== 'document' ? (
-              <>
-                {r.kind === 'audit' && <span className="muted">EKS audit </span>}
-                <b>{shown(r.eventName)}</b> {formatTime(r.eventTime)} <span className="mono muted">{shown(r.id)}</span>
-              </>
-            ) : (
-              <>
-                document <span className="mono">{shown(r.id)}</span>
-              </>
-            )}
-          </div>
-          <RawRecord raw={r.raw} fields={hop.fields} provenance={r.provenance} testId="hop-record" />
-        </div>
+      {hop.records.map((r, i) => (
+        <EvidenceItem key={`${r.id}#${r.variant ?? 0}#${i}`} r={r} hop={hop} testId={testId} open={open} />
       ))}
     </div>
   );
@@ -60,7 +102,7 @@ export function Steps({ elements, selected, onSelect }: { elements: GraphElement
     <ol className="steps">
       {edges.map((e) => (
         <li key={e.id}>
-          <button type="button" className={`step ${selected?.id === e.id ? 'active' : ''}`} data-testid="chain-edge" data-confidence={e.confidence} onClick={() => onSelect?.({ group: 'edges', id: e.id })}>
+          <button type="button" className={`step ${selected?.id === e.id ? 'active' : ''}`} data-testid="chain-edge" data-edge={e.id} data-confidence={e.confidence} onClick={() => onSelect?.({ group: 'edges', id: e.id })}>
             <span className={`line-sample line-${e.confidence}`} />
             <span className="step-text">
               {nodeLabel(nodes.get(e.source))} → {nodeLabel(nodes.get(e.target))}
@@ -124,13 +166,16 @@ export function Selected({
   onSession?: (accessKeyId: string) => void;
 }) {
   const ref = useRef<HTMLElement>(null);
+  // The records' text is shown open when the selection cites few of them; otherwise each opens on a click.
+  const cited = (el.data.hops ?? []).reduce((n, i) => n + (trace.hops[i]?.records.length ?? 0), 0) + (el.group === 'edges' && el.data.selfFields.length > 0 ? 1 : 0);
+  const open = cited <= OPEN_RECORDS;
   // Bring the evidence of a newly selected step or node into view. (Braces: newer Chromium returns a Promise
   // from scrollIntoView, which React would take for a cleanup function.)
   useEffect(() => {
     ref.current?.scrollIntoView({ block: 'start' });
   }, [el.data.id]);
   return (
-    <section className="graph-selection" data-testid="graph-selection" ref={ref}>
+    <section className="graph-selection" data-testid="graph-selection" data-selected={el.data.id} key={el.data.id} ref={ref}>
       <div className="section-head">
         <h3>{el.group === 'edges' ? 'How this step is known' : 'Node'}</h3>
         <button type="button" className="btn small" onClick={onClear}>
@@ -139,21 +184,26 @@ export function Selected({
       </div>
       {el.group === 'edges' ? (
         <>
-          <p>
-            <ConfidenceBadge value={el.data.confidence as Confidence} /> {el.data.label.replace('\n', ' · ')}
+          <p data-testid="step-head" data-confidence={el.data.confidence}>
+            <ConfidenceBadge value={el.data.confidence as Confidence} testId="step-confidence" /> {el.data.rule ?? ''}
             {el.data.score !== undefined && <> — score {el.data.score.toFixed(3)}</>}
           </p>
           {el.data.why && <p className="claim">{shown(el.data.why)}</p>}
           {el.data.kind === 'blast' && <p className="muted">Events attributed to the same credential or workload (blast radius).</p>}
-          {el.data.hops.map((i) => (
-            <HopEvidence key={i} hop={trace.hops[i]!} />
+          {el.data.hops.map((i, n) => (
+            <HopEvidence key={i} hop={trace.hops[i]!} role={n < el.data.decisive ? 'decides' : 'also'} testId="step-evidence" open={open} />
           ))}
           {el.data.selfFields.length > 0 && trace.event && (
-            <div className="hop">
+            <div className="hop hop-self" data-role="self">
               <div className="hop-head">
-                <ConfidenceBadge value="proven" /> <b>the event itself</b> <span className="muted">names the key it was signed with</span>
+                <b>the event itself</b> <span className="muted">names the key it was signed with</span>
               </div>
-              <RawRecord raw={trace.event.raw} fields={el.data.selfFields} provenance={trace.event.provenance} testId="hop-record" />
+              <EvidenceItem
+                r={{ id: trace.event.eventID, kind: 'event', eventName: trace.event.eventName, eventTime: trace.event.eventTime, provenance: trace.event.provenance, raw: trace.event.raw }}
+                hop={{ rule: 'signed with', confidence: el.data.confidence as Confidence, claim: '', evidence: [trace.event.eventID], fields: el.data.selfFields, records: [] }}
+                testId="step-evidence"
+                open={open}
+              />
             </div>
           )}
           {el.data.hops.length === 0 && el.data.selfFields.length === 0 && el.data.kind !== 'blast' && <p className="muted">No record establishes this step: {el.data.confidence === 'none' ? 'the evidence does not reach it.' : 'it follows from the attribution.'}</p>}
@@ -184,7 +234,7 @@ export function Selected({
           )}
           {el.data.kind === 'blastGroup' && el.data.blast && <BlastList node={el.data} expansions={expansions} onJump={onJump} />}
           {(el.data.hops ?? []).map((i) => (
-            <HopEvidence key={i} hop={trace.hops[i]!} />
+            <HopEvidence key={i} hop={trace.hops[i]!} role="node" testId="node-evidence" open={open} />
           ))}
         </>
       )}

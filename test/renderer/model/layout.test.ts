@@ -81,7 +81,7 @@ describe('layeredLayout', () => {
 
   it('survives a cycle and dangling edges', () => {
     const n = (id: string): GraphElement => ({ group: 'nodes', data: { id, kind: 'session', label: id, title: id, w: 80, h: 30 } });
-    const e = (s: string, t: string): GraphElement => ({ group: 'edges', data: { id: `${s}-${t}`, source: s, target: t, kind: 'chain', label: '', confidence: 'proven', hops: [], selfFields: [] } });
+    const e = (s: string, t: string): GraphElement => ({ group: 'edges', data: { id: `${s}-${t}`, source: s, target: t, kind: 'chain', label: '', confidence: 'proven', rule: null, hops: [], decisive: 0, selfFields: [] } });
     const pos = layeredLayout([n('a'), n('b'), n('c'), e('a', 'b'), e('b', 'c'), e('c', 'b'), e('c', 'zz')]);
     expect([...pos.keys()].sort()).toEqual(['a', 'b', 'c']);
     for (const p of pos.values()) expect(Number.isFinite(p.x) && Number.isFinite(p.y)).toBe(true);

@@ -31,7 +31,7 @@ describe('graphToSvg', () => {
     const els: GraphElement[] = [
       { group: 'nodes', data: { id: 'a', kind: 'principal', label: `IAM USER\n${evil}`, title: evil, w: 100, h: 40 } },
       { group: 'nodes', data: { id: 'b', kind: 'principal', label: 'ROLE\nb', title: 'b', w: 100, h: 40 } },
-      { group: 'edges', data: { id: 'e', source: 'a', target: 'b', kind: 'chain', label: evil, confidence: 'proven', hops: [], selfFields: [], why: evil } },
+      { group: 'edges', data: { id: 'e', source: 'a', target: 'b', kind: 'chain', label: evil, confidence: 'proven', rule: null, hops: [], decisive: 0, selfFields: [], why: evil } },
     ];
     const svg = graphToSvg(els, new Map([['a', { x: 0, y: 0 }], ['b', { x: 0, y: 120 }]]), evil);
     // XML 1.0 `Char`: #x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] | [#x10000-#x10FFFF].
