@@ -9,6 +9,10 @@ import { z } from 'zod';
 import type { AttributionRecord, Confidence, CredentialAttribution, Flag, Mechanism } from './attribution';
 import { FLAGS, MECHANISMS } from './attribution';
 import type { IntegrityResult } from './integrity';
+import { RECORD_ERROR_PAGE_MAX } from './record-errors';
+
+/** Rejected records are answered in bounded pieces (shared/record-errors.ts). */
+export { RECORD_ERROR_PAGE_MAX, RECORD_ERRORS_PER_FILE } from './record-errors';
 
 // --- inputs ----------------------------------------------------------------------------------------------
 
@@ -228,6 +232,31 @@ export interface EvidenceFileView {
   toolVersion: string;
 }
 
+
+/** One rejected record: the file it was read from and its index there, and why it was refused. */
+export interface RecordErrorView {
+  fileId: number;
+  path: string;
+  recordIndex: number;
+  message: string;
+}
+
+export interface EvidenceListing {
+  files: EvidenceFileView[];
+  /** The first RECORD_ERRORS_PER_FILE rejected records of each file, by path then record index; `files[].rejected` counts them all. */
+  recordErrors: RecordErrorView[];
+}
+
+/** A page of one file's rejected records, in record order. */
+export interface RecordErrorPage {
+  fileId: number;
+  path: string;
+  /** Every rejected record of the file. */
+  total: number;
+  offset: number;
+  errors: { recordIndex: number; message: string }[];
+}
+
 export interface CaseSummary {
   casePath: string;
   toolVersion: string;
@@ -338,7 +367,12 @@ const none = z.object({});
 
 export const API = {
   'case.summary': call<CaseSummary>()(none),
-  'evidence.list': call<{ files: EvidenceFileView[]; recordErrors: { path: string; recordIndex: number; message: string }[] }>()(none),
+  /** The evidence manifest with each file's counts and its first rejected records (RECORD_ERRORS_PER_FILE). */
+  'evidence.list': call<EvidenceListing>()(none),
+  /** More of one file's rejected records: `limit` of them from `offset`, in record order. */
+  'evidence.recordErrors': call<RecordErrorPage>()(
+    z.object({ fileId: z.number().int(), offset: z.number().int().min(0), limit: z.number().int().min(1).max(RECORD_ERROR_PAGE_MAX) }),
+  ),
   'events.query': call<EventPage>()(EventQuery),
   'events.histogram': call<Histogram>()(HistogramQuery),
   'events.facets': call<Facets>()(none),

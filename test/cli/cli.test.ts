@@ -4,15 +4,17 @@
  * through unescaped. Needs the compiled CLI (`npm run build`; `npm test` builds first).
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
+import Database from 'better-sqlite3';
 import type { JsonObject } from '../../electron/engine/util/json';
 import { apiRecord, invictusFiles, put, readTrail, tempDir, trailJson } from '../helpers/evidence';
 import { referencePath } from '../helpers/reference';
 import { BIN, podtrail, REPO } from '../helpers/cli';
 import { parseCsv } from '../helpers/csv';
+import { buildTarGz, buildZip } from '../helpers/archives';
 
 const COMPILED = join(REPO, 'dist', 'electron', 'cli', 'main.js');
 
@@ -138,6 +140,51 @@ describe('ingest', () => {
     expect(r.code).toBe(2);
     expect(r.stdout).toContain(`${missing}: cannot read`);
     expect(r.stdout).toContain('files: 4 loaded, 0 already in the case, 1 unreadable');
+  });
+
+  /** Issue 12, item 5: a path that holds no evidence is not a success. */
+  it('a path that holds no evidence exits 2, names the path and says nothing was found; the case is untouched', async () => {
+    const dir = tempDir('cli');
+    const { root, good } = buildEvidence(dir, false);
+    const casePath = join(dir, 'case.db');
+    expect((await podtrail(['ingest', root, '--case', casePath, '--quiet'])).code).toBe(0);
+    const snapshot = () => {
+      const db = new Database(casePath, { readonly: true });
+      try {
+        return {
+          files: db.prepare("SELECT id, path, size, sha256, status, records FROM evidence_files WHERE status = 'complete' ORDER BY id").all(),
+          events: db.prepare('SELECT event_id, variant, raw_sha256 FROM events ORDER BY id').all(),
+        };
+      } finally {
+        db.close();
+      }
+    };
+    const before = snapshot();
+    expect(before.events).toHaveLength(good.length);
+
+    const empty = join(dir, 'empty');
+    mkdirSync(join(empty, 'sub', 'deeper'), { recursive: true });
+    const folderNamedGz = join(dir, 'x.json.gz');
+    mkdirSync(folderNamedGz);
+    const litterOnly = join(dir, 'litter');
+    put(litterOnly, '.DS_Store', Buffer.concat([Buffer.from([0, 0, 0, 1, 0x42, 0x75, 0x64, 0x31]), Buffer.alloc(64)]));
+    const emptyZip = put(dir, 'empty.zip', buildZip([{ name: 'logs/', data: '', method: 'store' }]));
+    const emptyTgz = put(dir, 'empty.tar.gz', await buildTarGz([{ name: 'logs', type: 'directory' }]));
+    for (const p of [empty, folderNamedGz, litterOnly, emptyZip, emptyTgz]) {
+      const r = await podtrail(['ingest', p, '--case', casePath, '--quiet']);
+      expect(r.stderr, p).toBe('');
+      expect(r.code, p).toBe(2);
+      expect(r.stdout, p).toContain(`${p}: nothing found here:`);
+      expect(r.stdout, p).toContain('files: 0 loaded, 0 already in the case, 1 unreadable');
+      expect(snapshot(), p).toEqual(before);
+    }
+
+    // Named beside evidence, an empty folder is still reported; the evidence loads.
+    const fresh = join(dir, 'fresh.db');
+    const both = await podtrail(['ingest', root, empty, '--case', fresh, '--quiet']);
+    expect(both.code).toBe(2);
+    expect(both.stdout).toContain('files: 4 loaded, 0 already in the case, 1 unreadable');
+    expect(both.stdout).toContain(`${empty}: nothing found here:`);
   });
 
   it('rejected records exit 2 and are listed with file and record index', async () => {

@@ -5,7 +5,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { AttributionRecord, Flag, FlagReason } from '../../../shared/attribution';
 import type { EventBaseRow } from '../db/rows';
-import type { EvidenceFileView, EvidenceRecordView, Provenance as ProvenanceView, RecordVariantView } from '../../../shared/api';
+import type { EvidenceFileView, EvidenceRecordView, Provenance as ProvenanceView, RecordErrorPage, RecordErrorView, RecordVariantView } from '../../../shared/api';
 import { composeAttribution, type EventHead } from '../chain/attribution';
 import type { Hop, Issuance, Resolution } from '../chain/model';
 import { Resolver } from '../chain/resolve';
@@ -451,6 +451,38 @@ export class CaseQueries {
     return fileIntegrity(this.db, fileIds);
   }
 
+  /**
+   * The first `perFile` rejected records of every file that has any, by path then record index: one indexed read
+   * per such file (record_errors_file), so the answer and its cost stay bounded however many records were rejected.
+   */
+  firstRecordErrors(perFile: number): RecordErrorView[] {
+    const files = this.db
+      .prepare('SELECT id, path FROM evidence_files WHERE rejected > 0 ORDER BY path, id')
+      .all() as { id: number; path: string }[];
+    const firstOf = this.db.prepare('SELECT record_index, message FROM record_errors WHERE file_id = ? ORDER BY record_index, rowid LIMIT ?');
+    return files.flatMap((f) =>
+      (firstOf.all(f.id, perFile) as { record_index: number; message: string }[]).map((r) => ({
+        fileId: f.id,
+        path: f.path,
+        recordIndex: r.record_index,
+        message: r.message,
+      })),
+    );
+  }
+
+  /** One page of a file's rejected records, in record order; null when the case holds no such file. */
+  recordErrorPage(fileId: number, offset: number, limit: number): RecordErrorPage | null {
+    const file = this.db.prepare('SELECT path, rejected FROM evidence_files WHERE id = ?').get(fileId) as { path: string; rejected: number } | undefined;
+    if (!file) return null;
+    const errors = (
+      this.db
+        .prepare('SELECT record_index, message FROM record_errors WHERE file_id = ? ORDER BY record_index, rowid LIMIT ? OFFSET ?')
+        .all(fileId, limit, offset) as { record_index: number; message: string }[]
+    ).map((r) => ({ recordIndex: r.record_index, message: r.message }));
+    return { fileId, path: file.path, total: file.rejected, offset, errors };
+  }
+
+  /** Every rejected record of the case (tests and small cases; the API pages them: firstRecordErrors, recordErrorPage). */
   recordErrors(): { path: string; recordIndex: number; message: string }[] {
     return (
       this.db

@@ -8,7 +8,7 @@ import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Database } from 'better-sqlite3';
-import { enumerateEvidence } from './sources';
+import { ByteBudget, enumerateEvidence, MAX_MEMBER_BYTES_IN_FLIGHT } from './sources';
 import { appendCustody, fileManifest, logInterruptedIngest, maxFileId } from '../custody/log';
 import { EvidenceStore, emptyOutcome, type FileOutcome, type OpenFile } from './store';
 import { runParseJob } from './parse-job';
@@ -38,6 +38,8 @@ export interface IngestOptions {
   onProgress?: (p: IngestProgress) => void;
   /** Stop after the file being written; what was committed stays. */
   signal?: AbortSignal;
+  /** Bytes of archive members in memory at once (default MAX_MEMBER_BYTES_IN_FLIGHT; sources.ts ByteBudget). */
+  memberBytesInFlight?: number;
 }
 
 export interface IngestSummary {
@@ -134,7 +136,11 @@ class WorkerPool implements ParsePool {
     this.owner.set(job.jobId, w);
     this.handlers.set(job.jobId, onMessage);
     const msg: ToWorker = { type: 'job', jobId: job.jobId, displayPath: job.displayPath, source: job.source, loadedHashes };
-    w.postMessage(msg);
+    // An archive member's bytes are moved to the worker, not copied (readAll gives each member a buffer of its own):
+    // otherwise each would be held twice, here and there, until the job ends.
+    const bytes = 'bytes' in job.source ? job.source.bytes : null;
+    const own = bytes !== null && bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.byteLength > 0;
+    w.postMessage(msg, own ? [bytes.buffer as ArrayBuffer] : []);
   }
 
   ack(jobId: number): void {
@@ -402,7 +408,10 @@ async function loadEvidence(db: Database, paths: string[], options: IngestOption
     }
   };
   try {
-    for await (const item of enumerateEvidence(paths)) {
+    // Archive members are read into memory: at most MAX_MEMBER_BYTES_IN_FLIGHT of them at once (one larger member
+    // alone), each released when its parse job has finished.
+    const budget = new ByteBudget(options.memberBytesInFlight ?? MAX_MEMBER_BYTES_IN_FLIGHT);
+    for await (const item of enumerateEvidence(paths, { budget })) {
       if (options.signal?.aborted) {
         cancelled = true;
         break;
@@ -419,6 +428,7 @@ async function loadEvidence(db: Database, paths: string[], options: IngestOption
       pool.run(job, store.loadedHashes(job.displayPath), (msg) => {
         writer.deliver(msg);
         if (isFinal(msg)) {
+          item.release();
           const r = slotFreed.shift();
           r?.();
         }

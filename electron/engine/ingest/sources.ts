@@ -25,11 +25,18 @@ import * as yauzl from 'yauzl';
 import * as tarStream from 'tar-stream';
 import { DEFAULT_PARSE_LIMITS, type ByteSource } from './parse-file';
 import { MemberLabels } from './member-labels';
+import { discardBytes } from './discard-bytes';
 
 export interface EvidenceEntry {
   /** Absolute path, or `<archive>!/<member>` for an archive member. */
   displayPath: string;
   source: ByteSource;
+  /**
+   * Done with the entry's bytes: an archive member read under a `ByteBudget` is freed and its share of the budget
+   * given back (a no-op for files, which are streamed from disk, and without a budget). Ingest calls it when the
+   * parse job of the entry has finished; the bytes must not be used after.
+   */
+  release(): void;
 }
 
 export interface EntryFailure {
@@ -42,11 +49,97 @@ export type Enumerated = ({ kind: 'entry' } & EvidenceEntry) | ({ kind: 'failure
 /** Largest archive member read into memory. Trail files are a few MB; a larger member is refused clearly. */
 export const MAX_MEMBER_BYTES = 512 * 1024 * 1024;
 
+/**
+ * Bytes of archive members held in memory at once, by default (ingest): members are read whole, so without a bound
+ * several large ones (one per parse job in flight, and the next one being read) add up past any memory.
+ */
+export const MAX_MEMBER_BYTES_IN_FLIGHT = 256 * 1024 * 1024;
+
+/**
+ * A bound on the bytes of archive members in memory: each member takes its bytes as it is read, waiting while others
+ * hold the budget, and gives them back when its entry is released. A member larger than the whole budget is still
+ * read, alone: it waits until no other member holds bytes, so in flight there are at most
+ * max(budget, largest member) bytes (and a member is capped at `maxMemberBytes`).
+ */
+export class ByteBudget {
+  private used = 0;
+  private waiters: (() => void)[] = [];
+
+  constructor(readonly max: number) {}
+
+  /** Bytes held now (tests, measurements). */
+  get inFlight(): number {
+    return this.used;
+  }
+
+  /** Members waiting for bytes to be released (tests). */
+  get waiting(): number {
+    return this.waiters.length;
+  }
+
+  lease(): BudgetLease {
+    return new BudgetLease(this);
+  }
+
+  /** @internal */
+  async take(lease: BudgetLease, n: number): Promise<void> {
+    while (this.used + n > this.max && this.used - lease.held > 0) {
+      await new Promise<void>((r) => this.waiters.push(r));
+    }
+    this.used += n;
+  }
+
+  /** @internal */
+  give(n: number): void {
+    if (n === 0) return;
+    this.used -= n;
+    const w = this.waiters;
+    this.waiters = [];
+    for (const r of w) r();
+  }
+}
+
+/** One member's share of a ByteBudget. */
+export class BudgetLease {
+  held = 0;
+  private released = false;
+
+  constructor(private readonly budget: ByteBudget) {}
+
+  async take(n: number): Promise<void> {
+    if (this.released) throw new Error('lease already released');
+    await this.budget.take(this, n);
+    this.held += n;
+  }
+
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    const n = this.held;
+    this.held = 0;
+    this.budget.give(n);
+  }
+}
+
+const noRelease = () => {};
+
+/** Done with a member read under a budget: its memory is freed now (it was moved to a worker if it ran there), and its bytes given back. */
+function releaseMember(bytes: Buffer, lease: BudgetLease): void {
+  discardBytes(bytes);
+  lease.release();
+}
+
 export interface SourceLimits {
   /** Cap on the decompressed bytes of one compressed archive (`.tar.gz`), every member counted, skipped ones too. */
   maxDecompressedBytes: number;
   /** Cap on the bytes of one archive member. */
   maxMemberBytes: number;
+  /**
+   * Archive members in memory at once: with a budget, each entry holds its bytes until `release()` is called, and
+   * the next member is read only when the budget allows. Without one (the default), nothing waits: for readers that
+   * hold one member at a time.
+   */
+  budget?: ByteBudget;
 }
 
 export const DEFAULT_SOURCE_LIMITS: SourceLimits = {
@@ -89,9 +182,35 @@ async function firstInflatedBytes(path: string, n: number): Promise<Buffer> {
   }
 }
 
+/**
+ * Every entry, and every failure, under the paths the investigator named. A named path that yields neither (an
+ * empty folder, a folder of empty folders or Finder litter, an archive of folder entries only) is a failure of its
+ * own: nothing was found there, which must not read as a successful ingest.
+ */
 export async function* enumerateEvidence(paths: string[], limits: Partial<SourceLimits> = {}): AsyncGenerator<Enumerated> {
   const l: SourceLimits = { ...DEFAULT_SOURCE_LIMITS, ...limits };
-  for (const p of paths) yield* enumeratePath(resolve(p), true, l);
+  for (const p of paths) {
+    const path = resolve(p);
+    let found = false;
+    for await (const item of enumeratePath(path, true, l)) {
+      found = true;
+      yield item;
+    }
+    if (!found) yield { kind: 'failure', displayPath: path, error: await nothingFound(path) };
+  }
+}
+
+/** Why a named path gave nothing to read, in words. */
+async function nothingFound(path: string): Promise<string> {
+  let folder = false;
+  try {
+    folder = (await stat(path)).isDirectory();
+  } catch {
+    // gone since it was read: said as for a file
+  }
+  return folder
+    ? 'nothing found here: the folder holds no file to read (only empty folders or Finder litter)'
+    : 'nothing found here: the archive holds no member to read (only empty folder entries or Finder litter)';
 }
 
 /** What a directory entry is, in words, for the ones that are not read. */
@@ -169,7 +288,7 @@ async function* enumeratePath(path: string, named: boolean, limits: SourceLimits
   }
   if (archive === 'zip') yield* zipMembers(path, limits);
   else if (archive === 'tar' || archive === 'tar.gz') yield* tarMembers(path, archive === 'tar.gz', limits);
-  else yield { kind: 'entry', displayPath: path, source: { path } };
+  else yield { kind: 'entry', displayPath: path, source: { path }, release: noRelease };
 }
 
 class TooLargeError extends Error {}
@@ -189,18 +308,33 @@ function capStream(cap: number, onCap: () => Error): Transform {
   });
 }
 
-async function readAll(stream: Readable, limit: number, what: string): Promise<Buffer> {
-  const parts: Buffer[] = [];
+/**
+ * A member's bytes, read into one buffer of its own (its ArrayBuffer can be handed to a worker without a copy):
+ * sized from `sizeHint` (the size the archive declares, which yauzl and tar-stream hold the data to) and grown if the
+ * data runs longer, so that no member is ever held twice over. Each chunk is taken from the lease first.
+ */
+async function readAll(stream: Readable, limit: number, what: string, lease: BudgetLease | null, sizeHint: number): Promise<Buffer> {
+  let buf = Buffer.allocUnsafeSlow(Math.max(0, Math.min(sizeHint, limit)));
   let total = 0;
   for await (const chunk of stream) {
-    total += (chunk as Buffer).length;
-    if (total > limit) {
+    const c = chunk as Buffer;
+    if (total + c.length > limit) {
       stream.destroy();
       throw new TooLargeError(`${what} is larger than ${limit} bytes; extract it to a folder to load it`);
     }
-    parts.push(chunk as Buffer);
+    if (lease) await lease.take(c.length);
+    if (total + c.length > buf.length) {
+      const grown = Buffer.allocUnsafeSlow(Math.min(limit, Math.max(total + c.length, buf.length * 2, 64 * 1024)));
+      buf.copy(grown, 0, 0, total);
+      buf = grown;
+    }
+    c.copy(buf, total);
+    total += c.length;
   }
-  return Buffer.concat(parts);
+  if (total === buf.length) return buf;
+  const exact = Buffer.allocUnsafeSlow(total);
+  buf.copy(exact, 0, 0, total);
+  return exact;
 }
 
 async function* zipMembers(path: string, limits: SourceLimits): AsyncGenerator<Enumerated> {
@@ -266,17 +400,23 @@ async function* zipMembers(path: string, limits: SourceLimits): AsyncGenerator<E
       yield { kind: 'failure', displayPath, error: `archive member of Unix type 0o${mode.toString(8)}, not a file: skipped` };
       continue;
     }
+    const lease = limits.budget?.lease() ?? null;
+    let bytes: Buffer;
     try {
       const stream = await new Promise<Readable>((res, rej) =>
         zip.openReadStream(entry!, (err, s) => (err ? rej(err) : res(s))),
       );
-      const bytes = await readAll(stream, limits.maxMemberBytes, 'archive member');
-      if (isLitter(fileName, bytes)) continue;
-      if (folder && bytes.length === 0) continue;
-      yield { kind: 'entry', displayPath, source: { bytes } };
+      bytes = await readAll(stream, limits.maxMemberBytes, 'archive member', lease, entry.uncompressedSize);
     } catch (err) {
+      lease?.release();
       yield { kind: 'failure', displayPath, error: (err as Error).message };
+      continue;
     }
+    if (isLitter(fileName, bytes) || (folder && bytes.length === 0)) {
+      lease?.release();
+      continue;
+    }
+    yield { kind: 'entry', displayPath, source: { bytes }, release: lease ? () => releaseMember(bytes, lease) : noRelease };
   }
 }
 
@@ -329,17 +469,22 @@ async function* tarMembers(path: string, gzipped: boolean, limits: SourceLimits)
         yield { kind: 'failure', displayPath, error: `archive member of type ${type ?? 'unknown'}, not a file: skipped` };
         continue;
       }
+      const lease = limits.budget?.lease() ?? null;
       let bytes: Buffer;
       try {
-        bytes = await readAll(entry as unknown as Readable, limits.maxMemberBytes, 'archive member');
+        bytes = await readAll(entry as unknown as Readable, limits.maxMemberBytes, 'archive member', lease, entry.header.size ?? 0);
       } catch (err) {
+        lease?.release();
         if (capped) break; // reported below, against the archive
         const message = (err as Error).message;
         yield { kind: 'failure', displayPath, error: err instanceof TooLargeError ? message : `tar archive is corrupt or truncated: ${message}` };
         return;
       }
-      if (isLitter(name, bytes)) continue;
-      yield { kind: 'entry', displayPath, source: { bytes } };
+      if (isLitter(name, bytes)) {
+        lease?.release();
+        continue;
+      }
+      yield { kind: 'entry', displayPath, source: { bytes }, release: lease ? () => releaseMember(bytes, lease) : noRelease };
     }
   } catch (err) {
     if (!capped) {

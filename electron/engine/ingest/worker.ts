@@ -1,7 +1,8 @@
 /** Parse worker thread: decompression, hashing, JSON splitting and record validation run here, off the writer. */
 import { parentPort } from 'node:worker_threads';
 import { runParseJob } from './parse-job';
-import type { ToWorker, FromWorker } from './protocol';
+import { isFinal, type ToWorker, type FromWorker } from './protocol';
+import { discardBytes } from './discard-bytes';
 
 if (!parentPort) throw new Error('worker.ts must run as a worker thread');
 const port = parentPort;
@@ -18,7 +19,12 @@ port.on('message', (msg: ToWorker) => {
     msg.jobId,
     msg.source,
     msg.loadedHashes,
-    (out: FromWorker) => port.postMessage(out),
+    (out: FromWorker) => {
+      // The job is done with its bytes: an archive member moved here is freed before the coordinator, told the job
+      // ended, reads the next one (ingest.ts bounds the members in memory; garbage collection would free it later).
+      if (isFinal(out) && 'bytes' in msg.source) discardBytes(msg.source.bytes);
+      port.postMessage(out);
+    },
     () => new Promise<void>((resolve) => acks.set(msg.jobId, resolve)),
   );
 });

@@ -23,6 +23,7 @@ import {
   type EventFilters,
   type ReportFormat,
   type TableExportInput,
+  RECORD_ERRORS_PER_FILE,
 } from '../../../shared/api';
 import type { Confidence, Flag, Mechanism } from '../../../shared/attribution';
 import { openCase } from '../db/open';
@@ -128,7 +129,13 @@ export class CaseService {
       case 'case.summary':
         return this.summary();
       case 'evidence.list':
-        return { files: this.queries.evidenceFiles(), recordErrors: this.queries.recordErrors() };
+        return { files: this.queries.evidenceFiles(), recordErrors: this.queries.firstRecordErrors(RECORD_ERRORS_PER_FILE) };
+      case 'evidence.recordErrors': {
+        const q = input as { fileId: number; offset: number; limit: number };
+        const page = this.queries.recordErrorPage(q.fileId, q.offset, q.limit);
+        if (!page) throw new NotFoundError(`no evidence file ${q.fileId} in this case`);
+        return page;
+      }
       case 'events.query':
         return this.eventPage(input as EventQuery);
       case 'events.histogram':

@@ -4,13 +4,14 @@
  * also offers dialogs and drops, which arrive as shell commands).
  */
 import { useEffect, useState } from 'react';
-import type { EvidenceFileView } from '../../../shared/api';
+import type { EvidenceFileView, EvidenceListing, RecordErrorView } from '../../../shared/api';
+import { RECORD_ERROR_PAGE_MAX } from '../../../shared/record-errors';
 import { ellipsizeStart, formatBytes, formatCount, shortHash } from '../model/format';
 import { errorText, useClient } from './client-context';
 import type { IngestState } from './IngestBar';
 import { CustodyLog } from './CustodyLog';
 
-type Listing = { files: EvidenceFileView[]; recordErrors: { path: string; recordIndex: number; message: string }[] };
+type Listing = EvidenceListing;
 
 function Hash({ value, label }: { value: string; label: string }) {
   const [copied, setCopied] = useState(false);
@@ -31,6 +32,75 @@ function Hash({ value, label }: { value: string; label: string }) {
     >
       {copied ? 'copied' : shortHash(value)}
     </button>
+  );
+}
+
+/**
+ * The rejected records, file by file: each file's count and the first of its records that the listing carries
+ * (`evidence.list` sends a few per file, never all); more are asked for a page at a time (`evidence.recordErrors`).
+ */
+function RejectedRecords({ files, first }: { files: EvidenceFileView[]; first: RecordErrorView[] }) {
+  const withErrors = files.filter((f) => f.rejected > 0);
+  const total = withErrors.reduce((n, f) => n + f.rejected, 0);
+  if (total === 0) return null;
+  return (
+    <details className="record-errors" open={total <= 5} data-testid="record-errors">
+      <summary>
+        {formatCount(total)} rejected records{withErrors.length > 1 ? ` in ${formatCount(withErrors.length)} files` : ''}
+      </summary>
+      {withErrors.map((f) => (
+        <FileRejections key={f.id} file={f} first={first.filter((e) => e.fileId === f.id)} />
+      ))}
+    </details>
+  );
+}
+
+function FileRejections({ file, first }: { file: EvidenceFileView; first: RecordErrorView[] }) {
+  const client = useClient();
+  const [more, setMore] = useState<{ recordIndex: number; message: string }[]>([]);
+  const [loading, setLoading] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const shown = first.length + more.length;
+  const left = file.rejected - shown;
+  const loadMore = () => {
+    setLoading(true);
+    setError(null);
+    client.call('evidence.recordErrors', { fileId: file.id, offset: shown, limit: RECORD_ERROR_PAGE_MAX }).then(
+      (page) => {
+        setMore((m) => [...m, ...page.errors]);
+        setLoading(false);
+      },
+      (e: unknown) => {
+        setError(errorText(e));
+        setLoading(false);
+      },
+    );
+  };
+  return (
+    <div className="record-errors-file" data-testid="record-errors-file" data-file-id={file.id}>
+      <div>
+        <code title={file.path}>{ellipsizeStart(file.path, 70)}</code>: {formatCount(file.rejected)} rejected
+      </div>
+      <ul>
+        {[...first, ...more].map((r, i) => (
+          <li key={i} data-testid="record-error">
+            record {r.recordIndex}: {r.message}
+          </li>
+        ))}
+      </ul>
+      {left > 0 && (
+        <button type="button" className="btn small" disabled={loading} onClick={loadMore} data-testid="record-errors-more">
+          {loading ? 'loading…' : `show ${formatCount(Math.min(left, RECORD_ERROR_PAGE_MAX))} more`}
+        </button>
+      )}
+      {left > 0 && (
+        <span className="muted small">
+          {' '}
+          {formatCount(shown)} of {formatCount(file.rejected)} shown
+        </span>
+      )}
+      {error && <span className="err"> {error}</span>}
+    </div>
   );
 }
 
@@ -105,18 +175,7 @@ export function EvidencePanel({ version, mode, ingest }: { version: number; mode
             )}
           </tbody>
         </table>
-        {listing && listing.recordErrors.length > 0 && (
-          <details className="record-errors" open={listing.recordErrors.length <= 5}>
-            <summary>{formatCount(listing.recordErrors.length)} rejected records</summary>
-            <ul>
-              {listing.recordErrors.slice(0, 500).map((r, i) => (
-                <li key={i}>
-                  <code title={r.path}>{ellipsizeStart(r.path, 70)}</code> record {r.recordIndex}: {r.message}
-                </li>
-              ))}
-            </ul>
-          </details>
-        )}
+        {listing && <RejectedRecords files={listing.files} first={listing.recordErrors} />}
         <CustodyLog version={version} />
       </div>
       <form

@@ -207,6 +207,20 @@ describe('migrations', () => {
     db.close();
   });
 
+  it('0080 indexes rejected records by file, so that a page of them reads only that page', () => {
+    const db = openCase(':memory:', { targetVersion: 10 });
+    seed10(db);
+    migrate(db, 70);
+    const page = "EXPLAIN QUERY PLAN SELECT record_index, message FROM record_errors WHERE file_id = 1 ORDER BY record_index, rowid LIMIT 20";
+    const plan = () => (db.prepare(page).all() as { detail: string }[]).map((r) => r.detail).join('; ');
+    expect(plan()).toMatch(/SCAN record_errors/);
+    migrate(db, 80);
+    expect(objects(db, 'index')).toContain('record_errors_file');
+    expect(plan()).toMatch(/SEARCH record_errors USING INDEX record_errors_file \(file_id=\?\)/);
+    expect(plan()).not.toMatch(/TEMP B-TREE/);
+    db.close();
+  });
+
   it('a file case migrated step by step equals one created at the latest version', () => {
     const dir = tempDir('migrate');
     const stepwise = openCase(join(dir, 'a.db'), { targetVersion: 10 });

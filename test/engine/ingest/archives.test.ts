@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openCase } from '../../../electron/engine/db/open';
 import { ingestEvidence } from '../../../electron/engine/ingest/ingest';
-import { enumerateEvidence } from '../../../electron/engine/ingest/sources';
+import { ByteBudget, enumerateEvidence, type Enumerated, type EvidenceEntry } from '../../../electron/engine/ingest/sources';
 import { memberLabel } from '../../../electron/engine/ingest/member-labels';
 import { buildTar, buildTarGz, buildZip, type TarMember } from '../../helpers/archives';
 import { apiRecord, put, tempDir, trailJson } from '../../helpers/evidence';
@@ -421,5 +421,102 @@ describe('a .tar.gz past the decompressed-size cap (issue 12)', () => {
     const { DEFAULT_SOURCE_LIMITS } = await import('../../../electron/engine/ingest/sources');
     expect(DEFAULT_SOURCE_LIMITS.maxDecompressedBytes).toBe(DEFAULT_PARSE_LIMITS.maxDecompressedBytes);
     expect(await failures(archive)).toEqual([{ kind: 'failure', displayPath: archive, error: capMessage }]);
+  });
+});
+
+/**
+ * Issue 12, item 3: archive members are read into memory, under a byte budget. A member takes its bytes as it is
+ * read and holds them until its entry is released (ingest: when its parse job ends); the next member is read only
+ * when the budget allows, and one larger than the whole budget is read alone.
+ */
+describe('archive members under a byte budget (issue 12)', () => {
+  const MiB = 1024 * 1024;
+  /** A trail file of exactly `size` bytes: one record, then whitespace. */
+  const member = (i: number, size: number) => {
+    const head = `{"Records":[${JSON.stringify(apiRecord(`budget-${i}`))}`;
+    return head + ' '.repeat(size - head.length - 2) + ']}';
+  };
+  /** Let the reader run until it waits for the budget (it must come to wait: nothing releases meanwhile). */
+  const untilWaiting = async (budget: ByteBudget) => {
+    while (budget.waiting === 0) await new Promise((r) => setImmediate(r));
+  };
+
+  it.each([
+    ['zip', async (ms: { name: string; data: string }[]) => buildZip(ms)],
+    ['tar.gz', async (ms: { name: string; data: string }[]) => buildTarGz(ms)],
+  ])('%s: reads the next member only when the members before it are released', async (kind, build) => {
+    const dir = tempDir('budget');
+    const sizes = [MiB, MiB, 3 * MiB, MiB];
+    const archive = put(dir, `evidence.${kind}`, await build(sizes.map((size, i) => ({ name: `m${i}.json`, data: member(i, size) }))));
+    const budget = new ByteBudget(1.5 * MiB);
+    const it = enumerateEvidence([archive], { budget })[Symbol.asyncIterator]();
+    const entry = async (p: Promise<IteratorResult<Enumerated>>) => {
+      const r = await p;
+      if (r.done || r.value.kind !== 'entry') throw new Error(`expected an entry, got ${JSON.stringify(r.value)}`);
+      return r.value;
+    };
+
+    const first = await entry(it.next());
+    expect(first.displayPath).toBe(`${archive}!/m0.json`);
+    expect(budget.inFlight).toBe(MiB);
+    // The second member does not fit beside the first: it is read up to the budget, then waits.
+    let second: EvidenceEntry | null = null;
+    const secondP = entry(it.next()).then((e) => (second = e));
+    await untilWaiting(budget);
+    expect(second).toBeNull();
+    expect(budget.inFlight).toBeLessThanOrEqual(1.5 * MiB);
+    first.release();
+    await secondP;
+    expect(second!.displayPath).toBe(`${archive}!/m1.json`);
+    expect(('bytes' in second!.source && second!.source.bytes.length) || 0).toBe(MiB);
+
+    // Larger than the whole budget: read alone, once the second is released.
+    const thirdP = entry(it.next());
+    await untilWaiting(budget);
+    second!.release();
+    const third = await thirdP;
+    expect(budget.inFlight).toBe(3 * MiB);
+    expect('bytes' in third.source && third.source.bytes.equals(Buffer.from(member(2, 3 * MiB)))).toBe(true);
+    const fourthP = entry(it.next());
+    await untilWaiting(budget);
+    third.release();
+    const fourth = await fourthP;
+    fourth.release();
+    expect(budget.inFlight).toBe(0);
+    expect((await it.next()).done).toBe(true);
+  });
+
+  it('litter, failures and members past the cap give their bytes back at once', async () => {
+    const dir = tempDir('budget');
+    const archive = put(
+      dir,
+      'evidence.zip',
+      buildZip([
+        { name: '._x.json', data: Buffer.concat([APPLE_DOUBLE, Buffer.alloc(MiB)]) },
+        { name: 'big.json', data: Buffer.alloc(2 * MiB, 0x20) },
+        { name: 'ok.json', data: member(0, MiB) },
+      ]),
+    );
+    const budget = new ByteBudget(1.5 * MiB);
+    const items: Enumerated[] = [];
+    for await (const item of enumerateEvidence([archive], { budget, maxMemberBytes: 1.5 * MiB })) {
+      items.push(item);
+      if (item.kind === 'entry') item.release();
+    }
+    expect(items.map((i) => [i.kind, i.displayPath])).toEqual([
+      ['failure', `${archive}!/big.json`],
+      ['entry', `${archive}!/ok.json`],
+    ]);
+    expect(budget.inFlight).toBe(0);
+  });
+
+  it.each([2, 0])('an ingest (%i workers) under a budget smaller than each member loads them all: each is released when its job ends', async (workers) => {
+    const dir = tempDir('budget');
+    const archive = put(dir, 'evidence.zip', buildZip([0, 1, 2, 3, 4].map((i) => ({ name: `m${i}.json`, data: member(i, 2 * MiB) }))));
+    const db = openCase(join(dir, 'case.db'));
+    const summary = await ingestEvidence(db, [archive], { workers, memberBytesInFlight: MiB });
+    expect(summary).toMatchObject({ loaded: 5, failed: 0, newEvents: 5 });
+    expectConsistent(db);
+    db.close();
   });
 });

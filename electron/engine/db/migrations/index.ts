@@ -6,6 +6,7 @@ import * as m0040 from './0040-flags';
 import * as m0050 from './0050-integrity';
 import * as m0060 from './0060-custody';
 import * as m0070 from './0070-rollup';
+import * as m0080 from './0080-record-errors-index';
 
 export interface Migration {
   version: number;
@@ -29,6 +30,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 50, name: 'evidence integrity', up: m0050.up },
   { version: 60, name: 'custody log', up: m0060.up },
   { version: 70, name: 'event count rollup', up: m0070.up },
+  { version: 80, name: 'record errors by file', up: m0080.up },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
