@@ -12,7 +12,7 @@ import Database from 'better-sqlite3';
 import type { JsonObject } from '../../electron/engine/util/json';
 import { apiRecord, invictusFiles, put, readTrail, tempDir, trailJson } from '../helpers/evidence';
 import { referencePath } from '../helpers/reference';
-import { BIN, podtrail, REPO } from '../helpers/cli';
+import { BIN, podtrail, REPO, type Run } from '../helpers/cli';
 import { parseCsv } from '../helpers/csv';
 import { buildTarGz, buildZip } from '../helpers/archives';
 
