@@ -78,8 +78,23 @@ export function whereClause(f: EventFilters): SqlPart {
   return { sql: clauses.length ? `WHERE ${clauses.join(' AND ')}` : '', params };
 }
 
+/**
+ * Source IPs sort as addresses, not text: IPv4 first in numeric order (10.0.0.9 before 10.0.0.10), then IPv6,
+ * then anything else (an AWS service name such as `eks.amazonaws.com`), each group by its text. SQLite's
+ * CAST(text AS INTEGER) reads the longest integer prefix, so each octet is the cast of the text after n dots.
+ */
+function ipOrder(col: string, dir: string): string {
+  const after = (n: number): string => (n === 0 ? col : `substr(${after(n - 1)}, instr(${after(n - 1)}, '.') + 1)`);
+  const octet = (n: number) => `CAST(${after(n)} AS INTEGER)`;
+  const v4 = `(${col} GLOB '[0-9]*.[0-9]*.[0-9]*.[0-9]*' AND ${col} NOT GLOB '*[^0-9.]*')`;
+  const family = `CASE WHEN ${col} IS NULL THEN 3 WHEN ${v4} THEN 0 WHEN instr(${col}, ':') > 0 THEN 1 ELSE 2 END`;
+  const number = `CASE WHEN ${v4} THEN ((${octet(0)} * 256 + ${octet(1)}) * 256 + ${octet(2)}) * 256 + ${octet(3)} END`;
+  return `${family} ${dir}, ${number} ${dir}, ${col} ${dir}`;
+}
+
 export function orderBy(q: Pick<EventQuery, 'sort'>): string {
   const dir = q.sort.dir === 'desc' ? 'DESC' : 'ASC';
+  if (q.sort.column === 'sourceIp') return `ORDER BY ${ipOrder('e.source_ip', dir)}, e.event_ms ${dir}, e.event_id ${dir}`;
   const col = SORT_SQL[q.sort.column];
   // Ties break by time then eventID, so paging is stable.
   return col === 'e.event_ms' ? `ORDER BY e.event_ms ${dir}, e.event_id ${dir}` : `ORDER BY ${col} ${dir}, e.event_ms ${dir}, e.event_id ${dir}`;

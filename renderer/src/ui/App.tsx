@@ -146,6 +146,12 @@ export function App({ mode }: { mode: 'electron' | 'browser' }) {
     [client, filters, sort, select, openChain],
   );
 
+  // Typing a new search: the last jump's note ("event at row …") no longer describes the table.
+  const onSearchText = useCallback((t: string) => {
+    setSearchText(t);
+    setNotice(null);
+  }, []);
+
   const onSearchEnter = useCallback(() => {
     const intent = searchIntent(searchText);
     if (intent.kind === 'locate') void locate(intent.target);
@@ -254,7 +260,7 @@ export function App({ mode }: { mode: 'electron' | 'browser' }) {
         filters={filters}
         onChange={changeFilters}
         searchText={searchText}
-        onSearchText={setSearchText}
+        onSearchText={onSearchText}
         onSearchEnter={onSearchEnter}
         searchRef={searchRef}
         total={total}

@@ -9,7 +9,7 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import type { EventFilters, EventQuery, EventRowView } from '../../../shared/api';
 import type { Flag } from '../../../shared/attribution';
 import { bySeverity, severityOf, topSeverity } from '../../../shared/detections';
-import { PAGE_SIZE, SORTABLE, cleanFilters, queryKey, sortFromState, sortingFromSort } from '../model/query';
+import { PAGE_SIZE, SORTABLE, activeFilterCount, cleanFilters, queryKey, sortFromState, sortingFromSort } from '../model/query';
 import { PageLoader, blockFor, rowsPerBlock } from '../model/page-cache';
 import { formatCount, formatTime, shortSource, shown } from '../model/format';
 import { ConfidenceTriplet, MechanismTag } from './badges';
@@ -96,6 +96,41 @@ const COLUMNS: ColumnDef<EventRowView>[] = [
     ),
   },
 ];
+/** A cell's full value, its tooltip (a cut-off cell shows all of it on hover); none for the ⚑ and I · P · N marks. */
+function cellTitle(id: string, r: EventRowView): string | undefined {
+  const v = (() => {
+    switch (id) {
+      case 'time':
+        return r.eventTime;
+      case 'event':
+        return r.errorCode ? `${r.eventName} (${r.errorCode})` : r.eventName;
+      case 'source':
+        return r.eventSource;
+      case 'account':
+        return r.account;
+      case 'region':
+        return r.region;
+      case 'sourceIp':
+        return r.sourceIp;
+      case 'error':
+        return r.errorCode;
+      case 'mechanism':
+        return r.mechanism;
+      case 'cluster':
+        return r.cluster;
+      case 'nsSa':
+        return r.namespace || r.serviceAccount ? `${r.namespace ?? '?'}/${r.serviceAccount ?? '?'}` : null;
+      case 'pod':
+        return r.pod;
+      case 'node':
+        return r.node;
+      default:
+        return null;
+    }
+  })();
+  return v ? shown(v) : undefined;
+}
+
 // Only the engine's sort columns are sortable (accessors exist for react-table; it never sorts itself).
 for (const c of COLUMNS) if (!SORTABLE[c.id!]) c.enableSorting = false;
 
@@ -361,7 +396,7 @@ export const EventTable = forwardRef<EventTableHandle, Props>(function EventTabl
                 }
               >
                 {trow.getVisibleCells().map((cell) => (
-                  <div key={cell.id} role="cell" className={`td td-${cell.column.id}`} style={{ width: cell.column.getSize() }}>
+                  <div key={cell.id} role="cell" className={`td td-${cell.column.id}`} style={{ width: cell.column.getSize() }} title={cellTitle(cell.column.id, row)} data-col={cell.column.id}>
                     {flexRender(cell.column.columnDef.cell, cell.getContext())}
                   </div>
                 ))}
@@ -369,7 +404,11 @@ export const EventTable = forwardRef<EventTableHandle, Props>(function EventTabl
             );
           })}
         </div>
-        {total === 0 && <div className="empty">No events match these filters.</div>}
+        {total === 0 && !error && (
+          <div className="empty" role="status" data-testid="table-empty">
+            {filters.search?.trim() ? `No events match “${shown(filters.search.trim())}”${activeFilterCount({ ...filters, search: undefined }) > 0 ? ' under these filters' : ''}.` : 'No events match these filters.'}
+          </div>
+        )}
         {error && <div className="empty err">{error}</div>}
       </div>
       {menu && onFilter && <RowMenu menu={menu} onFilter={onFilter} onClose={() => setMenu(null)} />}

@@ -176,6 +176,10 @@ export function FilterBar({
             if (e.key === 'Enter') {
               e.preventDefault();
               onSearchEnter();
+            } else if (e.key === 'Escape') {
+              // Leaves the field and keeps the query (Chromium's search field would erase it); the × clears it.
+              e.preventDefault();
+              e.currentTarget.blur();
             }
           }}
         />
