@@ -11,7 +11,7 @@
  * - a relative import, `require`, dynamic `import()` or `vi.mock` that leaves it;
  * - a literal relative path given to a file-system call or a child process, resolved from the repository root
  *   (where the tests and scripts run) that leaves it;
- * - any string naming the reference material that used to sit beside the repository (`../shared/data`, …).
+ * - any string naming the reference material that used to sit beside the repository (the sibling `shared` folder's data, seeds and docs).
  * Markdown: the commands in shell code blocks and inline code spans starting with `npm`, `npx` or `node`.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -466,7 +466,7 @@ describe('the self-containment checks catch what they are for', () => {
     expect(scanCode(probe, code).map((v) => v.line)).toEqual([2, 3, 4, 5]);
   });
 
-  it('a README command on ../shared/data, and one naming a repository path that does not exist', () => {
+  it('a README command on a folder outside the repository, and one naming a repository path that does not exist', () => {
     const md = [
       '```sh',
       'npx podtrail ingest ../elsewhere/seed-examples --case demo.db   # comment',
