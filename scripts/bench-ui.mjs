@@ -11,15 +11,15 @@
  * 2,000-event blast radius (from the click to the graph's new nodes painted). Targets: filter p95 ≤ 100 ms,
  * graph < 500 ms. Uses Debian's Chromium (CHROMIUM_PATH, default /usr/bin/chromium).
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { chromium } from 'playwright-core';
 import { rng } from './lib/rng.mjs';
+import { serve } from './lib/serve.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
@@ -70,26 +70,7 @@ function ensureCase() {
   return casePath;
 }
 
-// 2. The server.
-async function serve(casePath) {
-  const child = spawn(process.execPath, [CLI, 'serve', '--case', casePath], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const url = await new Promise((resolveUrl, reject) => {
-    child.once('exit', (code) => reject(new Error(`podtrail serve exited (${code})`)));
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      if (line.startsWith('http://127.0.0.1:')) resolveUrl(line);
-    });
-  });
-  const u = new URL(url);
-  const token = u.searchParams.get('token');
-  const call = async (name, input) => {
-    const res = await fetch(`${u.origin}/api/${name}`, { method: 'POST', headers: { Authorization: `Bearer ${token}` }, body: JSON.stringify(input) });
-    const body = await res.json();
-    if (!body.ok) throw new Error(`${name}: ${body.error.message}`);
-    return body.value;
-  };
-  const stop = () => new Promise((r) => (child.exitCode !== null ? r() : (child.once('exit', r), child.kill('SIGTERM'))));
-  return { url, call, stop };
-}
+// 2. The server: scripts/lib/serve.mjs.
 
 const quantile = (xs, q) => {
   const s = [...xs].sort((a, b) => a - b);

@@ -1,13 +1,17 @@
 #!/usr/bin/env node
-// Benchmark: ingest + correlate, attribute, and trace latency on a generated bundle, compared with DuckDB's
-// read_json over the same files. Prints figures; it is not a test and asserts nothing.
+// Benchmark: ingest + correlate, adding evidence to a big case, the case's size, peak memory, attribute, trace
+// latency and filter latency over the loopback API on a generated bundle, compared with DuckDB's read_json over
+// the same files and, for the growth figure, with a 200,000-event bundle in the same run. Prints each figure next
+// to its target (the store-at-scale issue), met or not met; it is not a test and asserts nothing.
 //
 //   npm run bench                         # 1,000,000 events (generated once into bench-out/, then reused)
-//   npm run bench -- --events 200000      # smaller
+//   npm run bench -- --events 3000000     # bigger
+//   npm run bench -- --events 200000      # smaller (no growth figure)
 //   npm run bench -- --bundle DIR         # any CloudTrail folder
 //   npm run bench -- --k8s                # with EKS audit logs (incl. node lease renewals) and inventories
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, statSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, statSync, readdirSync, writeFileSync } from 'node:fs';
+import { serve } from './lib/serve.mjs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
@@ -30,6 +34,9 @@ const { values: opts } = parseArgs({
     traces: { type: 'string', default: '1000' },
     'skip-duckdb': { type: 'boolean', default: false },
     k8s: { type: 'boolean', default: false },
+    // the growth figure: this size's rate against a smaller bundle's, measured in the same run (0: skip)
+    'growth-base': { type: 'string', default: '200000' },
+    changes: { type: 'string', default: '60' },
   },
 });
 
@@ -51,34 +58,52 @@ const mb = (bytes) => bytes / (1024 * 1024);
 const fmt = (n, d = 1) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 
 // 1. the bundle
-let bundle = opts.bundle;
-if (!bundle) {
-  bundle = join(opts.out, `bundle-${events}-seed${opts.seed}${opts.k8s ? '-k8s' : ''}`);
-  if (!existsSync(bundle)) {
+function ensureBundle(n) {
+  const dir = join(opts.out, `bundle-${n}-seed${opts.seed}${opts.k8s ? '-k8s' : ''}`);
+  if (!existsSync(dir)) {
     const { generateBundle } = require(join(DIST, 'test', 'generator', 'index.js'));
-    console.error(`bench: generating ${events} events into ${bundle} …`);
+    console.error(`bench: generating ${n} events into ${dir} …`);
     const t = Date.now();
-    generateBundle({ outDir: bundle, events, seed: opts.seed, truthPath: `${bundle}.truth.jsonl`, k8s: opts.k8s, k8sLeases: opts.k8s });
+    generateBundle({ outDir: dir, events: n, seed: opts.seed, truthPath: `${dir}.truth.jsonl`, k8s: opts.k8s, k8sLeases: opts.k8s });
     console.error(`bench: generated in ${((Date.now() - t) / 1000).toFixed(1)} s`);
   }
+  return dir;
 }
+const bundle = opts.bundle ?? ensureBundle(events);
 const files = walk(bundle);
 const logFiles = files.filter((f) => /\.json(\.gz)?$/.test(f.path) && !f.path.includes('CloudTrail-Digest'));
 const compressedBytes = files.reduce((s, f) => s + f.size, 0);
 
-// 2. ingest + correlate in a child process of its own, so peak RSS is PodTrail's alone
-const casePath = join(opts.out, 'bench-case.db');
-for (const suffix of ['', '-wal', '-shm']) rmSync(casePath + suffix, { force: true });
-const child = spawnSync(process.execPath, [join(ROOT, 'scripts', 'bench-ingest.cjs'), casePath, bundle], {
-  encoding: 'utf8',
-  maxBuffer: 1 << 26,
-});
-if (child.status !== 0) {
-  console.error(child.stderr);
-  process.exit(1);
+/** Ingest + correlate in a child process of its own, so that peak RSS is PodTrail's alone. */
+function ingestChild(casePath, args) {
+  for (const suffix of ['', '-wal', '-shm']) rmSync(casePath + suffix, { force: true });
+  const child = spawnSync(process.execPath, [join(ROOT, 'scripts', 'bench-ingest.cjs'), casePath, ...args], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  if (child.status !== 0) {
+    console.error(child.stderr);
+    process.exit(1);
+  }
+  return JSON.parse(child.stdout);
 }
-const ing = JSON.parse(child.stdout);
+
+// 2. ingest + correlate: the files in path order (the S3 layout's time order), all but the last 1 % first, then
+//    the last 1 % added to the same case (the add-evidence figure); the ingest rate is over both.
+const casePath = join(opts.out, 'bench-case.db');
+const ordered = files.map((f) => f.path).sort();
+const cut = Math.max(1, Math.floor(ordered.length * 0.99));
+const planPath = join(opts.out, 'bench-plan.json');
+writeFileSync(planPath, JSON.stringify({ first: ordered.slice(0, cut), then: ordered.slice(cut) }));
+const ing = ingestChild(casePath, ['--plan', planPath]);
 const dbBytes = ['', '-wal'].reduce((s, x) => s + (existsSync(casePath + x) ? statSync(casePath + x).size : 0), 0);
+
+// 2b. growth: a smaller bundle in the same run, for the rate ratio
+let base = null;
+const baseEvents = Number(opts['growth-base']);
+if (!opts.bundle && baseEvents > 0 && baseEvents < events) {
+  const baseCase = join(opts.out, 'bench-case-base.db');
+  base = ingestChild(baseCase, [ensureBundle(baseEvents)]);
+  base.events = baseEvents;
+  for (const suffix of ['', '-wal', '-shm']) rmSync(baseCase + suffix, { force: true });
+}
 
 // 3. attribute (the CLI, JSONL to a file)
 const attrOut = join(opts.out, 'attributions.jsonl');
@@ -106,6 +131,54 @@ db.close();
 lat.sort((a, b) => a - b);
 const pct = (p) => lat[Math.min(lat.length - 1, Math.floor((p / 100) * lat.length))];
 
+// 4b. filter latency over the loopback API: each change asks for the table's first page and the timeline's
+//     histogram together, as the app does; the figure is the time until both have answered.
+async function filterLatency() {
+  const { call, stop } = await serve(casePath);
+  try {
+    const facets = await call('events.facets', {});
+    const pick = (xs, i) => (xs && xs.length > 0 ? xs[i % xs.length] : undefined);
+    const valuesOf = (k) => facets[k] ?? [];
+    const keyDb = openCase(casePath, { mustExist: true, readonly: true });
+    const keys = keyDb.prepare('SELECT access_key_id FROM events WHERE access_key_id IS NOT NULL GROUP BY access_key_id ORDER BY random() LIMIT 20').pluck().all();
+    const words = keyDb.prepare('SELECT DISTINCT event_name FROM events ORDER BY random() LIMIT 10').pluck().all();
+    keyDb.close();
+    const changes = [];
+    const n = Number(opts.changes);
+    for (let i = 0; i < n; i++) {
+      const kind = i % 6;
+      const f = {};
+      if (kind === 0) f.eventName = pick(words, i);
+      else if (kind === 1) f.account = pick(valuesOf('accounts'), i);
+      else if (kind === 2) f.region = pick(valuesOf('regions'), i);
+      else if (kind === 3) f.accessKeyId = pick(keys, i);
+      else if (kind === 4) f.search = pick(words, i)?.slice(0, 8);
+      else f.eventSource = pick(valuesOf('eventSources'), i);
+      for (const k of Object.keys(f)) if (f[k] === undefined) delete f[k];
+      changes.push(f);
+    }
+    const times = [];
+    for (const [i, filters] of changes.entries()) {
+      const t0 = performance.now();
+      await Promise.all([
+        call('events.query', { filters, sort: { column: 'eventTime', dir: 'asc' }, offset: 0, limit: 100 }),
+        call('events.histogram', { filters, buckets: 120 }),
+      ]);
+      if (i >= 3) times.push(performance.now() - t0); // the first few warm the caches
+    }
+    const t0 = performance.now();
+    await call('events.query', { filters: {}, sort: { column: 'eventTime', dir: 'asc' }, offset: 0, limit: 100 });
+    return { times, firstPageMs: performance.now() - t0 };
+  } finally {
+    await stop();
+  }
+}
+const filter = await filterLatency();
+const q2 = (xs, q) => {
+  const s2 = [...xs].sort((a, b) => a - b);
+  return s2[Math.min(s2.length - 1, Math.max(0, Math.ceil(q * s2.length) - 1))];
+};
+
 // 5. DuckDB read_json over the same log files
 let duck = null;
 if (!opts['skip-duckdb']) {
@@ -122,8 +195,11 @@ if (!opts['skip-duckdb']) {
 }
 
 // 6. figures
+// The rate counts every file's ingest and one correlation (the last, over the whole case): the correlation after
+// the first 99 % is the add-evidence figure's, not work a one-shot load would do.
 const ingestS = ing.ingestMs / 1000;
-const totalS = (ing.ingestMs + ing.correlateMs) / 1000;
+const finalCorrelateMs = ing.then ? ing.then.correlateMs : ing.correlateMs;
+const totalS = (ing.ingestMs + finalCorrelateMs) / 1000;
 const rate = ing.records / totalS;
 console.log(`PodTrail benchmark — ${new Date().toISOString().slice(0, 10)}, node ${process.version}, ${ing.cpus} cores`);
 console.log(`bundle            ${bundle}`);
@@ -131,14 +207,37 @@ console.log(`                  ${files.length} files, ${fmt(mb(compressedBytes))
 console.log(`records read      ${ing.records.toLocaleString('en-US')} (${ing.newEvents.toLocaleString('en-US')} events, ${ing.duplicates.toLocaleString('en-US')} duplicates)`);
 if (ing.audits) console.log(`kubernetes        ${ing.audits.toLocaleString('en-US')} audit events (counted in records read)`);
 console.log(`ingest            ${fmt(ingestS)} s`);
-console.log(`correlate         ${fmt(ing.correlateMs / 1000)} s (${ing.subjects.toLocaleString('en-US')} credentials)`);
+console.log(`correlate         ${fmt(finalCorrelateMs / 1000)} s (${ing.subjects.toLocaleString('en-US')} credentials; the whole case, after the last files)`);
 console.log(`ingest+correlate  ${fmt(totalS)} s → ${fmt(rate, 0)} records/s, ${fmt(mb(ing.bytesDecompressed) / totalS)} MB/s decompressed (${fmt(mb(compressedBytes) / totalS)} MB/s on disk)`);
+const firstS = (ing.first.ingestMs + ing.first.correlateMs) / 1000;
+const thenS = ing.then ? (ing.then.ingestMs + ing.then.correlateMs) / 1000 : null;
+if (ing.then) console.log(`add evidence      first ${cut} files ${fmt(firstS)} s; the last ${ing.then.files} added: ingest ${fmt(ing.then.ingestMs / 1000)} s + correlate ${fmt(ing.then.correlateMs / 1000)} s`);
 console.log(`peak RSS          ${fmt(ing.maxRssKb / 1024, 0)} MB (ingest process, workers included)`);
 console.log(`case database     ${fmt(mb(dbBytes), 0)} MB`);
 console.log(`attribute         ${fmt(attributeMs / 1000)} s (JSONL of every event)`);
 console.log(`trace             p50 ${fmt(pct(50), 2)} ms, p95 ${fmt(pct(95), 2)} ms over ${lat.length} random events`);
+console.log(`filter changes    ${filter.times.length} over the loopback API (page + histogram): p50 ${fmt(q2(filter.times, 0.5), 0)} ms, p95 ${fmt(q2(filter.times, 0.95), 0)} ms; first page ${fmt(filter.firstPageMs, 0)} ms`);
+let duckRate = null;
 if (duck) {
-  const duckRate = duck.records / (duck.ms / 1000);
+  duckRate = duck.records / (duck.ms / 1000);
   console.log(`DuckDB read_json  ${fmt(duck.ms / 1000)} s for ${duck.records.toLocaleString('en-US')} records in ${duck.files} files → ${fmt(duckRate, 0)} records/s (2 threads)`);
-  console.log(`ratio             PodTrail ingest+correlate = ${fmt(rate / duckRate, 2)} × DuckDB's read rate (target ≥ 0.5)`);
 }
+const baseRate = base ? base.records / ((base.ingestMs + base.correlateMs) / 1000) : null;
+if (base) console.log(`growth base       ${base.events.toLocaleString('en-US')} events: ${fmt(baseRate, 0)} records/s, peak RSS ${fmt(base.maxRssKb / 1024, 0)} MB`);
+
+// Each figure against its target (store-at-scale issue).
+const rows = [];
+const row = (figure, measured, target, met) => rows.push([figure, measured, target, met === null ? 'not measured' : met ? 'met' : 'NOT MET']);
+const filterTarget = ing.newEvents >= 2_000_000 ? 250 : 100;
+row('ingest rate / DuckDB read_json', duckRate ? `${fmt(rate / duckRate, 2)} ×` : '—', '≥ 0.5 ×', duckRate ? rate / duckRate >= 0.5 : null);
+row('case size / gzip evidence', `${fmt(dbBytes / compressedBytes, 2)} ×`, '≤ 3 ×', dbBytes / compressedBytes <= 3);
+row(`rate at ${fmt(events / 1e6, 1)}M / at ${base ? fmt(base.events / 1e6, 1) : '?'}M`, baseRate ? `${fmt(rate / baseRate, 2)} ×` : '—', '≥ 0.8 ×', baseRate ? rate / baseRate >= 0.8 : null);
+row('last 1 % of files / first 99 %', thenS !== null ? `${fmt((100 * thenS) / firstS, 1)} %` : '—', '≤ 10 %', thenS !== null ? thenS / firstS <= 0.1 : null);
+row(`filter p95 at ${fmt(ing.newEvents / 1e6, 1)}M`, `${fmt(q2(filter.times, 0.95), 0)} ms`, `≤ ${filterTarget} ms`, q2(filter.times, 0.95) <= filterTarget);
+row('first rows (cold page)', `${fmt(filter.firstPageMs, 0)} ms`, '< 1,000 ms', filter.firstPageMs < 1000);
+row('peak RSS', `${fmt(ing.maxRssKb / 1024, 0)} MB`, '< 1,024 MB', ing.maxRssKb / 1024 < 1024);
+row('trace p95', `${fmt(pct(95), 2)} ms`, '≤ 20 ms', pct(95) <= 20);
+console.log('');
+const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => r[i].length), ['figure', 'measured', 'target', ''][i].length));
+console.log(['figure', 'measured', 'target', ''].map((h, i) => h.padEnd(widths[i])).join('  '));
+for (const r of rows) console.log(r.map((c, i) => c.padEnd(widths[i])).join('  '));

@@ -93,7 +93,7 @@ async function ingestKilledAfter(casePath, inputs, delayMs) {
   return { killed: signal === 'SIGKILL', code, elapsedMs: Date.now() - started };
 }
 
-const TABLES = ['events', 'event_raw', 'event_sources', 'documents', 'record_errors', 'k8s_audit', 'k8s_audit_sources', 'event_subjects', 'subjects'];
+const TABLES = ['events', 'raw_blocks', 'event_redeliveries', 'event_sources', 'documents', 'record_errors', 'k8s_audit', 'k8s_audit_sources', 'event_subjects', 'subjects'];
 
 function tableNames(db) {
   return new Set(db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all());
@@ -103,7 +103,8 @@ function tableNames(db) {
 function counts(db) {
   const have = tableNames(db);
   const c = {};
-  for (const t of TABLES) c[t] = have.has(t) ? db.prepare(`SELECT COUNT(*) FROM ${t}`).pluck().get() : 0;
+  const views = new Set(db.prepare("SELECT name FROM sqlite_master WHERE type = 'view'").pluck().all());
+  for (const t of TABLES) c[t] = have.has(t) || views.has(t) ? db.prepare(`SELECT COUNT(*) FROM ${t}`).pluck().get() : 0;
   c.filesComplete = have.has('evidence_files') ? db.prepare("SELECT COUNT(*) FROM evidence_files WHERE status = 'complete'").pluck().get() : 0;
   // Each run records its own attempt at an unreadable file: compare which files failed, not how often.
   c.filesFailed = have.has('evidence_files') ? db.prepare("SELECT COUNT(DISTINCT path) FROM evidence_files WHERE status = 'failed'").pluck().get() : 0;
@@ -157,9 +158,9 @@ export function checkKilledCase(casePath, referencePath, referenceFiles) {
       .all();
     for (const path of wrongFailures) problems.push(`failed manifest row for a file that loads in the reference: ${path}`);
     for (const [what, sql] of [
-      ['events without raw text', 'SELECT COUNT(*) FROM events e WHERE NOT EXISTS (SELECT 1 FROM event_raw r WHERE r.event_rowid = e.id)'],
-      ['events without provenance', 'SELECT COUNT(*) FROM events e WHERE NOT EXISTS (SELECT 1 FROM event_sources s WHERE s.event_rowid = e.id)'],
-      ['raw rows without an event', 'SELECT COUNT(*) FROM event_raw r WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.id = r.event_rowid)'],
+      // (a block may hold only duplicate deliveries: blocks without an event are not an error)
+      ['events without raw text', 'SELECT COUNT(*) FROM events e WHERE NOT EXISTS (SELECT 1 FROM raw_blocks b WHERE b.id = e.raw_block)'],
+      ['events read from no complete file', "SELECT COUNT(*) FROM events e WHERE NOT EXISTS (SELECT 1 FROM evidence_files f WHERE f.id = e.file_id AND f.status = 'complete')"],
       ['audit events without provenance', 'SELECT COUNT(*) FROM k8s_audit a WHERE NOT EXISTS (SELECT 1 FROM k8s_audit_sources s WHERE s.audit_rowid = a.id)'],
       ['provenance rows of files that are not complete', "SELECT COUNT(*) FROM event_sources s JOIN evidence_files f ON f.id = s.file_id WHERE f.status <> 'complete'"],
     ]) {
@@ -180,7 +181,7 @@ export function checkKilledCase(casePath, referencePath, referenceFiles) {
       if (f.records !== f.sources + f.audits) problems.push(`${f.path}: ${f.records} records but ${f.sources + f.audits} provenance rows`);
     }
     // Nothing in the case that the reference does not hold (same eventID, same bytes).
-    const foreign = q('SELECT COUNT(*) FROM events e WHERE NOT EXISTS (SELECT 1 FROM ref.events r WHERE r.event_id = e.event_id AND r.raw_sha256 = e.raw_sha256)');
+    const foreign = q('SELECT COUNT(*) FROM events e WHERE NOT EXISTS (SELECT 1 FROM ref.events r WHERE r.id_hash = e.id_hash AND r.event_id = e.event_id AND r.raw_sha256 = e.raw_sha256)');
     if (foreign) problems.push(`${foreign} events that the reference does not hold`);
     db.exec('DETACH DATABASE ref');
     // Attribution is rebuilt in one transaction after the files: absent, or covering every event.

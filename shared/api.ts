@@ -10,6 +10,8 @@ import type { AttributionRecord, Confidence, CredentialAttribution, Flag, Mechan
 import { FLAGS, MECHANISMS } from './attribution';
 import type { IntegrityResult } from './integrity';
 import { RECORD_ERROR_PAGE_MAX } from './record-errors';
+import { NOTE_KINDS, NOTE_MAX, NOTE_TARGETS, type NoteView } from './notes';
+import { FIELD_PATH } from './field-path';
 
 /** Rejected records are answered in bounded pieces (shared/record-errors.ts). */
 export { RECORD_ERROR_PAGE_MAX, RECORD_ERRORS_PER_FILE } from './record-errors';
@@ -37,7 +39,12 @@ export const EventFilters = z.object({
   node: optionalText,
   /** Only events of one credential (an access key, within its subject). */
   accessKeyId: optionalText,
-  /** Free text over event name, source, principal, IP, user agent, key and eventID (substring, case-insensitive). */
+  /**
+   * Search (electron/engine/service/search-terms.ts): free text as a substring of event name, source, principal,
+   * IP, user agent, key or eventID, or on whole words anywhere in the raw record (request and response parameters
+   * included); `path:glob` terms (`requestParameters.secretId:prod/*`) on one field of the record. ASCII case
+   * ignored; terms AND.
+   */
   search: optionalText,
   /** Only events a detection flagged: one kind, or 'any'. */
   flag: z.enum([...FLAGS, 'any']).optional(),
@@ -52,6 +59,8 @@ export const EventQuery = z.object({
   sort: z.object({ column: z.enum(SORT_COLUMNS), dir: z.enum(['asc', 'desc']) }),
   offset: z.number().int().min(0),
   limit: z.number().int().min(1).max(1000),
+  /** Fields of the raw record to show as columns: each row's `fields` gives their values. */
+  fields: z.array(z.string().max(200).regex(FIELD_PATH)).max(8).optional(),
 });
 export type EventQuery = z.infer<typeof EventQuery>;
 
@@ -72,6 +81,23 @@ export type BlastQuery = z.infer<typeof BlastQuery>;
 
 export const REPORT_FORMATS = ['html', 'json', 'csv'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
+
+/** A star, tag or note's target (shared/notes.ts). */
+export const NoteTargetInput = z.object({ kind: z.enum(NOTE_TARGETS), value: z.string().min(1).max(2048) });
+
+/**
+ * The case report: several events in full and whole sessions (access keys), with the examiner and case id. `html`
+ * is also what the app prints to PDF (the shell's printToPDF; the print dialog in a browser).
+ */
+export const CaseReportInput = z.object({
+  events: z.array(text).max(200),
+  keys: z.array(text).max(50),
+  format: z.enum(['html', 'json']),
+  examiner: z.string().max(200).optional(),
+  caseId: z.string().max(200).optional(),
+  title: z.string().max(200).optional(),
+});
+export type CaseReportInput = z.infer<typeof CaseReportInput>;
 
 /**
  * Export of the filtered table, one attribution record per event: `csv` (the CLI's `attribute --format csv`),
@@ -114,6 +140,11 @@ export interface EventRowView {
   confidence: { identity: Confidence; pod: Confidence; node: Confidence };
   /** Detections on this event (reasons in the trace). */
   flags: Flag[];
+  /**
+   * The raw record's values at the query's `fields` paths, by path: text as is, other values as JSON, several (an
+   * array looked through) joined with ", "; null where the record has none. Absent when no fields were asked for.
+   */
+  fields?: Record<string, string | null>;
 }
 
 export interface EventPage {
@@ -247,6 +278,15 @@ export interface EvidenceListing {
   recordErrors: RecordErrorView[];
 }
 
+/** What the evidence covers (the Evidence panel's summary; electron/engine/service/coverage.ts). */
+export interface CoverageView {
+  /** CloudTrail events per account and region; `hoursWithEvents` < `hoursSpanned`: hours with no event at all (a possible gap). */
+  cloudtrail: { account: string | null; region: string | null; events: number; first: string; last: string; hoursWithEvents: number; hoursSpanned: number; files: number }[];
+  kubernetes: { auditEvents: number; first: string | null; last: string | null; auditFiles: number; inventoryFiles: number };
+  /** Complete evidence files by format, most first. */
+  byFormat: { format: string; files: number }[];
+}
+
 /** A page of one file's rejected records, in record order. */
 export interface RecordErrorPage {
   fileId: number;
@@ -300,7 +340,8 @@ export interface CustodyEntry {
   at: string;
   /** Operating-system user and host. */
   actor: string;
-  action: 'case-created' | 'custody-log-started' | 'ingest' | 'verify' | 'export';
+  /** `annotate`: a star, tag or note added to or removed from the case (shared/notes.ts). */
+  action: 'case-created' | 'custody-log-started' | 'ingest' | 'verify' | 'export' | 'annotate';
   toolVersion: string;
   details: Record<string, unknown>;
   prevHash: string;
@@ -373,6 +414,8 @@ export const API = {
   'evidence.recordErrors': call<RecordErrorPage>()(
     z.object({ fileId: z.number().int(), offset: z.number().int().min(0), limit: z.number().int().min(1).max(RECORD_ERROR_PAGE_MAX) }),
   ),
+  /** What the evidence covers: per account and region, in time, and the Kubernetes evidence. */
+  'evidence.coverage': call<CoverageView>()(none),
   'events.query': call<EventPage>()(EventQuery),
   'events.histogram': call<Histogram>()(HistogramQuery),
   'events.facets': call<Facets>()(none),
@@ -381,6 +424,14 @@ export const API = {
   'trace.get': call<TraceView | null>()(z.object({ target: text })),
   'blast.radius': call<EventPage>()(BlastQuery),
   'report.export': call<ReportFile>()(z.object({ eventID: text, format: z.enum(REPORT_FORMATS) })),
+  /** The case report of several events and sessions (CaseReportInput); logged in the custody log like every export. */
+  'report.case': call<ReportFile>()(CaseReportInput),
+  /** Active stars, tags and notes: all of the case, or of the targets given. */
+  'notes.list': call<NoteView[]>()(z.object({ targets: z.array(NoteTargetInput).max(500).optional() })),
+  /** Star, tag or note an event or entity; logged in the custody log. A star or tag already there is answered as it is. */
+  'notes.add': call<NoteView>()(z.object({ target: NoteTargetInput, kind: z.enum(NOTE_KINDS), text: z.string().max(NOTE_MAX) })),
+  /** Mark one removed (it stays in the case); logged in the custody log. */
+  'notes.remove': call<{ removed: boolean }>()(z.object({ id: z.number().int().min(1) })),
   /** Every event under the filters as CSV, JSON Lines or Timesketch JSONL, chunk by chunk (TableExportInput). */
   'events.export': call<TableExportChunk>()(TableExportInput),
   'custody.log': call<CustodyLog>()(none),

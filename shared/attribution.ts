@@ -103,6 +103,50 @@ export interface CredentialAttribution {
   ruledOut?: RuledOutPod[];
   /** Why the chain stops where it does, when it stops early ("issuing event not in bundle", ...). */
   notes: string[];
+  /** Kubernetes actions on the pod (and the deploy that made it), from the audit log (see PodActorAction). */
+  podActors?: PodActorAction[];
+  /** The person whose session most plausibly made this call (see EventActor); null when nothing points to one. */
+  actor?: EventActor | null;
+}
+
+/**
+ * What people and pipelines did to a pod, from the EKS audit log: `kubectl exec`/`attach`/`port-forward`/`logs`,
+ * a delete, a service-account token minted for its service account (not by a kubelet), and the Deployment change
+ * the deployment controller answered with the pod's ReplicaSet.
+ */
+export const POD_ACTIONS = ['deploy', 'exec', 'attach', 'portforward', 'log', 'delete', 'token'] as const;
+export type PodAction = (typeof POD_ACTIONS)[number];
+
+export interface PodActorAction {
+  action: PodAction;
+  /** When the request reached the API server (ISO 8601, UTC). */
+  time: string;
+  /** `user.username` of the audit event. */
+  kubernetesUser: string;
+  /**
+   * The root principal behind it, in the words of the record's own `principal`: `user.extra.accessKeyId`
+   * followed through the credential chain; else what `user.extra.arn` / `sessionName` state (the chain stops
+   * there, said in `why`); a Kubernetes user that is not an IAM principal as it is.
+   */
+  principal: string | null;
+  accessKeyId: string | null;
+  /** The audit event that shows the action (evidence). */
+  auditID: string;
+  /** proven: the key's chain reaches its root; inferred: only the ARN/session name (chain stops); ambiguous: on a candidate pod. */
+  confidence: Confidence;
+  /** What it was done to: the pod, or for a deploy `deployment <ns>/<name> → replicaset <name>`. */
+  target: string;
+  /** How the principal was found, and where the chain stops. */
+  why: string;
+}
+
+/** The person whose exec/attach session into the event's pod most plausibly made the call. Never proven. */
+export interface EventActor {
+  principal: string;
+  /** The audit event of the exec/attach session. */
+  auditID: string;
+  confidence: 'inferred' | 'ambiguous';
+  why: string;
 }
 
 /** Offline detections: what PodTrail flags on an event, each with the records that show it. */
@@ -113,6 +157,8 @@ export const FLAGS = [
   'token-minted-by-non-kubelet',
   'first-seen-api',
   'eks-auth-by-hand',
+  'exec-then-credential-use',
+  'human-minted-token',
 ] as const;
 export type Flag = (typeof FLAGS)[number];
 

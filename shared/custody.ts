@@ -22,11 +22,24 @@ export function custodySummary(e: CustodyEntry): string[] {
           `file SHA-256 ${String(d.sha256)}, ${Number(d.bytes ?? 0)} bytes`,
         ];
       }
+      if (d.scope === 'case report') {
+        const ev = (d.events as string[] | undefined) ?? [];
+        const keys = (d.keys as string[] | undefined) ?? [];
+        return [
+          `${String(d.format)} case report on ${ev.length} event(s)${ev.length ? ` (${ev.join(', ')})` : ''} and ${keys.length} session(s)${keys.length ? ` (${keys.join(', ')})` : ''} → ${String(d.destination)}`,
+          `report SHA-256 ${String(d.reportSha256)}`,
+        ];
+      }
       return [`${String(d.format)} report on event ${String(d.eventID)} → ${String(d.destination)}`, `report SHA-256 ${String(d.reportSha256)}`];
     case 'case-created':
       return ['empty case created'];
     case 'custody-log-started':
       return [String(d.note ?? ''), ...pinned];
+    case 'annotate': {
+      const t = d.target as { kind?: string; value?: string } | undefined;
+      const what = d.kind === 'star' ? 'star' : `${String(d.kind)} ${JSON.stringify(String(d.text ?? ''))}`;
+      return [`${d.op === 'remove' ? 'removed' : 'added'} ${what} (annotation ${Number(d.id)}) on ${String(t?.kind)} ${String(t?.value)}`];
+    }
     case 'verify':
       return Object.entries(d).map(([k, v]) => `${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`);
   }

@@ -21,6 +21,8 @@ export const DETECTIONS: Readonly<Record<Flag, DetectionInfo>> = {
   'token-minted-by-non-kubelet': { severity: 'high', summary: 'a service account token minted by something other than a kubelet, then exchanged' },
   'credentials-after-pod-deleted': { severity: 'high', summary: "a pod's credentials used after its containers stopped" },
   'eks-auth-by-hand': { severity: 'high', summary: 'a Pod Identity token exchanged by hand (AWS CLI), not by the node agent' },
+  'exec-then-credential-use': { severity: 'high', summary: "a call made with a pod's credentials during someone's exec session into that pod, unlike the workload's own calls" },
+  'human-minted-token': { severity: 'high', summary: 'a service account token minted by a person (named), then exchanged for AWS credentials' },
   'first-seen-api': { severity: 'medium', summary: 'a service account calling an API for the first time after a baseline' },
 };
 

@@ -1,12 +1,12 @@
 /**
  * Fixture generator CLI (after `npm run build`):
  *   node dist/test/generator/cli.js --out DIR --events N --seed S [--truth FILE] [--start ISO] [--hours H]
- *                                   [--no-org-trail] [--no-lookup-events] [--k8s]
+ *                                   [--no-org-trail] [--no-lookup-events] [--k8s] [--k8s-actors]
  */
 
 import { generateBundle, type GenerateOptions } from './index';
 
-const USAGE = 'usage: cli.js --out DIR --events N --seed S [--truth FILE] [--start ISO] [--hours H] [--no-org-trail] [--no-lookup-events] [--k8s]';
+const USAGE = 'usage: cli.js --out DIR --events N --seed S [--truth FILE] [--start ISO] [--hours H] [--no-org-trail] [--no-lookup-events] [--k8s] [--k8s-actors]';
 
 export function parseArgs(argv: string[]): GenerateOptions {
   const o: Partial<GenerateOptions> = {};
@@ -27,6 +27,7 @@ export function parseArgs(argv: string[]): GenerateOptions {
       case '--no-org-trail': o.orgTrail = false; break;
       case '--no-lookup-events': o.lookupEvents = false; break;
       case '--k8s': o.k8s = true; break;
+      case '--k8s-actors': o.k8s = true; o.k8sActors = true; break;
       case '-h':
       case '--help':
         throw new Error(USAGE);

@@ -11,6 +11,7 @@ import { BundleWriter } from './bundle';
 import { describeClusterFile, lookupEventsBody, writeDigest } from './extras';
 import { K8sAttacks, k8sTruthMap } from './k8s-attacks';
 import { K8sLog } from './k8s-model';
+import { K8sPeople } from './k8s-people';
 import { writeK8s } from './k8s-output';
 import { PodActor } from './pods';
 import { Rng } from './rng';
@@ -44,6 +45,12 @@ export interface GenerateOptions {
   k8s?: boolean;
   /** k8s option: add the kubelets' node lease renewals (every 10 s per node), the bulk of real audit logs. */
   k8sLeases?: boolean;
+  /**
+   * k8s option: people and pipelines in the audit log (k8s-people.ts): kubectl users on Identity Center sessions,
+   * CI deploys through a chained deploy role, a planted exec-then-read-secrets attack; truth in
+   * `<truthPath>.actors.json`. Off (default), bundles are byte-identical to earlier versions.
+   */
+  k8sActors?: boolean;
 }
 
 export interface GenerateResult {
@@ -59,7 +66,7 @@ export interface GenerateResult {
   startTime: string;
   accounts: Record<'workloads' | 'data' | 'security', string>;
   /** k8s option: audit events written (each once; some files overlap), the evidence files, the attacks file. */
-  k8s?: { cluster: string; auditEvents: number; files: string[]; snapshotTime: string; attacksPath: string };
+  k8s?: { cluster: string; auditEvents: number; files: string[]; snapshotTime: string; attacksPath: string; actorsPath?: string };
   clusters: { name: string; region: string; arn: string; oidcId: string; factSource: 'trail' | 'describe-cluster-file' }[];
 }
 
@@ -75,7 +82,7 @@ export function defaultTruthPath(outDir: string): string {
   return path.join(path.dirname(abs), `${path.basename(abs)}.truth.jsonl`);
 }
 
-function buildActors(ctx: Scenario, events: number, attacks: K8sAttacks | null): Actor[] {
+function buildActors(ctx: Scenario, events: number, attacks: K8sAttacks | null, people: K8sPeople | null = null): Actor[] {
   const w = ctx.world;
   const R = (events * HEADROOM) / w.spanMs;
   const actors: Actor[] = [];
@@ -116,6 +123,7 @@ function buildActors(ctx: Scenario, events: number, attacks: K8sAttacks | null):
   actors.push(stolenTokenAttack(attacks ? attacks.stolenTokenCtx() : ctx, w.fileCluster));
   actors.push(stolenNodeCreds(attacks ? attacks.stolenNodeCtx() : ctx, w.factCluster));
   if (attacks) actors.push(...attacks.actors(podActors, humans[0]!));
+  if (people) actors.push(...people.actors(podActors, humans));
   return actors;
 }
 
@@ -143,7 +151,8 @@ export function generateBundle(opts: GenerateOptions): GenerateResult {
   if (k8s) scenario.k8s = k8s;
   if (k8s && opts.k8sLeases) k8s.leaseRenewals = true;
   const attacks = k8s ? new K8sAttacks(scenario, k8s) : null;
-  scenario.run(buildActors(scenario, opts.events, attacks), Math.round(opts.events));
+  const people = k8s && attacks && opts.k8sActors ? new K8sPeople(scenario, k8s, base.fork('people'), attacks.first) : null;
+  scenario.run(buildActors(scenario, opts.events, attacks, people), Math.round(opts.events));
   writer.close();
   let k8sResult: GenerateResult['k8s'];
   if (k8s && attacks) {
@@ -152,6 +161,10 @@ export function generateBundle(opts: GenerateOptions): GenerateResult {
     const attacksPath = `${truthPath}.attacks.json`;
     fs.writeFileSync(attacksPath, attacksFile(writer.attacks, attacks, k8s));
     k8sResult = { cluster: k8s.cluster.name, auditEvents: out.auditEvents, files: out.files, snapshotTime: new Date(snap).toISOString(), attacksPath };
+    if (people) {
+      k8sResult.actorsPath = `${truthPath}.actors.json`;
+      people.write(k8sResult.actorsPath);
+    }
   }
 
   const extraRng = base.fork('extras');

@@ -141,6 +141,22 @@ export class K8sLog {
     return uid;
   }
 
+  /** The uid of a workload's ReplicaSet: the one its pods' ownerReferences name (option k8sActors). */
+  replicaSetUid(workload: string, rsHash: string): string {
+    const key = `rs/${workload}-${rsHash}`;
+    let uid = this.ownerUids.get(key);
+    if (!uid) this.ownerUids.set(key, (uid = this.rng.uuid()));
+    return uid;
+  }
+
+  /** The uid of a Deployment (option k8sActors). */
+  deploymentUid(namespace: string, name: string): string {
+    const key = `deploy/${namespace}/${name}`;
+    let uid = this.ownerUids.get(key);
+    if (!uid) this.ownerUids.set(key, (uid = this.rng.uuid()));
+    return uid;
+  }
+
   ownerUid(p: PodLife): string {
     const key = p.w.daemonSet ? `ds/${p.w.name}` : `rs/${p.w.name}-${p.rsHash}`;
     let uid = this.ownerUids.get(key);

@@ -16,10 +16,14 @@ export type ExpectLevel = 'proven' | 'inferable' | 'none';
  * - credentials-after-pod-deleted: a pod's credentials used after the audit log deleted the pod;
  * - token-minted-by-non-kubelet: the exchange of a service-account token that someone other than the kubelet
  *   requested (the TokenRequest is in the audit log; see `<truth>.attacks.json`);
- * - first-seen-api: a workload service account calling an API it never calls otherwise (first call only).
+ * - first-seen-api: a workload service account calling an API it never calls otherwise (first call only);
+ * - exec-then-credential-use: a person's calls with a pod's credentials during their exec session into it (option
+ *   k8sActors, k8s-people.ts);
+ * - human-minted-token: the exchange of a token a person minted with kubectl, and its session (option k8sActors).
  */
 export const FLAGS = [
   'node-credentials-off-node', 'token-exchange-outside-cluster', 'credentials-after-pod-deleted', 'token-minted-by-non-kubelet', 'first-seen-api',
+  'exec-then-credential-use', 'human-minted-token',
 ] as const;
 export type Flag = (typeof FLAGS)[number];
 

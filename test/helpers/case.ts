@@ -2,6 +2,8 @@
 import { expect } from 'vitest';
 import type { Database } from 'better-sqlite3';
 import type { IngestSummary } from '../../electron/engine/ingest/ingest';
+import { withRaw, type RawRef } from '../../electron/engine/ingest/raw-blocks';
+import { sha256Hex } from '../../electron/engine/ingest/normalize';
 
 export function count(db: Database, sql: string, ...params: unknown[]): number {
   return db.prepare(sql).pluck().get(...params) as number;
@@ -13,14 +15,40 @@ export function expectConsistent(db: Database): void {
   expect(db.pragma('foreign_key_check')).toEqual([]);
   // No placeholder row survives: every complete file has its real hash.
   expect(count(db, "SELECT COUNT(*) FROM evidence_files WHERE status = 'complete' AND (sha256 = '' OR size = 0)")).toBe(0);
-  // Every event has its raw text and at least one provenance row.
-  expect(count(db, 'SELECT COUNT(*) FROM events e WHERE NOT EXISTS (SELECT 1 FROM event_raw r WHERE r.event_rowid = e.id)')).toBe(0);
-  expect(count(db, 'SELECT COUNT(*) FROM events e WHERE NOT EXISTS (SELECT 1 FROM event_sources s WHERE s.event_rowid = e.id)')).toBe(0);
+  // Every event's raw text is in a block of the case, and is the text its SHA-256 was taken of; every event was read
+  // from a complete file.
+  expect(count(db, 'SELECT COUNT(*) FROM events e WHERE NOT EXISTS (SELECT 1 FROM raw_blocks b WHERE b.id = e.raw_block)')).toBe(0);
+  for (const e of eventsWithRaw(db)) expect(sha256Hex(e.raw), `raw text of event ${e.event_id}#${e.variant}`).toBe(e.raw_sha256);
+  expect(count(db, 'SELECT COUNT(*) FROM events e WHERE NOT EXISTS (SELECT 1 FROM evidence_files f WHERE f.id = e.file_id)')).toBe(0);
   // Nothing points at a failed file.
   expect(
     count(db, "SELECT COUNT(*) FROM event_sources s JOIN evidence_files f ON f.id = s.file_id WHERE f.status = 'failed'"),
   ).toBe(0);
   expect(count(db, "SELECT COUNT(*) FROM documents d JOIN evidence_files f ON f.id = d.file_id WHERE f.status = 'failed'")).toBe(0);
+}
+
+/** The version-10 columns of the event table (later versions store the raw text elsewhere). */
+export const EVENT_COLUMNS_10 = [
+  'id', 'event_id', 'variant', 'id_synthetic', 'raw_sha256', 'event_time', 'event_ms', 'event_source', 'event_name', 'aws_region',
+  'recipient_account_id', 'source_ip', 'user_agent', 'identity_type', 'principal_arn', 'principal_id', 'access_key_id',
+  'session_issuer_arn', 'invoked_by', 'user_name', 'error_code', 'read_only',
+];
+
+/** Every event with its version-10 columns and raw text, in row order, whatever the schema (raw_sha256 as hex). */
+export function eventsWithRaw(db: Database): (Record<string, unknown> & { event_id: string; variant: number; raw: string; raw_sha256: string })[] {
+  const blocks = (db.pragma('table_info(events)') as { name: string }[]).some((c) => c.name === 'raw_block');
+  type Row = Record<string, unknown> & { event_id: string; variant: number; raw: string; raw_sha256: string };
+  if (!blocks) return db.prepare(`SELECT ${EVENT_COLUMNS_10.join(', ')}, raw FROM events_full ORDER BY id`).all() as Row[];
+  const rows = db.prepare(`SELECT ${EVENT_COLUMNS_10.join(', ')}, raw_block, raw_off, raw_len FROM events_v ORDER BY id`).all() as (Row & RawRef)[];
+  return withRaw(db, rows).map(({ raw_block: _b, raw_off: _o, raw_len: _l, ...r }) => ({
+    ...r,
+    raw_sha256: Buffer.isBuffer(r.raw_sha256) ? (r.raw_sha256 as Buffer).toString('hex') : r.raw_sha256,
+  }));
+}
+
+/** The raw text of one event (the first variant of an eventID). */
+export function rawOf(db: Database, eventID: string, variant = 0): string | undefined {
+  return eventsWithRaw(db).find((e) => e.event_id === eventID && e.variant === variant)?.raw;
 }
 
 export function outcomeOf(summary: IngestSummary, path: string) {

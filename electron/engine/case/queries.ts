@@ -15,6 +15,8 @@ import { fileIntegrity } from '../integrity/store';
 import { canonicalJson } from '../util/canonical';
 import { get, getStr, obj, type JsonObject } from '../util/json';
 import { isoUtc } from '../util/time';
+import { rawReader, withRaw, type RawRef } from '../ingest/raw-blocks';
+import { eventIdArgs, eventIdIs } from '../db/event-id';
 
 export type Provenance = ProvenanceView;
 export type EvidenceRecord = EvidenceRecordView;
@@ -188,11 +190,12 @@ export class CaseQueries {
   }
 
   private eventRows(eventID: string): (HeadRow & { raw: string; user_agent: string | null; subject_id: number | null })[] {
-    return this.db
+    const rows = this.db
       .prepare(`
-        SELECT e.*, es.subject_id FROM events_full e LEFT JOIN event_subjects es ON es.event_rowid = e.id
-        WHERE e.event_id = ? ORDER BY e.variant`)
-      .all(eventID) as (HeadRow & { raw: string; user_agent: string | null; subject_id: number | null })[];
+        SELECT e.*, es.subject_id FROM events_v e LEFT JOIN event_subjects es ON es.event_rowid = e.id
+        WHERE ${eventIdIs('e')} ORDER BY e.variant`)
+      .all(...eventIdArgs(eventID)) as (HeadRow & RawRef & { user_agent: string | null; subject_id: number | null })[];
+    return withRaw(this.db, rows);
   }
 
   provenanceOf(eventRowid: number): Provenance[] {
@@ -206,7 +209,7 @@ export class CaseQueries {
   }
 
   hasEvent(eventID: string): boolean {
-    return this.db.prepare('SELECT 1 FROM events WHERE event_id = ? LIMIT 1').get(eventID) !== undefined;
+    return this.db.prepare(`SELECT 1 FROM events WHERE ${eventIdIs()} LIMIT 1`).get(...eventIdArgs(eventID)) !== undefined;
   }
 
   /**
@@ -264,7 +267,8 @@ export class CaseQueries {
     let resolution: Resolution;
     if (subject !== undefined) resolution = this.resolutionOf(subject);
     else {
-      const used = this.db.prepare('SELECT raw FROM events_full WHERE access_key_id = ? ORDER BY event_ms LIMIT 1').pluck().get(target) as string | undefined;
+      const first = this.db.prepare('SELECT id FROM events WHERE access_key_id = ? ORDER BY event_ms LIMIT 1').pluck().get(target) as number | undefined;
+      const used = first === undefined ? undefined : rawReader(this.db).ofEvent(first);
       const resolver = new Resolver(loadFacts(this.db));
       const direct = resolver.resolveKey(target);
       if (direct) resolution = direct;
@@ -298,8 +302,8 @@ export class CaseQueries {
 
   private subjectOf(eventID: string, variant: number): number | null | undefined {
     const r = this.db
-      .prepare('SELECT es.subject_id FROM events e LEFT JOIN event_subjects es ON es.event_rowid = e.id WHERE e.event_id = ? AND e.variant = ?')
-      .get(eventID, variant) as { subject_id: number | null } | undefined;
+      .prepare(`SELECT es.subject_id FROM events e LEFT JOIN event_subjects es ON es.event_rowid = e.id WHERE ${eventIdIs('e')} AND e.variant = ?`)
+      .get(...eventIdArgs(eventID), variant) as { subject_id: number | null } | undefined;
     return r === undefined ? undefined : r.subject_id;
   }
 
@@ -315,9 +319,10 @@ export class CaseQueries {
   }
 
   private variantRows(eventID: string): VariantRow[] {
-    return this.db
-      .prepare('SELECT id, variant, event_ms, event_name, event_time, raw FROM events_full WHERE event_id = ? ORDER BY variant')
-      .all(eventID) as VariantRow[];
+    const rows = this.db
+      .prepare(`SELECT id, variant, event_ms, event_name, event_time, raw_block, raw_off, raw_len FROM events WHERE ${eventIdIs()} ORDER BY variant`)
+      .all(...eventIdArgs(eventID)) as (Omit<VariantRow, 'raw'> & RawRef)[];
+    return withRaw(this.db, rows);
   }
 
   /** Another record under the same eventID, and the top-level fields in which it differs from `than`. */
@@ -377,10 +382,10 @@ export class CaseQueries {
       if (!doc) return null;
       return { id, kind: 'document', eventName: null, eventTime: null, provenance: [{ path: doc.path, recordIndex: 0, fileSha256: doc.sha256 }], raw: doc.raw };
     }
-    const row = this.db.prepare('SELECT id, variant, event_ms, event_name, event_time, raw FROM events_full WHERE event_id = ? ORDER BY variant LIMIT 1').get(id) as
-      | VariantRow
-      | undefined;
-    if (row) return this.eventRecord(id, row);
+    const row = this.db
+      .prepare(`SELECT id, variant, event_ms, event_name, event_time, raw_block, raw_off, raw_len FROM events WHERE ${eventIdIs()} ORDER BY variant LIMIT 1`)
+      .get(...eventIdArgs(id)) as (Omit<VariantRow, 'raw'> & RawRef) | undefined;
+    if (row) return this.eventRecord(id, withRaw(this.db, [row])[0]!);
     return this.auditRecord(id);
   }
 

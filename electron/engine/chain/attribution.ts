@@ -19,6 +19,8 @@ export function composeAttribution(ev: EventHead, r: Resolution): AttributionRec
     confidence: r.confidence,
     candidates: r.candidates,
     ...(r.ruledOut?.length ? { ruledOut: r.ruledOut } : {}),
+    podActors: r.podActors ?? [],
+    actor: r.actor ?? null,
     evidence: evidenceOf(r),
     notes: r.notes,
   };

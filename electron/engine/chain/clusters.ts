@@ -52,7 +52,7 @@ export function whereLogged(r: JsonObject): { account: string | null; region: st
   return { account: getStr(r, 'recipientAccountId') ?? getStr(r, 'userIdentity', 'accountId') ?? null, region: getStr(r, 'awsRegion') ?? null };
 }
 
-const CLUSTER_NAME_TAGS = ['alpha.eksctl.io/cluster-name', 'eks:cluster-name', 'cluster-name', 'ClusterName'];
+export const CLUSTER_NAME_TAGS = ['alpha.eksctl.io/cluster-name', 'eks:cluster-name', 'cluster-name', 'ClusterName'];
 
 export function clusterFactFromRecord(fact: FactRecord): ClusterFact | null {
   const r = fact.record;

@@ -11,10 +11,13 @@ import { getStr } from '../util/json';
 import { buildK8sFacts } from '../k8s/facts';
 import { Resolver } from './resolve';
 import { rebuildRollup } from '../case/rollup';
+import { attachPodActors } from '../k8s/pod-actors';
 import { WINDOW_SLACK_MS } from './credentials';
 import type { FactDocument, FactRecord, Facts, Hop, Issuance, Resolution } from './model';
 import type { JsonObject } from '../util/json';
 import { isoUtc } from '../util/time';
+import { rawReader, type RawRef } from '../ingest/raw-blocks';
+import { hash53 } from '../db/event-id';
 import type { Confidence } from '../../../shared/attribution';
 
 const DOWNGRADE: Record<Confidence, Confidence> = { proven: 'inferred', inferred: 'inferred', ambiguous: 'ambiguous', none: 'none' };
@@ -54,10 +57,15 @@ export interface CorrelationSummary {
 }
 
 export function loadFacts(db: Database): Facts {
+  // Read in block order, so that each block of fact records is decompressed once; then taken in the order of the
+  // facts index (service, API, row), the order in which the rules have always seen them.
   const rows = db
-    .prepare(`SELECT event_id, event_ms, raw FROM events_full WHERE ${FACT_SQL_FILTER}`)
-    .all() as { event_id: string; event_ms: number; raw: string }[];
-  const records: FactRecord[] = rows.map((r) => ({ eventID: r.event_id, eventMs: r.event_ms, record: JSON.parse(r.raw) as JsonObject }));
+    .prepare(`SELECT id, event_id, event_ms, event_source, event_name, raw_block, raw_off, raw_len FROM events WHERE ${FACT_SQL_FILTER} ORDER BY raw_block`)
+    .all() as ({ id: number; event_id: string; event_ms: number; event_source: string; event_name: string } & RawRef)[];
+  const reader = rawReader(db);
+  const parsed = rows.map((r) => ({ ...r, record: JSON.parse(reader.text(r)) as JsonObject }));
+  parsed.sort((a, b) => (a.event_source < b.event_source ? -1 : a.event_source > b.event_source ? 1 : a.event_name < b.event_name ? -1 : a.event_name > b.event_name ? 1 : a.id - b.id));
+  const records: FactRecord[] = parsed.map((r) => ({ eventID: r.event_id, eventMs: r.event_ms, record: r.record }));
   const docs = db
     .prepare('SELECT d.kind, d.raw, f.path, f.sha256 FROM documents d JOIN evidence_files f ON f.id = d.file_id ORDER BY d.id')
     .all() as { kind: string; raw: string; path: string; sha256: string }[];
@@ -141,7 +149,7 @@ export function correlate(db: Database): CorrelationSummary {
   const started = Date.now();
   const facts = loadFacts(db);
   const resolver = new Resolver(facts);
-  const rawOf = db.prepare('SELECT raw FROM event_raw WHERE event_rowid = ?').pluck();
+  const raws = rawReader(db);
   const insertSubject = db.prepare(`
     INSERT INTO subjects (id, subject_key, mechanism, chained, cluster_name, namespace, service_account, pod_name, pod_uid,
       node_instance, conf_identity, conf_pod, conf_node, resolution)
@@ -168,7 +176,7 @@ export function correlate(db: Database): CorrelationSummary {
     });
     return id;
   };
-  const ownIdentity = (rowid: number): Resolution => resolver.resolveOwnIdentity(JSON.parse(rawOf.get(rowid) as string) as JsonObject);
+  const ownIdentity = (rowid: number): Resolution => resolver.resolveOwnIdentity(JSON.parse(raws.ofEvent(rowid)) as JsonObject);
 
   let events = 0;
   let flags = 0;
@@ -236,56 +244,61 @@ export function correlate(db: Database): CorrelationSummary {
 
     // 2b. AssumeRoleWithWebIdentity calls carry no key (a web-identity token made them): they belong to the
     //     session they opened, minus the issuance hop itself — so the pod found for that session is theirs too.
-    db.exec('DROP TABLE IF EXISTS temp.issued; CREATE TEMP TABLE issued (event_id TEXT PRIMARY KEY, subject_id INTEGER NOT NULL)');
-    const addIssued = db.prepare('INSERT OR IGNORE INTO temp.issued VALUES (?, ?)');
+    db.exec('DROP TABLE IF EXISTS temp.issued; CREATE TEMP TABLE issued (event_id TEXT PRIMARY KEY, id_hash INTEGER NOT NULL, subject_id INTEGER NOT NULL)');
+    const insertIssued = db.prepare('INSERT OR IGNORE INTO temp.issued VALUES (?, ?, ?)');
+    const addIssued = (eventID: string, subject: number): void => void insertIssued.run(eventID, hash53(eventID), subject);
     for (const [key, list] of facts.issuances) {
       const webIdentity = list.filter((i) => i.eventName === 'AssumeRoleWithWebIdentity');
       if (webIdentity.length > 0) {
         const r = resolver.resolveKey(key)!;
         const id = addSubject(`issued:${key}`, { ...r, chain: r.chain.slice(1), hops: r.hops.slice(1) });
-        for (const i of webIdentity) addIssued.run(i.eventID, id);
+        for (const i of webIdentity) addIssued(i.eventID, id);
       }
       // The role owner's copy of a cross-account AssumeRole names its caller only as `AWSAccount`: each copy is
       // resolved through its own issued key (to the caller's copy), never grouped with other calls of that role.
       for (const i of list) {
         if (getStr(i.record, 'userIdentity', 'type') !== 'AWSAccount') continue;
-        addIssued.run(i.eventID, addSubject(`copy:${i.eventID}`, resolver.resolveOwnIdentity(i.record)));
+        addIssued(i.eventID, addSubject(`copy:${i.eventID}`, resolver.resolveOwnIdentity(i.record)));
       }
     }
     db.exec(`
       INSERT OR IGNORE INTO event_subjects (event_rowid, subject_id)
-      SELECT e.id, i.subject_id FROM temp.issued i JOIN events e ON e.event_id = i.event_id WHERE e.access_key_id IS NULL;
+      SELECT e.id, i.subject_id FROM temp.issued i JOIN events e ON e.id_hash = i.id_hash AND e.event_id = i.event_id WHERE e.access_key_id IS NULL;
       DROP TABLE temp.issued;`);
 
     // 2c. refused AssumeRoleWithWebIdentity calls were still made by a pod: with Kubernetes evidence each is narrowed
     //     on its own (it opened no session to share).
     if (facts.k8s) {
       const refused = db
-        .prepare(`SELECT e.id, e.event_id, e.event_ms, r.raw FROM events e JOIN event_raw r ON r.event_rowid = e.id
+        .prepare(`SELECT e.id, e.event_id, e.event_ms, e.raw_block, e.raw_off, e.raw_len FROM events e
                   WHERE e.access_key_id IS NULL AND e.event_name = 'AssumeRoleWithWebIdentity' AND e.error_code IS NOT NULL
                   AND NOT EXISTS (SELECT 1 FROM event_subjects s WHERE s.event_rowid = e.id)`)
-        .all() as { id: number; event_id: string; event_ms: number; raw: string }[];
+        .all() as ({ id: number; event_id: string; event_ms: number } & RawRef)[];
       const assign = db.prepare('INSERT OR IGNORE INTO event_subjects (event_rowid, subject_id) VALUES (?, ?)');
       for (const x of refused) {
-        const r = resolver.resolveRefusedExchange(x.event_id, JSON.parse(x.raw) as JsonObject, x.event_ms);
+        const r = resolver.resolveRefusedExchange(x.event_id, JSON.parse(raws.text(x)) as JsonObject, x.event_ms);
         if (r.confidence.pod !== 'none') assign.run(x.id, addSubject(`refused:${x.id}`, r));
       }
     }
 
     // 3. key-less events, one subject per identity tuple
     const tuples = db
-      .prepare(`SELECT ${IDENTITY_TUPLE} AS tuple, MIN(id) AS rep FROM events WHERE access_key_id IS NULL GROUP BY tuple`)
+      .prepare(`SELECT ${IDENTITY_TUPLE} AS tuple, MIN(id) AS rep FROM events_v WHERE access_key_id IS NULL GROUP BY tuple`)
       .all() as { tuple: string; rep: number }[];
     const addTuple = db.prepare('INSERT INTO temp.tuples VALUES (?, ?)');
     for (const t of tuples) addTuple.run(t.tuple, addSubject(`own:${t.tuple}`, ownIdentity(t.rep)));
     db.exec(`
       INSERT OR IGNORE INTO event_subjects (event_rowid, subject_id)
-      SELECT e.id, t.subject_id FROM events e JOIN temp.tuples t ON t.tuple = ${IDENTITY_TUPLE.replace(/\b(identity_type|principal_arn|principal_id|invoked_by|user_name)\b/g, 'e.$1')}
+      SELECT e.id, t.subject_id FROM events_v e JOIN temp.tuples t ON t.tuple = ${IDENTITY_TUPLE.replace(/\b(identity_type|principal_arn|principal_id|invoked_by|user_name)\b/g, 'e.$1')}
       WHERE e.access_key_id IS NULL;
       DROP TABLE temp.key_windows; DROP TABLE temp.key_rest; DROP TABLE temp.tuples;`);
 
     rebuildRollup(db);
     flags = detectFlags(db, facts, resolver);
+    // Who acted on the pods (EKS audit log): podActors/actor per event, and the detections that name a person.
+    const actors = attachPodActors(db, facts, resolver);
+    flags += actors.flags;
+    if (actors.splits > 0) rebuildRollup(db);
     const counts = db
       .prepare('SELECT s.mechanism m, SUM(r.n) n FROM event_rollup r JOIN subjects s ON s.id = r.subject_id GROUP BY s.mechanism')
       .all() as { m: string; n: number }[];

@@ -22,7 +22,7 @@ export const ISSUING_CALLS = new Set([
  * Longest lifetime each call can grant (STS API reference): used when the expiration field is unreadable, and as
  * a bound: a record whose expiration lies beyond it contradicts STS, and the window is cut to the maximum.
  */
-const MAX_LIFETIME_S: Record<string, number> = {
+export const MAX_LIFETIME_S: Record<string, number> = {
   AssumeRole: 12 * 3600,
   AssumeRoleWithWebIdentity: 12 * 3600,
   AssumeRoleWithSAML: 12 * 3600,

@@ -6,6 +6,7 @@
 import Database from 'better-sqlite3';
 import type { Database as Db } from 'better-sqlite3';
 import { LATEST_VERSION, MIGRATIONS } from './migrations';
+import { SECONDARY_INDEXES } from './migrations/0090-compact-store';
 
 export class CaseError extends Error {
   constructor(message: string) {
@@ -46,6 +47,8 @@ export function openCase(path: string, options: OpenOptions = {}): Db {
     // Random eventID keys make index inserts touch pages all over the B-tree: a larger page cache keeps them in memory.
     db.pragma('cache_size = -262144');
     migrate(db, options.targetVersion ?? LATEST_VERSION, options.readonly ?? false);
+    // An ingest killed while loading in bulk (its secondary indexes dropped) left them missing: build them back.
+    if (!options.readonly && schemaVersion(db) >= 90) db.exec(SECONDARY_INDEXES);
   } catch (err) {
     db.close();
     // Not a database at all (an evidence file given as --case, say): a usage error, not an internal one.
@@ -79,10 +82,23 @@ export function migrate(db: Db, target: number = LATEST_VERSION, readonly = fals
   if (pending.length === 0) return;
   if (current === 0) refuseForeign(db);
   if (readonly) throw new CaseError(`case schema ${current} is older than ${target}; open it read-write once to upgrade`);
-  for (const m of pending) {
-    db.transaction(() => {
-      m.up(db);
-      db.pragma(`user_version = ${m.version}`);
-    })();
+  // A migration may rebuild a table that others reference (0090 rebuilds `events`): SQLite's procedure for that
+  // turns foreign keys off outside the transaction and checks them before it commits.
+  const foreignKeys = db.pragma('foreign_keys', { simple: true }) as number;
+  db.pragma('foreign_keys = OFF');
+  try {
+    for (const m of pending) {
+      db.transaction(() => {
+        m.up(db);
+        const broken = db.pragma('foreign_key_check') as { table: string; rowid: number; parent: string }[];
+        if (broken.length > 0) {
+          const b = broken[0]!;
+          throw new CaseError(`migration ${m.version} (${m.name}) would leave ${broken.length} broken reference(s), first ${b.table} row ${b.rowid} → ${b.parent}`);
+        }
+        db.pragma(`user_version = ${m.version}`);
+      })();
+    }
+  } finally {
+    if (foreignKeys) db.pragma('foreign_keys = ON');
   }
 }

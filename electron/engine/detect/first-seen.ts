@@ -30,7 +30,7 @@ export function firstSeenApis(db: Database): FirstSeenHit[] {
     .prepare(`
       SELECT e.id, e.event_ms, e.event_source, e.event_name, s.cluster_name, s.namespace, s.service_account FROM events e
       JOIN event_subjects es ON es.event_rowid = e.id JOIN subjects s ON s.id = es.subject_id
-      WHERE s.service_account IS NOT NULL AND s.conf_identity IN ('proven', 'inferred') AND e.invoked_by IS NULL
+      WHERE s.service_account IS NOT NULL AND s.conf_identity IN ('proven', 'inferred') AND e.invoked_by_sid IS NULL
       ORDER BY e.event_ms, e.id`)
     .raw(true)
     .iterate() as IterableIterator<[number, number, string, string, string | null, string | null, string]>;

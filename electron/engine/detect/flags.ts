@@ -24,6 +24,7 @@ import { isoUtc } from '../util/time';
 import { firstSeenApis } from './first-seen';
 import { isIp, isPrivateIp } from '../util/ip';
 import { unusualInstanceId, userAgentKind } from '../chain/node';
+import { eventIdArgs, eventIdIs } from '../db/event-id';
 
 export { isIp, isPrivateIp, isSdkSessionName };
 
@@ -35,7 +36,7 @@ const CLOCK_SKEW_MS = 10_000;
 export function detectFlags(db: Database, facts: Facts, resolver: Resolver): number {
   db.exec('DELETE FROM event_flags');
   const insert = db.prepare('INSERT OR IGNORE INTO event_flags (event_rowid, flag, detail) VALUES (?, ?, ?)');
-  const rowidOf = db.prepare('SELECT id FROM events WHERE event_id = ? ORDER BY variant LIMIT 1').pluck();
+  const rowidOf = db.prepare(`SELECT id FROM events WHERE ${eventIdIs()} ORDER BY variant LIMIT 1`).pluck();
   let n = 0;
   const flag = (rowid: number, f: Flag, detail: string) => {
     n += insert.run(rowid, f, detail).changes;
@@ -44,7 +45,7 @@ export function detectFlags(db: Database, facts: Facts, resolver: Resolver): num
   // Where each cluster's nodes leave from: every address node-role sessions of that cluster used, per instance.
   const nodeUse = db
     .prepare(`
-      SELECT e.id, e.event_ms, e.source_ip, s.cluster_name, s.node_instance, e.user_agent FROM events e
+      SELECT e.id, e.event_ms, e.source_ip, s.cluster_name, s.node_instance, e.user_agent FROM events_v e
       JOIN event_subjects es ON es.event_rowid = e.id JOIN subjects s ON s.id = es.subject_id
       WHERE s.mechanism = 'node-role' AND s.node_instance IS NOT NULL AND e.source_ip IS NOT NULL ORDER BY e.event_ms, e.id`)
     .raw(true)
@@ -144,7 +145,7 @@ export function detectFlags(db: Database, facts: Facts, resolver: Resolver): num
       if (iss.eventName !== 'AssumeRoleWithWebIdentity') continue;
       const wi = webIdentityOf(iss.record);
       if (!wi.eks || !wi.serviceAccount) continue;
-      const rowid = rowidOf.get(iss.eventID) as number | undefined;
+      const rowid = rowidOf.get(...eventIdArgs(iss.eventID)) as number | undefined;
       if (rowid === undefined) continue;
       const cluster = facts.clustersByOidc.get(wi.eks.oidcId)?.name ?? null;
       const ip = getStr(iss.record, 'sourceIPAddress') ?? '';
@@ -188,7 +189,7 @@ export function detectFlags(db: Database, facts: Facts, resolver: Resolver): num
   for (const calls of facts.eksAuthByCluster.values()) {
     for (const c of calls) {
       if (c.caller !== 'cli') continue;
-      const rowid = rowidOf.get(c.eventID) as number | undefined;
+      const rowid = rowidOf.get(...eventIdArgs(c.eventID)) as number | undefined;
       if (rowid === undefined) continue;
       flag(rowid, 'eks-auth-by-hand', `eks-auth AssumeRoleForPodIdentity for ${c.clusterName} made with the AWS CLI (user agent ${c.userAgent}) by the role session of instance ${c.instanceId}, not by a node's Pod Identity agent: a pod's token exchanged by hand`);
     }

@@ -14,6 +14,7 @@ import { EvidenceStore, emptyOutcome, type FileOutcome, type OpenFile } from './
 import { runParseJob } from './parse-job';
 import { isFinal, type FromWorker, type ToWorker } from './protocol';
 import type { ByteSource } from './parse-file';
+import { SECONDARY_INDEXES } from '../db/migrations/0090-compact-store';
 
 /** Counts so far, in the summary's terms: `done` marks the last report, whose counts are the summary's. */
 export interface IngestProgress {
@@ -286,7 +287,7 @@ class WriterQueue {
     switch (msg.type) {
       case 'rows':
         this.open ??= this.store.begin(path);
-        this.store.addRows(this.open, msg.rows);
+        this.store.addRows(this.open, msg.batch);
         this.pool.ack(jobId);
         return false;
       case 'audits':
@@ -358,7 +359,31 @@ export async function ingestEvidence(db: Database, paths: string[], options: Ing
   }
 }
 
+/**
+ * A case with fewer events than this is loaded in bulk: the event table's secondary indexes (time, access key,
+ * facts) are dropped while the rows go in and built once at the end, a sort instead of a random insert per row.
+ * A bigger case keeps them (rebuilding them would cost more than the few files added).
+ */
+const BULK_BELOW_EVENTS = 100_000;
+
+/** Run a load with the secondary indexes dropped when the case is small; they are back when it returns or throws. */
+async function withBulkIndexes<T>(db: Database, load: () => Promise<T>): Promise<T> {
+  const last = (db.prepare('SELECT MAX(id) FROM events').pluck().get() as number | null) ?? 0;
+  if (last >= BULK_BELOW_EVENTS) return load();
+  db.exec('DROP INDEX IF EXISTS events_time; DROP INDEX IF EXISTS events_key; DROP INDEX IF EXISTS events_facts;');
+  try {
+    return await load();
+  } finally {
+    // Also after a crash: ensureEventIndexes() runs when a case is next opened for writing (db/open.ts).
+    db.exec(SECONDARY_INDEXES);
+  }
+}
+
 async function loadEvidence(db: Database, paths: string[], options: IngestOptions): Promise<IngestSummary> {
+  return withBulkIndexes(db, () => loadEvidenceInto(db, paths, options));
+}
+
+async function loadEvidenceInto(db: Database, paths: string[], options: IngestOptions): Promise<IngestSummary> {
   const store = new EvidenceStore(db);
   const pool = createPool(options.workers);
   const started = Date.now();

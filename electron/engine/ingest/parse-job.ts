@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { parseEvidence, EvidenceError, type ByteSource, type ParseResult } from './parse-file';
 import type { FromWorker } from './protocol';
+import { packRows } from './raw-blocks';
 
 /** Size and SHA-256 of the raw bytes. */
 async function rawFacts(source: ByteSource): Promise<{ size: number; sha256: string }> {
@@ -37,7 +38,8 @@ export async function runParseJob(
     }
     const result = await parseEvidence(source, {
       rows: async (rows, last) => {
-        send({ type: 'rows', jobId, rows });
+        // The raw texts are compressed here, on the parse worker's core, not by the writer.
+        send({ type: 'rows', jobId, batch: packRows(rows) });
         // Wait for the writer only between batches: the last one is followed by 'done', and the worker can
         // start its next file meanwhile.
         if (!last) await waitAck();

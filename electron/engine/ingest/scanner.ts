@@ -257,21 +257,32 @@ export class JsonRecordScanner {
   /** Scan `chunk[i, end)`. Returns where it stopped: `end`, or earlier when the file turns out to be JSON Lines. */
   private scan(chunk: Buffer, i: number, end: number, lineAware: boolean): number {
     while (i < end) {
-      const b = chunk[i]!;
       if (this.inString) {
-        if (this.escape) this.escape = false;
-        else if (b === BACKSLASH) this.escape = true;
-        else if (b === QUOTE) {
-          this.inString = false;
-          if (this.key.active) {
-            this.finishKey(chunk, i);
-          } else if (this.scalarElement && this.depth === this.containerDepth) {
-            this.emit(i + 1);
-          }
+        if (this.escape) {
+          this.escape = false;
+          i++;
+          continue;
+        }
+        // Most of a record's bytes are inside strings: jump to the closing quote with a native search (a quote is
+        // escaped when an odd run of backslashes precedes it; none before `i` counts, `escape` being false there).
+        let q = chunk.indexOf(QUOTE, i);
+        while (q !== -1 && q < end && oddBackslashesBefore(chunk, q, i)) q = chunk.indexOf(QUOTE, q + 1);
+        if (q === -1 || q >= end) {
+          this.escape = oddBackslashesBefore(chunk, end, i); // the string goes on in the next range
+          i = end;
+          continue;
+        }
+        i = q;
+        this.inString = false;
+        if (this.key.active) {
+          this.finishKey(chunk, i);
+        } else if (this.scalarElement && this.depth === this.containerDepth) {
+          this.emit(i + 1);
         }
         i++;
         continue;
       }
+      const b = chunk[i]!;
       if (isSpace(b)) {
         if (b === 0x0a && this.depth > 0) this.newlineInValue = true;
         i++;
@@ -562,4 +573,11 @@ export class JsonRecordScanner {
 function describeByte(b: number): string {
   if (b >= 0x20 && b < 0x7f) return `'${String.fromCharCode(b)}'`;
   return `byte 0x${b.toString(16).padStart(2, '0')}`;
+}
+
+/** Whether the bytes just before `at` (not before `from`) are an odd run of backslashes. */
+function oddBackslashesBefore(chunk: Buffer, at: number, from: number): boolean {
+  let n = 0;
+  for (let k = at - 1; k >= from && chunk[k] === BACKSLASH; k--) n++;
+  return n % 2 === 1;
 }

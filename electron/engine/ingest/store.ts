@@ -9,7 +9,9 @@
  * with its `complete` manifest row, or not at all.
  */
 import type { Database, Statement } from 'better-sqlite3';
-import type { EventRow } from './normalize';
+import type { PackedBatch, PackedRow } from './raw-blocks';
+import { CODEC_BROTLI, rawReader } from './raw-blocks';
+import { StringIds } from '../db/strings';
 import type { AuditRow } from './k8s-normalize';
 import type { ParseResult } from './parse-file';
 import { canonicalJson } from '../util/canonical';
@@ -59,11 +61,12 @@ const GROUP_ROWS = 50_000;
 const GROUP_MS = 2_000;
 
 /** Positional parameters in the column order of the INSERT below (binding an array is cheaper than an object). */
-function eventParams(r: EventRow, variant: number): unknown[] {
+function eventParams(r: PackedRow, variant: number, fileId: number, blockId: number, s: StringIds): unknown[] {
   return [
-    r.eventId, variant, r.idSynthetic ? 1 : 0, r.rawSha256, r.eventTime, r.eventMs, r.eventSource, r.eventName,
-    r.awsRegion, r.recipientAccountId, r.sourceIp, r.userAgent, r.identityType, r.principalArn, r.principalId,
-    r.accessKeyId, r.sessionIssuerArn, r.invokedBy, r.userName, r.errorCode, r.readOnly,
+    r.idHash, r.eventId, variant, r.idSynthetic ? 1 : 0, Buffer.from(r.rawSha256, 'hex'), r.eventTime, r.eventMs, r.eventSource,
+    r.eventName, r.awsRegion, r.recipientAccountId, r.sourceIp, s.id(r.userAgent), r.identityType, s.id(r.principalArn),
+    s.id(r.principalId), r.accessKeyId, s.id(r.sessionIssuerArn), s.id(r.invokedBy), s.id(r.userName), r.errorCode, r.readOnly,
+    fileId, r.recordIndex, blockId, r.rawOff, r.rawLen,
   ];
 }
 
@@ -87,12 +90,23 @@ export function emptyOutcome(path: string, status: FileOutcome['status']): FileO
   };
 }
 
+/** An event already in the case under the same eventID hash. */
+interface Stored {
+  id: number;
+  event_id: string;
+  variant: number;
+  raw_sha256: Buffer;
+  raw_block: number;
+  raw_off: number;
+  raw_len: number;
+}
+
 export class EvidenceStore {
   private readonly insertEvent: Statement;
 
-  private readonly variantsOf: Statement;
+  private readonly byHash: Statement;
+  private readonly insertBlock: Statement;
   private readonly insertSource: Statement;
-  private readonly insertRaw: Statement;
   private readonly insertAudit: Statement;
   private readonly auditIdOf: Statement;
   private readonly insertAuditSource: Statement;
@@ -103,25 +117,26 @@ export class EvidenceStore {
   private readonly insertDocument: Statement;
   private readonly findComplete: Statement;
   private readonly findFailed: Statement;
+  private readonly strings: StringIds;
   private open: OpenFile | null = null;
   private group: { rows: number; since: number } | null = null;
 
   constructor(private readonly db: Database) {
+    this.strings = new StringIds(db);
     this.insertEvent = db.prepare(`
-      INSERT INTO events (event_id, variant, id_synthetic, raw_sha256, event_time, event_ms, event_source, event_name,
-        aws_region, recipient_account_id, source_ip, user_agent, identity_type, principal_arn, principal_id, access_key_id,
-        session_issuer_arn, invoked_by, user_name, error_code, read_only)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-      ON CONFLICT (event_id, variant) DO NOTHING`);
-    this.variantsOf = db.prepare('SELECT id, variant, raw_sha256, raw FROM events_full WHERE event_id = ? ORDER BY variant');
-    this.insertRaw = db.prepare('INSERT INTO event_raw (event_rowid, raw) VALUES (?, ?)');
+      INSERT INTO events (id_hash, event_id, variant, id_synthetic, raw_sha256, event_time, event_ms, event_source, event_name,
+        aws_region, recipient_account_id, source_ip, user_agent_sid, identity_type, principal_arn_sid, principal_id_sid, access_key_id,
+        session_issuer_arn_sid, invoked_by_sid, user_name_sid, error_code, read_only, file_id, record_index, raw_block, raw_off, raw_len)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    this.byHash = db.prepare('SELECT id, event_id, variant, raw_sha256, raw_block, raw_off, raw_len FROM events WHERE id_hash = ?');
+    this.insertBlock = db.prepare('INSERT INTO raw_blocks (codec, facts, data, filter) VALUES (?, ?, ?, ?)');
     this.insertAudit = db.prepare(`
       INSERT INTO k8s_audit (audit_id, stage, ts_ms, verb, username, source_ip, resource, subresource, namespace, name, code, raw_sha256, raw)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (audit_id, stage) DO NOTHING`);
     this.auditIdOf = db.prepare('SELECT id FROM k8s_audit WHERE audit_id = ? AND stage = ?').pluck();
     this.insertAuditSource = db.prepare('INSERT OR IGNORE INTO k8s_audit_sources (audit_rowid, file_id, record_index) VALUES (?, ?, ?)');
     this.insertSource = db.prepare(
-      'INSERT OR IGNORE INTO event_sources (event_rowid, file_id, record_index) VALUES (?, ?, ?)',
+      'INSERT OR IGNORE INTO event_redeliveries (event_rowid, file_id, record_index) VALUES (?, ?, ?)',
     );
     this.insertPlaceholder = db.prepare(`
       INSERT INTO evidence_files (path, size, sha256, format, status, ingested_at, tool_version)
@@ -175,9 +190,18 @@ export class EvidenceStore {
     return this.open;
   }
 
-  addRows(file: OpenFile, rows: EventRow[]): void {
-    for (const row of rows) this.addRow(file, row);
-    this.group!.rows += rows.length;
+  /** A batch from a parse worker: its compressed raw blocks, then its rows pointing into them. */
+  addRows(file: OpenFile, batch: PackedBatch): void {
+    const facts = new Set(batch.factBlocks);
+    // A block crosses the worker boundary as a Uint8Array; better-sqlite3 binds Buffers (a view, not a copy).
+    const blockIds = batch.blocks.map((data, i) => {
+      const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+      const f = batch.filters[i];
+      const filter = f ? Buffer.from(f.buffer, f.byteOffset, f.byteLength) : null;
+      return Number(this.insertBlock.run(CODEC_BROTLI, facts.has(i) ? 1 : 0, bytes, filter).lastInsertRowid);
+    });
+    for (const row of batch.rows) this.addRow(file, row, blockIds[row.block]!);
+    this.group!.rows += batch.rows.length;
   }
 
   /** Kubernetes audit events: one row per (auditID, stage), every place it was read from kept. */
@@ -199,7 +223,7 @@ export class EvidenceStore {
     this.group!.rows += rows.length;
   }
 
-  private noteTime(file: OpenFile, row: EventRow): void {
+  private noteTime(file: OpenFile, row: PackedRow): void {
     if (row.eventMs < file.firstMs) {
       file.firstMs = row.eventMs;
       file.firstTime = row.eventTime;
@@ -210,17 +234,14 @@ export class EvidenceStore {
     }
   }
 
-  private addRow(file: OpenFile, row: EventRow): void {
-    let rowid: number;
-    const info = this.insertEvent.run(eventParams(row, 0));
-    if (info.changes === 1) {
-      rowid = Number(info.lastInsertRowid);
-      this.insertRaw.run(rowid, row.raw);
+  private addRow(file: OpenFile, row: PackedRow, blockId: number): void {
+    const same = (this.byHash.all(row.idHash) as Stored[]).filter((v) => v.event_id === row.eventId);
+    if (same.length === 0) {
+      this.insertEvent.run(eventParams(row, 0, file.fileId, blockId, this.strings));
       file.newEvents++;
     } else {
-      rowid = this.resolveExisting(file, row);
+      this.resolveExisting(file, row, blockId, same);
     }
-    this.insertSource.run(rowid, file.fileId, row.recordIndex);
     this.noteTime(file, row);
   }
 
@@ -229,27 +250,22 @@ export class EvidenceStore {
    * an S3 record): a duplicate delivery, recorded as one more provenance. Different content under the same
    * eventID: kept as a new variant and counted as a conflict (possible tampering or a broken export).
    */
-  private resolveExisting(file: OpenFile, row: EventRow): number {
-    const variants = this.variantsOf.all(row.eventId) as { id: number; variant: number; raw_sha256: string; raw: string }[];
-    for (const v of variants) {
-      if (v.raw_sha256 === row.rawSha256) {
-        file.duplicates++;
-        return v.id;
-      }
+  private resolveExisting(file: OpenFile, row: PackedRow, blockId: number, variants: Stored[]): void {
+    const sha = Buffer.from(row.rawSha256, 'hex');
+    let match = variants.find((v) => sha.equals(v.raw_sha256));
+    if (!match) {
+      const raws = rawReader(this.db);
+      const canonical = canonicalJson(JSON.parse(raws.text({ raw_block: blockId, raw_off: row.rawOff, raw_len: row.rawLen })));
+      match = variants.find((v) => canonicalJson(JSON.parse(raws.text(v))) === canonical);
     }
-    const canonical = canonicalJson(JSON.parse(row.raw));
-    for (const v of variants) {
-      if (canonicalJson(JSON.parse(v.raw)) === canonical) {
-        file.duplicates++;
-        return v.id;
-      }
+    if (match) {
+      file.duplicates++;
+      this.insertSource.run(match.id, file.fileId, row.recordIndex);
+      return;
     }
     const variant = variants.reduce((m, v) => Math.max(m, v.variant), 0) + 1;
-    const info = this.insertEvent.run(eventParams(row, variant));
-    const rowid = Number(info.lastInsertRowid);
-    this.insertRaw.run(rowid, row.raw);
+    this.insertEvent.run(eventParams(row, variant, file.fileId, blockId, this.strings));
     file.conflicts++;
-    return rowid;
   }
 
   /** Commit the open file with its final hashes and counts. */
@@ -308,6 +324,8 @@ export class EvidenceStore {
     if (this.open) {
       this.db.exec('ROLLBACK TO evidence_file; RELEASE evidence_file');
       this.open = null;
+      rawReader(this.db).forget(); // block ids rolled back may be used again
+      this.strings.forget();
     }
   }
 
@@ -315,6 +333,8 @@ export class EvidenceStore {
   abort(): void {
     this.open = null;
     if (this.group && this.db.inTransaction) this.db.exec('ROLLBACK');
+    rawReader(this.db).forget();
+    this.strings.forget();
     this.group = null;
   }
 

@@ -3,6 +3,7 @@ import { stringify } from 'csv-stringify/sync';
 import type { AttributionRecord } from '../../../shared/attribution';
 import { revealInvisible } from './escape';
 import type { ReportModel } from './model';
+import { actorWords, podActorWords } from './people';
 import { fileStatusWords } from '../../../shared/integrity';
 
 /**
@@ -20,7 +21,7 @@ export const ATTRIBUTION_COLUMNS = [
   'eventID', 'eventTime', 'eventSource', 'eventName', 'recipientAccountId', 'awsRegion', 'sourceIPAddress',
   'accessKeyId', 'mechanism', 'chained', 'principal', 'cluster', 'clusterArn', 'oidcId', 'namespace', 'serviceAccount',
   'pod', 'podUid', 'nodeInstanceId', 'nodeName', 'confidenceIdentity', 'confidencePod', 'confidenceNode',
-  'candidates', 'chain', 'evidence', 'notes', 'flags', 'flagReasons',
+  'candidates', 'chain', 'evidence', 'notes', 'flags', 'flagReasons', 'actor', 'podActors',
 ] as const;
 
 export function attributionRow(a: AttributionRecord): string[] {
@@ -37,6 +38,9 @@ export function attributionRow(a: AttributionRecord): string[] {
     (a.flags ?? []).join(' '),
     // Each flag with its reason: `flag: reason`, separated like the notes.
     (a.flagReasons ?? []).map((f) => `${f.flag}: ${f.detail}`).join(' | '),
+    // Who acted on the pod (EKS audit log), and the person whose exec session most plausibly made this call.
+    actorWords(a.actor),
+    (a.podActors ?? []).map(podActorWords).join(' | '),
   ].map(neutralizeCell);
 }
 

@@ -5,6 +5,7 @@ import { missingCase, type Confidence } from '../../../shared/attribution';
 import type { RecheckResult } from '../custody/recheck';
 import { escapeHtml as e } from './escape';
 import { chainSvg } from './chain-svg';
+import { peopleHtml } from './people';
 import { fileStatusWords } from '../../../shared/integrity';
 
 const CSS = `
@@ -208,6 +209,7 @@ ${credentialSection(m)}
 <h2>Chain</h2>
 <div>${chainSvg(a)}</div>
 ${candidates ? `<h2>Candidates</h2>${candidates}` : ''}
+${peopleHtml(a)}
 ${a.notes.length ? `<h2>Notes</h2><ul>${a.notes.map((n) => `<li>${e(n)}</li>`).join('')}</ul>` : ''}
 <h2>Chain, hop by hop</h2>
 <p class="muted">proven: a record states it · inferred: a join on time, cluster or IP picked one answer · ambiguous: several remain · none: the evidence does not reach.</p>

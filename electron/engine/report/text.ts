@@ -3,6 +3,7 @@ import type { Trace } from '../case/queries';
 import { fileStatusWords } from '../../../shared/integrity';
 import { revealInvisible } from './escape';
 import type { ReportIntegrity } from './model';
+import { actorWords, podActorWords } from './people';
 
 function where(provenance: Trace['hops'][number]['records'][number]['provenance']): string {
   return provenance.map((p) => `${p.path} #${p.recordIndex}`).join('; ');
@@ -54,6 +55,10 @@ export function traceText(t: Trace, integrity?: ReportIntegrity): string {
     out.push(`  ruled out       ${x.pod.name} on ${x.node?.instanceId ?? '—'} [${x.rule}]: ${x.why}`);
     if (x.evidence.length) out.push(`                  records: ${x.evidence.join(', ')}`);
   }
+  // The people behind the pod (EKS audit log): whose exec session made the call, and who acted on the pod.
+  const people = t.attribution ?? r;
+  if (people.actor) out.push(`  actor           ${actorWords(people.actor)}`);
+  for (const p of people.podActors ?? []) out.push(`  pod actor       ${podActorWords(p)}`, `                  ${p.why}`);
   for (const n of t.attribution?.notes ?? r.notes) out.push(`  note: ${n}`);
   for (const f of t.flags) out.push(`  FLAG ${f.flag}: ${f.detail}`);
   if (integrity) {

@@ -55,6 +55,7 @@ export function timesketchMessage(a: AttributionRecord): string {
   if (where.length) parts.push(`→ ${where.join(', ')}`);
   parts.push(`[${a.mechanism}${a.chained ? ', chained' : ''}; identity ${a.confidence.identity}]`);
   if (a.flags?.length) parts.push(`⚑ ${a.flags.join(', ')}`);
+  if (a.actor) parts.push(`actor ${a.actor.principal} (${a.actor.confidence}, exec session ${a.actor.auditID})`);
   return oneLine(parts.join(' '));
 }
 
@@ -83,7 +84,7 @@ function flatObject(prefix: string, obj: object | null | undefined, known: reado
 const MAPPED = new Set([
   'eventID', 'eventTime', 'eventSource', 'eventName', 'recipientAccountId', 'awsRegion', 'sourceIPAddress', 'accessKeyId',
   'mechanism', 'chained', 'principal', 'cluster', 'namespace', 'serviceAccount', 'pod', 'node', 'confidence', 'chain',
-  'candidates', 'ruledOut', 'evidence', 'notes', 'flags', 'flagReasons',
+  'candidates', 'ruledOut', 'evidence', 'notes', 'flags', 'flagReasons', 'podActors', 'actor',
 ]);
 
 /** The attribution record as a Timesketch event (every field of the record, flattened). */
@@ -133,6 +134,12 @@ export function timesketchEvent(a: AttributionRecord): TimesketchEvent {
     flags: a.flags ?? [],
     // Each detection with its reason, `flag: reason`, in the order of `flags`.
     flags_reasons: (a.flagReasons ?? []).map((f) => `${f.flag}: ${f.detail}`),
+    // The person whose exec session most plausibly made the call (null fields when nothing points to one), and
+    // who acted on the pod: `action:principal@time`, with the audit events, in the same order.
+    ...flatObject('actor', a.actor ?? null, ['principal', 'auditID', 'confidence', 'why']),
+    podActors: (a.podActors ?? []).map((p) => `${p.action}:${p.principal ?? p.kubernetesUser}@${p.time}`),
+    podActors_auditIDs: (a.podActors ?? []).map((p) => p.auditID),
+    podActors_principals: [...new Set((a.podActors ?? []).flatMap((p) => (p.principal ? [p.principal] : [])))],
   };
   // Fields added to the record later are carried too (flattened the same way), never dropped.
   for (const [k, v] of Object.entries(a)) if (!MAPPED.has(k) && !(k in event)) flattenInto(event, k, v);

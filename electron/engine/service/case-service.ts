@@ -37,9 +37,18 @@ import { integrityView, KeyListError, latestVerification, readKeyLists, runVerif
 import { TOOL_VERSION } from '../version';
 import type { EventBaseRow } from '../db/rows';
 import { EVENT_FROM, countQuery, pageQuery, rollupFilters, subjectEventsQuery, whereClause } from './event-query';
+import { searchHits } from './raw-search';
+import { fieldText } from './search-terms';
+import { rawReader } from '../ingest/raw-blocks';
 import { countHistogram, SupersededError } from './histogram';
 import { ExportNotFoundError, TableExports } from './table-export';
 import { validateApiInput } from './validate-input';
+import type { CaseReportInput } from '../../../shared/api';
+import type { NoteKind, NoteTarget } from '../../../shared/notes';
+import { NoteError, NoteNotFoundError, NoteStore } from '../notes/store';
+import { exportCaseReport } from '../report/case-export';
+import { evidenceCoverage } from './coverage';
+import { eventIdArgs, eventIdIs } from '../db/event-id';
 
 interface Row extends EventBaseRow {
   error_code: string | null;
@@ -85,6 +94,7 @@ export type PushListener = <P extends PushName>(name: P, payload: PushEvents[P])
 export class CaseService {
   private readonly queries: CaseQueries;
   private readonly tableExports: TableExports;
+  private readonly notes: NoteStore;
   private facetsCache: Facets | null = null;
   /** Totals per filter set: paging through 1M events must not recount them for every page. */
   private readonly totals = new Map<string, number>();
@@ -99,6 +109,7 @@ export class CaseService {
   ) {
     this.queries = new CaseQueries(db);
     this.tableExports = new TableExports(db, this.queries);
+    this.notes = new NoteStore(db);
   }
 
   static open(casePath: string, push?: PushListener): CaseService {
@@ -118,7 +129,8 @@ export class CaseService {
       return { ok: true, value: await this.call(name as ApiName, checked.value) };
     } catch (err) {
       if (err instanceof NotFoundError || err instanceof ReportError || err instanceof ExportNotFoundError) return { ok: false, error: { code: 'not-found', message: err.message } };
-      if (err instanceof KeyListError) return { ok: false, error: { code: 'bad-input', message: err.message } };
+      if (err instanceof KeyListError || err instanceof NoteError) return { ok: false, error: { code: 'bad-input', message: err.message } };
+      if (err instanceof NoteNotFoundError) return { ok: false, error: { code: 'not-found', message: err.message } };
       if (err instanceof SupersededError) return { ok: false, error: { code: 'superseded', message: err.message } };
       return { ok: false, error: { code: 'internal', message: (err as Error).message } };
     }
@@ -136,6 +148,8 @@ export class CaseService {
         if (!page) throw new NotFoundError(`no evidence file ${q.fileId} in this case`);
         return page;
       }
+      case 'evidence.coverage':
+        return evidenceCoverage(this.db);
       case 'events.query':
         return this.eventPage(input as EventQuery);
       case 'events.histogram':
@@ -152,6 +166,19 @@ export class CaseService {
         return this.report((input as { eventID: string }).eventID, (input as { format: ReportFormat }).format);
       case 'events.export':
         return this.tableExports.next(input as TableExportInput);
+      case 'report.case': {
+        const q = input as CaseReportInput;
+        const r = await exportCaseReport(this.db, this.queries, this.casePath, q, q.format, null);
+        return { filename: r.filename, mime: r.mime, body: r.body as string };
+      }
+      case 'notes.list':
+        return this.notes.list((input as { targets?: NoteTarget[] }).targets);
+      case 'notes.add': {
+        const q = input as { target: NoteTarget; kind: NoteKind; text: string };
+        return this.notes.add(q.target, q.kind, q.text).note;
+      }
+      case 'notes.remove':
+        return { removed: this.notes.remove((input as { id: number }).id) };
       case 'custody.log': {
         const check = checkCustody(this.db);
         return { entries: readCustody(this.db), check: { ok: check.ok, problems: check.problems } };
@@ -202,15 +229,31 @@ export class CaseService {
     const key = JSON.stringify(q.filters);
     let total = this.totals.get(key);
     if (total === undefined) {
-      const count = countQuery(q.filters);
+      const count = countQuery(q.filters, searchHits(this.db));
       total = this.db.prepare(count.sql).pluck().get(...count.params) as number;
       if (this.totals.size > 200) this.totals.clear();
       this.totals.set(key, total);
     }
     // Nothing matches: skip the page query, which would scan every event to find no row.
     if (total === 0) return { total, rows: [] };
-    const page = pageQuery(q, this.sparse(q, total));
-    return { total, rows: (this.db.prepare(page.sql).all(...page.params) as Row[]).map(rowView) };
+    const page = pageQuery(q, this.sparse(q, total), searchHits(this.db));
+    const rows = (this.db.prepare(page.sql).all(...page.params) as Row[]).map(rowView);
+    if (q.fields?.length) this.withFields(rows, q.fields);
+    return { total, rows };
+  }
+
+  /** The raw record's values at the asked paths (columns the examiner chose: `requestParameters.secretId`…). */
+  private withFields(rows: EventRowView[], fields: string[]): void {
+    const reader = rawReader(this.db);
+    for (const row of rows) {
+      let record: unknown = null;
+      try {
+        record = JSON.parse(reader.ofEvent(row.rowid));
+      } catch {
+        // (a stored record always parses: it was parsed to be stored)
+      }
+      row.fields = Object.fromEntries(fields.map((f) => [f, fieldText(record, f.split('.'))]));
+    }
   }
 
   /**
@@ -255,8 +298,8 @@ export class CaseService {
   locate(input: { text: string; query: EventQuery }): { eventID: string | null; accessKeyId: string | null; offset: number | null } {
     const text = input.text.trim();
     let target: { id: number; event_id: string; event_ms: number } | undefined = this.db
-      .prepare('SELECT id, event_id, event_ms FROM events WHERE event_id = ? ORDER BY variant LIMIT 1')
-      .get(text) as typeof target;
+      .prepare(`SELECT id, event_id, event_ms FROM events WHERE ${eventIdIs()} ORDER BY variant LIMIT 1`)
+      .get(...eventIdArgs(text)) as typeof target;
     let accessKeyId: string | null = null;
     if (!target && /^(AKIA|ASIA)[A-Z0-9]{8,}$/.test(text)) {
       accessKeyId = text;
@@ -266,7 +309,7 @@ export class CaseService {
     }
     if (!target) return { eventID: null, accessKeyId, offset: null };
     const q = input.query;
-    const w = whereClause(q.filters);
+    const w = whereClause(q.filters, searchHits(this.db));
     const visible = this.db.prepare(`SELECT 1 FROM ${EVENT_FROM} ${w.sql ? `${w.sql} AND` : 'WHERE'} e.id = ?`).get(...w.params, target.id);
     if (!visible || q.sort.column !== 'eventTime') return { eventID: target.event_id, accessKeyId, offset: null };
     const before = q.sort.dir === 'asc' ? '<' : '>';

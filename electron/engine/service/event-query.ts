@@ -1,8 +1,17 @@
 /**
  * Table state → SQL. Filtering, sorting and paging of the event table happen in SQLite (the UI never holds
- * more than a page). Pure: builds text and parameters, never splices a value into SQL.
+ * more than a page). Pure: builds text and parameters, never splices a value into SQL — but for the search's
+ * raw-record matches, which the caller's `hits` resolver (raw-search.ts `searchHits`) puts in a temporary table.
  */
 import type { EventFilters, EventQuery, SortColumn } from '../../../shared/api';
+import { parseSearch, searchesRaw, type SearchTerm } from './search-terms';
+
+/**
+ * A temporary table (column `id`) of the events matching a search term, and whether they are few (a small part of
+ * the case: the query starts from them; otherwise it walks its usual index and looks each event up in the table).
+ * Without a resolver, free text reaches the table's columns only, and a field-qualified term cannot be answered.
+ */
+export type SearchHits = (term: SearchTerm) => { table: string; few: boolean };
 
 export interface SqlPart {
   sql: string;
@@ -34,7 +43,22 @@ export function likePattern(term: string): string {
   return `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
-export function whereClause(f: EventFilters): SqlPart {
+/**
+ * The columns free text is a substring of (LIKE, ASCII case ignored). The principal ARN and the user agent are kept
+ * once each in `strings` (db/strings.ts): the few distinct values are matched, then the events that hold them.
+ */
+export const SEARCH_COLUMNS = ['e.event_name', 'e.event_source', 'e.principal_arn', 'e.source_ip', 'e.user_agent', 'e.access_key_id', 'e.event_id'];
+const STRING_ID_COLUMNS = new Set(['e.principal_arn', 'e.user_agent']);
+
+/** Free text as a substring of one of the searched columns. */
+export function searchColumnsLike(text: string): SqlPart {
+  const p = likePattern(text);
+  const test = (c: string) =>
+    STRING_ID_COLUMNS.has(c) ? `${c}_sid IN (SELECT id FROM strings WHERE text LIKE ? ESCAPE '\\')` : `${c} LIKE ? ESCAPE '\\'`;
+  return { sql: `(${SEARCH_COLUMNS.map(test).join(' OR ')})`, params: SEARCH_COLUMNS.map(() => p) };
+}
+
+export function whereClause(f: EventFilters, hits?: SearchHits): SqlPart {
   const clauses: string[] = [];
   const params: unknown[] = [];
   const eq = (column: string, value: string | undefined) => {
@@ -69,11 +93,21 @@ export function whereClause(f: EventFilters): SqlPart {
     clauses.push('EXISTS (SELECT 1 FROM event_flags f WHERE f.event_rowid = e.id AND f.flag = ?)');
     params.push(f.flag);
   }
-  if (f.search !== undefined && f.search.trim() !== '') {
-    const p = likePattern(f.search.trim());
-    const cols = ['e.event_name', 'e.event_source', 'e.principal_arn', 'e.source_ip', 'e.user_agent', 'e.access_key_id', 'e.event_id'];
-    clauses.push(`(${cols.map((c) => `${c} LIKE ? ESCAPE '\\'`).join(' OR ')})`);
-    for (let i = 0; i < cols.length; i++) params.push(p);
+  // Search (search-terms.ts): the free-text phrase as a substring of the columns or on whole tokens of the raw
+  // record; each `path:glob` term on the raw record. Terms AND. With a resolver, each term's events are in its
+  // temporary table (the column matches included: one scan per term, then every page, total and histogram of it
+  // reads the table); without one, the phrase reaches the columns only.
+  for (const term of f.search !== undefined && f.search.trim() !== '' ? parseSearch(f.search) : []) {
+    if (hits && (term.kind === 'field' || searchesRaw(term))) {
+      const h = hits(term);
+      // `+e.id`: a membership test only, so that SQLite keeps the time index (page order, histogram slices).
+      clauses.push(`${h.few ? 'e.id' : '+e.id'} IN (SELECT id FROM temp."${h.table}")`);
+      continue;
+    }
+    if (term.kind === 'field') throw new Error(`${term.path.join('.')}: a field-qualified search needs the case's raw search (raw-search.ts)`);
+    const like = searchColumnsLike(term.text);
+    clauses.push(like.sql);
+    params.push(...like.params);
   }
   return { sql: clauses.length ? `WHERE ${clauses.join(' AND ')}` : '', params };
 }
@@ -105,8 +139,8 @@ export function orderBy(q: Pick<EventQuery, 'sort'>): string {
  * match (found in the rollup) through their index and sort those, instead of walking the whole time index to find
  * a few rows (the caller decides, from the rollup's counts; only for rollup filters and the time sort).
  */
-export function pageQuery(q: EventQuery, viaSubjects = false): SqlPart {
-  const w = whereClause(q.filters);
+export function pageQuery(q: EventQuery, viaSubjects = false, hits?: SearchHits): SqlPart {
+  const w = whereClause(q.filters, hits);
   if (!viaSubjects) {
     return { sql: `SELECT ${EVENT_COLUMNS} FROM ${EVENT_FROM} ${w.sql} ${orderBy(q)} LIMIT ? OFFSET ?`, params: [...w.params, q.limit, q.offset] };
   }
@@ -140,8 +174,8 @@ export function rollupFilters(f: EventFilters): boolean {
  * The total of the filtered set. Without a time range, free text, key or detection filter it is summed from the
  * rollup (same WHERE clause: the rollup's columns carry the names of `events`); otherwise counted row by row.
  */
-export function countQuery(f: EventFilters): SqlPart {
-  const w = whereClause(f);
+export function countQuery(f: EventFilters, hits?: SearchHits): SqlPart {
+  const w = whereClause(f, hits);
   if (rollupFilters(f)) return { sql: `SELECT COALESCE(SUM(e.n), 0) FROM event_rollup e JOIN subjects s ON s.id = e.subject_id ${w.sql}`, params: w.params };
   return { sql: `SELECT COUNT(*) FROM ${fromFor(w)} ${w.sql}`, params: w.params };
 }
@@ -151,8 +185,8 @@ function fromFor(w: SqlPart): string {
   return /\bs\./.test(w.sql) ? EVENT_FROM : 'events e JOIN event_subjects es ON es.event_rowid = e.id';
 }
 
-export function histogramQuery(f: EventFilters, fromMs: number, bucketMs: number): SqlPart {
-  const w = whereClause(f);
+export function histogramQuery(f: EventFilters, fromMs: number, bucketMs: number, hits?: SearchHits): SqlPart {
+  const w = whereClause(f, hits);
   return {
     sql: `SELECT CAST((e.event_ms - ?) / ? AS INTEGER) AS bucket, COUNT(*) AS n FROM ${fromFor(w)} ${w.sql} GROUP BY bucket ORDER BY bucket`,
     params: [fromMs, bucketMs, ...w.params],

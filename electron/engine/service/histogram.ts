@@ -8,6 +8,7 @@
 import type { Database } from 'better-sqlite3';
 import type { Histogram, HistogramQuery } from '../../../shared/api';
 import { histogramQuery } from './event-query';
+import { searchHits } from './raw-search';
 
 const HISTOGRAM_SLICES = 16;
 
@@ -31,7 +32,7 @@ export async function countHistogram(db: Database, q: HistogramQuery, current: (
       if (!current()) throw new SupersededError('a newer histogram was asked for');
     }
     const slice = { ...q.filters, fromMs: fromMs + b * bucketMs, toMs: Math.min(fromMs + (b + perSlice) * bucketMs, toMs) };
-    const h = histogramQuery(slice, fromMs, bucketMs);
+    const h = histogramQuery(slice, fromMs, bucketMs, searchHits(db));
     for (const r of db.prepare(h.sql).all(...h.params) as { bucket: number; n: number }[]) {
       if (r.bucket >= 0 && r.bucket < counts.length) counts[r.bucket] = r.n;
     }

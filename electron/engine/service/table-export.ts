@@ -18,6 +18,7 @@ import { appendCustody } from '../custody/log';
 import { csvHeader, csvRow } from '../report/csv';
 import { timesketchLine } from '../report/timesketch';
 import { EVENT_FROM, whereClause } from './event-query';
+import { searchHits } from './raw-search';
 
 /**
  * Events read per query, and the size after which a chunk stops (whichever comes first). A chunk holds the engine
@@ -98,7 +99,7 @@ export class TableExports {
       const oldest = [...this.open.values()].sort((a, b) => a.touched - b.touched)[0]!;
       this.open.delete(oldest.id);
     }
-    const w = whereClause(filters);
+    const w = whereClause(filters, searchHits(this.db));
     const cols = `e.id, e.event_id, e.event_time, e.event_source, e.event_name, e.recipient_account_id, e.aws_region, e.source_ip,
       e.access_key_id, e.id_synthetic, e.variant, e.event_ms, es.subject_id,
       (SELECT group_concat(f.flag, ',') FROM event_flags f WHERE f.event_rowid = e.id) AS flags`;

@@ -28,10 +28,26 @@ export class ApiError extends Error {
 export interface Client {
   call<N extends ApiName>(name: N, input: ApiInput<N>): Promise<ApiOutput<N>>;
   on<P extends PushName>(name: P, listener: (payload: PushEvents[P]) => void): () => void;
+  /**
+   * Whether the engine answers: `false` (with the error) when a call could not be delivered at all — the server
+   * of `podtrail serve` stopped, the network refused — and `true` again with the next call that gets an answer.
+   */
+  onAvailability(listener: (available: boolean, error: ApiError | null) => void): () => void;
 }
+
+/** What an undeliverable call means, in words (never the transport's own "Failed to fetch"). */
+export const UNAVAILABLE_TEXT =
+  'PodTrail’s engine is not answering: the `podtrail serve` process (or the app’s engine) may have stopped. Start it again — it prints a new address to open — or press Retry if it was only busy.';
 
 export function createClient(transport: Transport): Client {
   const listeners = new Map<string, Set<(payload: unknown) => void>>();
+  const availability = new Set<(available: boolean, error: ApiError | null) => void>();
+  let available = true;
+  const setAvailable = (up: boolean, error: ApiError | null) => {
+    if (up === available) return;
+    available = up;
+    for (const l of [...availability]) l(up, error);
+  };
   let unsubscribe: (() => void) | null = null;
 
   // One transport subscription, opened with the first listener and closed with the last.
@@ -45,13 +61,22 @@ export function createClient(transport: Transport): Client {
       try {
         result = await transport.call(name, input);
       } catch (err) {
-        throw new ApiError('unavailable', `${name}: ${(err as Error).message}`, name);
+        // The transport's own words ("Failed to fetch") say nothing to an examiner: kept on `cause` only.
+        const e = new ApiError('unavailable', UNAVAILABLE_TEXT, name);
+        (e as { cause?: unknown }).cause = err;
+        setAvailable(false, e);
+        throw e;
       }
+      setAvailable(true, null);
       if (!result || typeof result !== 'object' || typeof result.ok !== 'boolean') {
         throw new ApiError('internal', `${name}: malformed response`, name);
       }
       if (!result.ok) throw new ApiError(result.error.code, result.error.message, name);
       return result.value as ApiOutput<N>;
+    },
+    onAvailability(listener) {
+      availability.add(listener);
+      return () => availability.delete(listener);
     },
     on<P extends PushName>(name: P, listener: (payload: PushEvents[P]) => void): () => void {
       const set = listeners.get(name) ?? new Set();

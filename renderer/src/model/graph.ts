@@ -6,12 +6,12 @@
  * draws this and reports clicks.
  */
 import type { BlastKind, HopView, TraceView } from '../../../shared/api';
-import type { ChainLink, Confidence, Mechanism } from '../../../shared/attribution';
+import type { ChainLink, Confidence, Mechanism, PodActorAction } from '../../../shared/attribution';
 import { weakest, ruleWords } from './confidence';
 import { arnAccount, arnTail, ellipsize, formatTime, shortSource, shown } from './format';
 
-export type NodeKind = 'event' | 'session' | 'serviceAccount' | 'pod' | 'node' | 'cluster' | 'principal' | 'unknown' | 'blastBand' | 'blastGroup';
-export type EdgeKind = 'chain' | 'candidate' | 'blast';
+export type NodeKind = 'event' | 'session' | 'serviceAccount' | 'pod' | 'node' | 'cluster' | 'principal' | 'person' | 'unknown' | 'blastBand' | 'blastGroup';
+export type EdgeKind = 'chain' | 'candidate' | 'blast' | 'actor';
 
 export interface ExpandSpec {
   kind: BlastKind;
@@ -285,6 +285,24 @@ export function graphElements(trace: TraceView): GraphElement[] {
       out.push(node('pod', 'unknown', ['POD', '?'], r.mechanism === 'irsa' ? 'IRSA names the service account, not the pod' : 'the pod is not established', { confidence: 'none' }));
       addEdge('sa', 'pod', podIdx, r.confidence.pod);
       podIds.push('pod');
+    }
+
+    // Past the pod, the people (EKS audit log, `podActors`): each person who deployed it, exec'd into it, read its
+    // logs, deleted it or minted its service account's token, once, the edge naming what they did and the audit
+    // events that show it; the event's `actor` is marked.
+    const att = trace.attribution ?? r;
+    const people = new Map<string, PodActorAction[]>();
+    for (const p of att.podActors ?? []) {
+      const who = p.principal ?? p.kubernetesUser;
+      people.set(who, [...(people.get(who) ?? []), p]);
+    }
+    for (const [who, acts] of people) {
+      const id = `person:${who}`;
+      const isActor = att.actor?.principal === who;
+      const c = weakest(acts.map((a) => a.confidence));
+      const lines = acts.map((a) => `${a.time} ${a.action} ${a.target} by ${a.kubernetesUser} (audit ${a.auditID})`);
+      out.push(node(id, 'person', [isActor ? 'ACTOR' : 'PERSON', principalName(who)], `${who}${isActor ? `\nmost plausibly made this call: ${att.actor!.why}` : ''}\n${lines.join('\n')}`, { confidence: c }));
+      addEdge(podIds.length === 1 ? podIds[0]! : 'sa', id, [], c, { kind: 'actor', fallback: [...new Set(acts.map((a) => a.action))].join(', '), why: lines.join('; ') });
     }
 
     // Nodes: the one matched, the candidates (scored), or "?". The pod's scheduler binding (pod-identity-binding,

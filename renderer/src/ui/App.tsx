@@ -20,6 +20,10 @@ import { ChainGraph, type GraphSelection } from './ChainGraph';
 import { DetailPane, type Expansion } from './DetailPane';
 import { ExportMenu } from './ExportMenu';
 import { useKeyboard } from './useKeyboard';
+import { NotesContext, useNotesState } from './notes-context';
+import { CaseReportDialog } from './CaseReportDialog';
+import { OfflineBanner } from './Offline';
+import { IntegrityBadge } from './IntegrityBadge';
 
 const BLAST_WHAT: Record<BlastKind, string> = { session: 'session', serviceAccount: 'service account', pod: 'pod', node: 'node' };
 
@@ -55,11 +59,30 @@ export function App({ mode }: { mode: 'electron' | 'browser' }) {
   const [graphSel, setGraphSel] = useState<GraphSelection | null>(null);
   const [expansions, setExpansions] = useState<Map<string, Expansion>>(new Map());
   const [exportOpen, setExportOpen] = useState(false);
+  const [caseReportOpen, setCaseReportOpen] = useState(false);
+  const [offline, setOffline] = useState<string | null>(null);
 
   const tableRef = useRef<EventTableHandle>(null);
   const searchRef = useRef<HTMLInputElement>(null);
 
   const ingest = useIngest(() => setVersion((v) => v + 1));
+  const notes = useNotesState(client, version);
+
+  // The engine stopped answering: one message and a Retry (which reads the whole case again once it answers).
+  useEffect(() => client.onAvailability((up, err) => setOffline(up ? null : (err?.message ?? 'the engine is not answering'))), [client]);
+  const retry = useCallback(
+    () =>
+      client.call('case.summary', {}).then(
+        (s) => {
+          setSummary(s);
+          setFatal(null);
+          setVersion((v) => v + 1);
+          return true;
+        },
+        () => false,
+      ),
+    [client],
+  );
   const { adopt, fail } = ingest;
 
   // The desktop shell's menu and drops (browser mode has none).
@@ -234,7 +257,7 @@ export function App({ mode }: { mode: 'electron' | 'browser' }) {
   /** From the table's row menu: the key replaces the filters (a session); anything else narrows them. */
   const rowFilter = useCallback((f: EventFilters) => (f.accessKeyId ? filterSession(f.accessKeyId) : pivot(f)), [filterSession, pivot]);
 
-  if (fatal) {
+  if (fatal && !offline) {
     return (
       <div className="fatal">
         <h1>PodTrail</h1>
@@ -245,9 +268,12 @@ export function App({ mode }: { mode: 'electron' | 'browser' }) {
 
   const exportTarget = selection?.eventID ?? opened?.eventID ?? null;
   return (
+    <NotesContext.Provider value={notes}>
     <div className="app">
+      {offline && <OfflineBanner message={offline} onRetry={retry} />}
       <Header summary={summary} mode={mode} evidenceOpen={evidenceOpen} onToggleEvidence={() => setEvidenceOpen((o) => !o)} onMechanism={(m) => pivot({ mechanism: m })} onFlagged={() => pivot({ flag: 'any' })}>
-        <ExportMenu eventID={exportTarget} open={exportOpen} onOpenChange={setExportOpen} filters={filters} total={total} />
+        <ExportMenu eventID={exportTarget} open={exportOpen} onOpenChange={setExportOpen} filters={filters} total={total} onCaseReport={() => setCaseReportOpen(true)} />
+        <IntegrityBadge version={version} refresh={integrityOpen} onOpen={() => setIntegrityOpen(true)} />
         <button type="button" className={`btn ${integrityOpen ? 'active' : ''}`} onClick={() => setIntegrityOpen((o) => !o)} aria-expanded={integrityOpen} data-testid="integrity-toggle">
           Integrity
         </button>
@@ -319,6 +345,15 @@ export function App({ mode }: { mode: 'electron' | 'browser' }) {
           />
         </section>
       </main>
+      {caseReportOpen && (
+        <CaseReportDialog
+          eventID={exportTarget}
+          accessKeyId={trace?.event?.accessKeyId ?? trace?.accessKeyId ?? null}
+          filterKey={filters.accessKeyId ?? null}
+          onClose={() => setCaseReportOpen(false)}
+        />
+      )}
     </div>
+    </NotesContext.Provider>
   );
 }

@@ -9,6 +9,8 @@ import { RawRecord } from './RawRecord';
 import type { GraphSelection } from './ChainGraph';
 import { Blast, Verdict } from './Verdict';
 import { Selected, Steps } from './GraphEvidence';
+import { NotesPanel } from './NotesPanel';
+import { PodActors } from './PodActors';
 
 export interface Expansion {
   spec: ExpandSpec;
@@ -68,6 +70,8 @@ export function DetailPane({ trace, loading, error, elements, selected, expansio
         </div>
       )}
       <Verdict trace={trace} onPivot={onPivot} onSession={onSession} blast={(id, what) => <Blast id={id} what={what} elements={elements} expansions={expansions} onExpand={onExpand} />} />
+      <NotesPanel trace={trace} />
+      <PodActors trace={trace} onPivot={onPivot} />
       {a.candidates.length > 0 && (
         <section>
           <h3>Candidates</h3>

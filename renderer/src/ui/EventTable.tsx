@@ -3,8 +3,8 @@
  * @tanstack/react-virtual for the viewport. Rows arrive in pages of 200 (`events.query`) as the viewport moves;
  * near pages are cached, far ones dropped, so a million rows scroll like a hundred.
  */
-import { forwardRef, useEffect, useImperativeHandle, useRef, useState } from 'react';
-import { flexRender, getCoreRowModel, useReactTable, type ColumnDef, type Row, type SortingState } from '@tanstack/react-table';
+import { forwardRef, useEffect, useImperativeHandle, useMemo, useRef, useState } from 'react';
+import { flexRender, getCoreRowModel, useReactTable, type ColumnDef, type ColumnSizingState, type Row, type SortingState, type VisibilityState } from '@tanstack/react-table';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import type { EventFilters, EventQuery, EventRowView } from '../../../shared/api';
 import type { Flag } from '../../../shared/attribution';
@@ -15,8 +15,12 @@ import { formatCount, formatTime, shortSource, shown } from '../model/format';
 import { ConfidenceTriplet, MechanismTag } from './badges';
 import { errorText, useClient } from './client-context';
 import type { Selection } from './App';
+import { ColumnsMenu, loadColumnPrefs, PINNED_COLUMNS, RowMarks, RowMenuNotes, saveColumnPrefs } from './table-columns';
+import { FieldColumnsMenu, fieldColumn, useFieldColumns } from './field-columns';
 
 export const ROW_H = 22;
+/** Room after the last column for the Columns button (sticky at the right edge). */
+const COLUMNS_BUTTON_W = 96 + 64; // Columns ▾ and + field
 /** The sticky header inside the scroller (CSS .thead height): rows start below it. */
 const HEAD_H = 22;
 // Browsers cap element height (Chromium ~33.5M px, Firefox ~17.9M px): taller tables scroll in blocks.
@@ -59,18 +63,21 @@ const COLUMNS: ColumnDef<EventRowView>[] = [
     id: 'flags',
     accessorFn: (r) => r.flags.join(' '),
     header: '⚑',
-    size: 34,
+    size: 30,
     enableSorting: false,
     cell: (c) => <FlagMark flags={c.row.original.flags} />,
   },
-  { id: 'time', accessorFn: (r) => r.eventTime, header: 'time (UTC)', size: 146, cell: (c) => <span className="mono">{formatTime(c.row.original.eventTime)}</span> },
-  { id: 'event', accessorFn: (r) => r.eventName, header: 'event', size: 168, cell: (c) => <span className={c.row.original.errorCode ? 'err' : undefined}>{shown(c.row.original.eventName)}</span> },
-  { id: 'source', accessorFn: (r) => r.eventSource, header: 'source', size: 100, cell: (c) => shown(shortSource(c.row.original.eventSource)) },
-  { id: 'account', accessorFn: (r) => r.account, header: 'account', size: 104, cell: (c) => <span className="mono">{dash(c.row.original.account)}</span> },
-  { id: 'region', accessorFn: (r) => r.region, header: 'region', size: 84, cell: (c) => dash(c.row.original.region) },
-  { id: 'sourceIp', accessorFn: (r) => r.sourceIp, header: 'source IP', size: 108, cell: (c) => <span className="mono">{dash(c.row.original.sourceIp)}</span> },
-  { id: 'error', accessorFn: (r) => r.errorCode, header: 'error', size: 104, enableSorting: false, cell: (c) => <span className="err">{dash(c.row.original.errorCode)}</span> },
-  { id: 'mechanism', accessorFn: (r) => r.mechanism, header: 'mechanism', size: 104, cell: (c) => <MechanismTag value={c.row.original.mechanism} /> },
+  { id: 'marks', accessorFn: (r) => r.eventID, header: '★', size: 48, enableSorting: false, cell: (c) => <RowMarks row={c.row.original} /> },
+  { id: 'time', accessorFn: (r) => r.eventTime, header: 'time (UTC)', size: 140, cell: (c) => <span className="mono">{formatTime(c.row.original.eventTime)}</span> },
+  { id: 'event', accessorFn: (r) => r.eventName, header: 'event', size: 150, cell: (c) => <span className={c.row.original.errorCode ? 'err' : undefined}>{shown(c.row.original.eventName)}</span> },
+  { id: 'source', accessorFn: (r) => r.eventSource, header: 'source', size: 96, cell: (c) => shown(shortSource(c.row.original.eventSource)) },
+  { id: 'account', accessorFn: (r) => r.account, header: 'account', size: 100, cell: (c) => <span className="mono">{dash(c.row.original.account)}</span> },
+  { id: 'region', accessorFn: (r) => r.region, header: 'region', size: 80, cell: (c) => dash(c.row.original.region) },
+  { id: 'sourceIp', accessorFn: (r) => r.sourceIp, header: 'source IP', size: 104, cell: (c) => <span className="mono">{dash(c.row.original.sourceIp)}</span> },
+  { id: 'mechanism', accessorFn: (r) => r.mechanism, header: 'mechanism', size: 96, cell: (c) => <MechanismTag value={c.row.original.mechanism} /> },
+  { id: 'pod', accessorFn: (r) => r.pod, header: 'pod', size: 170, cell: (c) => dash(c.row.original.pod) },
+  { id: 'node', accessorFn: (r) => r.node, header: 'node', size: 130, cell: (c) => <span className="mono">{dash(c.row.original.node)}</span> },
+  { id: 'confidence', accessorFn: (r) => r.confidence.identity, header: 'I · P · N', size: 64, enableSorting: false, cell: (c) => <ConfidenceTriplet c={c.row.original.confidence} /> },
   { id: 'cluster', accessorFn: (r) => r.cluster, header: 'cluster', size: 100, enableSorting: false, cell: (c) => dash(c.row.original.cluster) },
   {
     id: 'nsSa',
@@ -80,9 +87,7 @@ const COLUMNS: ColumnDef<EventRowView>[] = [
     enableSorting: false,
     cell: (c) => (c.row.original.namespace || c.row.original.serviceAccount ? shown(`${c.row.original.namespace ?? '?'}/${c.row.original.serviceAccount ?? '?'}`) : ''),
   },
-  { id: 'pod', accessorFn: (r) => r.pod, header: 'pod', size: 196, cell: (c) => dash(c.row.original.pod) },
-  { id: 'node', accessorFn: (r) => r.node, header: 'node', size: 140, cell: (c) => <span className="mono">{dash(c.row.original.node)}</span> },
-  { id: 'confidence', accessorFn: (r) => r.confidence.identity, header: 'I · P · N', size: 76, enableSorting: false, cell: (c) => <ConfidenceTriplet c={c.row.original.confidence} /> },
+  { id: 'error', accessorFn: (r) => r.errorCode, header: 'error', size: 104, enableSorting: false, cell: (c) => <span className="err">{dash(c.row.original.errorCode)}</span> },
   {
     id: 'key',
     accessorFn: (r) => r.accessKeyId,
@@ -152,10 +157,11 @@ interface RowMenuState {
   x: number;
   y: number;
   row: EventRowView;
+  index: number;
 }
 
 /** A row's right-click menu: narrow the table to what the row shows (its credential session above all). */
-function RowMenu({ menu, onFilter, onClose }: { menu: RowMenuState; onFilter: (f: EventFilters) => void; onClose: () => void }) {
+function RowMenu({ menu, onFilter, onClose, onOpen }: { menu: RowMenuState; onFilter: (f: EventFilters) => void; onClose: () => void; onOpen: () => void }) {
   const ref = useRef<HTMLDivElement>(null);
   const closeRef = useRef(onClose);
   useEffect(() => {
@@ -185,7 +191,7 @@ function RowMenu({ menu, onFilter, onClose }: { menu: RowMenuState; onFilter: (f
   if (r.namespace && r.serviceAccount) items.push({ id: 'sa', label: `only service account ${r.namespace}/${r.serviceAccount}`, f: { namespace: r.namespace, serviceAccount: r.serviceAccount } });
   if (r.pod) items.push({ id: 'pod', label: `only pod ${r.pod}`, f: { pod: r.pod } });
   // Kept inside the window: a menu opened near the right or bottom edge opens leftwards or upwards.
-  const style = { left: Math.min(menu.x, window.innerWidth - 380), top: Math.min(menu.y, window.innerHeight - (items.length * 28 + 16)) };
+  const style = { left: Math.min(menu.x, window.innerWidth - 380), top: Math.min(menu.y, window.innerHeight - ((items.length + 2) * 28 + 16)) };
   return (
     <div className="menu row-menu" role="menu" ref={ref} style={style} data-testid="row-menu" aria-label={`filter the table by this row (${r.eventName})`}>
       {items.map((it, i) => (
@@ -203,6 +209,7 @@ function RowMenu({ menu, onFilter, onClose }: { menu: RowMenuState; onFilter: (f
           {shown(it.label)}
         </button>
       ))}
+      <RowMenuNotes row={r} onOpen={onOpen} onClose={onClose} />
     </div>
   );
 }
@@ -211,7 +218,10 @@ export const EventTable = forwardRef<EventTableHandle, Props>(function EventTabl
   const client = useClient();
   const [menu, setMenu] = useState<RowMenuState | null>(null);
   const scroller = useRef<HTMLDivElement>(null);
-  const key = `${queryKey(filters, sort)}#${version}`;
+  // Raw-record fields shown as columns (field-columns.tsx): part of the query, read by the engine.
+  const [fields, setFields] = useFieldColumns();
+  const columns = useMemo(() => [...COLUMNS, ...fields.map(fieldColumn)], [fields]);
+  const key = `${queryKey(filters, sort)}#${fields.join(',')}#${version}`;
   const [, setTick] = useState(0);
   const [total, setTotal] = useState<number | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -220,7 +230,7 @@ export const EventTable = forwardRef<EventTableHandle, Props>(function EventTabl
   // Everything tied to one query (a new filters object with the same content is the same query).
   const state = useRef<{ key: string; loader: PageLoader<EventRowView> | null }>({ key: '', loader: null });
   if (state.current.key !== key) {
-    const query = { filters: cleanFilters(filters), sort };
+    const query = { filters: cleanFilters(filters), sort, ...(fields.length ? { fields } : {}) };
     const loader: PageLoader<EventRowView> = new PageLoader<EventRowView>(
       (page) => client.call('events.query', { ...query, offset: page * PAGE_SIZE, limit: PAGE_SIZE }),
       {
@@ -307,9 +317,13 @@ export const EventTable = forwardRef<EventTableHandle, Props>(function EventTabl
     if (r) visibleRows.push(r);
   }
   const sorting: SortingState = sortingFromSort(sort);
+  const [prefs] = useState(loadColumnPrefs);
+  const [columnSizing, setColumnSizing] = useState<ColumnSizingState>(prefs.sizing);
+  const [columnVisibility, setColumnVisibility] = useState<VisibilityState>(prefs.visibility);
+  useEffect(() => saveColumnPrefs({ sizing: columnSizing, visibility: columnVisibility }), [columnSizing, columnVisibility]);
   const table = useReactTable({
     data: visibleRows,
-    columns: COLUMNS,
+    columns,
     getCoreRowModel: getCoreRowModel(),
     getRowId: (r) => String(r.rowid),
     manualSorting: true,
@@ -317,7 +331,12 @@ export const EventTable = forwardRef<EventTableHandle, Props>(function EventTabl
     rowCount: total ?? 0,
     enableSortingRemoval: false,
     sortDescFirst: false,
-    state: { sorting },
+    state: { sorting, columnSizing, columnVisibility },
+    columnResizeMode: 'onChange',
+    enableColumnResizing: true,
+    defaultColumn: { minSize: 24, maxSize: 2000 },
+    onColumnSizingChange: setColumnSizing,
+    onColumnVisibilityChange: setColumnVisibility,
     onSortingChange: (updater) => {
       const next = typeof updater === 'function' ? updater(sorting) : updater;
       onSort(sortFromState(next));
@@ -325,6 +344,9 @@ export const EventTable = forwardRef<EventTableHandle, Props>(function EventTabl
   });
   const byRowid = new Map<number, Row<EventRowView>>(table.getRowModel().rows.map((r) => [r.original.rowid, r]));
   const width = table.getTotalSize();
+  /** The pinned columns' place: sticky at their left offset (after the hidden ones are taken out). */
+  const pin = (column: { id: string; getStart: () => number }) =>
+    PINNED_COLUMNS.has(column.id) ? ({ position: 'sticky', left: column.getStart(), zIndex: 1 } as const) : undefined;
 
   return (
     <div className="table-wrap">
@@ -340,15 +362,15 @@ export const EventTable = forwardRef<EventTableHandle, Props>(function EventTabl
         </div>
       )}
       <div className="table-scroll" ref={scroller} tabIndex={-1} data-testid="event-table">
-        <div className="thead" role="row" style={{ width }}>
+        <div className="thead" role="row" style={{ width: width + COLUMNS_BUTTON_W }}>
           {table.getHeaderGroups()[0]!.headers.map((h) => {
             const sorted = h.column.getIsSorted();
             return (
               <div
                 key={h.id}
                 role="columnheader"
-                className={`th ${h.column.getCanSort() ? 'sortable' : ''} ${sorted ? 'sorted' : ''}`}
-                style={{ width: h.getSize() }}
+                className={`th ${h.column.getCanSort() ? 'sortable' : ''} ${sorted ? 'sorted' : ''} ${PINNED_COLUMNS.has(h.id) ? 'pinned' : ''}`}
+                style={{ width: h.getSize(), ...pin(h.column), ...(PINNED_COLUMNS.has(h.id) ? { zIndex: 3 } : {}) }}
                 aria-sort={sorted === 'asc' ? 'ascending' : sorted === 'desc' ? 'descending' : undefined}
                 onClick={h.column.getToggleSortingHandler()}
                 title={h.column.getCanSort() ? 'sort (in the engine)' : undefined}
@@ -356,9 +378,33 @@ export const EventTable = forwardRef<EventTableHandle, Props>(function EventTabl
               >
                 {flexRender(h.column.columnDef.header, h.getContext())}
                 {sorted && <span className="sort-arrow">{sorted === 'asc' ? '▲' : '▼'}</span>}
+                {h.column.getCanResize() && (
+                  <div
+                    className={`resizer ${h.column.getIsResizing() ? 'resizing' : ''}`}
+                    role="separator"
+                    aria-orientation="vertical"
+                    aria-label={`resize the ${h.id} column`}
+                    data-testid={`resize-${h.id}`}
+                    onMouseDown={h.getResizeHandler()}
+                    onTouchStart={h.getResizeHandler()}
+                    onDoubleClick={() => h.column.resetSize()}
+                    onClick={(e) => e.stopPropagation()}
+                    title="drag to resize; double-click for the default width"
+                  />
+                )}
               </div>
             );
           })}
+          <div className="th-end">
+            <FieldColumnsMenu fields={fields} onChange={setFields} />
+            <ColumnsMenu
+              columns={table.getAllLeafColumns()}
+              onReset={() => {
+                setColumnSizing({});
+                setColumnVisibility({});
+              }}
+            />
+          </div>
         </div>
         <div className="tbody" role="rowgroup" style={{ height: virtualizer.getTotalSize(), width }}>
           {items.map((vi) => {
@@ -390,13 +436,13 @@ export const EventTable = forwardRef<EventTableHandle, Props>(function EventTabl
                   onFilter
                     ? (e) => {
                         e.preventDefault();
-                        setMenu({ x: e.clientX, y: e.clientY, row });
+                        setMenu({ x: e.clientX, y: e.clientY, row, index });
                       }
                     : undefined
                 }
               >
                 {trow.getVisibleCells().map((cell) => (
-                  <div key={cell.id} role="cell" className={`td td-${cell.column.id}`} style={{ width: cell.column.getSize() }} title={cellTitle(cell.column.id, row)} data-col={cell.column.id}>
+                  <div key={cell.id} role="cell" className={`td td-${cell.column.id} ${PINNED_COLUMNS.has(cell.column.id) ? 'pinned' : ''}`} style={{ width: cell.column.getSize(), ...pin(cell.column) }} title={cellTitle(cell.column.id, row)} data-col={cell.column.id}>
                     {flexRender(cell.column.columnDef.cell, cell.getContext())}
                   </div>
                 ))}
@@ -411,7 +457,7 @@ export const EventTable = forwardRef<EventTableHandle, Props>(function EventTabl
         )}
         {error && <div className="empty err">{error}</div>}
       </div>
-      {menu && onFilter && <RowMenu menu={menu} onFilter={onFilter} onClose={() => setMenu(null)} />}
+      {menu && onFilter && <RowMenu menu={menu} onFilter={onFilter} onClose={() => setMenu(null)} onOpen={() => onRowClick(menu.index, menu.row)} />}
     </div>
   );
 });

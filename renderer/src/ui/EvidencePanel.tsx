@@ -10,6 +10,22 @@ import { ellipsizeStart, formatBytes, formatCount, shortHash } from '../model/fo
 import { errorText, useClient } from './client-context';
 import type { IngestState } from './IngestBar';
 import { CustodyLog } from './CustodyLog';
+import { Coverage, formatWords } from './Coverage';
+
+/** What a file's records are: CloudTrail events (counted as new and duplicate events), or something else. */
+function recordWords(f: EvidenceFileView): { unit: string; holdsEvents: boolean } {
+  switch (f.format) {
+    case 'k8s-audit':
+      return { unit: 'audit events', holdsEvents: false };
+    case 'k8s-list':
+    case 'k8s-object':
+      return { unit: 'objects', holdsEvents: false };
+    case 'cloudtrail-digest':
+      return { unit: 'digest', holdsEvents: false };
+    default:
+      return { unit: 'records', holdsEvents: true };
+  }
+}
 
 type Listing = EvidenceListing;
 
@@ -128,6 +144,7 @@ export function EvidencePanel({ version, mode, ingest }: { version: number; mode
     <section className="evidence" aria-label="Evidence" data-testid="evidence-panel">
       <div className="evidence-files">
         {error && <div className="err">{error}</div>}
+        <Coverage version={version} />
         <table className="grid">
           <thead>
             <tr>
@@ -151,10 +168,21 @@ export function EvidencePanel({ version, mode, ingest }: { version: number; mode
                 <td className="mono path" title={f.path}>
                   {ellipsizeStart(f.path, 72)}
                 </td>
-                <td>{f.format}</td>
+                <td title={f.format}>{formatWords(f.format)}</td>
                 <td className="num">{formatBytes(f.size)}</td>
-                <td className="num">{formatCount(f.records)}</td>
-                <td className="num">{formatCount(f.newEvents)}</td>
+                <td className="num" data-testid="evidence-records">
+                  {formatCount(f.records)}
+                  {!recordWords(f).holdsEvents && <span className="muted small"> {recordWords(f).unit}</span>}
+                </td>
+                <td className="num" data-testid="evidence-new">
+                  {recordWords(f).holdsEvents ? (
+                    formatCount(f.newEvents)
+                  ) : (
+                    <span className="muted" title={`not a CloudTrail event file: its ${recordWords(f).unit} are loaded and counted under records, not as new CloudTrail events`}>
+                      n/a
+                    </span>
+                  )}
+                </td>
                 <td className="num">{formatCount(f.duplicates)}</td>
                 <td className={`num ${f.conflicts ? 'warn' : ''}`}>{formatCount(f.conflicts)}</td>
                 <td className={`num ${f.rejected ? 'err' : ''}`}>{formatCount(f.rejected)}</td>

@@ -52,10 +52,13 @@ export function ExportMenu({
   onOpenChange,
   filters,
   total,
+  onCaseReport,
 }: {
   eventID: string | null;
   open: boolean;
   onOpenChange: (o: boolean) => void;
+  /** Open the case report dialog (several events and sessions). */
+  onCaseReport?: () => void;
   /** The table's filters: what a table export covers. */
   filters: EventFilters;
   /** The table's total under those filters (null while counting). */
@@ -127,6 +130,14 @@ export function ExportMenu({
             onOpenChange(false);
           }}
           onClose={() => onOpenChange(false)}
+          onCaseReport={
+            onCaseReport
+              ? () => {
+                  onOpenChange(false);
+                  onCaseReport();
+                }
+              : undefined
+          }
         />
       )}
     </div>
@@ -142,7 +153,9 @@ function Menu({
   onTable,
   onCancelTable,
   onClose,
+  onCaseReport,
 }: {
+  onCaseReport?: () => void;
   eventID: string | null;
   total: number | null;
   job: TableJob | null;
@@ -204,6 +217,16 @@ function Menu({
         </button>
       ))}
       {error && <div className="err pad">{error}</div>}
+      {onCaseReport && (
+        <>
+          <div className="menu-head" role="presentation">
+            Case report
+          </div>
+          <button type="button" role="menuitem" className="menu-item wide" data-testid="export-case-report" onClick={onCaseReport}>
+            <b>Case report…</b> <span className="muted">several events and whole sessions, with notes</span>
+          </button>
+        </>
+      )}
       <div className="menu-head" role="presentation" data-testid="export-table-head">
         Filtered table: {events}
       </div>

@@ -167,7 +167,8 @@ export function FilterBar({
           ref={searchRef}
           type="search"
           data-testid="event-search"
-          placeholder="Search, or paste an eventID / access key + Enter   ( / )"
+          placeholder="Search every field (requestParameters.secretId:prod/*), or paste an eventID / key + Enter   ( / )"
+          title={'Free text: a substring of event, source, principal, IP, user agent, key or eventID, or whole words anywhere in the record.\npath:glob: one field of the record, e.g. requestParameters.secretId:prod/* (* any run, ? one character). Terms AND; ASCII case ignored.'}
           spellCheck={false}
           autoComplete="off"
           value={searchText}

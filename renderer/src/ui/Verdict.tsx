@@ -6,6 +6,7 @@ import { DETECTIONS, severityOf } from '../../../shared/detections';
 import { ConfidenceBadge, SeverityTag } from './badges';
 import { shown } from '../model/format';
 import type { Expansion } from './DetailPane';
+import { CopyButton } from './CopyButton';
 
 function Pivot({ f, onPivot }: { f: EventFilters; onPivot: (f: EventFilters) => void }) {
   return (
@@ -59,12 +60,16 @@ export function Verdict({ trace, onPivot, onSession, blast }: { trace: TraceView
         <ConfidenceBadge value={c.identity} testId="confidence-identity" />
       </dd>
       <dt>principal</dt>
-      <dd className="mono wrap">{a.principal ? shown(a.principal) : '—'}</dd>
+      <dd className="mono wrap">
+        {a.principal ? shown(a.principal) : '—'}
+        {a.principal && <CopyButton value={a.principal} what={a.principal.startsWith('arn:') ? 'ARN' : 'principal'} testId="copy-principal" />}
+      </dd>
       <dt>access key</dt>
       <dd>
         <span className="mono" data-testid="attribution-key">
           {key ? shown(key) : '—'}
         </span>
+        {key && <CopyButton value={key} what="access key" testId="copy-key" />}
         {key && onSession && <SessionPivot accessKeyId={key} onSession={onSession} />}
         {key && blast(`key:0:${key}`, 'session')}
       </dd>
@@ -73,6 +78,7 @@ export function Verdict({ trace, onPivot, onSession, blast }: { trace: TraceView
         <span className="mono" data-testid="attribution-serviceaccount">
           {sa ? shown(sa) : '—'}
         </span>
+        {sa && <CopyButton value={sa} what="service account" testId="copy-serviceaccount" />}
         <ConfidenceBadge value={sa ? c.identity : 'none'} testId="confidence-serviceaccount" />
         {sa && <Pivot f={{ namespace: a.namespace!, serviceAccount: a.serviceAccount! }} onPivot={onPivot} />}
         {blast('sa', 'serviceaccount')}
@@ -82,6 +88,7 @@ export function Verdict({ trace, onPivot, onSession, blast }: { trace: TraceView
         <span className="mono" data-testid="attribution-pod">
           {a.pod ? `${shown(a.pod.name)}${a.pod.nameTruncated ? '…' : ''}` : '—'}
         </span>
+        {a.pod && !a.pod.nameTruncated && <CopyButton value={a.pod.name} what="pod name" testId="copy-pod" />}
         <ConfidenceBadge value={c.pod} testId="confidence-pod" />
         {a.pod && !a.pod.nameTruncated && <Pivot f={{ pod: a.pod.name }} onPivot={onPivot} />}
         {blast('pod', 'pod')}
@@ -92,6 +99,7 @@ export function Verdict({ trace, onPivot, onSession, blast }: { trace: TraceView
         <span className="mono" data-testid="attribution-node">
           {a.node?.instanceId ? shown(a.node.instanceId) : '—'}
         </span>
+        {a.node?.instanceId && <CopyButton value={a.node.instanceId} what="node (instance id)" testId="copy-node" />}
         <ConfidenceBadge value={c.node} testId="confidence-node" />
         {a.node?.instanceId && <Pivot f={{ node: a.node.instanceId }} onPivot={onPivot} />}
         {a.node?.instanceId && blast(`node:${a.node.instanceId}`, 'node')}
@@ -101,6 +109,7 @@ export function Verdict({ trace, onPivot, onSession, blast }: { trace: TraceView
         <span className="mono" data-testid="attribution-cluster">
           {cluster ? shown(cluster) : '—'}
         </span>
+        {a.cluster?.arn && <CopyButton value={a.cluster.arn} what="cluster ARN" testId="copy-cluster-arn" />}
         {a.cluster?.name && <Pivot f={{ cluster: a.cluster.name }} onPivot={onPivot} />}
       </dd>
       {trace.flags.length > 0 && (

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { Database } from 'better-sqlite3';
 import { openCase } from '../../../electron/engine/db/open';
 import { BASELINE_CALLS, BASELINE_MS, firstSeenApis } from '../../../electron/engine/detect/first-seen';
+import { StringIds } from '../../../electron/engine/db/strings';
 
 const T0 = Date.parse('2026-03-02T00:00:00Z');
 
@@ -25,8 +26,10 @@ function caseWith(subjects: { key: string; sa: string | null; identity?: string 
   const call = (subject: string, ms: number, source: string, name: string, invokedBy: string | null = null) => {
     const id = ++n;
     db.prepare(
-      `INSERT INTO events (id, event_id, raw_sha256, event_time, event_ms, event_source, event_name, invoked_by) VALUES (?, ?, 'x', ?, ?, ?, ?, ?)`,
-    ).run(id, `ev-${id}`, new Date(ms).toISOString(), ms, source, name, invokedBy);
+      `INSERT INTO events (id, id_hash, event_id, raw_sha256, event_time, event_ms, event_source, event_name, invoked_by_sid,
+         file_id, record_index, raw_block, raw_off, raw_len)
+       VALUES (?, ?, ?, x'00', ?, ?, ?, ?, ?, 0, 0, 0, 0, 0)`,
+    ).run(id, id, `ev-${id}`, new Date(ms).toISOString(), ms, source, name, invokedBy === null ? null : new StringIds(db).id(invokedBy));
     db.prepare('INSERT INTO event_subjects (event_rowid, subject_id) VALUES (?, ?)').run(id, ids.get(subject)!);
     return id;
   };

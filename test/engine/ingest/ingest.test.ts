@@ -16,7 +16,8 @@ import { parseEvidence } from '../../../electron/engine/ingest/parse-file';
 import type { JsonObject } from '../../../electron/engine/util/json';
 import { buildTar, buildTarGz, buildZip } from '../../helpers/archives';
 import { apiRecord, invictusFiles, lookupEvents, put, readTrail, sha256, tempDir, trailJson } from '../../helpers/evidence';
-import { count, expectConsistent, outcomeOf } from '../../helpers/case';
+import { count, expectConsistent, outcomeOf, rawOf } from '../../helpers/case';
+import { packRows } from '../../../electron/engine/ingest/raw-blocks';
 
 const WORKER_SCRIPT = resolve(__dirname, '..', '..', '..', 'dist', 'electron', 'engine', 'ingest', 'worker.js');
 
@@ -27,7 +28,7 @@ function newCase(dir: string): Database {
 function snapshot(db: Database) {
   return {
     events: count(db, 'SELECT COUNT(*) FROM events'),
-    raw: count(db, 'SELECT COUNT(*) FROM event_raw'),
+    raw: count(db, 'SELECT COUNT(*) FROM events WHERE raw_len > 0'),
     sources: count(db, 'SELECT COUNT(*) FROM event_sources'),
     files: count(db, 'SELECT COUNT(*) FROM evidence_files'),
     complete: count(db, "SELECT COUNT(*) FROM evidence_files WHERE status = 'complete'"),
@@ -127,7 +128,7 @@ describe.each([
     }
     // The raw text stored is the record exactly as read.
     const one = trails[0]!.records[0]!;
-    const raw = db.prepare('SELECT raw FROM events_full WHERE event_id = ?').pluck().get(one.eventID) as string;
+    const raw = rawOf(db, one.eventID as string)!;
     expect(trails[0]!.bytes.toString('utf8').includes(raw)).toBe(true);
     expect(JSON.parse(raw)).toEqual(one);
     expectConsistent(db);
@@ -417,7 +418,7 @@ describe('one transaction per file', () => {
       const r = apiRecord(id);
       return normalizeRecord(r, JSON.stringify(r), i);
     });
-    store.addRows(file, rows);
+    store.addRows(file, packRows(rows));
     // Visible inside the open transaction…
     expect(count(db, 'SELECT COUNT(*) FROM events')).toBe(3);
     expect(count(db, "SELECT COUNT(*) FROM evidence_files WHERE status = 'complete' AND sha256 = ''")).toBe(1);
@@ -440,11 +441,11 @@ describe('one transaction per file', () => {
     const goodBytes = Buffer.from(trailJson([apiRecord('g-1')]));
     const g = await parsed(goodBytes);
     const good = store.begin('/evidence/good.json');
-    store.addRows(good, g.rows);
+    store.addRows(good, packRows(g.rows));
     expect(store.commit(good, g.result).status).toBe('loaded');
     const b = await parsed(Buffer.from(trailJson([apiRecord('b-1'), apiRecord('b-2')])));
     const bad = store.begin('/evidence/bad.json');
-    store.addRows(bad, b.rows);
+    store.addRows(bad, packRows(b.rows));
     expect(count(db, 'SELECT COUNT(*) FROM events')).toBe(3);
     // The rest of the file turns out to be unreadable.
     const outcome = store.recordFailure('/evidence/bad.json', 'truncated gzip: the compressed data ends early');

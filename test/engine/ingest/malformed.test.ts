@@ -20,7 +20,7 @@ import type { JsonObject } from '../../../electron/engine/util/json';
 import { generateBundle } from '../../generator';
 import { apiRecord, lookupEvents, put, sha256, tempDir, trailJson } from '../../helpers/evidence';
 import { loadRecord, REPO } from '../../helpers/reference';
-import { count, expectConsistent, outcomeOf } from '../../helpers/case';
+import { count, expectConsistent, outcomeOf, rawOf } from '../../helpers/case';
 
 /** A good file loaded beside every malformed one: it must always load whole. */
 const GOOD = Array.from({ length: 5 }, (_, i) => apiRecord(`good-${i}`));
@@ -76,7 +76,7 @@ describe('records that change types', () => {
       expect(db.prepare('SELECT event_id FROM events WHERE event_id LIKE ? ORDER BY event_id').pluck().all('typed-%')).toEqual(['typed-0', 'typed-2']);
     } else {
       expect(outcome.recordErrors).toEqual([]);
-      const raw = db.prepare("SELECT raw FROM events_full WHERE event_id = 'typed-1'").pluck().get() as string;
+      const raw = rawOf(db, 'typed-1')!;
       expect(raw).toBe(stringify(bad));
     }
     // Correlation reads the kept records null-safely.
@@ -315,7 +315,7 @@ describe('duplicate keys', () => {
     const text = stringify(apiRecord('proto-1')).replace(/}$/, ',"__proto__":{"polluted":true},"requestParameters2":{"__proto__":{"x":1}}}');
     const { db, summary, path } = await ingestFiles({ 'proto.json': `{"Records":[${text}]}` });
     expect(outcomeOf(summary, path('proto.json'))).toMatchObject({ records: 1, rejected: 0 });
-    expect(db.prepare("SELECT raw FROM events_full WHERE event_id = 'proto-1'").pluck().get()).toBe(text);
+    expect(rawOf(db, 'proto-1')).toBe(text);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     correlate(db);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
@@ -337,9 +337,9 @@ describe('very large values', () => {
     });
     expect(outcomeOf(summary, path('big.json'))).toMatchObject({ records: 3, rejected: 0 });
     expect(outcomeOf(summary, path('big-lookup.json'))).toMatchObject({ records: 1, rejected: 0 });
-    expect(db.prepare("SELECT length(user_agent) FROM events WHERE event_id IN ('big-1', 'bigl-1')").pluck().all()).toEqual([MiB, MiB]);
-    expect(db.prepare("SELECT raw FROM events_full WHERE event_id = 'big-1'").pluck().get()).toBe(stringify(big));
-    expect(db.prepare("SELECT user_agent FROM events WHERE event_id = 'big-2'").pluck().get()).toBe(records[2]!.userAgent);
+    expect(db.prepare("SELECT length(user_agent) FROM events_v WHERE event_id IN ('big-1', 'bigl-1')").pluck().all()).toEqual([MiB, MiB]);
+    expect(rawOf(db, 'big-1')).toBe(stringify(big));
+    expect(db.prepare("SELECT user_agent FROM events_v WHERE event_id = 'big-2'").pluck().get()).toBe(records[2]!.userAgent);
     expect(sha256(readFileSync(path('big.json')))).toBe(db.prepare('SELECT sha256 FROM evidence_files WHERE path = ?').pluck().get(path('big.json')));
     db.close();
   });

@@ -18,7 +18,7 @@ import { rebuildFromFields } from '../../../electron/engine/ingest/siem';
 import type { JsonObject } from '../../../electron/engine/util/json';
 import { tempDir } from '../../helpers/evidence';
 import { referencePath } from '../../helpers/reference';
-import { outcomeOf } from '../../helpers/case';
+import { eventsWithRaw, outcomeOf } from '../../helpers/case';
 
 const OTRF_ZIP = 'public/OTRF_Security-Datasets/datasets/atomic/aws/collection/ec2_proxy_s3_exfiltration.zip';
 const MEMBER = 'ec2_proxy_s3_exfiltration_2020-09-14011940.json';
@@ -37,10 +37,12 @@ beforeAll(async () => {
   const dir = tempDir('otrf');
   const db = openCase(join(dir, 'case.db'));
   await ingestEvidence(db, [referencePath(OTRF_ZIP)], { workers: 0 });
-  lines = db
-    .prepare('SELECT r.raw FROM events e JOIN event_raw r ON r.event_rowid = e.id JOIN event_sources s ON s.event_rowid = e.id ORDER BY s.record_index')
-    .pluck()
-    .all() as string[];
+  const indexOf = new Map(
+    (db.prepare('SELECT event_rowid, record_index FROM event_sources').all() as { event_rowid: number; record_index: number }[]).map((s) => [s.event_rowid, s.record_index]),
+  );
+  lines = eventsWithRaw(db)
+    .sort((a, b) => indexOf.get(a.id as number)! - indexOf.get(b.id as number)!)
+    .map((e) => e.raw);
   records = lines.map((l) => JSON.parse(l) as JsonObject);
   db.close();
 });

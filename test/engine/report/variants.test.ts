@@ -20,6 +20,7 @@ import { parseCsv } from '../../helpers/csv';
 import { put, tempDir } from '../../helpers/evidence';
 import { referencePath } from '../../helpers/reference';
 import { expectNoExecutableMarkup, visibleText } from './hostile-html';
+import { eventsWithRaw } from '../../helpers/case';
 
 const UG01 = 'public/doc-examples/iam-ug_01_sts-AssumeRole_by-IAMUser_line129.json';
 const UG02 = 'public/doc-examples/iam-ug_02_sts-AssumeRole_by-AWSAccount_cross-account_line181.json';
@@ -55,7 +56,7 @@ describe('the real records iam-ug_01 and iam-ug_02, as published', () => {
   afterAll(() => db?.close());
 
   it('are two variants of one eventID: iam-ug_01 first', () => {
-    const rows = db.prepare('SELECT variant, raw FROM events_full WHERE event_id = ? ORDER BY variant').all(ID) as { variant: number; raw: string }[];
+    const rows = eventsWithRaw(db).filter((e) => e.event_id === ID);
     expect(rows.map((r) => [r.variant, typeOf(r.raw)])).toEqual([
       [0, 'IAMUser'],
       [1, 'AWSAccount'],

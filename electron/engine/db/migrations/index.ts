@@ -7,6 +7,9 @@ import * as m0050 from './0050-integrity';
 import * as m0060 from './0060-custody';
 import * as m0070 from './0070-rollup';
 import * as m0080 from './0080-record-errors-index';
+import * as m0090 from './0090-compact-store';
+import * as m0100 from './0100-notes';
+import * as m0110 from './0110-pod-actors';
 
 export interface Migration {
   version: number;
@@ -31,6 +34,9 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 60, name: 'custody log', up: m0060.up },
   { version: 70, name: 'event count rollup', up: m0070.up },
   { version: 80, name: 'record errors by file', up: m0080.up },
+  { version: 90, name: 'compact store: raw records in compressed blocks', up: m0090.up },
+  { version: 100, name: 'examiner notes', up: m0100.up },
+  { version: 110, name: 'pod actors', up: m0110.up },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -1,0 +1,33 @@
+/**
+ * Looking events up by eventID. The case indexes a 53-bit hash of the eventID (`events.id_hash`, an integer
+ * index a quarter the size of a text index on the UUIDs) and compares the full id on a match. Every lookup by
+ * eventID goes through it:
+ *
+ *   db.prepare(`SELECT … FROM events e WHERE ${eventIdIs('e')} …`).get(...eventIdArgs(id), …)
+ */
+
+/** A 53-bit hash of a string (two 32-bit FNV-1a variants, mixed): a safe integer, bound to SQLite as an INTEGER. */
+export function hash53(s: string): number {
+  let h1 = 0x811c9dc5;
+  let h2 = 0x01000193 ^ s.length;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 0x01000193);
+    h2 = Math.imul(h2 ^ c, 0x5bd1e995);
+    h2 ^= h2 >>> 15;
+  }
+  h1 ^= h1 >>> 13;
+  h1 = Math.imul(h1, 0xc2b2ae35);
+  h1 ^= h1 >>> 16;
+  return (h2 >>> 0) * 0x200000 + ((h1 >>> 0) & 0x1fffff);
+}
+
+/** `<alias>.id_hash = ? AND <alias>.event_id = ?`: bind `...eventIdArgs(id)` in its place. */
+export function eventIdIs(alias?: string): string {
+  const p = alias ? `${alias}.` : '';
+  return `${p}id_hash = ? AND ${p}event_id = ?`;
+}
+
+export function eventIdArgs(eventID: string): [number, string] {
+  return [hash53(eventID), eventID];
+}

@@ -1,0 +1,290 @@
+/**
+ * The skip index of free-text search: one Bloom filter per raw block (ClickHouse's `tokenbf_v1`, per block).
+ *
+ * A full-text index over every record (FTS5 trigram) would be larger than the whole case. Instead, when a parse
+ * worker packs a block (raw-blocks.ts `packRows`), it hashes the block's *tokens* — maximal runs of ASCII letters
+ * and digits and of non-ASCII characters, ASCII letters lower-cased — into a Bloom filter sized to the number of
+ * distinct tokens (~10 bits each: ~1 % false positives). A search term's tokens are looked up in every block's
+ * filter; a block whose filter lacks one of them cannot hold the term and is not decompressed. The others are
+ * decompressed and every record in them is checked exactly (service/raw-search.ts).
+ *
+ * No false negatives, by construction: search matches a record's *searchable text* — its raw text with JSON string
+ * escapes decoded (`searchableText`) — on whole tokens (service/search-terms.ts); every record's raw text is
+ * tokenized on its own (a token never runs into the next record), and a record with escapes has its decoded text
+ * tokenized too, so every token a match needs was hashed into its block's filter. Tokens are hashed over their UTF-8
+ * bytes (a non-ASCII character's bytes are all ≥ 0x80: token bytes), by the worker and by the search alike.
+ *
+ * The filter also keeps the byte length of each record of the block, in order, so that a search can cut the
+ * decompressed block into records without asking the event table (which has no index on `raw_block`).
+ *
+ * Layout (`raw_blocks.filter`): version (1 byte, 1), hash count k (1 byte), record count (varint), each record's
+ * byte length (varints), then the filter's bits (the rest of the blob: m = 8 × its length).
+ */
+
+export const FILTER_VERSION = 1;
+/** Bits per distinct token: with k = 7, ~0.8 % false positives per token looked up. */
+export const BITS_PER_TOKEN = 10;
+export const HASHES = 7;
+
+/**
+ * Token characters by ASCII code: 0 for a separator, otherwise the character's lower-case code. Every code unit
+ * ≥ 128 is a token character (compared as is: case-insensitivity is ASCII's only).
+ */
+const TOKEN = new Uint8Array(128);
+for (let c = 48; c <= 57; c++) TOKEN[c] = c;
+for (let c = 97; c <= 122; c++) TOKEN[c] = c;
+for (let c = 65; c <= 90; c++) TOKEN[c] = c + 32;
+
+export function isTokenUnit(c: number): boolean {
+  return c >= 128 || TOKEN[c] !== 0;
+}
+
+/** ASCII letters lower-cased, every other character as is (the case-folding of search, everywhere). */
+export function asciiLower(s: string): string {
+  return /[A-Z]/.test(s) ? s.replace(/[A-Z]+/g, (m) => m.toLowerCase()) : s;
+}
+
+const ESCAPE = /\\(?:u([0-9a-fA-F]{4})|([^u]))/g;
+const SIMPLE: Record<string, string> = { b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
+
+/**
+ * The text search reads of a record: its raw text, with JSON string escapes (`\"`, `\n`, `\u00e9`…) decoded where
+ * it has any (escapes only occur inside strings, so decoding the whole text decodes exactly the strings).
+ */
+export function searchableText(raw: string): string {
+  if (raw.indexOf('\\') < 0) return raw;
+  return raw.replace(ESCAPE, (_m, hex: string | undefined, ch: string) => (hex !== undefined ? String.fromCharCode(parseInt(hex, 16)) : (SIMPLE[ch] ?? ch)));
+}
+
+/** The 32-bit mix of murmur3's finalizer. */
+function fmix(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+const FNV_OFFSET = 0x811c9dc5;
+const FNV_PRIME = 0x01000193;
+
+/** Token bytes of UTF-8 text: 0 for a separator, otherwise the byte, ASCII letters lower-cased. */
+const TOKEN_BYTE = new Uint8Array(256);
+for (let c = 0; c < 256; c++) TOKEN_BYTE[c] = c < 128 ? TOKEN[c]! : c;
+
+/**
+ * Hashes the tokens of UTF-8 text into `into` (tokens are hashed over their UTF-8 bytes, so a non-ASCII
+ * character's bytes — all ≥ 0x80 — are token bytes, as its UTF-16 code units are token units).
+ */
+function hashTokens(bytes: Uint8Array, into: HashSet, start = 0, end = bytes.length): void {
+  // One token per turn of the outer loop, its bytes in the inner one; the set's probe inlined (this loop runs over
+  // every byte of evidence: ~2 ns per byte).
+  let table = into.table;
+  let mask = table.length - 1;
+  let i = start;
+  while (i < end) {
+    let t = TOKEN_BYTE[bytes[i]!]!;
+    if (t === 0) {
+      i++;
+      continue;
+    }
+    let h = FNV_OFFSET;
+    do {
+      h = Math.imul(h ^ t, FNV_PRIME);
+      i++;
+      t = i < end ? TOKEN_BYTE[bytes[i]!]! : 0;
+    } while (t !== 0);
+    h = fmix(h) || 1;
+    let j = h & mask;
+    for (;;) {
+      const v = table[j]!;
+      if (v === h) break;
+      if (v === 0) {
+        table[j] = h;
+        if (++into.size * 2 > table.length) {
+          into.grow();
+          table = into.table;
+          mask = table.length - 1;
+        }
+        break;
+      }
+      j = (j + 1) & mask;
+    }
+  }
+}
+
+/** The tokens of a text (lower-cased as search compares them). */
+export function tokensOf(text: string): string[] {
+  const out: string[] = [];
+  let start = -1;
+  for (let i = 0; i <= text.length; i++) {
+    const token = i < text.length && isTokenUnit(text.charCodeAt(i));
+    if (token && start < 0) start = i;
+    else if (!token && start >= 0) {
+      out.push(asciiLower(text.slice(start, i)));
+      start = -1;
+    }
+  }
+  return out;
+}
+
+/** The filter hash of one token (as `tokensOf` gives it). */
+export function tokenHash(token: string): number {
+  const bytes = Buffer.from(token, 'utf8');
+  let h = FNV_OFFSET;
+  for (const b of bytes) {
+    const t = TOKEN_BYTE[b]!;
+    if (t === 0) throw new Error(`not a single token: ${JSON.stringify(token)}`);
+    h = Math.imul(h ^ t, FNV_PRIME);
+  }
+  if (bytes.length === 0) throw new Error('not a single token: empty');
+  return fmix(h) || 1;
+}
+
+function writeVarint(out: number[], n: number): void {
+  while (n >= 0x80) {
+    out.push((n & 0x7f) | 0x80);
+    n = Math.floor(n / 128);
+  }
+  out.push(n);
+}
+
+/** A set of non-zero 32-bit hashes (open addressing; `hashTokens` adds to it). */
+class HashSet {
+  table = new Uint32Array(8192);
+  size = 0;
+
+  grow(): void {
+    const old = this.table;
+    this.table = new Uint32Array(old.length * 2);
+    const mask = this.table.length - 1;
+    for (const h of old) {
+      if (h === 0) continue;
+      let i = h & mask;
+      while (this.table[i] !== 0) i = (i + 1) & mask;
+      this.table[i] = h;
+    }
+  }
+}
+
+export interface BuiltFilter {
+  filter: Uint8Array;
+  /** Distinct tokens hashed. */
+  tokens: number;
+}
+
+/**
+ * The filter of one block: `block` is its decompressed bytes (UTF-8), `records` the raw texts packed into it in
+ * order (their UTF-8 lengths are recorded; a record with JSON escapes also has its decoded text's tokens hashed).
+ */
+export function buildBlockFilter(block: Uint8Array, records: readonly string[], lengths?: readonly number[]): BuiltFilter {
+  const set = new HashSet();
+  const head: number[] = [FILTER_VERSION, HASHES];
+  writeVarint(head, records.length);
+  const escaped = block.indexOf(0x5c) >= 0;
+  // A token must never run from one record into the next: where a record ends and the next begins on token bytes
+  // (never, for JSON objects), the block is tokenized record by record; otherwise in one pass.
+  let joined = false;
+  let off = 0;
+  for (let i = 0; i < records.length; i++) {
+    const len = lengths?.[i] ?? Buffer.byteLength(records[i]!, 'utf8');
+    writeVarint(head, len);
+    if (off > 0 && len > 0 && TOKEN_BYTE[block[off - 1]!] !== 0 && TOKEN_BYTE[block[off]!] !== 0) joined = true;
+    off += len;
+  }
+  if (off !== block.length) throw new Error(`block filter: records hold ${off} bytes, the block ${block.length}`);
+  if (!joined) hashTokens(block, set, 0, block.length);
+  off = 0;
+  for (let i = 0; i < records.length; i++) {
+    const raw = records[i]!;
+    const len = lengths?.[i] ?? Buffer.byteLength(raw, 'utf8');
+    if (joined) hashTokens(block, set, off, off + len);
+    off += len;
+    if (escaped && raw.indexOf('\\') >= 0) hashTokens(Buffer.from(searchableText(raw), 'utf8'), set);
+  }
+  const bytes = Math.max(8, Math.ceil((set.size * BITS_PER_TOKEN) / 8));
+  const out = new Uint8Array(head.length + bytes);
+  out.set(head, 0);
+  const bits = out.subarray(head.length);
+  const m = bytes * 8;
+  for (const h of set.table) {
+    if (h === 0) continue;
+    // Bit k is (h + k × step) mod m; with step reduced mod m first, each next one is one add and one compare.
+    const step = ((fmix(h ^ 0x5bd1e995) | 1) >>> 0) % m;
+    let p = h % m;
+    for (let k = 0; k < HASHES; k++) {
+      bits[p >>> 3]! |= 1 << (p & 7);
+      p += step;
+      if (p >= m) p -= m;
+    }
+  }
+  return { filter: out, tokens: set.size };
+}
+
+/** A stored filter, read back. */
+export class BlockFilter {
+  private readonly bits: Uint8Array;
+  private readonly k: number;
+  private readonly m: number;
+  /** Where the record lengths start in the blob (after the record count), and how many there are. */
+  private readonly lengthsAt: number;
+  private readonly count: number;
+
+  constructor(private readonly blob: Uint8Array) {
+    if (blob[0] !== FILTER_VERSION) throw new Error(`raw block filter version ${blob[0]} is not known to this PodTrail`);
+    this.k = blob[1]!;
+    let pos = 2;
+    let count = 0;
+    for (let scale = 1; ; scale *= 128) {
+      const b = blob[pos++]!;
+      count += (b & 0x7f) * scale;
+      if (b < 0x80) break;
+    }
+    this.count = count;
+    this.lengthsAt = pos;
+    // Skip the lengths: the bits follow. (The offsets are decoded when asked for: a search keeps every block's
+    // filter in memory, and most blocks never need theirs.)
+    for (let i = 0; i < count; i++) while (blob[pos++]! >= 0x80);
+    this.bits = blob.subarray(pos);
+    this.m = this.bits.length * 8;
+  }
+
+  /** Byte offset of each record in the decompressed block, and one past the last record's end. */
+  get offsets(): number[] {
+    const out = new Array<number>(this.count + 1);
+    let pos = this.lengthsAt;
+    let off = 0;
+    for (let i = 0; i < this.count; i++) {
+      out[i] = off;
+      let n = 0;
+      for (let scale = 1; ; scale *= 128) {
+        const b = this.blob[pos++]!;
+        n += (b & 0x7f) * scale;
+        if (b < 0x80) break;
+      }
+      off += n;
+    }
+    out[this.count] = off;
+    return out;
+  }
+
+  /** Whether the block may hold the token of this hash (false: it certainly does not). */
+  mayContain(h: number): boolean {
+    const m = this.m;
+    const step = ((fmix(h ^ 0x5bd1e995) | 1) >>> 0) % m;
+    let p = h % m;
+    for (let k = 0; k < this.k; k++) {
+      if ((this.bits[p >>> 3]! & (1 << (p & 7))) === 0) return false;
+      p += step;
+      if (p >= m) p -= m;
+    }
+    return true;
+  }
+
+  /** Whether the block may hold every one of these tokens. */
+  mayContainAll(hashes: readonly number[]): boolean {
+    for (const h of hashes) if (!this.mayContain(h)) return false;
+    return true;
+  }
+}

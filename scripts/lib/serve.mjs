@@ -1,0 +1,27 @@
+// `podtrail serve` on a case, for the benchmarks: the URL, a caller of the loopback API, and a stop.
+import { spawn } from 'node:child_process';
+import { join, dirname } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'podtrail.js');
+
+export async function serve(casePath) {
+  const child = spawn(process.execPath, [CLI, 'serve', '--case', casePath], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise((resolveUrl, reject) => {
+    child.once('exit', (code) => reject(new Error(`podtrail serve exited (${code})`)));
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      if (line.startsWith('http://127.0.0.1:')) resolveUrl(line);
+    });
+  });
+  const u = new URL(url);
+  const token = u.searchParams.get('token');
+  const call = async (name, input) => {
+    const res = await fetch(`${u.origin}/api/${name}`, { method: 'POST', headers: { Authorization: `Bearer ${token}` }, body: JSON.stringify(input) });
+    const body = await res.json();
+    if (!body.ok) throw new Error(`${name}: ${body.error.message}`);
+    return body.value;
+  };
+  const stop = () => new Promise((r) => (child.exitCode !== null ? r() : (child.once('exit', r), child.kill('SIGTERM'))));
+  return { url, call, stop };
+}

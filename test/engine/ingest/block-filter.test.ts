@@ -1,0 +1,174 @@
+/**
+ * The raw blocks' skip index (ingest/block-filter.ts): a block's filter must never lack a token of a record in it —
+ * a dropped block is an event search silently misses — and must still skip most blocks that hold a token not.
+ * Property-style: many generated records (mixed case, non-ASCII, JSON escapes, numbers, arrays), packed by the
+ * parse workers' own code (raw-blocks.ts packRows), and for each record terms drawn from its own text and values.
+ */
+import { describe, expect, it } from 'vitest';
+import { packRows } from '../../../electron/engine/ingest/raw-blocks';
+import { BlockFilter, buildBlockFilter, searchableText, tokenHash, tokensOf } from '../../../electron/engine/ingest/block-filter';
+import { normalizeRecord, type EventRow } from '../../../electron/engine/ingest/normalize';
+import { fieldMatches, requiredTokens, textMatches, valuesAt, type SearchTerm } from '../../../electron/engine/service/search-terms';
+
+/** A small deterministic PRNG (mulberry32). */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const ALPHABET = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_/:.@=+ "\\\néüßŁ日本😀\t';
+
+function word(r: () => number, n = 1 + Math.floor(r() * 14)): string {
+  let s = '';
+  for (let i = 0; i < n; i++) s += [...ALPHABET][Math.floor(r() * [...ALPHABET].length)]!;
+  return s;
+}
+
+function value(r: () => number, depth: number): unknown {
+  const x = r();
+  if (depth < 2 && x < 0.15) return Array.from({ length: 1 + Math.floor(r() * 3) }, () => value(r, depth + 1));
+  if (depth < 2 && x < 0.3) return Object.fromEntries(Array.from({ length: 1 + Math.floor(r() * 3) }, () => [word(r, 3 + Math.floor(r() * 6)).replace(/\W/g, 'k') || 'k', value(r, depth + 1)]));
+  if (x < 0.4) return Math.floor(r() * 1e6) / (r() < 0.5 ? 1 : 100);
+  if (x < 0.45) return r() < 0.5;
+  if (x < 0.5) return null;
+  return word(r);
+}
+
+function record(r: () => number, i: number): Record<string, unknown> {
+  return {
+    eventVersion: '1.08',
+    eventTime: new Date(Date.UTC(2026, 2, 1) + i * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    eventSource: r() < 0.2 ? 'sts.amazonaws.com' : 'secretsmanager.amazonaws.com',
+    eventName: r() < 0.5 ? 'GetSecretValue' : 'AssumeRole',
+    awsRegion: 'us-east-1',
+    sourceIPAddress: `10.0.${i % 250}.${(i * 7) % 250}`,
+    userAgent: word(r, 20),
+    requestParameters: { secretId: `${r() < 0.5 ? 'prod' : 'dev'}/${word(r)}`, extra: value(r, 0), [word(r, 4).replace(/\W/g, 'x') || 'x']: value(r, 0) },
+    responseElements: r() < 0.5 ? null : { list: [value(r, 1), value(r, 1)] },
+    eventID: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+    recipientAccountId: '111122223333',
+  };
+}
+
+/** Every leaf path of a parsed record (arrays looked through), with its values. */
+function leafPaths(v: unknown, path: string[] = []): string[][] {
+  if (Array.isArray(v)) return v.flatMap((x) => leafPaths(x, path));
+  if (v !== null && typeof v === 'object') return Object.entries(v).flatMap(([k, x]) => leafPaths(x, [...path, k]));
+  return path.length ? [path] : [];
+}
+
+/** A whole-token phrase of a text: from the start of one token to the end of a later one (maybe one token). */
+function phraseOf(r: () => number, text: string): string | null {
+  const spans: [number, number][] = [];
+  const re = /[A-Za-z0-9\u0080-\uffff]+/g;
+  for (let m = re.exec(text); m; m = re.exec(text)) spans.push([m.index, m.index + m[0].length]);
+  if (spans.length === 0) return null;
+  const a = Math.floor(r() * spans.length);
+  const b = Math.min(spans.length - 1, a + Math.floor(r() * 4));
+  return text.slice(spans[a]![0], spans[b]![1]);
+}
+
+/** ASCII letters upper-cased (search ignores ASCII case only). */
+function asciiUpper(s: string): string {
+  return s.replace(/[a-z]/g, (c) => c.toUpperCase());
+}
+
+/** A glob that the whole value matches: some of its characters replaced by `*` or `?`. */
+function globOf(r: () => number, v: string): string {
+  let out = '';
+  for (let i = 0; i < v.length; i++) {
+    const x = r();
+    if (x < 0.1) {
+      out += '*';
+      i += Math.floor(r() * 4);
+    } else if (x < 0.15) out += '?';
+    else out += r() < 0.3 ? asciiUpper(v[i]!) : v[i]!;
+  }
+  return out;
+}
+
+function rows(n: number, seed: number): { rows: EventRow[]; records: Record<string, unknown>[] } {
+  const r = rng(seed);
+  const records = Array.from({ length: n }, (_, i) => record(r, i));
+  return { records, rows: records.map((rec, i) => normalizeRecord(rec, JSON.stringify(rec), i)) };
+}
+
+describe('block filter', () => {
+  it('never drops a block that holds a term: every phrase and field glob drawn from 4,000 generated records passes its block', () => {
+    const r = rng(17);
+    const { rows: input } = rows(4000, 5);
+    const raws = input.map((x) => x.raw);
+    const batch = packRows(input);
+    expect(batch.filters).toHaveLength(batch.blocks.length);
+    const filters = batch.filters.map((f) => new BlockFilter(f));
+    let checked = 0;
+    batch.rows.forEach((row, i) => {
+      const filter = filters[row.block]!;
+      // The filter cuts the block into the records as the rows point at them.
+      const offsets = filter.offsets;
+      expect(offsets).toContain(row.rawOff);
+      expect(offsets[offsets.indexOf(row.rawOff) + 1]! - row.rawOff).toBe(row.rawLen);
+      const raw = raws[i]!;
+      const text = searchableText(raw);
+      for (let k = 0; k < 3; k++) {
+        const phrase = phraseOf(r, text);
+        if (!phrase) continue;
+        const term: SearchTerm = { kind: 'text', text: r() < 0.5 ? asciiUpper(phrase) : phrase, key: '' };
+        // The record matches the term (exact check) and its block's filter lets the term through.
+        expect(textMatches(term.text, text)).toBe(true);
+        expect(filter.mayContainAll(requiredTokens(term).map(tokenHash))).toBe(true);
+        checked++;
+      }
+      const parsed = JSON.parse(raw) as unknown;
+      const paths = leafPaths(parsed);
+      for (let k = 0; k < 2; k++) {
+        const path = paths[Math.floor(r() * paths.length)]!;
+        const v = valuesAt(parsed, path)[0];
+        const term: SearchTerm = { kind: 'field', path, pattern: globOf(r, String(v)), key: '' };
+        expect(fieldMatches(term, parsed)).toBe(true);
+        expect(filter.mayContainAll(requiredTokens(term).map(tokenHash))).toBe(true);
+        checked++;
+      }
+    });
+    expect(checked).toBeGreaterThan(16_000);
+  });
+
+  it('skips most blocks for a token they do not hold (false positives near the ~1 % it is sized for)', () => {
+    const { rows: input } = rows(3000, 9);
+    const batch = packRows(input);
+    const filters = batch.filters.map((f) => new BlockFilter(f));
+    const all = new Set(input.flatMap((x) => tokensOf(searchableText(x.raw))));
+    let tries = 0;
+    let passed = 0;
+    for (let i = 0; tries < 20_000; i++) {
+      const token = `absent${i}q`;
+      if (all.has(token)) continue;
+      for (const f of filters) {
+        tries++;
+        if (f.mayContain(tokenHash(token))) passed++;
+      }
+    }
+    expect(passed / tries).toBeLessThan(0.03);
+  });
+
+  it('tokenizes each record apart, decodes JSON escapes and folds ASCII case only', () => {
+    const a = '{"k":"tail"}';
+    const b = '{"k":"line\\nNext \\u00c9t\\u00e9 caf\\u00e9"}';
+    const block = Buffer.from(a + b, 'utf8');
+    const f = new BlockFilter(buildBlockFilter(block, [a, b]).filter);
+    for (const t of ['tail', 'next', 'Été', 'café', 'k', 'line']) expect(f.mayContain(tokenHash(t))).toBe(true);
+    expect(tokensOf('Été ÉTÉ abC')).toEqual(['Été', 'ÉtÉ', 'abc']);
+    expect(searchableText(b)).toBe('{"k":"line\nNext Été café"}');
+    expect(() => buildBlockFilter(block, [a])).toThrow(/records hold/);
+    // Records that meet on letters (not JSON objects) are still tokenized apart.
+    const joined = new BlockFilter(buildBlockFilter(Buffer.from('abcd'), ['ab', 'cd']).filter);
+    expect(joined.mayContain(tokenHash('ab')) && joined.mayContain(tokenHash('cd'))).toBe(true);
+    expect(joined.offsets).toEqual([0, 2, 4]);
+  });
+});

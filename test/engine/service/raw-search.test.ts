@@ -1,0 +1,179 @@
+/**
+ * Search over every field of the raw records (service/raw-search.ts) through the engine's own calls: the events it
+ * finds are exactly those a scan of every raw record finds (for free text, plus the old column matches), blocks
+ * without a filter are still searched, the filter does skip blocks, and the search joins the table's other
+ * filters, the total and the timeline.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Database } from 'better-sqlite3';
+import { openCase } from '../../../electron/engine/db/open';
+import { ingestEvidence } from '../../../electron/engine/ingest/ingest';
+import { correlate } from '../../../electron/engine/chain/correlate';
+import { rawReader } from '../../../electron/engine/ingest/raw-blocks';
+import { searchableText } from '../../../electron/engine/ingest/block-filter';
+import { CaseService } from '../../../electron/engine/service/case-service';
+import { RawSearch, rawSearch } from '../../../electron/engine/service/raw-search';
+import { searchColumnsLike } from '../../../electron/engine/service/event-query';
+import { fieldMatches, parseSearch, textMatches } from '../../../electron/engine/service/search-terms';
+import type { EventFilters } from '../../../shared/api';
+import { generateBundle } from '../../generator';
+import { tempDir } from '../../helpers/evidence';
+
+let db: Database;
+let service: CaseService;
+let records: { id: number; raw: string; parsed: unknown }[];
+let secretId: string;
+
+/** The events a scan of every record finds for a search box text (every term ANDed). */
+function scan(search: string): number[] {
+  let ids = records.map((r) => r.id);
+  for (const term of parseSearch(search)) {
+    let hit: Set<number>;
+    if (term.kind === 'field') hit = new Set(records.filter((r) => fieldMatches(term, r.parsed)).map((r) => r.id));
+    else {
+      const like = searchColumnsLike(term.text);
+      hit = new Set(db.prepare(`SELECT e.id FROM events e WHERE ${like.sql}`).pluck().all(...like.params) as number[]);
+      for (const r of records) if (textMatches(term.text, searchableText(r.raw))) hit.add(r.id);
+    }
+    ids = ids.filter((id) => hit.has(id));
+  }
+  return ids.sort((a, b) => a - b);
+}
+
+async function found(filters: EventFilters): Promise<{ total: number; ids: number[]; histogram: number }> {
+  const page = service.eventPage({ filters, sort: { column: 'eventTime', dir: 'asc' }, offset: 0, limit: 1000 });
+  const h = await service.histogram({ filters, buckets: 50 });
+  return { total: page.total, ids: page.rows.map((r) => r.rowid).sort((a, b) => a - b), histogram: h.counts.reduce((a, b) => a + b, 0) };
+}
+
+beforeAll(async () => {
+  const dir = tempDir('raw-search');
+  const bundle = generateBundle({ outDir: `${dir}/bundle`, events: 4000, seed: 23 }).outDir;
+  db = openCase(`${dir}/case.db`);
+  await ingestEvidence(db, [bundle], { workers: 0 });
+  correlate(db);
+  service = new CaseService(db, `${dir}/case.db`);
+  const reader = rawReader(db);
+  records = (db.prepare('SELECT id, raw_block, raw_off, raw_len FROM events ORDER BY id').all() as { id: number; raw_block: number; raw_off: number; raw_len: number }[]).map((r) => {
+    const raw = reader.text(r);
+    return { id: r.id, raw, parsed: JSON.parse(raw) as unknown };
+  });
+  const secrets = records.map((r) => (r.parsed as { requestParameters?: { secretId?: unknown } }).requestParameters?.secretId).filter((s): s is string => typeof s === 'string');
+  // The least frequent secret of the case.
+  const counts = new Map<string, number>();
+  for (const s of secrets) counts.set(s, (counts.get(s) ?? 0) + 1);
+  secretId = [...counts].sort((a, b) => a[1] - b[1])[0]![0];
+});
+
+describe('raw record search', () => {
+  it('finds exactly the events a scan of every raw record finds: free text, field globs, both, and nothing', async () => {
+    const secretName = secretId.split(':secret:')[1]!;
+    const arn = (records.find((r) => /AssumeRole"/.test(r.raw))!.parsed as { requestParameters: { roleArn: string } }).requestParameters.roleArn;
+    const searches = [
+      secretId, // a full ARN in requestParameters: the column search alone finds none of these
+      secretName,
+      `requestParameters.secretId:${secretId.split(':secret:')[0]}:secret:*`,
+      `requestParameters.secretId:*${secretName.slice(-6)}`,
+      `requestParameters.roleArn:${arn}`,
+      arn,
+      'GetSecret', // a column substring, as before
+      'us-east-1',
+      `eventName:GetSecretValue ${secretName}`,
+      'requestParameters.secretId:no-such-secret-*',
+      'zzzz-not-in-any-record',
+    ];
+    for (const search of searches) {
+      const want = scan(search);
+      const got = await found({ search });
+      expect({ search, total: got.total }).toEqual({ search, total: want.length });
+      expect(got.histogram).toBe(want.length);
+      if (want.length <= 1000) expect(got.ids).toEqual(want);
+      else expect(got.ids.filter((id) => !want.includes(id))).toEqual([]);
+    }
+    // The column search alone (before raw search) found none of the secret's events.
+    const like = searchColumnsLike(secretId);
+    expect(db.prepare(`SELECT COUNT(*) FROM events e WHERE ${like.sql}`).pluck().get(...like.params)).toBe(0);
+    expect(scan(secretId).length).toBeGreaterThan(0);
+  });
+
+  it('relies on what the writer guarantees: in every block, event row ids increase with the record offset', () => {
+    const rows = db.prepare('SELECT raw_block, raw_off, id FROM events ORDER BY raw_block, raw_off').raw(true).all() as [number, number, number][];
+    let blocksWithSeveral = 0;
+    for (let i = 1; i < rows.length; i++) {
+      const [b, , id] = rows[i]!;
+      const [pb, , pid] = rows[i - 1]!;
+      if (b !== pb) continue;
+      if (i < 2 || rows[i - 2]![0] !== b) blocksWithSeveral++;
+      expect(id, `block ${b}: row ${id} after row ${pid}`).toBeGreaterThan(pid);
+    }
+    expect(blocksWithSeveral).toBeGreaterThan(5);
+  });
+
+  it('skips blocks: a rare term decompresses a few blocks of many', () => {
+    const s = new RawSearch(db);
+    const ids = s.matching(parseSearch(secretId.split(':secret:')[1]!)[0]!);
+    expect(ids.length).toBeGreaterThan(0);
+    expect(s.last!.blocks).toBeGreaterThan(5);
+    expect(s.last!.candidates).toBeLessThan(s.last!.blocks);
+    const none = new RawSearch(db);
+    expect(none.matching(parseSearch('zzzz-not-in-any-record')[0]!).filter((id) => !ids.includes(id))).toEqual([]);
+    expect(none.last!.candidates).toBeLessThanOrEqual(1);
+  });
+
+  it('gives chosen fields of each row\'s raw record as columns', () => {
+    const page = service.eventPage({
+      filters: { search: `requestParameters.secretId:${secretId}` },
+      sort: { column: 'eventTime', dir: 'asc' },
+      offset: 0,
+      limit: 50,
+      fields: ['requestParameters.secretId', 'userIdentity.accessKeyId', 'requestParameters.noSuchField'],
+    });
+    expect(page.rows.length).toBeGreaterThan(0);
+    for (const row of page.rows) {
+      const parsed = records.find((r) => r.id === row.rowid)!.parsed as { userIdentity?: { accessKeyId?: string } };
+      expect(row.fields).toEqual({
+        'requestParameters.secretId': secretId,
+        'userIdentity.accessKeyId': parsed.userIdentity?.accessKeyId ?? null,
+        'requestParameters.noSuchField': null,
+      });
+    }
+    expect(service.eventPage({ filters: {}, sort: { column: 'eventTime', dir: 'asc' }, offset: 0, limit: 5 }).rows[0]!.fields).toBeUndefined();
+  });
+
+  it('joins the other filters: time range, event name, key', async () => {
+    const search = `requestParameters.secretId:${secretId}`;
+    const all = scan(search);
+    const times = db.prepare(`SELECT event_ms FROM events WHERE id IN (${all.join(',')}) ORDER BY event_ms`).pluck().all() as number[];
+    const mid = times[Math.floor(times.length / 2)]!;
+    const later = await found({ search, fromMs: mid });
+    expect(later.total).toBe(times.filter((t) => t >= mid).length);
+    expect((await found({ search, eventName: 'GetSecretValue' })).total).toBe(
+      db.prepare(`SELECT COUNT(*) FROM events WHERE event_name = 'GetSecretValue' AND id IN (${all.join(',')})`).pluck().get(),
+    );
+    expect((await found({ search, eventName: 'NoSuchCall' })).total).toBe(0);
+  });
+
+  it('forgets its filters and hit tables when the writer rolls back (a block id may then be given to another block)', () => {
+    const search = rawSearch(db);
+    const term = parseSearch(`requestParameters.secretId:${secretId}`)[0]!;
+    const before = search.hits(term);
+    expect(search.hits(term)).toEqual(before); // cached
+    rawReader(db).forget(); // what EvidenceStore.rollback() and abort() call
+    const after = search.hits(term);
+    expect(after.table).not.toBe(before.table);
+    expect(db.prepare(`SELECT id FROM temp."${after.table}" ORDER BY id`).pluck().all()).toEqual(scan(`requestParameters.secretId:${secretId}`));
+    expect(db.prepare("SELECT 1 FROM temp.sqlite_master WHERE name = ?").get(before.table)).toBeUndefined();
+  });
+
+  it('searches blocks written without a filter (an upgraded case) by reading all of their records', () => {
+    const search = `requestParameters.secretId:${secretId}`;
+    const before = scan(search);
+    // (this test runs last: the filters are not restored)
+    db.exec('UPDATE raw_blocks SET filter = NULL WHERE id % 2 = 0');
+    const s = new RawSearch(db);
+    expect(s.matching(parseSearch(search)[0]!)).toEqual(before);
+    expect(s.last!.candidates).toBeGreaterThanOrEqual(Math.floor(s.last!.blocks / 2));
+    const text = secretId.split(':secret:')[1]!;
+    expect([...new Set(s.matching(parseSearch(text)[0]!))]).toEqual(scan(text));
+  });
+});

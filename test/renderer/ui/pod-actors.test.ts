@@ -1,0 +1,67 @@
+/** The detail pane's People section (renderer/src/ui/PodActors.tsx): the actor, the actions on the pod, their evidence. */
+import { createElement } from 'react';
+import { renderToStaticMarkup } from 'react-dom/server';
+import { describe, expect, it } from 'vitest';
+import { PodActors, principalSearch } from '../../../renderer/src/ui/PodActors';
+import { graphElements, type GraphEdgeData } from '../../../renderer/src/model/graph';
+import type { TraceView } from '../../../shared/api';
+import type { EventActor, PodActorAction } from '../../../shared/attribution';
+import { irsaInferredPod } from '../fixtures';
+
+const exec: PodActorAction = {
+  action: 'exec', time: '2026-03-02T02:41:10.693Z', kubernetesUser: 'arn:aws:sts::111122223333:assumed-role/AWSReservedSSO_Audit_x/dave-example.com',
+  principal: 'dave@example.com via IAM Identity Center (AWSReservedSSO_Audit_x)', accessKeyId: 'ASIAEXAMPLEKEY000001', auditID: 'audit-exec-1',
+  confidence: 'proven', target: 'pod shop/api-7d9f8c6b5d-abcde', why: 'user.extra.accessKeyId ASIAEXAMPLEKEY000001 is not issued in the bundle; … the chain stops there',
+};
+const deploy: PodActorAction = {
+  ...exec, action: 'deploy', auditID: 'audit-deploy-1', principal: 'arn:aws:iam::444455556666:user/ci/deployer', target: 'deployment shop/api → replicaset api-7d9f8c6b5d', why: 'issued by AssumeRole a2, through 2 more hop(s) of role chaining',
+};
+const actor: EventActor = { principal: exec.principal!, auditID: 'audit-exec-1', confidence: 'inferred', why: 'had an exec session (audit audit-exec-1) open; its user agent is aws-cli\'s' };
+
+function withPeople(t: TraceView, podActors: PodActorAction[], a: EventActor | null): TraceView {
+  return { ...t, attribution: { ...t.attribution!, podActors, actor: a } };
+}
+const html = (t: TraceView) => renderToStaticMarkup(createElement(PodActors, { trace: t, onPivot: () => {} }));
+
+describe('PodActors', () => {
+  it('shows the actor with its confidence and exec session, and each action with its principal, why and audit event', () => {
+    const out = html(withPeople(irsaInferredPod(), [deploy, exec], actor));
+    expect(out).toContain('data-testid="event-actor"');
+    expect(out).toContain('Actor: dave@example.com via IAM Identity Center (AWSReservedSSO_Audit_x)');
+    expect(out).toMatch(/data-confidence="inferred"/);
+    expect(out).toContain('exec session, audit audit-exec-1');
+    const items = [...out.matchAll(/data-testid="pod-actor" data-action="(\w+)"/g)].map((m) => m[1]);
+    expect(items).toEqual(['deploy', 'exec']);
+    expect(out).toContain('audit audit-deploy-1');
+    expect(out).toContain('arn:aws:iam::444455556666:user/ci/deployer');
+    expect(out).toContain('through 2 more hop(s) of role chaining');
+    expect(out).toContain('key ASIAEXAMPLEKEY000001');
+  });
+
+  it('says no one is the actor when the pod has actions but nothing points to a person; renders nothing without either', () => {
+    expect(html(withPeople(irsaInferredPod(), [deploy], null))).toContain('Actor: none');
+    expect(html(withPeople(irsaInferredPod(), [], null))).toBe('');
+  });
+
+  it("pivots the table to a principal's own calls by the words its calls carry", () => {
+    expect(principalSearch('dave@example.com via IAM Identity Center (AWSReservedSSO_Audit_x)')).toBe('dave@example.com');
+    expect(principalSearch('arn:aws:iam::444455556666:user/ci/deployer')).toBe('arn:aws:iam::444455556666:user/ci/deployer');
+  });
+});
+
+describe('the chain graph past the pod', () => {
+  it('hangs each person off the pod once, the edge naming their actions and audit events; the actor is marked', () => {
+    const els = graphElements(withPeople(irsaInferredPod(), [deploy, exec, { ...exec, action: 'log', auditID: 'audit-log-1' }], actor));
+    const people = els.filter((e) => e.group === 'nodes' && e.data.kind === 'person').map((e) => e.data);
+    expect(people.map((p) => p.label)).toEqual(['PERSON\nuser/ci/deployer', 'ACTOR\ndave@example.com']);
+    expect(people[1]!.title).toContain('most plausibly made this call');
+    const edges = els.filter((e) => e.group === 'edges' && e.data.kind === 'actor').map((e) => e.data as GraphEdgeData);
+    expect(edges.map((e) => [e.source, e.target, e.confidence, e.label])).toEqual([
+      ['pod', 'person:arn:aws:iam::444455556666:user/ci/deployer', 'proven', 'deploy\nproven'],
+      ['pod', `person:${exec.principal}`, 'proven', 'exec, log\nproven'],
+    ]);
+    expect(edges[1]!.why).toContain('(audit audit-exec-1)');
+    expect(edges[1]!.why).toContain('(audit audit-log-1)');
+    expect(graphElements(irsaInferredPod()).some((e) => e.group === 'nodes' && e.data.kind === 'person')).toBe(false);
+  });
+});
