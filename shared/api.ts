@@ -40,6 +40,12 @@ export const EventFilters = z.object({
   /** Only events of one credential (an access key, within its subject). */
   accessKeyId: optionalText,
   /**
+   * Only one person's or workload's events: those whose attribution's root principal is this (in the record's own
+   * words, as `podActors[].principal` gives it), and the calls this person most plausibly made through a pod
+   * (`actor.principal`).
+   */
+  principal: optionalText,
+  /**
    * Search (electron/engine/service/search-terms.ts): free text as a substring of event name, source, principal,
    * IP, user agent, key or eventID, or on whole words anywhere in the raw record (request and response parameters
    * included); `path:glob` terms (`requestParameters.secretId:prod/*`) on one field of the record. ASCII case

@@ -88,6 +88,11 @@ export function whereClause(f: EventFilters, hits?: SearchHits): SqlPart {
   eq('s.pod_name', f.pod);
   eq('s.node_instance', f.node);
   eq('e.access_key_id', f.accessKeyId);
+  if (f.principal !== undefined && f.principal !== '') {
+    // Subject-level (the rollup answers it too): the resolution's principal, or the person acting through the pod.
+    clauses.push("(s.resolution ->> '$.principal' = ? OR s.resolution ->> '$.actor.principal' = ?)");
+    params.push(f.principal, f.principal);
+  }
   if (f.flag === 'any') clauses.push('EXISTS (SELECT 1 FROM event_flags f WHERE f.event_rowid = e.id)');
   else if (f.flag !== undefined) {
     clauses.push('EXISTS (SELECT 1 FROM event_flags f WHERE f.event_rowid = e.id AND f.flag = ?)');
@@ -163,7 +168,7 @@ export function subjectEventsQuery(f: EventFilters): SqlPart {
 }
 
 /** Filters the rollup can answer: the facet columns it keeps and the attribution's (case/rollup.ts). */
-const ROLLUP_FILTERS = new Set<keyof EventFilters>(['account', 'region', 'eventSource', 'eventName', 'errorCode', 'mechanism', 'cluster', 'namespace', 'serviceAccount', 'pod', 'node']);
+const ROLLUP_FILTERS = new Set<keyof EventFilters>(['account', 'region', 'eventSource', 'eventName', 'errorCode', 'mechanism', 'cluster', 'namespace', 'serviceAccount', 'pod', 'node', 'principal']);
 
 /** Whether the rollup answers these filters (no time range, free text, key or detection filter). */
 export function rollupFilters(f: EventFilters): boolean {

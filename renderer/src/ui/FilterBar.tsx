@@ -223,6 +223,14 @@ export function FilterBar({
           </button>
         </span>
       )}
+      {filters.principal && (
+        <span className="chip" data-testid="filter-chip" data-filter="principal" title={`only the events of ${filters.principal}: its own calls, and the calls it made through a pod`}>
+          <span className="chip-label">who</span> {filters.principal}
+          <button type="button" aria-label={`remove the filter on ${filters.principal}`} data-testid="filter-chip-remove" onClick={() => set({ principal: undefined })}>
+            ×
+          </button>
+        </span>
+      )}
       <div className="filters-end">
         {notice && (
           <span className="notice" role="status" data-testid="search-notice" title={notice}>

@@ -8,11 +8,6 @@ import type { PodActorAction } from '../../../shared/attribution';
 import { formatTime, shown } from '../model/format';
 import { ConfidenceBadge } from './badges';
 
-/** The words to search the table for a principal's own calls: an SSO user's name, else the principal itself. */
-export function principalSearch(principal: string): string {
-  return principal.split(' via ')[0]!.split(' or ')[0]!;
-}
-
 function Action({ p, onPivot }: { p: PodActorAction; onPivot?: (f: EventFilters) => void }) {
   return (
     <li data-testid="pod-actor" data-action={p.action}>
@@ -20,7 +15,7 @@ function Action({ p, onPivot }: { p: PodActorAction; onPivot?: (f: EventFilters)
       <div>
         {shown(p.kubernetesUser)} → <b>{p.principal ? shown(p.principal) : '—'}</b> <ConfidenceBadge value={p.confidence} />
         {p.principal && onPivot && (
-          <button type="button" className="pivot" title="filter the table to this principal's AWS calls" onClick={() => onPivot({ search: principalSearch(p.principal!) })}>
+          <button type="button" className="pivot" data-testid="pivot-principal" title="filter the table to this principal's AWS calls, and the calls it made through a pod" onClick={() => onPivot({ principal: p.principal! })}>
             their calls
           </button>
         )}

@@ -5,6 +5,7 @@ import { ingestEvidence } from '../../../electron/engine/ingest/ingest';
 import { correlate } from '../../../electron/engine/chain/correlate';
 import { generateBundle } from '../../generator';
 import { tempDir } from '../../helpers/evidence';
+import { CaseQueries } from '../../../electron/engine/case/queries';
 
 describe('table state → SQL', () => {
   it('adds one bound parameter per filter, never the value itself', () => {
@@ -79,7 +80,15 @@ describe('totals from the rollup', () => {
     for (const [k, vs] of Object.entries(values)) for (const v of vs) cases.push({ [k]: v });
     for (const m of values.mechanism) for (const r of values.region) cases.push({ mechanism: m, region: r, errorCode: 'none' });
     cases.push({ mechanism: 'no-such', account: 'none' });
+    // A person: the subjects whose principal (or actor) it is, answered by the rollup too.
+    const principals = pick("SELECT DISTINCT resolution ->> '$.principal' FROM subjects WHERE resolution ->> '$.principal' IS NOT NULL LIMIT 4");
+    expect(principals.length).toBeGreaterThan(1);
+    for (const p of principals) cases.push({ principal: p }, { principal: p, region: values.region[0]! });
     for (const f of cases) expect({ f, ...total(f) }).toEqual({ f, viaRollup: true, n: rowCount(f) });
+    // …and it is exactly the events whose attribution record names that principal.
+    const byPrincipal = new Map<string, number>();
+    for (const r of new CaseQueries(db).attributions()) byPrincipal.set(r.principal ?? '', (byPrincipal.get(r.principal ?? '') ?? 0) + 1);
+    for (const p of principals) expect({ p, n: rowCount({ principal: p }) }).toEqual({ p, n: byPrincipal.get(p) });
     expect(total({}).n).toBe(db.prepare('SELECT COUNT(*) FROM events').pluck().get());
     for (const f of [{ fromMs: 0 }, { search: 'Get' }, { flag: 'any' as const }, { accessKeyId: 'ASIA' }, { mechanism: 'irsa', search: 's3' }]) {
       expect({ f, ...total(f) }).toEqual({ f, viaRollup: false, n: rowCount(f) });

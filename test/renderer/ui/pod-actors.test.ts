@@ -2,7 +2,7 @@
 import { createElement } from 'react';
 import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
-import { PodActors, principalSearch } from '../../../renderer/src/ui/PodActors';
+import { PodActors } from '../../../renderer/src/ui/PodActors';
 import { graphElements, type GraphEdgeData } from '../../../renderer/src/model/graph';
 import type { TraceView } from '../../../shared/api';
 import type { EventActor, PodActorAction } from '../../../shared/attribution';
@@ -43,9 +43,23 @@ describe('PodActors', () => {
     expect(html(withPeople(irsaInferredPod(), [], null))).toBe('');
   });
 
-  it("pivots the table to a principal's own calls by the words its calls carry", () => {
-    expect(principalSearch('dave@example.com via IAM Identity Center (AWSReservedSSO_Audit_x)')).toBe('dave@example.com');
-    expect(principalSearch('arn:aws:iam::444455556666:user/ci/deployer')).toBe('arn:aws:iam::444455556666:user/ci/deployer');
+  it("pivots the table to a principal's events with the principal filter, in the record's own words", () => {
+    const pivots: unknown[] = [];
+    const el = PodActors({ trace: withPeople(irsaInferredPod(), [exec], null), onPivot: (f) => pivots.push(f) });
+    // Find the "their calls" button in the rendered tree and press it.
+    const find = (n: unknown): { props: { onClick: () => void } } | null => {
+      if (!n || typeof n !== 'object') return null;
+      const p = (n as { props?: Record<string, unknown> }).props;
+      if (p?.['data-testid'] === 'pivot-principal') return n as { props: { onClick: () => void } };
+      if (typeof (n as { type?: unknown }).type === 'function') return find((n as { type: (x: unknown) => unknown }).type(p));
+      for (const c of ([] as unknown[]).concat(p?.children ?? [])) {
+        const hit = find(c);
+        if (hit) return hit;
+      }
+      return null;
+    };
+    find(el)!.props.onClick();
+    expect(pivots).toEqual([{ principal: exec.principal }]);
   });
 });
 
