@@ -8,10 +8,10 @@ import { DETECTIONS } from '../../../shared/detections';
 import { fileStatusWords } from '../../../shared/integrity';
 import { NOTE_TARGET_WORDS, type NoteView } from '../../../shared/notes';
 import type { EvidenceRecord, Provenance, TracedHop } from '../case/queries';
-import type { RecheckResult } from '../custody/recheck';
 import { caseChainSvg } from './case-chain-svg';
 import type { CaseReportModel, CaseReportRow, CaseReportSession } from './case-model';
 import { escapeHtml as e } from './escape';
+import { recheckCell } from './html';
 import type { ReportModel } from './model';
 
 const CSS = `
@@ -206,21 +206,6 @@ ${hopsList(s.hops)}
 <h3>Calls made with the key</h3>
 <table><tr><th>API</th><th style="width:6rem">calls</th></tr>${calls}</table>
 </section>`;
-}
-
-function recheckCell(c: RecheckResult | undefined): string {
-  if (!c) return '<span class="muted">not re-checked</span>';
-  switch (c.status) {
-    case 'unchanged':
-      return 'unchanged';
-    case 'changed':
-      return `<strong>CHANGED</strong> — SHA-256 now <code>${e(c.sha256Now ?? '')}</code>`;
-    case 'missing':
-    case 'unreadable':
-      return `could not re-check: ${e(c.status)}${c.detail ? ` (${e(c.detail)})` : ''}`;
-    default:
-      return missingCase(c.status);
-  }
 }
 
 export function caseReportHtml(m: CaseReportModel): string {

@@ -7,7 +7,7 @@
  */
 import { basename, extname } from 'node:path';
 import type { Database } from 'better-sqlite3';
-import type { Confidence, CredentialAttribution, Flag, Mechanism } from '../../../shared/attribution';
+import type { CredentialAttribution, Flag } from '../../../shared/attribution';
 import { bySeverity, severityOf, type Severity } from '../../../shared/detections';
 import { noteKey, summarizeNotes, type NoteTarget, type NoteView } from '../../../shared/notes';
 import type { CaseQueries, EvidenceFile, TracedHop } from '../case/queries';
@@ -16,6 +16,8 @@ import type { RecheckResult } from '../custody/recheck';
 import type { FileIntegrity } from '../integrity/store';
 import { NoteStore } from '../notes/store';
 import { eventIdArgs, eventIdIs } from '../db/event-id';
+import { attributedRowView, type AttributedRow } from '../db/rows';
+import type { EventRowView } from '../../../shared/api';
 import { TOOL_NAME, TOOL_VERSION } from '../version';
 import { buildReport, ReportError, type ReportModel } from './model';
 
@@ -37,25 +39,9 @@ export interface CaseReportOptions {
 }
 
 /** One line of the summary table. */
-export interface CaseReportRow {
-  eventID: string;
+/** One row of the report's tables: the event table's columns (shared/api.ts EventRowView), and the examiner's marks. */
+export interface CaseReportRow extends Omit<EventRowView, 'rowid' | 'fields'> {
   variant: number;
-  eventTime: string;
-  eventSource: string;
-  eventName: string;
-  account: string | null;
-  region: string | null;
-  sourceIp: string | null;
-  errorCode: string | null;
-  accessKeyId: string | null;
-  mechanism: Mechanism;
-  cluster: string | null;
-  namespace: string | null;
-  serviceAccount: string | null;
-  pod: string | null;
-  node: string | null;
-  confidence: { identity: Confidence; pod: Confidence; node: Confidence };
-  flags: Flag[];
   starred: boolean;
   tags: string[];
   notes: number;
@@ -126,27 +112,8 @@ export interface CaseReportModel {
   timeNote: string;
 }
 
-interface SessionRow {
-  event_id: string;
+interface SessionRow extends AttributedRow {
   variant: number;
-  event_time: string;
-  event_source: string;
-  event_name: string;
-  recipient_account_id: string | null;
-  aws_region: string | null;
-  source_ip: string | null;
-  error_code: string | null;
-  access_key_id: string | null;
-  mechanism: Mechanism;
-  cluster_name: string | null;
-  namespace: string | null;
-  service_account: string | null;
-  pod_name: string | null;
-  node_instance: string | null;
-  conf_identity: Confidence;
-  conf_pod: Confidence;
-  conf_node: Confidence;
-  flags: string | null;
 }
 
 const ROW_SQL = `SELECT e.event_id, e.variant, e.event_time, e.event_source, e.event_name, e.recipient_account_id, e.aws_region,
@@ -156,30 +123,7 @@ const ROW_SQL = `SELECT e.event_id, e.variant, e.event_time, e.event_source, e.e
   FROM events e JOIN event_subjects es ON es.event_rowid = e.id JOIN subjects s ON s.id = es.subject_id`;
 
 function rowOf(r: SessionRow, detailed: boolean): CaseReportRow {
-  return {
-    eventID: r.event_id,
-    variant: r.variant,
-    eventTime: r.event_time,
-    eventSource: r.event_source,
-    eventName: r.event_name,
-    account: r.recipient_account_id,
-    region: r.aws_region,
-    sourceIp: r.source_ip,
-    errorCode: r.error_code,
-    accessKeyId: r.access_key_id,
-    mechanism: r.mechanism,
-    cluster: r.cluster_name,
-    namespace: r.namespace,
-    serviceAccount: r.service_account,
-    pod: r.pod_name,
-    node: r.node_instance,
-    confidence: { identity: r.conf_identity, pod: r.conf_pod, node: r.conf_node },
-    flags: r.flags ? bySeverity(r.flags.split(',') as Flag[]) : [],
-    starred: false,
-    tags: [],
-    notes: 0,
-    detailed,
-  };
+  return { ...attributedRowView(r, bySeverity), variant: r.variant, starred: false, tags: [], notes: 0, detailed };
 }
 
 const rowKey = (eventID: string, variant: number) => `${eventID}#${variant}`;

@@ -27,7 +27,8 @@ function row(label: string, value: string): string {
   return `<tr><th>${e(label)}</th><td>${value}</td></tr>`;
 }
 
-function recheckCell(c: RecheckResult | undefined): string {
+/** A cited file's re-check, as a table cell (also the case report's). */
+export function recheckCell(c: RecheckResult | undefined): string {
   if (!c) return '<span class="muted">not re-checked</span>';
   switch (c.status) {
     case 'unchanged':

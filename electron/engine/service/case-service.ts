@@ -25,7 +25,7 @@ import {
   type TableExportInput,
   RECORD_ERRORS_PER_FILE,
 } from '../../../shared/api';
-import type { Confidence, Flag, Mechanism } from '../../../shared/attribution';
+import type { Flag, Mechanism } from '../../../shared/attribution';
 import { openCase } from '../db/open';
 import { CaseQueries } from '../case/queries';
 import { ingestEvidence } from '../ingest/ingest';
@@ -35,7 +35,7 @@ import { exportReport } from '../report/export';
 import { checkCustody, readCustody } from '../custody/log';
 import { integrityView, KeyListError, latestVerification, readKeyLists, runVerification, type KeyListSpec } from '../integrity/store';
 import { TOOL_VERSION } from '../version';
-import type { EventBaseRow } from '../db/rows';
+import { attributedRowView, type AttributedRow } from '../db/rows';
 import { EVENT_FROM, countQuery, pageQuery, rollupFilters, subjectEventsQuery, whereClause } from './event-query';
 import { searchHits } from './raw-search';
 import { fieldText } from './search-terms';
@@ -50,41 +50,8 @@ import { exportCaseReport } from '../report/case-export';
 import { evidenceCoverage } from './coverage';
 import { eventIdArgs, eventIdIs } from '../db/event-id';
 
-interface Row extends EventBaseRow {
-  error_code: string | null;
-  mechanism: Mechanism;
-  cluster_name: string | null;
-  namespace: string | null;
-  service_account: string | null;
-  pod_name: string | null;
-  node_instance: string | null;
-  conf_identity: Confidence;
-  flags: string | null;
-  conf_pod: Confidence;
-  conf_node: Confidence;
-}
-
-function rowView(r: Row): EventRowView {
-  return {
-    rowid: r.id,
-    eventID: r.event_id,
-    eventTime: r.event_time,
-    eventSource: r.event_source,
-    eventName: r.event_name,
-    account: r.recipient_account_id,
-    region: r.aws_region,
-    sourceIp: r.source_ip,
-    errorCode: r.error_code,
-    accessKeyId: r.access_key_id,
-    mechanism: r.mechanism,
-    cluster: r.cluster_name,
-    namespace: r.namespace,
-    serviceAccount: r.service_account,
-    pod: r.pod_name,
-    node: r.node_instance,
-    confidence: { identity: r.conf_identity, pod: r.conf_pod, node: r.conf_node },
-    flags: r.flags ? (r.flags.split(',') as Flag[]).sort() : [],
-  };
+function rowView(r: AttributedRow & { id: number }): EventRowView {
+  return { rowid: r.id, ...attributedRowView(r, (flags) => flags.sort()) };
 }
 
 export class NotFoundError extends Error {}
@@ -237,7 +204,7 @@ export class CaseService {
     // Nothing matches: skip the page query, which would scan every event to find no row.
     if (total === 0) return { total, rows: [] };
     const page = pageQuery(q, this.sparse(q, total), searchHits(this.db));
-    const rows = (this.db.prepare(page.sql).all(...page.params) as Row[]).map(rowView);
+    const rows = (this.db.prepare(page.sql).all(...page.params) as (AttributedRow & { id: number })[]).map(rowView);
     if (q.fields?.length) this.withFields(rows, q.fields);
     return { total, rows };
   }
