@@ -190,10 +190,12 @@ function fromFor(w: SqlPart): string {
   return /\bs\./.test(w.sql) ? EVENT_FROM : 'events e JOIN event_subjects es ON es.event_rowid = e.id';
 }
 
-export function histogramQuery(f: EventFilters, fromMs: number, bucketMs: number, hits?: SearchHits): SqlPart {
+/** `rows`: only the events whose row id is in (after, upTo] (a slice of the table read in storage order). */
+export function histogramQuery(f: EventFilters, fromMs: number, bucketMs: number, hits?: SearchHits, rows?: { after: number; upTo: number }): SqlPart {
   const w = whereClause(f, hits);
+  const range = rows ? `${w.sql ? `${w.sql} AND` : 'WHERE'} e.id > ? AND e.id <= ?` : w.sql;
   return {
-    sql: `SELECT CAST((e.event_ms - ?) / ? AS INTEGER) AS bucket, COUNT(*) AS n FROM ${fromFor(w)} ${w.sql} GROUP BY bucket ORDER BY bucket`,
-    params: [fromMs, bucketMs, ...w.params],
+    sql: `SELECT CAST((e.event_ms - ?) / ? AS INTEGER) AS bucket, COUNT(*) AS n FROM ${fromFor(w)} ${range} GROUP BY bucket ORDER BY bucket`,
+    params: [fromMs, bucketMs, ...w.params, ...(rows ? [rows.after, rows.upTo] : [])],
   };
 }
