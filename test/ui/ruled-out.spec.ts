@@ -6,20 +6,19 @@
  *   node the audit binding proves) lists exactly the records `podtrail trace --format json` cites for its hops, each
  *   with its file, record index and SHA-256 and its raw text, under one confidence word.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { expect, test, type Page } from '@playwright/test';
 import { checkGuards, guard, openEvent, waitForCase } from './app';
 import { REPO } from './paths';
+import { CLI, serveCase, stopServed, type Served } from './serve';
 import type { AttributionRecord } from '../../shared/attribution';
 import type { EvidenceRecordView, TraceView } from '../../shared/api';
 
-const CLI = join(REPO, 'bin', 'podtrail.js');
 let dir = '';
-let server: ChildProcess | null = null;
+let server: Served | null = null;
 let url = '';
 let db = '';
 let target: AttributionRecord;
@@ -36,24 +35,12 @@ test.beforeAll(async () => {
   all = out.stdout.trim().split('\n').map((l) => JSON.parse(l) as AttributionRecord);
   target = all.find((a) => a.mechanism === 'irsa' && a.confidence.pod === 'inferred' && (a.ruledOut?.length ?? 0) > 0)!;
   expect(target, 'an IRSA event with pods ruled out').toBeDefined();
-  server = spawn(process.execPath, [CLI, 'serve', '--case', db], { stdio: ['ignore', 'pipe', 'pipe'] });
-  url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('podtrail serve printed no URL in 30 s')), 30_000);
-    createInterface({ input: server!.stdout! }).on('line', (line) => {
-      if (/^http:\/\/127\.0\.0\.1:\d+\/\?token=/.test(line)) {
-        clearTimeout(timer);
-        resolve(line);
-      }
-    });
-  });
+  server = await serveCase(db);
+  url = server.url;
 });
 
 test.afterAll(async () => {
-  if (server && server.exitCode === null) {
-    const exited = new Promise((resolve) => server!.once('exit', resolve));
-    server.kill('SIGTERM');
-    await exited;
-  }
+  await stopServed(server);
   rmSync(dir, { recursive: true, force: true });
 });
 

@@ -13,22 +13,21 @@
  * - the header's integrity indicator;
  * - a server that stops answering: one clear message and a Retry, never "Failed to fetch".
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { expect, test as base, type Page } from '@playwright/test';
 import type { CoverageView, CustodyLog, EventPage, IntegrityView, TraceView } from '../../shared/api';
 import type { NoteView } from '../../shared/notes';
 import { checkGuards, guard, openEvent, waitForCase } from './app';
 import { demoFacts, REPO } from './paths';
+import { CLI, serveCase, stopServed, type Served } from './serve';
 
 const demo = demoFacts();
-const CLI = join(REPO, 'bin', 'podtrail.js');
 const byTime = { column: 'eventTime', dir: 'asc' } as const;
 let dir = '';
-let server: ChildProcess | null = null;
+let server: Served | null = null;
 let url = '';
 
 interface App {
@@ -64,24 +63,12 @@ test.beforeAll(async () => {
   const db = join(dir, 'case.db');
   const ingest = spawnSync(process.execPath, [CLI, 'ingest', join(REPO, 'demo', 'bundle'), k8s, '--case', db, '--quiet'], { encoding: 'utf8' });
   expect(ingest.status, ingest.stderr).toBe(0);
-  server = spawn(process.execPath, [CLI, 'serve', '--case', db], { stdio: ['ignore', 'pipe', 'pipe'] });
-  url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('podtrail serve printed no URL in 30 s')), 30_000);
-    createInterface({ input: server!.stdout! }).on('line', (line) => {
-      if (/^http:\/\/127\.0\.0\.1:\d+\/\?token=/.test(line)) {
-        clearTimeout(timer);
-        resolve(line);
-      }
-    });
-  });
+  server = await serveCase(db);
+  url = server.url;
 });
 
 test.afterAll(async () => {
-  if (server && server.exitCode === null) {
-    const exited = new Promise((resolve) => server!.once('exit', resolve));
-    server.kill('SIGTERM');
-    await exited;
-  }
+  await stopServed(server);
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -365,8 +352,8 @@ test('the server really stopped: the message, not "Failed to fetch"', async ({ p
   await page.setViewportSize({ width: 1280, height: 800 });
   await page.goto(url);
   await waitForCase(page);
-  const exited = new Promise((resolve) => server!.once('exit', resolve));
-  server!.kill('SIGTERM');
+  const exited = new Promise((resolve) => server!.process.once('exit', resolve));
+  server!.process.kill('SIGTERM');
   await exited;
   await page.getByTestId('event-row').nth(1).click();
   await expect(page.getByTestId('offline-banner')).toBeVisible();

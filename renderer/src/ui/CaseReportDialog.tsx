@@ -5,23 +5,11 @@
  */
 import { useEffect, useRef, useState } from 'react';
 import { errorText, useClient } from './client-context';
-import { saveBlob } from './download';
+import { deliverReport } from './download';
 import { useNotes } from './notes-context';
 import { shown } from '../model/format';
 
 type Format = 'html' | 'pdf' | 'json';
-
-/** Browser mode: the report in a window of its own, then the print dialog (Save as PDF). */
-function printHtml(html: string): boolean {
-  const w = window.open('', '_blank');
-  if (!w) return false;
-  w.document.open();
-  w.document.write(html);
-  w.document.close();
-  w.focus();
-  setTimeout(() => w.print(), 250);
-  return true;
-}
 
 function uniq(xs: (string | null | undefined)[]): string[] {
   return [...new Set(xs.filter((x): x is string => !!x))];
@@ -67,13 +55,7 @@ export function CaseReportDialog({ eventID, accessKeyId, filterKey, onClose }: {
         ...(examiner.trim() ? { examiner: examiner.trim() } : {}),
         ...(caseId.trim() ? { caseId: caseId.trim() } : {}),
       });
-      if (f === 'pdf') {
-        const bridge = window.podtrail;
-        if (bridge?.printToPdf) {
-          const r = await bridge.printToPdf(file.body, file.filename.replace(/\.html$/, '.pdf'));
-          if (!r.ok) throw new Error(r.error.message);
-        } else if (!printHtml(file.body)) throw new Error('the browser blocked the report window: allow pop-ups for this page');
-      } else saveBlob(file.filename, new Blob([file.body], { type: `${file.mime};charset=utf-8` }));
+      await deliverReport(file, f === 'pdf');
       onClose();
     } catch (e) {
       setError(errorText(e));

@@ -10,7 +10,7 @@ import type { EventFilters, ReportFormat, TableExportFormat } from '../../../sha
 import { cleanFilters } from '../model/query';
 import { formatCount } from '../model/format';
 import { errorText, useClient } from './client-context';
-import { saveBlob } from './download';
+import { deliverReport, saveBlob } from './download';
 
 type Format = ReportFormat | 'pdf';
 const FORMATS: { id: Format; label: string; hint: string }[] = [
@@ -25,18 +25,6 @@ const TABLE_FORMATS: { id: TableExportFormat; label: string; hint: string }[] = 
   { id: 'jsonl', label: 'JSONL', hint: 'the attribution record of each event' },
   { id: 'timesketch', label: 'Timesketch', hint: 'JSONL for a Timesketch import' },
 ];
-
-/** Browser mode: the report in a window of its own, then the print dialog (Save as PDF). */
-function printHtml(html: string): boolean {
-  const w = window.open('', '_blank');
-  if (!w) return false;
-  w.document.open();
-  w.document.write(html);
-  w.document.close();
-  w.focus();
-  setTimeout(() => w.print(), 250);
-  return true;
-}
 
 /** A table export under way: how far it is, and how to stop it. */
 interface TableJob {
@@ -188,15 +176,7 @@ function Menu({
     setError(null);
     try {
       const file = await client.call('report.export', { eventID, format: f === 'pdf' ? 'html' : f });
-      if (f === 'pdf') {
-        const bridge = window.podtrail;
-        if (bridge?.printToPdf) {
-          const r = await bridge.printToPdf(file.body, file.filename.replace(/\.html$/, '.pdf'));
-          if (!r.ok) throw new Error(r.error.message);
-        } else if (!printHtml(file.body)) throw new Error('the browser blocked the report window: allow pop-ups for this page');
-      } else {
-        saveBlob(file.filename, new Blob([file.body], { type: `${file.mime};charset=utf-8` }));
-      }
+      await deliverReport(file, f === 'pdf');
       onClose();
     } catch (e) {
       setError(errorText(e));

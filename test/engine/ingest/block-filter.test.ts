@@ -9,17 +9,12 @@ import { packRows } from '../../../electron/engine/ingest/raw-blocks';
 import { BlockFilter, buildBlockFilter, searchableText, tokenHash, tokensOf } from '../../../electron/engine/ingest/block-filter';
 import { normalizeRecord, type EventRow } from '../../../electron/engine/ingest/normalize';
 import { fieldMatches, requiredTokens, textMatches, valuesAt, type SearchTerm } from '../../../electron/engine/service/search-terms';
+import { Rng } from '../../generator/rng';
 
-/** A small deterministic PRNG (mulberry32). */
+/** The generator's seeded PRNG, as a function giving [0, 1). */
 function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const g = new Rng(seed);
+  return () => g.next();
 }
 
 const ALPHABET = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_/:.@=+ "\\\néüßŁ日本😀\t';
