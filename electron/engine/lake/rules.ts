@@ -104,36 +104,15 @@ export function attributionCtes(d: Dialect, o: QueryOptions): string {
     }
   }
 
-  const FACT_SOURCES = `eventsource IN ('sts.amazonaws.com', 'eks.amazonaws.com', 'eks-auth.amazonaws.com', 'iam.amazonaws.com')`;
+  /** The event `e` inside issuance `i`'s validity window, and its identity type fitting the session `i` opened. */
+  const inWindow = (i: string) => `e.event_ms BETWEEN ${i}.i_ms - ${slack} AND ${i}.i_exp + ${slack}`;
+  const fit = (i: string) => `CASE WHEN ${i}.i_types = '' OR e.ui_type IS NULL OR e.ui_type IN ('AWSAccount', 'AWSService') OR e.ui_type = ${i}.i_types THEN 1 ELSE 0 END`;
 
-  return `WITH
-src AS (
-  SELECT eventid, eventtime, eventsource, eventname, awsregion, sourceipaddress, recipientaccountid, errorcode, eventtype,
-    -- Only the records the rules read carry their request and response text further (the rest is never parsed).
-    CASE WHEN eventsource = 'eks-auth.amazonaws.com' THEN useragent END AS useragent,
-    CASE WHEN ${FACT_SOURCES} OR useridentity.type = 'WebIdentityUser' THEN requestparameters END AS rp,
-    CASE WHEN ${FACT_SOURCES} OR useridentity.type = 'WebIdentityUser' THEN responseelements END AS re,
-    useridentity.type AS ui_type, useridentity.principalid AS ui_pid, useridentity.arn AS ui_arn,
-    useridentity.accountid AS ui_account, useridentity.invokedby AS ui_invoked,
-    nullif(useridentity.accesskeyid, '') AS akey, useridentity.username AS ui_user,
-    useridentity.sessioncontext.sessionissuer.arn AS ui_issuer_arn,
-    useridentity.sessioncontext.sessionissuer.username AS ui_issuer_name,
-    useridentity.sessioncontext.ec2roledelivery AS ui_imds,
-    useridentity.sessioncontext.webidfederationdata.federatedprovider AS ui_fed,
-    row_number() OVER (PARTITION BY eventid ORDER BY eventtime, eventsource, eventname) AS dup
-  FROM ${o.table}
-  WHERE eventid IS NOT NULL AND coalesce(eventtype, '') <> 'AwsCloudTrailInsight'${o.scan ? ` AND (${o.scan})` : ''}
-),
-ev AS (
-  SELECT *, ${d.isoMs('eventtime')} AS event_ms,
-    ${rx('ui_arn', ':assumed-role/[^/]+/(.+)$', 1)} AS ui_session,
-    ${rx('ui_arn', ':assumed-role/([^/]+)/', 1)} AS ui_role,
-    coalesce(recipientaccountid, ui_account) AS where_account,
-    CASE WHEN eventsource = 'sts.amazonaws.com' THEN ${js('re', '$.credentials.accessKeyId')} END AS resp_key,
-    coalesce(errorcode, '') = '' AS ok
-  FROM src WHERE dup = 1
-),
-wi AS (
+  /**
+   * The caller's own identity (web identity, kind, mechanism, principal, notes) of the records in `from`, as CTEs
+   * `<p>wi`, `<p>kinds`, `<p>own`: once over every event, once over the few issuing calls (fx) the chain reads.
+   */
+  const identity = (p: string, from: string) => `${p}wi AS (
   SELECT *,
     ${rx('wi_provider', EKS_OIDC, 3)} AS wi_oidc,
     ${rx('wi_subject', SA_SUBJECT, 1)} AS wi_ns,
@@ -144,10 +123,10 @@ wi AS (
         coalesce(${js('re', '$.provider')}, ui_fed, CASE WHEN ui_type = 'WebIdentityUser' THEN ${rx('ui_pid', `^(.*${EKS_OIDC})`, 1)} END) END AS wi_provider,
       CASE WHEN ui_type = 'WebIdentityUser' OR ui_fed IS NOT NULL OR eventname = 'AssumeRoleWithWebIdentity' THEN
         coalesce(ui_user, ${js('re', '$.subjectFromWebIdentityToken')}, ${rx('ui_pid', '(system:serviceaccount:.*)$', 1)}) END AS wi_subject
-    FROM ev
+    FROM ${from}
   ) x
 ),
-kinds AS (
+${p}kinds AS (
   SELECT *,
     CASE
       WHEN ui_type = 'IAMUser' THEN 'iam-user'
@@ -169,9 +148,9 @@ kinds AS (
       WHEN ui_invoked IS NOT NULL AND (ui_type IS NULL OR eventtype = 'AwsServiceEvent') THEN 'svc-event'
       ELSE 'unknown'
     END AS o_kind
-  FROM wi
+  FROM ${p}wi
 ),
-own AS (
+${p}own AS (
   SELECT *,
     CASE o_kind
       WHEN 'iam-user' THEN ${mech(d, 'iam-user')} WHEN 'root' THEN ${mech(d, 'root')} WHEN 'aws-service' THEN ${mech(d, 'aws-service')}
@@ -217,8 +196,46 @@ own AS (
       CASE WHEN o_kind = 'account' THEN 'the caller is identified only by its account; load that account''s trail to name it' END,
       CASE WHEN o_kind = 'unknown' THEN CASE WHEN ui_type IS NOT NULL THEN 'identity type ' || ui_type || ' is not attributed further' ELSE 'the record has no userIdentity' END END
     ) AS o_note
-  FROM kinds
+  FROM ${p}kinds
+)`;
+
+  const FACT_SOURCES = `eventsource IN ('sts.amazonaws.com', 'eks.amazonaws.com', 'eks-auth.amazonaws.com', 'iam.amazonaws.com')`;
+
+  return `WITH
+src AS (
+  SELECT eventid, eventtime, eventsource, eventname, awsregion, sourceipaddress, recipientaccountid, errorcode, eventtype,
+    -- Only the records the rules read carry their request and response text further (the rest is never parsed).
+    CASE WHEN eventsource = 'eks-auth.amazonaws.com' THEN useragent END AS useragent,
+    CASE WHEN ${FACT_SOURCES} OR useridentity.type = 'WebIdentityUser' THEN requestparameters END AS rp,
+    CASE WHEN ${FACT_SOURCES} OR useridentity.type = 'WebIdentityUser' THEN responseelements END AS re,
+    useridentity.type AS ui_type, useridentity.principalid AS ui_pid, useridentity.arn AS ui_arn,
+    useridentity.accountid AS ui_account, useridentity.invokedby AS ui_invoked,
+    nullif(useridentity.accesskeyid, '') AS akey, useridentity.username AS ui_user,
+    useridentity.sessioncontext.sessionissuer.arn AS ui_issuer_arn,
+    useridentity.sessioncontext.sessionissuer.username AS ui_issuer_name,
+    useridentity.sessioncontext.ec2roledelivery AS ui_imds,
+    useridentity.sessioncontext.webidfederationdata.federatedprovider AS ui_fed
+  FROM ${o.table}
+  WHERE eventid IS NOT NULL AND coalesce(eventtype, '') <> 'AwsCloudTrailInsight'${o.scan ? ` AND (${o.scan})` : ''}
 ),
+-- Duplicate deliveries: the first by time, source and name. The window runs over the narrowed rows above, so it does
+-- not carry the request and response text of records the rules never read.
+one AS (
+  SELECT *, row_number() OVER (PARTITION BY eventid ORDER BY eventtime, eventsource, eventname) AS dup FROM src
+),
+ev AS (
+  SELECT *, ${d.isoMs('eventtime')} AS event_ms,
+    ${rx('ui_arn', ':assumed-role/[^/]+/(.+)$', 1)} AS ui_session,
+    ${rx('ui_arn', ':assumed-role/([^/]+)/', 1)} AS ui_role,
+    coalesce(recipientaccountid, ui_account) AS where_account,
+    CASE WHEN eventsource = 'sts.amazonaws.com' THEN ${js('re', '$.credentials.accessKeyId')} END AS resp_key,
+    coalesce(errorcode, '') = '' AS ok
+  FROM one WHERE dup = 1
+),
+-- The records the credential and cluster rules read (STS, EKS, eks-auth, IAM): a small set, scanned several times.
+fx AS (SELECT * FROM ev WHERE ${FACT_SOURCES}),
+${identity('', 'ev')},
+${identity('fx_', 'fx')},
 iss AS (
   SELECT resp_key AS i_key, eventid AS i_event, eventname AS i_name, event_ms AS i_ms, awsregion AS i_region, where_account AS i_account,
     ${js('rp', '$.roleArn')} AS i_role,
@@ -256,13 +273,15 @@ iss AS (
       CASE WHEN ui_invoked = ${S(POD_IDENTITY_SERVICE)} THEN ${tag('kubernetes-service-account')} END AS pi_sa,
       CASE WHEN ui_invoked = ${S(POD_IDENTITY_SERVICE)} THEN ${tag('kubernetes-pod-name')} END AS pi_pod,
       CASE WHEN ui_invoked = ${S(POD_IDENTITY_SERVICE)} THEN ${tag('kubernetes-pod-uid')} END AS pi_uid
-    FROM ev
+    FROM fx
     WHERE eventsource = 'sts.amazonaws.com' AND eventname IN (${inList(d, ISSUING_CALLS)}) AND ok
       AND resp_key IS NOT NULL AND resp_key <> '' AND resp_key NOT LIKE 'AKIA%' AND resp_key <> coalesce(akey, '')
   ) x
 ),
 pref AS (
-  SELECT * FROM (SELECT *, row_number() OVER (PARTITION BY i_key ORDER BY i_rank, i_ms, i_event) AS rn FROM iss) x WHERE rn = 1
+  SELECT * FROM (
+    SELECT *, row_number() OVER (PARTITION BY i_key ORDER BY i_rank, i_ms, i_event) AS rn, count(*) OVER (PARTITION BY i_key) AS i_n FROM iss
+  ) x WHERE rn = 1
 ),
 cov AS (
   SELECT DISTINCT p.i_key AS key, c.i_key AS parent
@@ -278,7 +297,7 @@ ea AS (
       WHEN ${like('useragent', '(^|[^A-Za-z0-9_])api/eksauth#')} THEN 'agent'
       ELSE 'other'
     END AS a_caller
-  FROM ev
+  FROM fx
   WHERE eventsource = 'eks-auth.amazonaws.com' AND eventname = 'AssumeRoleForPodIdentity' AND ok
     AND ${js('rp', '$.clusterName')} IS NOT NULL AND ${like('ui_session', INSTANCE_ID)}
 ),
@@ -289,12 +308,12 @@ cf AS (
     SELECT eventid, where_account, awsregion,
       coalesce(${js('re', '$.cluster.name')}, ${js('re', '$.cluster.clusterName')}) AS f_name, ${js('re', '$.cluster.arn')} AS f_arn,
       ${rx(js('re', '$.cluster.identity.oidc.issuer'), EKS_OIDC, 3)} AS f_oidc, ${rx(js('re', '$.cluster.identity.oidc.issuer'), EKS_OIDC, 1)} AS f_oidc_region
-    FROM ev WHERE eventsource = 'eks.amazonaws.com' AND eventname IN ('CreateCluster', 'DescribeCluster') AND ok
+    FROM fx WHERE eventsource = 'eks.amazonaws.com' AND eventname IN ('CreateCluster', 'DescribeCluster') AND ok
     UNION ALL
     SELECT eventid, where_account, NULL AS awsregion,
       CASE WHEN eventsource = 'iam.amazonaws.com' THEN coalesce(${CLUSTER_NAME_TAGS.map((t) => tag(t)).join(', ')}) END AS f_name, NULL AS f_arn,
       ${rx(js('rp', '$.url'), EKS_OIDC, 3)} AS f_oidc, ${rx(js('rp', '$.url'), EKS_OIDC, 1)} AS f_oidc_region
-    FROM ev WHERE eventsource = 'iam.amazonaws.com' AND eventname = 'CreateOpenIDConnectProvider' AND ok
+    FROM fx WHERE eventsource = 'iam.amazonaws.com' AND eventname = 'CreateOpenIDConnectProvider' AND ok
       AND ${rx(js('rp', '$.url'), EKS_OIDC, 3)} IS NOT NULL
   ) x
   WHERE f_name IS NOT NULL
@@ -324,7 +343,7 @@ pia AS (
   FROM (
     SELECT *, ${js('re', '$.association.clusterName')} AS s_cluster, ${js('re', '$.association.namespace')} AS s_ns,
       ${js('re', '$.association.serviceAccount')} AS s_sa, ${js('re', '$.association.roleArn')} AS s_role
-    FROM ev WHERE eventsource = 'eks.amazonaws.com' AND ok
+    FROM fx WHERE eventsource = 'eks.amazonaws.com' AND ok
   ) x
   WHERE s_cluster IS NOT NULL AND s_ns IS NOT NULL AND s_sa IS NOT NULL AND s_role IS NOT NULL
 ),
@@ -425,7 +444,7 @@ kr AS (
       ELSE e.o_note
     END AS r_note
   FROM pref p
-  JOIN own e ON e.eventid = p.i_event
+  JOIN fx_own e ON e.eventid = p.i_event
   LEFT JOIN cov c ON c.key = p.i_key
   LEFT JOIN issued_keys ik ON ik.i_key = p.i_caller_key
   LEFT JOIN nt u ON u.u_key = p.i_key
@@ -468,25 +487,30 @@ res AS (
   JOIN kr r ON r.key = ${rootKey}
   LEFT JOIN pim m ON m.m_key = r.key
 ),
+-- Whether an event falls in a window of its key, and fits the session's identity type: inline for a key issued once
+-- (nearly all), by this aggregate for the few keys issued more than once (a cross-account call's two copies).
 win AS (
-  SELECT e.eventid AS w_event,
-    max(CASE WHEN i.i_types = '' OR e.ui_type IS NULL OR e.ui_type IN ('AWSAccount', 'AWSService') OR e.ui_type = i.i_types THEN 1 ELSE 0 END) AS w_fit
-  FROM ev e JOIN iss i ON i.i_key = e.akey AND e.event_ms BETWEEN i.i_ms - ${slack} AND i.i_exp + ${slack}
+  SELECT e.eventid AS w_event, max(${fit('i')}) AS w_fit
+  FROM ev e JOIN iss i ON i.i_key = e.akey AND ${inWindow('i')}
+  WHERE e.akey IN (SELECT i_key FROM pref WHERE i_n > 1)
   GROUP BY e.eventid
 ),
 linked AS (
   SELECT e.*,
     CASE
       WHEN e.akey IS NOT NULL THEN
-        CASE WHEN pk.i_key IS NULL THEN 'own' WHEN w.w_fit = 1 THEN 'key' WHEN w.w_fit = 0 THEN 'conflict' ELSE 'outside' END
+        CASE WHEN e.pk_key IS NULL THEN 'own' WHEN e.w_fit = 1 THEN 'key' WHEN e.w_fit = 0 THEN 'conflict' ELSE 'outside' END
       WHEN ie.i_name = 'AssumeRoleWithWebIdentity' THEN 'issued'
       WHEN ie.i_caller_type = 'AWSAccount' AND ri.i_rank = 0 THEN 'copy'
       ELSE 'own'
     END AS link,
     CASE WHEN e.akey IS NULL THEN ie.i_key END AS issued_key
-  FROM own e
-  LEFT JOIN pref pk ON pk.i_key = e.akey
-  LEFT JOIN win w ON w.w_event = e.eventid
+  FROM (
+    SELECT e.*, pk.i_key AS pk_key, CASE WHEN pk.i_n > 1 THEN w.w_fit WHEN ${inWindow('pk')} THEN ${fit('pk')} END AS w_fit
+    FROM own e
+    LEFT JOIN pref pk ON pk.i_key = e.akey
+    LEFT JOIN win w ON w.w_event = e.eventid
+  ) e
   LEFT JOIN iss ie ON ie.i_event = e.eventid
   LEFT JOIN pref ri ON ri.i_key = ie.i_key
 )`;
