@@ -159,6 +159,12 @@ export class RawReader {
     for (const f of this.forgetters) f();
   }
 
+  /** Drop one block from the cache (the writer deleted it: its id may be given to the next block). */
+  evict(id: number): void {
+    this.cache.delete(id);
+    for (const f of this.forgetters) f();
+  }
+
   /** Also drop what `f`'s owner keeps about blocks when cached blocks are dropped (the search's filters). */
   onForget(f: () => void): void {
     this.forgetters.add(f);

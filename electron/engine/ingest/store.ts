@@ -106,6 +106,7 @@ export class EvidenceStore {
 
   private readonly byHash: Statement;
   private readonly insertBlock: Statement;
+  private readonly deleteBlock: Statement;
   private readonly insertSource: Statement;
   private readonly insertAudit: Statement;
   private readonly auditIdOf: Statement;
@@ -130,6 +131,7 @@ export class EvidenceStore {
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     this.byHash = db.prepare('SELECT id, event_id, variant, raw_sha256, raw_block, raw_off, raw_len FROM events WHERE id_hash = ?');
     this.insertBlock = db.prepare('INSERT INTO raw_blocks (codec, facts, data, filter) VALUES (?, ?, ?, ?)');
+    this.deleteBlock = db.prepare('DELETE FROM raw_blocks WHERE id = ?');
     this.insertAudit = db.prepare(`
       INSERT INTO k8s_audit (audit_id, stage, ts_ms, verb, username, source_ip, resource, subresource, namespace, name, code, raw_sha256, raw)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (audit_id, stage) DO NOTHING`);
@@ -200,7 +202,16 @@ export class EvidenceStore {
       const filter = f ? Buffer.from(f.buffer, f.byteOffset, f.byteLength) : null;
       return Number(this.insertBlock.run(CODEC_BROTLI, facts.has(i) ? 1 : 0, bytes, filter).lastInsertRowid);
     });
-    for (const row of batch.rows) this.addRow(file, row, blockIds[row.block]!);
+    const used = new Set<number>();
+    for (const row of batch.rows) if (this.addRow(file, row, blockIds[row.block]!)) used.add(row.block);
+    // A block that holds only duplicate deliveries (a file the case already has, such as an organisation trail's
+    // copy of an account trail's file) has no row pointing at it: its bytes are already in the case, so it goes.
+    // Deleted inside the file's savepoint, before any reader can see it; its id leaves the writer's block cache.
+    for (let i = 0; i < blockIds.length; i++) {
+      if (used.has(i)) continue;
+      this.deleteBlock.run(blockIds[i]!);
+      rawReader(this.db).evict(blockIds[i]!);
+    }
     this.group!.rows += batch.rows.length;
   }
 
@@ -234,15 +245,18 @@ export class EvidenceStore {
     }
   }
 
-  private addRow(file: OpenFile, row: PackedRow, blockId: number): void {
+  /** Store one row; true when it became an event row (new or a variant), false for a duplicate delivery. */
+  private addRow(file: OpenFile, row: PackedRow, blockId: number): boolean {
     const same = (this.byHash.all(row.idHash) as Stored[]).filter((v) => v.event_id === row.eventId);
+    let stored = true;
     if (same.length === 0) {
       this.insertEvent.run(eventParams(row, 0, file.fileId, blockId, this.strings));
       file.newEvents++;
     } else {
-      this.resolveExisting(file, row, blockId, same);
+      stored = this.resolveExisting(file, row, blockId, same);
     }
     this.noteTime(file, row);
+    return stored;
   }
 
   /**
@@ -250,7 +264,7 @@ export class EvidenceStore {
    * an S3 record): a duplicate delivery, recorded as one more provenance. Different content under the same
    * eventID: kept as a new variant and counted as a conflict (possible tampering or a broken export).
    */
-  private resolveExisting(file: OpenFile, row: PackedRow, blockId: number, variants: Stored[]): void {
+  private resolveExisting(file: OpenFile, row: PackedRow, blockId: number, variants: Stored[]): boolean {
     const sha = Buffer.from(row.rawSha256, 'hex');
     let match = variants.find((v) => sha.equals(v.raw_sha256));
     if (!match) {
@@ -261,11 +275,12 @@ export class EvidenceStore {
     if (match) {
       file.duplicates++;
       this.insertSource.run(match.id, file.fileId, row.recordIndex);
-      return;
+      return false;
     }
     const variant = variants.reduce((m, v) => Math.max(m, v.variant), 0) + 1;
     this.insertEvent.run(eventParams(row, variant, file.fileId, blockId, this.strings));
     file.conflicts++;
+    return true;
   }
 
   /** Commit the open file with its final hashes and counts. */

@@ -6,9 +6,9 @@
  * - a case written by the previous schema (version 80: raw text per row, every delivery in event_sources) and
  *   upgraded equals a fresh ingest: the same events and raw texts, the same deliveries, the same attribution.
  */
-import { readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { Database as Db } from 'better-sqlite3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { generateBundle } from '../../generator';
@@ -82,6 +82,29 @@ describe('the compact store', () => {
       checked++;
     }
     expect(checked).toBeGreaterThan(2000);
+  });
+
+  it('keeps no block that only duplicate deliveries were packed into', async () => {
+    const unreferenced = (db: Db) =>
+      db.prepare('SELECT COUNT(*) FROM raw_blocks b WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.raw_block = b.id)').pluck().get() as number;
+    const copy = openCase(join(dir, 'redelivered.db'));
+    const bundle = join(dir, 'bundle');
+    await ingestEvidence(copy, [bundle]);
+    expect(unreferenced(copy)).toBe(0);
+    const blocks = copy.prepare('SELECT COUNT(*) FROM raw_blocks').pluck().get() as number;
+    const events = copy.prepare('SELECT COUNT(*) FROM events').pluck().get() as number;
+    // The same trail files again under another path (an organisation trail's copies): every record a duplicate.
+    const files = (copy.prepare("SELECT path FROM evidence_files WHERE format = 'cloudtrail-log' ORDER BY id LIMIT 6").pluck().all() as string[]);
+    const again = join(dir, 'org-copy');
+    mkdirSync(again);
+    for (const [i, f] of files.entries()) copyFileSync(f, join(again, `${i}-${basename(f)}`));
+    const r = await ingestEvidence(copy, [again]);
+    expect(r.duplicates).toBeGreaterThan(0);
+    expect(copy.prepare('SELECT COUNT(*) FROM events').pluck().get()).toBe(events);
+    expect(copy.prepare('SELECT COUNT(*) FROM raw_blocks').pluck().get()).toBe(blocks);
+    expect(unreferenced(copy)).toBe(0);
+    expectConsistent(copy); // every raw text still reads back to its SHA-256
+    copy.close();
   });
 
   it('finds events by eventID through the hash index', () => {
