@@ -201,8 +201,8 @@ ${p}own AS (
 
   const FACT_SOURCES = `eventsource IN ('sts.amazonaws.com', 'eks.amazonaws.com', 'eks-auth.amazonaws.com', 'iam.amazonaws.com')`;
 
-  return `WITH
-src AS (
+  /** The table's columns the rules read, of the rows that are API events (`where`: further limited). */
+  const src = (where?: string) => `
   SELECT eventid, eventtime, eventsource, eventname, awsregion, sourceipaddress, recipientaccountid, errorcode, eventtype,
     -- Only the records the rules read carry their request and response text further (the rest is never parsed).
     CASE WHEN eventsource = 'eks-auth.amazonaws.com' THEN useragent END AS useragent,
@@ -216,24 +216,32 @@ src AS (
     useridentity.sessioncontext.ec2roledelivery AS ui_imds,
     useridentity.sessioncontext.webidfederationdata.federatedprovider AS ui_fed
   FROM ${o.table}
-  WHERE eventid IS NOT NULL AND coalesce(eventtype, '') <> 'AwsCloudTrailInsight'${o.scan ? ` AND (${o.scan})` : ''}
-),
--- Duplicate deliveries: the first by time, source and name. The window runs over the narrowed rows above, so it does
--- not carry the request and response text of records the rules never read.
-one AS (
-  SELECT *, row_number() OVER (PARTITION BY eventid ORDER BY eventtime, eventsource, eventname) AS dup FROM src
-),
-ev AS (
+  WHERE eventid IS NOT NULL AND coalesce(eventtype, '') <> 'AwsCloudTrailInsight'${o.scan ? ` AND (${o.scan})` : ''}${where ? ` AND (${where})` : ''}`;
+  /**
+   * The API events, one per eventID (of duplicate deliveries the first by time, source and name; the window runs
+   * over the narrowed columns, so it does not carry the request and response text of records the rules never read),
+   * with what the rules derive from each. With `only` (a predicate over these columns): the same rows limited to
+   * those it holds for, de-duplicated among the deliveries of their own eventIDs only, which gives the very rows the
+   * whole set would, without a pass over every event. Each use is its own subquery: engines that keep a CTE used
+   * several times (DuckDB) would otherwise hold every event once more.
+   */
+  const events = (only?: string) => `SELECT * FROM (
   SELECT *, ${d.isoMs('eventtime')} AS event_ms,
     ${rx('ui_arn', ':assumed-role/[^/]+/(.+)$', 1)} AS ui_session,
     ${rx('ui_arn', ':assumed-role/([^/]+)/', 1)} AS ui_role,
     coalesce(recipientaccountid, ui_account) AS where_account,
     CASE WHEN eventsource = 'sts.amazonaws.com' THEN ${js('re', '$.credentials.accessKeyId')} END AS resp_key,
     coalesce(errorcode, '') = '' AS ok
-  FROM one WHERE dup = 1
-),
+  FROM (
+    SELECT *, row_number() OVER (PARTITION BY eventid ORDER BY eventtime, eventsource, eventname) AS dup
+    FROM (${src(only ? `eventid IN (SELECT eventid FROM (${src()}) s WHERE ${only})` : undefined)}) s
+  ) o WHERE dup = 1
+) e${only ? ` WHERE ${only}` : ''}`;
+
+  return `WITH
+ev AS (${events()}),
 -- The records the credential and cluster rules read (STS, EKS, eks-auth, IAM): a small set, scanned several times.
-fx AS (SELECT * FROM ev WHERE ${FACT_SOURCES}),
+fx AS (${events(FACT_SOURCES)}),
 ${identity('', 'ev')},
 ${identity('fx_', 'fx')},
 iss AS (
@@ -491,8 +499,7 @@ res AS (
 -- (nearly all), by this aggregate for the few keys issued more than once (a cross-account call's two copies).
 win AS (
   SELECT e.eventid AS w_event, max(${fit('i')}) AS w_fit
-  FROM ev e JOIN iss i ON i.i_key = e.akey AND ${inWindow('i')}
-  WHERE e.akey IN (SELECT i_key FROM pref WHERE i_n > 1)
+  FROM (${events('akey IN (SELECT i_key FROM pref WHERE i_n > 1)')}) e JOIN iss i ON i.i_key = e.akey AND ${inWindow('i')}
   GROUP BY e.eventid
 ),
 linked AS (
