@@ -6,12 +6,16 @@
  * Inputs are validated with zod where they enter the engine (the dispatcher); outputs are typed only.
  */
 import { z } from 'zod';
-import type { AttributionRecord, Confidence, CredentialAttribution, Flag, Mechanism } from './attribution';
+import type { AttributionRecord, Confidence, CredentialAttribution, Flag, Mechanism, PodActorAction } from './attribution';
 import { FLAGS, MECHANISMS } from './attribution';
 import type { IntegrityResult } from './integrity';
 import { RECORD_ERROR_PAGE_MAX } from './record-errors';
 import { NOTE_KINDS, NOTE_MAX, NOTE_TARGETS, type NoteView } from './notes';
 import { FIELD_PATH } from './field-path';
+
+/** `actor.timeline`: entries answered when no limit is asked for, and the most that may be. */
+export const ACTOR_TIMELINE_LIMIT = 1000;
+export const ACTOR_TIMELINE_MAX = 10_000;
 
 /** Rejected records are answered in bounded pieces (shared/record-errors.ts). */
 export { RECORD_ERROR_PAGE_MAX, RECORD_ERRORS_PER_FILE } from './record-errors';
@@ -54,6 +58,17 @@ export const EventFilters = z.object({
   search: optionalText,
   /** Only events a detection flagged: one kind, or 'any'. */
   flag: z.enum([...FLAGS, 'any']).optional(),
+  /**
+   * Only the events the examiner starred (shared/notes.ts): a star on the event itself, the ★ of the table's column
+   * (on `<eventID>` every record under it, on `<eventID>#<n>` that variant). A star on a pod, session or person does
+   * not star their events. Absent or false: no narrowing.
+   */
+  starred: z.boolean().optional(),
+  /**
+   * Only the events carrying this tag: on the event itself, or on what it belongs to — its credential session
+   * (`accessKeyId`), its pod (`pod`) or its person (`principal`), each read as that filter reads it.
+   */
+  tag: optionalText,
 });
 export type EventFilters = z.infer<typeof EventFilters>;
 
@@ -251,6 +266,102 @@ export interface TraceView {
   flags: { flag: Flag; detail: string }[];
 }
 
+/**
+ * `trace.people`: the people behind the event's pod as the chain graph draws them (shared/people.ts picks which):
+ * each person's actions on the pod with the audit event that shows each, and their own credential chain — the
+ * access key the audit log names (`user.extra.accessKeyId`) traced as an API event's key is (its issuing STS calls,
+ * role chaining, the root principal), every hop with the records it cites.
+ */
+export const PeopleQuery = z.object({
+  /** The event (`<eventID>` or `<eventID>#<n>`), as `trace.get` takes it. */
+  target: text,
+  /** How many people, and how many actions of each, to answer with (default: shared/people.ts PEOPLE_LIMITS). */
+  people: z.number().int().min(1).max(50).optional(),
+  actions: z.number().int().min(1).max(50).optional(),
+});
+export type PeopleQuery = z.infer<typeof PeopleQuery>;
+
+/**
+ * One action on the pod and the audit event that shows it: `what` (the request: verb, resource, the pod or
+ * Deployment it names, when) and `who` (the request's `user`: its Kubernetes user, `user.extra.arn` and
+ * `user.extra.accessKeyId`, and how they resolve to the person), each a hop citing that audit record.
+ */
+export interface PersonActionView {
+  action: PodActorAction;
+  what: HopView;
+  who: HopView;
+}
+
+/** A person's access key (`user.extra.accessKeyId`) and its chain to the root, as `trace` gives a key's. */
+export interface PersonCredentialView {
+  accessKeyId: string;
+  /** The audit events of the listed actions that name the key. */
+  named: HopView;
+  /** The key's resolution (chain, root principal, confidence); null when the bundle says nothing of the key. */
+  resolution: CredentialAttribution | null;
+  /** Its hops, each with the records it cites (the record a root is read from is cited, never left implicit). */
+  hops: HopView[];
+}
+
+export interface PersonView {
+  /** As `podActors` names them: the root principal, else the Kubernetes user. */
+  who: string;
+  /** Whether they are the event's `actor`. */
+  actor: boolean;
+  actions: PersonActionView[];
+  /** Their other actions on the pod, not listed. */
+  moreActions: number;
+  /** One per access key of the listed actions, in the order of the actions; none when the audit log names no key. */
+  credentials: PersonCredentialView[];
+}
+
+export interface PeopleView {
+  people: PersonView[];
+  /** People behind the pod not listed. */
+  more: number;
+}
+
+/**
+ * `actor.timeline`: the reverse pivot (`podtrail actor`, electron/engine/k8s/actor-pivot.ts). From a person — an
+ * Identity Center user, an IAM user, a role session — everything they did in AWS and in Kubernetes, in one timeline:
+ * the AWS events of their credentials, the calls their exec sessions made with a pod's credentials, their actions on
+ * pods and their other Kubernetes requests (EKS audit log), each with how it is tied to them.
+ */
+export const ActorQuery = z.object({
+  /** Part of a principal (as `podActors[].principal` names it) or an access key id, as `podtrail actor` takes it. */
+  target: z.string().min(1).max(4096),
+  /** How many entries to answer with, the earliest first (default ACTOR_TIMELINE_LIMIT). */
+  limit: z.number().int().min(1).max(ACTOR_TIMELINE_MAX).optional(),
+});
+export type ActorQuery = z.infer<typeof ActorQuery>;
+
+export interface ActorEntry {
+  ms: number;
+  time: string;
+  kind: 'aws' | 'kubernetes';
+  /** eventID or auditID. */
+  id: string;
+  /** `eventSource:eventName`, or `<verb> <resource>[/<subresource>] <namespace>/<name>`. */
+  what: string;
+  principal: string | null;
+  accessKeyId: string | null;
+  /** How the entry is tied to the person. */
+  via: string;
+}
+
+export interface ActorTimeline {
+  target: string;
+  /** The principals the target matched (none: nobody in the case). */
+  principals: string[];
+  /** In time order. */
+  entries: ActorEntry[];
+}
+
+export interface ActorTimelineView extends ActorTimeline {
+  /** The timeline holds more entries than `entries` (the first `limit`): `podtrail actor` lists them all. */
+  truncated: boolean;
+}
+
 export interface EvidenceFileView {
   id: number;
   path: string;
@@ -428,6 +539,12 @@ export const API = {
   /** Where a pasted eventID or access key is: the event's position under the given filters and sort. */
   'events.locate': call<{ eventID: string | null; accessKeyId: string | null; offset: number | null }>()(z.object({ text, query: EventQuery })),
   'trace.get': call<TraceView | null>()(z.object({ target: text })),
+  /** The people behind the event's pod with the records of their actions and their own credential chains (PeopleQuery); null when the event is not in the case. */
+  'trace.people': call<PeopleView | null>()(PeopleQuery),
+  /** An EKS audit event by its auditID, exactly as read, with every file and record index it was read from; null when not in the case. */
+  'evidence.audit': call<EvidenceRecordView | null>()(z.object({ auditID: text })),
+  /** A person's AWS events and Kubernetes requests in one timeline (ActorQuery; the reverse pivot, `podtrail actor`). */
+  'actor.timeline': call<ActorTimelineView>()(ActorQuery),
   'blast.radius': call<EventPage>()(BlastQuery),
   'report.export': call<ReportFile>()(z.object({ eventID: text, format: z.enum(REPORT_FORMATS) })),
   /** The case report of several events and sessions (CaseReportInput); logged in the custody log like every export. */

@@ -12,8 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { checkGuards, guard, openEvent, waitForCase } from './app';
-import { REPO } from './paths';
-import { CLI, serveCase, stopServed, type Served } from './serve';
+import { checkStepEvidence } from './steps';
+import { attributions, CLI, generatedCase, serveCase, stopServed, type Served } from './serve';
 import type { AttributionRecord } from '../../shared/attribution';
 import type { EvidenceRecordView, TraceView } from '../../shared/api';
 
@@ -26,13 +26,8 @@ let all: AttributionRecord[] = [];
 
 test.beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'podtrail-ui-ruled-out-'));
-  const bundle = join(dir, 'bundle');
-  const gen = spawnSync(process.execPath, [join(REPO, 'dist', 'test', 'generator', 'cli.js'), '--out', bundle, '--events', '2500', '--seed', '9003', '--k8s'], { encoding: 'utf8' });
-  expect(gen.status, gen.stderr).toBe(0);
-  db = join(dir, 'case.db');
-  expect(spawnSync(process.execPath, [CLI, 'ingest', bundle, '--case', db, '--quiet'], { encoding: 'utf8' }).status).toBe(0);
-  const out = spawnSync(process.execPath, [CLI, 'attribute', '--case', db], { encoding: 'utf8', maxBuffer: 1 << 30 });
-  all = out.stdout.trim().split('\n').map((l) => JSON.parse(l) as AttributionRecord);
+  db = generatedCase(dir, ['--events', '2500', '--seed', '9003', '--k8s']);
+  all = attributions(db);
   target = all.find((a) => a.mechanism === 'irsa' && a.confidence.pod === 'inferred' && (a.ruledOut?.length ?? 0) > 0)!;
   expect(target, 'an IRSA event with pods ruled out').toBeDefined();
   server = await serveCase(db);
@@ -69,8 +64,6 @@ function traceJson(eventID: string): TraceView {
   return JSON.parse(out.stdout) as TraceView;
 }
 
-const recordKey = (r: Pick<EvidenceRecordView, 'kind' | 'id'>) => `${r.kind}:${r.id}`;
-
 /**
  * Click a step in the Steps list and check its evidence: exactly `records` (in that order), each with every file,
  * record index and SHA-256 `trace` gives, and its raw text once opened; one confidence word, `confidence`.
@@ -79,34 +72,7 @@ async function checkStep(page: Page, edgeId: string, records: EvidenceRecordView
   const step = page.locator(`[data-testid="chain-edge"][data-edge="${edgeId}"]`);
   await expect(step, `step ${edgeId}`).toHaveCount(1);
   await step.click();
-  const sel = page.locator(`[data-testid="graph-selection"][data-selected="${edgeId}"]`);
-  await expect(sel).toBeVisible();
-  await expect(sel).not.toContainText('No record establishes this step');
-  await expect(sel.getByTestId('step-confidence')).toHaveAttribute('data-confidence', confidence);
-  await expect(sel.locator('.conf'), 'one confidence word for the step').toHaveCount(1);
-  const items = sel.getByTestId('step-evidence');
-  await expect(items).toHaveCount(records.length);
-  const shown = await items.evaluateAll((els) => els.map((el) => `${el.getAttribute('data-kind')}:${el.getAttribute('data-record-id')}`));
-  expect(shown).toEqual(records.map(recordKey));
-  for (let i = 0; i < records.length; i++) {
-    const r = records[i]!;
-    const item = items.nth(i);
-    expect(r.provenance.length, recordKey(r)).toBeGreaterThan(0);
-    const sources = item.getByTestId('evidence-source');
-    await expect(sources).toHaveCount(r.provenance.length);
-    for (let j = 0; j < r.provenance.length; j++) {
-      const p = r.provenance[j]!;
-      await expect(sources.nth(j).getByTestId('evidence-path')).toHaveText(p.path);
-      await expect(sources.nth(j).getByTestId('evidence-index')).toHaveText(`record #${p.recordIndex}`);
-      await expect(sources.nth(j).getByTestId('evidence-sha256')).toHaveText(p.fileSha256);
-    }
-    // The record itself opens from the item.
-    const details = item.locator('details.record-raw');
-    if (!(await details.evaluate((d) => (d as HTMLDetailsElement).open))) await details.locator('summary').click();
-    const raw = item.getByTestId('hop-record');
-    await expect(raw).toBeVisible();
-    if (r.kind !== 'document') await expect(raw).toContainText(r.id);
-  }
+  await checkStepEvidence(page, edgeId, records, confidence);
 }
 
 for (const size of [

@@ -13,7 +13,6 @@
  * - the header's integrity indicator;
  * - a server that stops answering: one clear message and a Retry, never "Failed to fetch".
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,7 +21,7 @@ import type { CoverageView, CustodyLog, EventPage, IntegrityView, TraceView } fr
 import type { NoteView } from '../../shared/notes';
 import { checkGuards, guard, openEvent, waitForCase } from './app';
 import { demoFacts, REPO } from './paths';
-import { CLI, serveCase, stopServed, type Served } from './serve';
+import { generatedCase, serveCase, stopServed, type Served } from './serve';
 
 const demo = demoFacts();
 const byTime = { column: 'eventTime', dir: 'asc' } as const;
@@ -57,12 +56,7 @@ test.describe.configure({ mode: 'serial' });
 
 test.beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'podtrail-ui-workflow-'));
-  const k8s = join(dir, 'k8s-bundle');
-  const gen = spawnSync(process.execPath, [join(REPO, 'dist', 'test', 'generator', 'cli.js'), '--out', k8s, '--events', '600', '--seed', '4242', '--k8s'], { encoding: 'utf8' });
-  expect(gen.status, gen.stderr).toBe(0);
-  const db = join(dir, 'case.db');
-  const ingest = spawnSync(process.execPath, [CLI, 'ingest', join(REPO, 'demo', 'bundle'), k8s, '--case', db, '--quiet'], { encoding: 'utf8' });
-  expect(ingest.status, ingest.stderr).toBe(0);
+  const db = generatedCase(dir, ['--events', '600', '--seed', '4242', '--k8s'], [join(REPO, 'demo', 'bundle')]);
   server = await serveCase(db);
   url = server.url;
 });

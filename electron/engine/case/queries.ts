@@ -333,9 +333,10 @@ export class CaseQueries {
   /**
    * Each hop with the records it cites. An eventID under which the bundle holds several different records is
    * cited by the record the hop rests on (`citedVariants`), with the others listed; `traced` is the traced
-   * event's own record (its keys say which issuance a hop is about).
+   * event's own record (its keys say which issuance a hop is about; null for a key traced on its own, as a person's
+   * key is in case/people.ts).
    */
-  private traceHops(r: Resolution, traced: JsonObject | null): TracedHop[] {
+  traceHops(r: Resolution, traced: JsonObject | null): TracedHop[] {
     const keys = new Set<string>(r.chain.map((l) => l.accessKeyId));
     const ownKey = getStr(traced, 'userIdentity', 'accessKeyId');
     const issuedKey = getStr(traced, 'responseElements', 'credentials', 'accessKeyId');
@@ -389,8 +390,11 @@ export class CaseQueries {
     return this.auditRecord(id);
   }
 
-  /** An EKS audit event by its auditID (the ResponseComplete stage when several stages were logged). */
-  private auditRecord(auditId: string): EvidenceRecord | null {
+  /**
+   * An EKS audit event by its auditID (the ResponseComplete stage when several stages were logged), exactly as read,
+   * with every file and record index it was read from (`evidence.audit`: the People section's actions).
+   */
+  auditRecord(auditId: string): EvidenceRecord | null {
     const a = this.db
       .prepare(
         `SELECT id, ts_ms, verb, resource, subresource, namespace, name, raw FROM k8s_audit WHERE audit_id = ?

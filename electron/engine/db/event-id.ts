@@ -5,6 +5,7 @@
  *
  *   db.prepare(`SELECT … FROM events e WHERE ${eventIdIs('e')} …`).get(...eventIdArgs(id), …)
  */
+import type { Database } from 'better-sqlite3';
 
 /** A 53-bit hash of a string (two 32-bit FNV-1a variants, mixed): a safe integer, bound to SQLite as an INTEGER. */
 export function hash53(s: string): number {
@@ -30,4 +31,15 @@ export function eventIdIs(alias?: string): string {
 
 export function eventIdArgs(eventID: string): [number, string] {
   return [hash53(eventID), eventID];
+}
+
+/**
+ * `event_id_hash(text)`: hash53 in SQL, on every connection openCase opens, so that a query can look eventIDs it
+ * reads from another table (the examiner's annotations) up through the hash index:
+ * `JOIN events e ON e.id_hash = event_id_hash(x.target) AND e.event_id = x.target`.
+ */
+export const EVENT_ID_HASH_SQL = 'event_id_hash';
+
+export function registerEventIdHash(db: Database): void {
+  db.function(EVENT_ID_HASH_SQL, { deterministic: true }, (s: unknown) => (typeof s === 'string' ? hash53(s) : null));
 }

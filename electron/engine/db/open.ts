@@ -7,6 +7,7 @@ import Database from 'better-sqlite3';
 import type { Database as Db } from 'better-sqlite3';
 import { LATEST_VERSION, MIGRATIONS } from './migrations';
 import { SECONDARY_INDEXES } from './migrations/0090-compact-store';
+import { registerEventIdHash } from './event-id';
 
 export class CaseError extends Error {
   constructor(message: string) {
@@ -46,6 +47,7 @@ export function openCase(path: string, options: OpenOptions = {}): Db {
     db.pragma('busy_timeout = 5000');
     // Random eventID keys make index inserts touch pages all over the B-tree: a larger page cache keeps them in memory.
     db.pragma('cache_size = -262144');
+    registerEventIdHash(db);
     migrate(db, options.targetVersion ?? LATEST_VERSION, options.readonly ?? false);
     // An ingest killed while loading in bulk (its secondary indexes dropped) left them missing: build them back.
     if (!options.readonly && schemaVersion(db) >= 90) db.exec(SECONDARY_INDEXES);

@@ -11,26 +11,9 @@
 import type { Database } from 'better-sqlite3';
 import { isoUtc } from '../util/time';
 import { revealInvisible } from '../../../shared/invisible';
+import { ACTOR_TIMELINE_LIMIT, type ActorEntry, type ActorQuery, type ActorTimeline, type ActorTimelineView } from '../../../shared/api';
 
-export interface ActorEntry {
-  ms: number;
-  time: string;
-  kind: 'aws' | 'kubernetes';
-  /** eventID or auditID. */
-  id: string;
-  /** `eventSource:eventName`, or `<verb> <resource>[/<subresource>] <namespace>/<name>`. */
-  what: string;
-  principal: string | null;
-  accessKeyId: string | null;
-  /** How the entry is tied to the person. */
-  via: string;
-}
-
-export interface ActorTimeline {
-  target: string;
-  principals: string[];
-  entries: ActorEntry[];
-}
+export type { ActorEntry, ActorTimeline };
 
 const KEY = /^(AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{8,}$/;
 
@@ -96,14 +79,17 @@ export function actorTimeline(db: Database, target: string, limit = 100_000): Ac
     const addK = db.prepare('INSERT OR IGNORE INTO temp.actor_keys VALUES (?)');
     for (const k of keys) addK.run(k);
     for (const u of usernames) addK.run(`user:${u}`);
+    let other = 0;
     for (const r of db
       .prepare(
         `SELECT audit_id, ts_ms, verb, resource, subresource, namespace, name, username, raw ->> '$.user.extra.accessKeyId[0]' AS key FROM k8s_audit
          WHERE (raw ->> '$.user.extra.accessKeyId[0]') IN (SELECT k FROM temp.actor_keys) OR ('user:' || username) IN (SELECT k FROM temp.actor_keys)
-         ORDER BY ts_ms, id`,
+         ORDER BY ts_ms, audit_id, id`,
       )
-      .all() as { audit_id: string; ts_ms: number; verb: string | null; resource: string | null; subresource: string | null; namespace: string | null; name: string | null; username: string | null; key: string | null }[]) {
+      .iterate() as IterableIterator<{ audit_id: string; ts_ms: number; verb: string | null; resource: string | null; subresource: string | null; namespace: string | null; name: string | null; username: string | null; key: string | null }>) {
       if (seen.has(r.audit_id)) continue;
+      // In time order: past `limit` of them, none can be among the timeline's first `limit` entries.
+      if (++other > limit) break;
       seen.add(r.audit_id);
       const obj = `${r.resource ?? '?'}${r.subresource ? `/${r.subresource}` : ''}${r.namespace || r.name ? ` ${r.namespace ?? ''}${r.namespace && r.name ? '/' : ''}${r.name ?? ''}` : ''}`;
       entries.push({
@@ -116,6 +102,16 @@ export function actorTimeline(db: Database, target: string, limit = 100_000): Ac
   db.exec('DROP TABLE temp.actor_principals');
   entries.sort((a, b) => a.ms - b.ms || a.kind.localeCompare(b.kind) || a.id.localeCompare(b.id));
   return { target, principals: list, entries: entries.slice(0, limit) };
+}
+
+/**
+ * `actor.timeline` (the app's Person panel): the timeline's first `limit` entries, and whether it holds more. Runs on
+ * a read-only connection too (the reader worker's): the temporary tables live in the connection's own temp schema.
+ */
+export function actorTimelineView(db: Database, q: ActorQuery): ActorTimelineView {
+  const limit = q.limit ?? ACTOR_TIMELINE_LIMIT;
+  const t = actorTimeline(db, q.target, limit + 1);
+  return { ...t, entries: t.entries.slice(0, limit), truncated: t.entries.length > limit };
 }
 
 /** The timeline for the terminal: one line per entry, the principals matched first. */

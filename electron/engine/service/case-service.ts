@@ -43,10 +43,12 @@ import { rawReader } from '../ingest/raw-blocks';
 import { countHistogram, SupersededError } from './histogram';
 import { ExportNotFoundError, TableExports } from './table-export';
 import { validateApiInput } from './validate-input';
-import type { CaseReportInput } from '../../../shared/api';
+import type { ActorQuery, CaseReportInput, PeopleQuery } from '../../../shared/api';
 import type { NoteKind, NoteTarget } from '../../../shared/notes';
 import { NoteError, NoteNotFoundError, NoteStore } from '../notes/store';
 import { exportCaseReport } from '../report/case-export';
+import { peopleOfEvent } from '../case/people';
+import { actorTimelineView } from '../k8s/actor-pivot';
 import { evidenceCoverage } from './coverage';
 import { eventIdArgs, eventIdIs } from '../db/event-id';
 
@@ -127,6 +129,12 @@ export class CaseService {
         return this.locate(input as { text: string; query: EventQuery });
       case 'trace.get':
         return this.queries.trace((input as { target: string }).target) as TraceView | null;
+      case 'trace.people':
+        return peopleOfEvent(this.db, this.queries, input as PeopleQuery);
+      case 'evidence.audit':
+        return this.queries.auditRecord((input as { auditID: string }).auditID);
+      case 'actor.timeline':
+        return actorTimelineView(this.db, input as ActorQuery);
       case 'blast.radius':
         return this.blastRadius(input as BlastQuery);
       case 'report.export':
@@ -194,12 +202,14 @@ export class CaseService {
 
   eventPage(q: EventQuery): EventPage {
     const key = JSON.stringify(q.filters);
-    let total = this.totals.get(key);
+    // A star or tag filter is counted every time: the examiner's notes change under it (here, or from the CLI).
+    const notes = q.filters.starred === true || !!q.filters.tag;
+    let total = notes ? undefined : this.totals.get(key);
     if (total === undefined) {
       const count = countQuery(q.filters, searchHits(this.db));
       total = this.db.prepare(count.sql).pluck().get(...count.params) as number;
       if (this.totals.size > 200) this.totals.clear();
-      this.totals.set(key, total);
+      if (!notes) this.totals.set(key, total);
     }
     // Nothing matches: skip the page query, which would scan every event to find no row.
     if (total === 0) return { total, rows: [] };

@@ -5,6 +5,7 @@
  */
 import type { EventFilters, EventQuery, SortColumn } from '../../../shared/api';
 import { parseSearch, searchesRaw, type SearchTerm } from './search-terms';
+import { EVENT_ID_HASH_SQL } from '../db/event-id';
 
 /**
  * A temporary table (column `id`) of the events matching a search term, and whether they are few (a small part of
@@ -58,6 +59,42 @@ export function searchColumnsLike(text: string): SqlPart {
   return { sql: `(${SEARCH_COLUMNS.map(test).join(' OR ')})`, params: SEARCH_COLUMNS.map(() => p) };
 }
 
+/** The examiner's active annotations of one kind on one kind of target (`an.target`), `text` bound when given. */
+function annotated(target: 'event' | 'session' | 'pod' | 'principal', kind: 'star' | 'tag'): string {
+  return `SELECT an.target FROM annotations an WHERE an.target_kind = '${target}' AND an.kind = '${kind}'${kind === 'tag' ? ' AND an.text = ?' : ''} AND an.removed_at IS NULL`;
+}
+
+/**
+ * The row ids of the events starred or tagged themselves (notes/store.ts): `<eventID>` names every record under
+ * the eventID, `<eventID>#<n>` its variant n. Looked up through the eventID hash index (db/event-id.ts), from the
+ * annotations: a few rows, whatever the size of the case. Binds the tag twice when `kind` is 'tag'.
+ */
+function annotatedEvents(kind: 'star' | 'tag'): string {
+  const marked = `(${annotated('event', kind)})`;
+  // `<eventID>#<n>`: the id is what precedes the trailing digits and their '#'.
+  const digits = `rtrim(av.target, '0123456789')`;
+  const id = `substr(${digits}, 1, length(${digits}) - 1)`;
+  return (
+    `SELECT ae.id FROM ${marked} av JOIN events ae ON ae.id_hash = ${EVENT_ID_HASH_SQL}(av.target) AND ae.event_id = av.target ` +
+    `UNION SELECT ae.id FROM ${marked} av JOIN events ae ON ae.id_hash = ${EVENT_ID_HASH_SQL}(${id}) AND ae.event_id = ${id} ` +
+    `AND ae.variant = CAST(substr(av.target, length(${digits}) + 1) AS INTEGER) WHERE av.target GLOB '?*#[0-9]*' AND ${digits} GLOB '?*#'`
+  );
+}
+
+/**
+ * The events carrying a tag: on themselves, or on their session (its access key, as the key filter reads it), their
+ * pod or their person (the attribution's principal or the person acting through the pod, as the principal filter
+ * reads them). One membership test: SQLite reads the few matching row ids first. Binds the tag six times.
+ */
+function taggedEvents(): string {
+  return (
+    `${annotatedEvents('tag')} ` +
+    `UNION SELECT ak.id FROM events ak WHERE ak.access_key_id IN (${annotated('session', 'tag')}) ` +
+    `UNION SELECT es2.event_rowid FROM event_subjects es2 WHERE es2.subject_id IN (SELECT s2.id FROM subjects s2 WHERE s2.pod_name IN (${annotated('pod', 'tag')}) ` +
+    `OR s2.resolution ->> '$.principal' IN (${annotated('principal', 'tag')}) OR s2.resolution ->> '$.actor.principal' IN (${annotated('principal', 'tag')}))`
+  );
+}
+
 export function whereClause(f: EventFilters, hits?: SearchHits): SqlPart {
   const clauses: string[] = [];
   const params: unknown[] = [];
@@ -97,6 +134,12 @@ export function whereClause(f: EventFilters, hits?: SearchHits): SqlPart {
   else if (f.flag !== undefined) {
     clauses.push('EXISTS (SELECT 1 FROM event_flags f WHERE f.event_rowid = e.id AND f.flag = ?)');
     params.push(f.flag);
+  }
+  // The examiner's stars and tags (annotations, migration 0100), read when the query runs: a change shows at once.
+  if (f.starred === true) clauses.push(`e.id IN (${annotatedEvents('star')})`);
+  if (f.tag !== undefined && f.tag !== '') {
+    clauses.push(`e.id IN (${taggedEvents()})`);
+    params.push(...Array<string>(6).fill(f.tag));
   }
   // Search (search-terms.ts): the free-text phrase as a substring of the columns or on whole tokens of the raw
   // record; each `path:glob` term on the raw record. Terms AND. With a resolver, each term's events are in its
@@ -170,9 +213,12 @@ export function subjectEventsQuery(f: EventFilters): SqlPart {
 /** Filters the rollup can answer: the facet columns it keeps and the attribution's (case/rollup.ts). */
 const ROLLUP_FILTERS = new Set<keyof EventFilters>(['account', 'region', 'eventSource', 'eventName', 'errorCode', 'mechanism', 'cluster', 'namespace', 'serviceAccount', 'pod', 'node', 'principal']);
 
-/** Whether the rollup answers these filters (no time range, free text, key or detection filter). */
+/**
+ * Whether the rollup answers these filters (no time range, free text, key, detection, star or tag filter: the
+ * rollup counts per subject and facet value, and a star or tag marks single events).
+ */
 export function rollupFilters(f: EventFilters): boolean {
-  return (Object.keys(f) as (keyof EventFilters)[]).every((k) => f[k] === undefined || f[k] === '' || ROLLUP_FILTERS.has(k));
+  return (Object.keys(f) as (keyof EventFilters)[]).every((k) => f[k] === undefined || f[k] === '' || f[k] === false || ROLLUP_FILTERS.has(k));
 }
 
 /**

@@ -17,8 +17,8 @@ export type HostMessage =
   | { kind: 'ready' }
   | { kind: 'closed' };
 
-/** Calls answered by the read-only reader worker. */
-const READER_CALLS = new Set(['events.histogram']);
+/** Calls answered by the read-only reader worker (reader-worker.ts): they only read, and can take a second. */
+export const READER_CALLS: ReadonlySet<string> = new Set(['events.histogram', 'actor.timeline']);
 
 function workerPath(file: 'engine-worker.js' | 'reader-worker.js'): string {
   const here = join(__dirname, file);

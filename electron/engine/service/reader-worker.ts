@@ -1,14 +1,17 @@
 /**
  * Worker thread with a read-only connection to the case (SQLite WAL: it reads what the engine has committed). It
- * answers the one call that only reads and can take a second, the timeline's histogram, beside the engine worker,
- * so that a table page never waits behind it. Started by EngineHost once the engine has opened (and migrated) the
- * case.
+ * answers the calls that only read and can take a second (host.ts READER_CALLS) — the timeline's histogram and a
+ * person's timeline (`actor.timeline`, whose temporary tables live in this connection's own temp schema) — beside
+ * the engine worker, so that a table page never waits behind them. Started by EngineHost once the engine has
+ * opened (and migrated) the case.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { API, type ApiResult } from '../../../shared/api';
+import type { ActorQuery, ApiResult, HistogramQuery } from '../../../shared/api';
 import { openCase } from '../db/open';
+import { actorTimelineView } from '../k8s/actor-pivot';
 import { countHistogram, SupersededError } from './histogram';
-import type { HostMessage, HostRequest } from './host';
+import { READER_CALLS, type HostMessage, type HostRequest } from './host';
+import { validateApiInput } from './validate-input';
 
 if (!parentPort) throw new Error('reader-worker must run as a worker thread');
 const port = parentPort;
@@ -16,15 +19,13 @@ const db = openCase((workerData as { casePath: string }).casePath, { readonly: t
 let generation = 0;
 
 async function answer(name: string, input: unknown): Promise<ApiResult<unknown>> {
-  if (name !== 'events.histogram') return { ok: false, error: { code: 'unknown-method', message: `the reader answers events.histogram, not ${name}` } };
-  const parsed = API['events.histogram'].input.safeParse(input ?? {});
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    return { ok: false, error: { code: 'bad-input', message: `${name}: ${issue?.path.join('.') || 'input'}: ${issue?.message}` } };
-  }
-  const mine = ++generation; // the timeline shows one histogram: a newer request stops an older one
+  if (!READER_CALLS.has(name)) return { ok: false, error: { code: 'unknown-method', message: `the reader answers ${[...READER_CALLS].join(', ')}, not ${name}` } };
+  const checked = validateApiInput(name, input);
+  if (!checked.ok) return checked;
   try {
-    return { ok: true, value: await countHistogram(db, parsed.data, () => mine === generation) };
+    if (name === 'actor.timeline') return { ok: true, value: actorTimelineView(db, checked.value as ActorQuery) };
+    const mine = ++generation; // the timeline shows one histogram: a newer request stops an older one
+    return { ok: true, value: await countHistogram(db, checked.value as HistogramQuery, () => mine === generation) };
   } catch (err) {
     if (err instanceof SupersededError) return { ok: false, error: { code: 'superseded', message: err.message } };
     return { ok: false, error: { code: 'internal', message: (err as Error).message } };

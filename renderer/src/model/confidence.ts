@@ -24,6 +24,10 @@ const RULE_WORDS: Record<string, string> = {
   'irsa-pod': 'audit timeline',
   'node-instance-session': 'instance session',
   principal: 'identity',
+  // Past the pod (case/people.ts): an action's audit event, who made it, the key it was signed with.
+  'pod-action': 'audit log',
+  'audit-user': 'audit user',
+  'audit-key': 'signed with',
 };
 
 export function ruleWords(rule: string): string {

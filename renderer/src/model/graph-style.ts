@@ -45,6 +45,8 @@ export const NODE_LOOK: Record<NodeKind, NodeLook> = {
   cluster: { fill: '#f4f0fb', border: '#6f42c1', text: '#2b1a4d', borderWidth: 1.5, dashed: false },
   principal: { fill: '#fff8e6', border: '#9a6700', text: '#3d2a00', borderWidth: 1.5, dashed: false },
   person: { fill: '#fdf1f4', border: '#b0305a', text: '#4a1226', borderWidth: 1.5, dashed: false },
+  action: { fill: '#fff5f7', border: '#c66b8a', text: '#4a1226', borderWidth: 1, dashed: false },
+  more: { fill: '#ffffff', border: '#c66b8a', text: '#6e7781', borderWidth: 1, dashed: true },
   unknown: { fill: '#ffffff', border: '#afb8c1', text: '#6e7781', borderWidth: 1, dashed: true },
   blastBand: { fill: '#f7f6fc', border: '#b9b4d6', text: '#4a4470', borderWidth: 1, dashed: true },
   blastGroup: { fill: '#ffffff', border: '#a8a3c7', text: '#3b3561', borderWidth: 1, dashed: false },

@@ -1,17 +1,32 @@
 /**
  * Trace → graph elements: the event, one node per credential in its chain (with the STS call that issued it),
- * and the root it resolves to (service account, pod, node, cluster; or a user, SSO user, service). Every edge
- * carries the hops (indexes into trace.hops) that establish it — so it lists exactly the records `podtrail trace`
- * cites for them — and one confidence word: that of the hop that decides it. Pure: the drawing component only
- * draws this and reports clicks.
+ * and the root it resolves to (service account, pod, node, cluster; or a user, SSO user, service); past the pod,
+ * the people (each action, the person, their own key's chain to its root: `trace.people`). Every edge carries the
+ * hops (indexes into trace.hops, or past the pod the person's own hops) that establish it — so it lists exactly the
+ * records `podtrail trace` cites for them — and one confidence word: that of the hop that decides it. Pure: the
+ * drawing component only draws this and reports clicks.
  */
-import type { BlastKind, HopView, TraceView } from '../../../shared/api';
+import type { BlastKind, HopView, PeopleView, PersonCredentialView, TraceView } from '../../../shared/api';
 import type { ChainLink, Confidence, Mechanism, PodActorAction } from '../../../shared/attribution';
+import { selectPeople } from '../../../shared/people';
 import { weakest, ruleWords } from './confidence';
-import { arnAccount, arnTail, ellipsize, formatTime, shortSource, shown } from './format';
+import { arnAccount, arnTail, ellipsize, formatCount, formatTime, shortSource, shown } from './format';
 
-export type NodeKind = 'event' | 'session' | 'serviceAccount' | 'pod' | 'node' | 'cluster' | 'principal' | 'person' | 'unknown' | 'blastBand' | 'blastGroup';
-export type EdgeKind = 'chain' | 'candidate' | 'blast' | 'actor';
+export type NodeKind =
+  | 'event'
+  | 'session'
+  | 'serviceAccount'
+  | 'pod'
+  | 'node'
+  | 'cluster'
+  | 'principal'
+  | 'person'
+  | 'action'
+  | 'more'
+  | 'unknown'
+  | 'blastBand'
+  | 'blastGroup';
+export type EdgeKind = 'chain' | 'candidate' | 'blast' | 'actor' | 'more';
 
 export interface ExpandSpec {
   kind: BlastKind;
@@ -37,6 +52,8 @@ export interface GraphNodeData {
   link?: ChainLink;
   /** Hops that describe the node itself (a credential's issuing call). */
   hops?: number[];
+  /** Past the pod: the node's own hops when they are a person's (see GraphEdgeData.peopleHops). */
+  peopleHops?: HopView[];
   /** Compound parent (a blast group sits in its expansion's band). */
   parent?: string;
   /** Blast groups: which expansion and which rows. */
@@ -61,6 +78,12 @@ export interface GraphEdgeData {
   decisive: number;
   /** Fields of the traced event's own record that this edge rests on (e.g. the key it was signed with). */
   selfFields: string[];
+  /**
+   * Past the pod (the people, `trace.people`): the step's hops themselves — the audit event of an action, the key a
+   * person's request carried and its chain — which are not hops of this event's trace. When set, `hops` is empty and
+   * `decisive` counts from the start of these.
+   */
+  peopleHops?: HopView[];
   score?: number;
   why?: string;
   [key: string]: unknown;
@@ -129,7 +152,7 @@ function principalName(p: string): string {
 
 const isK8s = (m: Mechanism) => m === 'pod-identity' || m === 'irsa';
 
-export function graphElements(trace: TraceView): GraphElement[] {
+export function graphElements(trace: TraceView, people: PeopleView | null = null): GraphElement[] {
   const r = trace.resolution;
   const hops = trace.hops;
   const out: GraphElement[] = [];
@@ -176,6 +199,60 @@ export function graphElements(trace: TraceView): GraphElement[] {
   };
   const confOf = (idx: number[], fallback: Confidence) => weakest(idx.map((i) => hops[i]!.confidence), fallback);
 
+  /** A step past the pod: its hops are a person's (`trace.people`), carried on the edge (`peopleHops`). */
+  const addPeopleEdge = (
+    source: string,
+    target: string,
+    list: readonly HopView[],
+    want: Confidence,
+    e: { kind?: EdgeKind; fallback?: string; prefer?: string[] } = {},
+  ) => {
+    const s = settle(list, list.map((_, i) => i), want, e.fallback ? ruleWords(e.fallback) : null, e.prefer);
+    edges.push({
+      id: `${source}->${target}`,
+      source,
+      target,
+      kind: e.kind ?? 'chain',
+      selfFields: [],
+      confidence: s.confidence,
+      rule: s.rule,
+      hops: [],
+      peopleHops: s.hops.map((i) => list[i]!),
+      decisive: s.decisive,
+      label: edgeLabel(s.confidence, s.rule),
+    });
+  };
+
+  /**
+   * A person's own credential, drawn as an event's chain is: person → the key the audit log names (that naming, and
+   * the call that issued the key) → each key it was chained from (role chaining) → the root principal.
+   */
+  const personChain = (person: string, who: string, c: PersonCredentialView) => {
+    const res = c.resolution;
+    const links: ChainLink[] = res && res.chain.length > 0 ? res.chain : [{ accessKeyId: c.accessKeyId, issuedBy: null }];
+    const ids = links.map((l, i) => `pkey:${who}:${i}:${l.accessKeyId}`);
+    const issuedAt = (h: HopView) => links.findIndex((l) => l.issuedBy !== null && h.evidence.includes(l.issuedBy.eventID));
+    const placed = new Set<HopView>();
+    const take = (pred: (h: HopView) => boolean) => c.hops.filter((h) => !placed.has(h) && pred(h) && placed.add(h));
+    links.forEach((l, i) => {
+      if (out.some((el) => el.data.id === ids[i])) return;
+      out.push(sessionNode(ids[i]!, l, { peopleHops: c.hops.filter((h) => h.rule === 'key-issuance' && issuedAt(h) === i) }));
+    });
+    const first = [c.named, ...take((h) => h.rule === 'key-outside-window' || (h.rule === 'key-issuance' && issuedAt(h) === 0))];
+    addPeopleEdge(person, ids[0]!, first, weakest(first.map((h) => h.confidence)), { prefer: ['key-issuance', 'key-outside-window'] });
+    for (let i = 0; i + 1 < links.length; i++) {
+      const idx = take((h) => (h.rule === 'role-chain' && issuedAt(h) === i) || (h.rule === 'key-issuance' && issuedAt(h) === i + 1));
+      addPeopleEdge(ids[i]!, ids[i + 1]!, idx, weakest(idx.map((h) => h.confidence), 'proven'), { prefer: ['role-chain'] });
+    }
+    if (!res) return;
+    const root = `proot:${who}:${res.principal ?? '?'}`;
+    if (!out.some((el) => el.data.id === root)) out.push(rootNode(root, res.mechanism, res.principal, res.confidence.identity));
+    // The root, and every hop not placed above (none is dropped).
+    const idx = [...take((h) => h.rule === 'principal'), ...take(() => true)];
+    const conf = idx.length ? weakest([res.confidence.identity, ...idx.map((h) => h.confidence)]) : res.confidence.identity;
+    addPeopleEdge(ids[ids.length - 1]!, root, idx, conf, { fallback: res.confidence.identity === 'none' ? 'issuer missing' : undefined, prefer: ['principal'] });
+  };
+
   // --- source: the event (or the key when a key was traced) -----------------------------------------
   const ev = trace.event;
   if (ev) {
@@ -186,19 +263,7 @@ export function graphElements(trace: TraceView): GraphElement[] {
 
   // --- one node per credential of the chain ----------------------------------------------------------
   const sessionIds = chain.map((l, i) => `key:${i}:${l.accessKeyId}`);
-  chain.forEach((l, i) => {
-    const longTerm = l.accessKeyId.startsWith('AKIA');
-    const role = l.issuedBy?.roleArn ?? null;
-    const issued = l.issuedBy
-      ? [l.issuedBy.eventName, ...(role ? [`→ ${arnTail(role)}`] : []), ...(role && arnAccount(role) ? [`account ${arnAccount(role)}`] : [])]
-      : [longTerm ? 'long-term access key' : 'issuing call', 'not in bundle'];
-    out.push(
-      node(sessionIds[i]!, 'session', [longTerm ? 'ACCESS KEY' : 'SESSION', l.accessKeyId, ...issued], `${l.accessKeyId}\n${l.issuedBy ? `issued by ${l.issuedBy.eventName} ${l.issuedBy.eventID}${l.issuedBy.roleArn ? `\ninto ${l.issuedBy.roleArn}` : ''}` : 'the call that issued it is not in the bundle'}`, {
-        link: l,
-        expand: { kind: 'session', value: l.accessKeyId },
-      }),
-    );
-  });
+  chain.forEach((l, i) => out.push(sessionNode(sessionIds[i]!, l)));
 
   const issuedIndex = (h: HopView) => chain.findIndex((l) => l.issuedBy !== null && h.evidence.includes(l.issuedBy.eventID));
   // Each credential node also lists the hop that proves its issuing call (shown when the node is clicked).
@@ -287,24 +352,6 @@ export function graphElements(trace: TraceView): GraphElement[] {
       podIds.push('pod');
     }
 
-    // Past the pod, the people (EKS audit log, `podActors`): each person who deployed it, exec'd into it, read its
-    // logs, deleted it or minted its service account's token, once, the edge naming what they did and the audit
-    // events that show it; the event's `actor` is marked.
-    const att = trace.attribution ?? r;
-    const people = new Map<string, PodActorAction[]>();
-    for (const p of att.podActors ?? []) {
-      const who = p.principal ?? p.kubernetesUser;
-      people.set(who, [...(people.get(who) ?? []), p]);
-    }
-    for (const [who, acts] of people) {
-      const id = `person:${who}`;
-      const isActor = att.actor?.principal === who;
-      const c = weakest(acts.map((a) => a.confidence));
-      const lines = acts.map((a) => `${a.time} ${a.action} ${a.target} by ${a.kubernetesUser} (audit ${a.auditID})`);
-      out.push(node(id, 'person', [isActor ? 'ACTOR' : 'PERSON', principalName(who)], `${who}${isActor ? `\nmost plausibly made this call: ${att.actor!.why}` : ''}\n${lines.join('\n')}`, { confidence: c }));
-      addEdge(podIds.length === 1 ? podIds[0]! : 'sa', id, [], c, { kind: 'actor', fallback: [...new Set(acts.map((a) => a.action))].join(', '), why: lines.join('; ') });
-    }
-
     // Nodes: the one matched, the candidates (scored), or "?". The pod's scheduler binding (pod-identity-binding,
     // for IRSA and Pod Identity pods alike) decides the node when it is there; the eks-auth time match
     // (pod-identity-node) is listed with it. IRSA candidates' nodes come from the bindings the irsa-pod hop cites.
@@ -330,6 +377,46 @@ export function graphElements(trace: TraceView): GraphElement[] {
       out.push(node('node', 'unknown', ['NODE', '?'], r.mechanism === 'irsa' ? 'IRSA does not name the node' : 'the node is not established', { confidence: 'none' }));
       addEdge(from, 'node', nodeIdx, r.confidence.node, { prefer: preferNode });
     }
+
+    // Past the pod, the people (EKS audit log, `podActors`; shared/people.ts picks whom, `people` — the answer of
+    // `trace.people` — gives their records): pod → each action (what and when: its audit event) → the person (who:
+    // the audit event's user, resolved to the AWS principal; the event's `actor` is marked) → the access key their
+    // requests carried → its chain to the root, as an API event's key is drawn. Past the cap, "+N more".
+    const att = trace.attribution ?? r;
+    const pick = selectPeople(att.podActors, att.actor);
+    const podOf = (a: PodActorAction): string => {
+      if (a.action === 'token') return 'sa';
+      const named = /^pod [^/]+\/(.+)$/.exec(a.target)?.[1];
+      if (named && podIds.includes(`pod:${named}`)) return `pod:${named}`;
+      return from;
+    };
+    for (const p of pick.people) {
+      const view = people?.people.find((x) => x.who === p.who);
+      const id = `person:${p.who}`;
+      const lines = p.actions.map((a) => `${a.time} ${a.action} ${a.target} by ${a.kubernetesUser} (audit ${a.auditID})`);
+      const moreActions = p.moreActions > 0 ? [`+${formatCount(p.moreActions)} more action${p.moreActions === 1 ? '' : 's'}`] : [];
+      out.push(
+        node(id, 'person', [p.actor ? 'ACTOR' : 'PERSON', principalName(p.who), ...moreActions], [p.who, ...(p.actor ? [`most plausibly made this call: ${att.actor!.why}`] : []), ...lines, ...moreActions.map((m) => `${m} on the pod (all under People in the detail pane)`)].join('\n'), {
+          confidence: weakest(p.actions.map((a) => a.confidence)),
+        }),
+      );
+      for (const a of p.actions) {
+        const v = view?.actions.find((x) => x.action.auditID === a.auditID && x.action.action === a.action);
+        const aid = `action:${a.auditID}:${a.action}`;
+        out.push(
+          node(aid, 'action', [a.action.toUpperCase(), formatTime(a.time)], `${a.action} ${a.target}\nby ${a.kubernetesUser}\nat ${a.time}\naudit ${a.auditID}\n${a.why}`, {
+            confidence: v?.what.confidence ?? a.confidence,
+          }),
+        );
+        addPeopleEdge(podOf(a), aid, v ? [v.what] : [], a.confidence, { kind: 'actor', fallback: 'pod-action' });
+        addPeopleEdge(aid, id, v ? [v.who] : [], a.confidence, { kind: 'actor', fallback: 'audit-user' });
+      }
+      for (const c of view?.credentials ?? []) personChain(id, p.who, c);
+    }
+    if (pick.more > 0) {
+      out.push(node('more:people', 'more', [`+${formatCount(pick.more)} MORE`, pick.more === 1 ? 'person' : 'people'], `${formatCount(pick.more)} more ${pick.more === 1 ? 'person' : 'people'} acted on this pod: not drawn, all are listed under People in the detail pane`));
+      edges.push({ id: `${from}->more:people`, source: from, target: 'more:people', kind: 'more', label: '', confidence: 'none', rule: null, hops: [], decisive: 0, selfFields: [] });
+    }
   } else if (r.mechanism === 'node-role' && r.node?.instanceId) {
     const id = `node:${r.node.instanceId}`;
     out.push(nodeNode(id, r.node.instanceId, r.node.name, { confidence: r.confidence.node }));
@@ -341,16 +428,10 @@ export function graphElements(trace: TraceView): GraphElement[] {
       addEdge(id, cl, cIdx, confOf(cIdx, 'none'));
     }
   } else {
-    const p = r.principal;
     const idx = hopsWhere((h) => h.rule === 'principal' && !h.fields.includes('sharedEventID'));
-    const stops = r.confidence.identity === 'none';
-    out.push(
-      node('principal', stops && !p ? 'unknown' : 'principal', [PRINCIPAL_TAG[r.mechanism], p ? principalName(p) : 'not in the bundle'], p ?? 'the evidence does not reach the root credential', {
-        confidence: r.confidence.identity,
-      }),
-    );
+    out.push(rootNode('principal', r.mechanism, r.principal, r.confidence.identity));
     const c = idx.length ? weakest([r.confidence.identity, confOf(idx, 'proven')]) : r.confidence.identity;
-    addEdge(last, 'principal', idx, c, { fallback: stops ? 'issuer missing' : null });
+    addEdge(last, 'principal', idx, c, { fallback: r.confidence.identity === 'none' ? 'issuer missing' : null });
   }
 
   // Hops not placed above (a rule this UI does not know yet) hang on the edge into the root, never dropped.
@@ -361,6 +442,28 @@ export function graphElements(trace: TraceView): GraphElement[] {
 
   for (const e of edges) out.push({ group: 'edges', data: e });
   return out;
+}
+
+/** A credential of a chain: its key, and the call that issued it (into which role, in which account). */
+function sessionNode(id: string, l: ChainLink, extra: Partial<GraphNodeData> = {}): GraphElement {
+  const longTerm = l.accessKeyId.startsWith('AKIA');
+  const role = l.issuedBy?.roleArn ?? null;
+  const issued = l.issuedBy
+    ? [l.issuedBy.eventName, ...(role ? [`→ ${arnTail(role)}`] : []), ...(role && arnAccount(role) ? [`account ${arnAccount(role)}`] : [])]
+    : [longTerm ? 'long-term access key' : 'issuing call', 'not in bundle'];
+  return node(id, 'session', [longTerm ? 'ACCESS KEY' : 'SESSION', l.accessKeyId, ...issued], `${l.accessKeyId}\n${l.issuedBy ? `issued by ${l.issuedBy.eventName} ${l.issuedBy.eventID}${l.issuedBy.roleArn ? `\ninto ${l.issuedBy.roleArn}` : ''}` : 'the call that issued it is not in the bundle'}`, {
+    link: l,
+    expand: { kind: 'session', value: l.accessKeyId },
+    ...extra,
+  });
+}
+
+/** The root a chain resolves to when it is not a workload: a user, an SSO user, a service, root. */
+function rootNode(id: string, mechanism: Mechanism, principal: string | null, identity: Confidence): GraphElement {
+  const stops = identity === 'none';
+  return node(id, stops && !principal ? 'unknown' : 'principal', [PRINCIPAL_TAG[mechanism], principal ? principalName(principal) : 'not in the bundle'], principal ?? 'the evidence does not reach the root credential', {
+    confidence: identity,
+  });
 }
 
 function nodeNode(id: string, instanceId: string, name: string | null, extra: Partial<GraphNodeData>): GraphElement {

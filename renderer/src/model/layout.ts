@@ -1,15 +1,22 @@
 /**
  * A left-to-right layered layout, so a chain reads like a sentence without dragging anything: each node sits one
  * column right of its furthest predecessor (longest path), columns are ordered to limit crossings (barycenter
- * sweeps), tall columns split, and a chain too long for the pane wraps into rows at layer boundaries. Blast-radius
- * groups are laid out as a compact grid in a band under the chain, starting below the node they expand. Pure; no
- * cytoscape extension.
+ * sweeps), tall columns split, every box of a column is as wide as the column (edges run in the gaps between
+ * columns), and a chain too long for the pane wraps into rows at layer boundaries where one edge turns cleanly.
+ * Blast-radius groups are laid out as a compact grid in a band under the chain, starting below the node they expand.
+ * Pure; no cytoscape extension.
  */
 import type { GraphElement, GraphNodeData } from './graph';
 
 export interface Position {
   x: number;
   y: number;
+  /**
+   * The width the box is drawn at, when not its own: every box of a column is as wide as the column, so that an edge
+   * between two columns (drawn from the right middle of one box to the left middle of the next) stays in the gap
+   * between them and never crosses a box stacked with its ends.
+   */
+  w?: number;
 }
 
 export interface LayoutOptions {
@@ -94,6 +101,24 @@ export function layeredLayout(elements: readonly GraphElement[], options: Partia
     }
   }
 
+  /**
+   * Whether a row may start at layer `li`. An edge that crosses a row break is drawn as a turn: down from its
+   * source (the last box of the row above, set to the row's bottom), across the gap between the rows, and down into
+   * its target (the first box of the new row, set to the row's top). That is only clean when it is the one edge
+   * crossing there, from the last box of the layer before to a box alone in its layer. Otherwise the turn runs
+   * through the boxes stacked with its ends — a service account's edge to its pod dropping through the cluster box
+   * above the pod — and the row is not broken there.
+   */
+  const rowMayStartAt = (li: number): boolean => {
+    if (li === 0 || layers[li]!.length !== 1) return false;
+    const crossing: [string, string][] = [];
+    for (const [s, ts] of succs) for (const t of ts) if (layer.get(s)! < li && layer.get(t)! >= li) crossing.push([s, t]);
+    if (crossing.length !== 1) return false;
+    const [s, t] = crossing[0]!;
+    const before = layers[li - 1]!;
+    return t === layers[li]![0] && before[before.length - 1] === s;
+  };
+
   // The gap before a column leaves room for the labels of the edges that enter it.
   const gapBefore = layers.map(() => o.layerGap);
   for (const el of elements) {
@@ -112,6 +137,7 @@ export function layeredLayout(elements: readonly GraphElement[], options: Partia
     h: number;
     gap: number;
     layer: number;
+    breakable: boolean;
   }
   const cols: Col[] = [];
   for (const [li, col] of layers.entries()) {
@@ -123,6 +149,7 @@ export function layeredLayout(elements: readonly GraphElement[], options: Partia
         h: part.reduce((s, id) => s + size.get(id)!.h, 0) + o.nodeGap * (part.length - 1),
         gap: start > 0 ? o.layerGap : li > 0 ? gapBefore[li]! : 0,
         layer: li,
+        breakable: start === 0 && rowMayStartAt(li),
       });
     }
   }
@@ -131,21 +158,22 @@ export function layeredLayout(elements: readonly GraphElement[], options: Partia
   const rows = wrapRows(cols, o.viewport, o.rowGap);
   const pos = new Map<string, Position>();
   let top = 0;
-  for (const row of rows) {
+  rows.forEach((row, ri) => {
     const rowH = Math.max(...row.map((c) => c.h));
     let x = 0;
     row.forEach((c, i) => {
       if (i > 0) x += c.gap;
-      let y = top + (rowH - c.h) / 2;
+      // A turn between rows leaves the bottom of one row and enters the top of the next (see rowMayStartAt).
+      let y = ri > 0 && i === 0 ? top : ri + 1 < rows.length && i === row.length - 1 ? top + rowH - c.h : top + (rowH - c.h) / 2;
       for (const id of c.ids) {
         const { h } = size.get(id)!;
-        pos.set(id, { x: x + c.w / 2, y: y + h / 2 });
+        pos.set(id, { x: x + c.w / 2, y: y + h / 2, w: c.w });
         y += h + o.nodeGap;
       }
       x += c.w;
     });
     top += rowH + o.rowGap;
-  }
+  });
   const bottom = top - o.rowGap;
 
   // Blast bands: one per expanded node, in the order they were expanded, a grid under the chain.
@@ -179,11 +207,13 @@ interface WrapCol {
   h: number;
   gap: number;
   layer: number;
+  /** Whether a row may start with this column (layeredLayout: see rowMayStartAt); absent: it may. */
+  breakable?: boolean;
 }
 
 /**
- * Split columns into rows (only between layers) so that the drawing, fitted to the viewport, is as large as
- * possible. One row unless wrapping makes it at least 15% larger; never more than 4 rows.
+ * Split columns into rows (only between layers, and only before a column that may start a row) so that the drawing,
+ * fitted to the viewport, is as large as possible. One row unless wrapping makes it at least 15% larger; never more than 4 rows.
  */
 export function wrapRows<C extends WrapCol>(cols: readonly C[], viewport: { w: number; h: number } | undefined, rowGap: number): C[][] {
   if (cols.length === 0) return [];
@@ -210,7 +240,7 @@ export function wrapRows<C extends WrapCol>(cols: readonly C[], viewport: { w: n
     for (const layer of byLayer) {
       const cur = rows[rows.length - 1]!;
       const added = width([...cur, ...layer]);
-      if (cur.length > 0 && added > limit * 1.08 && rows.length < r) rows.push([...layer]);
+      if (cur.length > 0 && added > limit * 1.08 && rows.length < r && layer[0]!.breakable !== false) rows.push([...layer]);
       else cur.push(...layer);
     }
     const sc = scale(rows);

@@ -28,11 +28,12 @@ export interface TableState {
   pageSize: number;
 }
 
-/** Drop what does not narrow: undefined, empty and blank strings. Search is trimmed. */
+/** Drop what does not narrow: undefined, false, empty and blank strings. Search is trimmed. */
 export function cleanFilters(f: EventFilters): EventFilters {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(f)) {
     if (v === undefined || v === null) continue;
+    if (v === true) out[k] = true;
     if (typeof v === 'string') {
       const t = k === 'search' ? v.trim() : v;
       if (t.trim() === '') continue;

@@ -35,8 +35,10 @@ export function graphToSvg(elements: readonly GraphElement[], positions: Readonl
     if (el.group !== 'nodes') continue;
     const p = positions.get(el.data.id);
     if (p) {
-      nodes.set(el.data.id, el.data);
-      box.set(el.data.id, { ...p, w: el.data.w, h: el.data.h });
+      // As wide as its column when the layout says so (as on screen).
+      const data = p.w ? { ...el.data, w: p.w } : el.data;
+      nodes.set(el.data.id, data);
+      box.set(el.data.id, { x: p.x, y: p.y, w: data.w, h: el.data.h });
     }
   }
   const bands: GraphNodeData[] = [];
@@ -98,8 +100,10 @@ export function graphToSvg(elements: readonly GraphElement[], positions: Readonl
       mx = (ps.x + pt.x) / 2;
       my = mid;
     } else {
-      const a = boxExit(ps.x, ps.y, s.w, s.h, pt.x, pt.y);
-      const b = boxExit(pt.x, pt.y, t.w, t.h, ps.x, ps.y);
+      // From the right middle of the source to the left middle of the target (as on screen); backwards, box to box.
+      const forward = pt.x - t.w / 2 > ps.x + s.w / 2;
+      const a = forward ? { x: ps.x + s.w / 2, y: ps.y } : boxExit(ps.x, ps.y, s.w, s.h, pt.x, pt.y);
+      const b = forward ? { x: pt.x - t.w / 2, y: pt.y } : boxExit(pt.x, pt.y, t.w, t.h, ps.x, ps.y);
       out.push(`<line x1="${n2(a.x)}" y1="${n2(a.y)}" x2="${n2(b.x)}" y2="${n2(b.y)}" ${stroke}>${tip}</line>`);
       mx = (a.x + b.x) / 2;
       my = (a.y + b.y) / 2;

@@ -3,7 +3,7 @@
  * flows down; components draw and report. Every read goes through the API client.
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import type { BlastKind, CaseSummary, EventFilters, EventQuery, Facets, TraceView } from '../../../shared/api';
+import type { BlastKind, CaseSummary, EventFilters, EventQuery, Facets, PeopleView, TraceView } from '../../../shared/api';
 import { DEFAULT_SORT, PAGE_SIZE, cleanFilters, searchIntent } from '../model/query';
 import { graphElements, type GraphElement } from '../model/graph';
 import { blastElements, BLAST_LIMIT } from '../model/blast';
@@ -24,6 +24,7 @@ import { NotesContext, useNotesState } from './notes-context';
 import { CaseReportDialog } from './CaseReportDialog';
 import { OfflineBanner } from './Offline';
 import { IntegrityBadge } from './IntegrityBadge';
+import { PersonPanel } from './PersonPanel';
 
 const BLAST_WHAT: Record<BlastKind, string> = { session: 'session', serviceAccount: 'service account', pod: 'pod', node: 'node' };
 
@@ -35,6 +36,8 @@ export interface Selection {
 interface Opened {
   eventID: string;
   trace: TraceView | null;
+  /** The people behind the event's pod, with their records and credential chains (asked for once the trace names any). */
+  people: PeopleView | null;
   loading: boolean;
   error: string | null;
 }
@@ -61,6 +64,8 @@ export function App({ mode }: { mode: 'electron' | 'browser' }) {
   const [exportOpen, setExportOpen] = useState(false);
   const [caseReportOpen, setCaseReportOpen] = useState(false);
   const [offline, setOffline] = useState<string | null>(null);
+  /** The person (the 'who' filter) for whom the detail pane shows the event instead of the Person tab. */
+  const [eventTabFor, setEventTabFor] = useState<string | null>(null);
 
   const tableRef = useRef<EventTableHandle>(null);
   const searchRef = useRef<HTMLInputElement>(null);
@@ -123,12 +128,21 @@ export function App({ mode }: { mode: 'electron' | 'browser' }) {
 
   const openChain = useCallback(
     (eventID: string) => {
-      setOpened({ eventID, trace: null, loading: true, error: null });
+      setOpened({ eventID, trace: null, people: null, loading: true, error: null });
       setGraphSel(null);
       setExpansions(new Map());
       client.call('trace.get', { target: eventID }).then(
-        (trace) => setOpened((o) => (o?.eventID === eventID ? { eventID, trace, loading: false, error: trace ? null : `${eventID} is not in this case` } : o)),
-        (e: unknown) => setOpened((o) => (o?.eventID === eventID ? { eventID, trace: null, loading: false, error: errorText(e) } : o)),
+        (trace) => {
+          setOpened((o) => (o?.eventID === eventID ? { eventID, trace, people: null, loading: false, error: trace ? null : `${eventID} is not in this case` } : o));
+          // Past the pod: the records of the people's actions and their own credential chains (the graph draws
+          // the people from the trace meanwhile; without this answer their steps cite nothing).
+          if (!(trace?.attribution ?? trace?.resolution)?.podActors?.length) return;
+          client.call('trace.people', { target: eventID }).then(
+            (people) => setOpened((o) => (o?.eventID === eventID && o.trace === trace ? { ...o, people } : o)),
+            () => {},
+          );
+        },
+        (e: unknown) => setOpened((o) => (o?.eventID === eventID ? { eventID, trace: null, people: null, loading: false, error: errorText(e) } : o)),
       );
     },
     [client],
@@ -212,12 +226,13 @@ export function App({ mode }: { mode: 'electron' | 'browser' }) {
 
   // Graph: the chain plus any expanded blast radius, laid out left to right.
   const trace = opened?.trace ?? null;
+  const people = opened?.people ?? null;
   const elements = useMemo<GraphElement[]>(() => {
     if (!trace) return [];
-    const els = graphElements(trace);
+    const els = graphElements(trace, people);
     for (const [anchor, x] of expansions) if (x.page) els.push(...blastElements(anchor, x.page, BLAST_WHAT[x.spec.kind]));
     return els;
-  }, [trace, expansions]);
+  }, [trace, people, expansions]);
   const [graphSize, setGraphSize] = useState<{ w: number; h: number } | undefined>(undefined);
   const positions = useMemo(() => layeredLayout(elements, { viewport: graphSize }), [elements, graphSize]);
 
@@ -243,7 +258,14 @@ export function App({ mode }: { mode: 'electron' | 'browser' }) {
     [client, elements, expansions],
   );
 
-  const pivot = useCallback((f: EventFilters) => changeFilters(cleanFilters({ ...filters, ...f })), [filters, changeFilters]);
+  const pivot = useCallback(
+    (f: EventFilters) => {
+      // "their calls": the detail pane turns to the person's timeline (the Person tab).
+      if (f.principal) setEventTabFor(null);
+      changeFilters(cleanFilters({ ...filters, ...f }));
+    },
+    [filters, changeFilters],
+  );
 
   /** One credential session as the unit of triage: every event of the key, whatever the other filters were. */
   const filterSession = useCallback(
@@ -267,6 +289,11 @@ export function App({ mode }: { mode: 'electron' | 'browser' }) {
   }
 
   const exportTarget = selection?.eventID ?? opened?.eventID ?? null;
+  // A 'who' filter: the detail pane has a Person tab (that person's AWS and Kubernetes timeline), shown first.
+  const person = filters.principal ?? null;
+  const personTab = person !== null && eventTabFor !== person;
+  // Under a star or tag filter the rows follow the examiner's notes: read again after each change.
+  const rowsVersion = filters.starred || filters.tag ? `${version}.${notes.revision}` : version;
   return (
     <NotesContext.Provider value={notes}>
     <div className="app">
@@ -293,7 +320,7 @@ export function App({ mode }: { mode: 'electron' | 'browser' }) {
         notice={notice}
         flagCounts={summary ? { byFlag: summary.byFlag, flaggedEvents: summary.flaggedEvents } : null}
       />
-      <Timeline filters={filters} version={version} markerTime={trace?.event?.eventTime ?? null} onRange={(r) => changeFilters({ ...filters, ...r })} />
+      <Timeline filters={filters} version={rowsVersion} markerTime={trace?.event?.eventTime ?? null} onRange={(r) => changeFilters({ ...filters, ...r })} />
       <main className="workspace">
         <section className="table-pane" aria-label="Events">
           <EventTable
@@ -301,7 +328,7 @@ export function App({ mode }: { mode: 'electron' | 'browser' }) {
             filters={filters}
             sort={sort}
             onSort={setSort}
-            version={version}
+            version={rowsVersion}
             selection={selection}
             openedEventID={opened?.eventID ?? null}
             scrollRequest={scrollRequest}
@@ -329,20 +356,45 @@ export function App({ mode }: { mode: 'electron' | 'browser' }) {
           />
         </section>
         <section className="detail-pane" aria-label="Detail">
-          <DetailPane
-            trace={trace}
-            loading={opened?.loading ?? false}
-            error={opened?.error ?? null}
-            elements={elements}
-            selected={graphSel}
-            expansions={expansions}
-            onClearSelection={() => setGraphSel(null)}
-            onSelect={setGraphSel}
-            onJump={(id) => void locate(id)}
-            onPivot={pivot}
-            onSession={filterSession}
-            onExpand={expand}
-          />
+          {person !== null && (
+            <div className="detail-tabs" role="tablist" aria-label="Detail">
+              <button type="button" role="tab" className={`detail-tab ${personTab ? '' : 'active'}`} aria-selected={!personTab} data-testid="detail-tab-event" onClick={() => setEventTabFor(person)}>
+                Event
+              </button>
+              <button type="button" role="tab" className={`detail-tab ${personTab ? 'active' : ''}`} aria-selected={personTab} data-testid="detail-tab-person" onClick={() => setEventTabFor(null)}>
+                Person
+              </button>
+            </div>
+          )}
+          {person !== null && (
+            <div role="tabpanel" hidden={!personTab}>
+              <PersonPanel
+                principal={person}
+                version={version}
+                openedEventID={opened?.eventID ?? null}
+                onOpenEvent={(id) => {
+                  setEventTabFor(person);
+                  void locate(id);
+                }}
+              />
+            </div>
+          )}
+          <div role={person !== null ? 'tabpanel' : undefined} hidden={personTab}>
+            <DetailPane
+              trace={trace}
+              loading={opened?.loading ?? false}
+              error={opened?.error ?? null}
+              elements={elements}
+              selected={graphSel}
+              expansions={expansions}
+              onClearSelection={() => setGraphSel(null)}
+              onSelect={setGraphSel}
+              onJump={(id) => void locate(id)}
+              onPivot={pivot}
+              onSession={filterSession}
+              onExpand={expand}
+            />
+          </div>
         </section>
       </main>
       {caseReportOpen && (

@@ -38,6 +38,10 @@ function stylesheet(): StylesheetJson {
       selector: 'edge',
       style: {
         'curve-style': 'bezier',
+        // From the right middle of a box to the left middle of the next: with the boxes of a column as wide as the
+        // column (layeredLayout), an edge stays in the gap between two columns and crosses no box.
+        'source-endpoint': '50% 0%',
+        'target-endpoint': '-50% 0%',
         'target-arrow-shape': 'triangle',
         'arrow-scale': 0.9,
         label: 'data(label)',
@@ -66,13 +70,25 @@ function stylesheet(): StylesheetJson {
   s.push(
     {
       selector: 'edge[kind = "blast"]',
-      style: { 'line-color': BLAST_EDGE.color, 'target-arrow-color': BLAST_EDGE.color, width: BLAST_EDGE.width, 'line-style': 'solid', color: '#5c5680', 'curve-style': 'taxi', 'taxi-direction': 'downward', 'taxi-turn': '-14px' },
+      style: {
+        'line-color': BLAST_EDGE.color,
+        'target-arrow-color': BLAST_EDGE.color,
+        width: BLAST_EDGE.width,
+        'line-style': 'solid',
+        color: '#5c5680',
+        'curve-style': 'taxi',
+        'taxi-direction': 'downward',
+        'taxi-turn': '-14px',
+        'source-endpoint': 'outside-to-node',
+        'target-endpoint': 'outside-to-node',
+      },
     },
     {
       selector: 'node[kind = "blastBand"]',
       style: { 'text-valign': 'top', 'text-halign': 'center', 'text-margin-y': -3, padding: '8px', 'font-size': 10, 'background-opacity': 0.7 },
     },
-    { selector: 'edge.wrap', style: { 'curve-style': 'taxi', 'taxi-direction': 'downward', 'taxi-turn': '50%' } },
+    { selector: 'edge.wrap', style: { 'curve-style': 'taxi', 'taxi-direction': 'downward', 'taxi-turn': '50%', 'source-endpoint': 'outside-to-node', 'target-endpoint': 'outside-to-node' } },
+    { selector: 'edge[kind = "more"]', style: { 'line-style': 'dashed', 'line-dash-pattern': [4, 3] } },
     { selector: 'node[?candidate]', style: { 'background-opacity': 0.8 } },
     { selector: 'node[confidence = "none"]', style: { 'border-style': 'dashed' } },
     { selector: 'node[kind = "blastGroup"]', style: { 'font-size': 9.5 } },
@@ -149,11 +165,12 @@ export function ChainGraph({
       c.elements().remove();
       const at = (id: string) => positions.get(id) ?? { x: 0, y: 0 };
       c.add(
-        elements.map((el) =>
-          el.group === 'nodes'
-            ? { ...el, position: { ...at(el.data.id) } }
-            : { ...el, classes: el.data.kind !== 'blast' && isWrapEdge(at(el.data.source), at(el.data.target)) ? 'wrap' : '' },
-        ),
+        elements.map((el) => {
+          if (el.group === 'edges') return { ...el, classes: el.data.kind !== 'blast' && isWrapEdge(at(el.data.source), at(el.data.target)) ? 'wrap' : '' };
+          // A box is drawn as wide as its column (layeredLayout), so that edges run in the gaps between columns.
+          const { x, y, w } = at(el.data.id);
+          return { ...el, data: w ? { ...el.data, w } : el.data, position: { x, y } };
+        }),
       );
     });
     c.resize();

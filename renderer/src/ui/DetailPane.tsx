@@ -70,7 +70,7 @@ export function DetailPane({ trace, loading, error, elements, selected, expansio
         </div>
       )}
       <Verdict trace={trace} onPivot={onPivot} onSession={onSession} blast={(id, what) => <Blast id={id} what={what} elements={elements} expansions={expansions} onExpand={onExpand} />} />
-      <NotesPanel trace={trace} />
+      <NotesPanel trace={trace} onTag={(tag) => onPivot({ tag })} />
       <PodActors trace={trace} onPivot={onPivot} />
       {a.candidates.length > 0 && (
         <section>

@@ -143,7 +143,8 @@ interface Props {
   filters: EventFilters;
   sort: EventQuery['sort'];
   onSort: (s: EventQuery['sort']) => void;
-  version: number;
+  /** Changes when the rows must be read again (an ingest; the notes, under a star or tag filter). */
+  version: number | string;
   selection: Selection | null;
   openedEventID: string | null;
   scrollRequest: ScrollRequest | null;

@@ -8,6 +8,7 @@ import { FLAGS, MECHANISMS, type Flag, type Mechanism } from '../../../shared/at
 import { DETECTIONS, SEVERITIES, bySeverity } from '../../../shared/detections';
 import { activeFilterCount } from '../model/query';
 import { formatCount, formatMs, parseUtc, shortSource } from '../model/format';
+import { useNotes } from './notes-context';
 
 /** Events per detection (case.summary): null until known. */
 export interface FlagCounts {
@@ -56,11 +57,11 @@ function DetectionSelect({ value, counts, onChange }: { value: EventFilters['fla
 
 type TextKey = 'account' | 'region' | 'eventSource' | 'cluster' | 'namespace' | 'serviceAccount' | 'pod' | 'node';
 
-function Select({ label, value, options, onChange, render, width }: { label: string; value: string | undefined; options: readonly string[]; onChange: (v: string | undefined) => void; render?: (v: string) => string; width?: number }) {
+function Select({ label, value, options, onChange, render, width, testId }: { label: string; value: string | undefined; options: readonly string[]; onChange: (v: string | undefined) => void; render?: (v: string) => string; width?: number; testId?: string }) {
   return (
     <label className="f">
       <span>{label}</span>
-      <select value={value ?? ''} onChange={(e) => onChange(e.target.value || undefined)} style={width ? { width } : undefined} className={value ? 'set' : undefined}>
+      <select value={value ?? ''} onChange={(e) => onChange(e.target.value || undefined)} style={width ? { width } : undefined} className={value ? 'set' : undefined} data-testid={testId}>
         <option value="">any</option>
         {value && !options.includes(value) && <option value={value}>{value}</option>}
         {options.map((o) => (
@@ -157,6 +158,7 @@ export function FilterBar({
   flagCounts?: FlagCounts | null;
 }) {
   const set = (patch: Partial<EventFilters>) => onChange({ ...filters, ...patch });
+  const tags = useNotes()?.tags ?? [];
   const text = (k: TextKey) => (v: string | undefined) => set({ [k]: v });
   const errorMode = filters.errorCode === undefined ? '' : filters.errorCode === 'any' || filters.errorCode === 'none' ? filters.errorCode : 'code';
   const n = activeFilterCount({ ...filters, search: undefined });
@@ -215,10 +217,43 @@ export function FilterBar({
       <TextFilter key={`pod${filters.pod}`} id="f-pod" label="pod" value={filters.pod} onChange={text('pod')} suggestions={facets?.pods} width={150} />
       <TextFilter key={`node${filters.node}`} id="f-node" label="node" value={filters.node} onChange={text('node')} suggestions={facets?.nodes} width={130} />
       <DetectionSelect value={filters.flag} counts={flagCounts ?? null} onChange={(v) => set({ flag: v })} />
+      <div className="f">
+        <span>starred</span>
+        <button
+          type="button"
+          className={`btn small star-btn star-filter ${filters.starred ? 'active' : ''}`}
+          aria-pressed={!!filters.starred}
+          aria-label="only the starred events"
+          data-testid="filter-starred"
+          title={filters.starred ? 'show every event again' : 'only the events you starred (the ★ column)'}
+          onClick={() => set({ starred: filters.starred ? undefined : true })}
+        >
+          {filters.starred ? '★' : '☆'}
+        </button>
+      </div>
+      {(tags.length > 0 || filters.tag) && (
+        <Select label="tag" value={filters.tag} options={tags} onChange={(v) => set({ tag: v })} width={110} testId="filter-tag" />
+      )}
       {filters.accessKeyId && (
         <span className="chip" data-testid="filter-chip" data-filter="accessKeyId" title={`only the events signed with access key ${filters.accessKeyId} (one credential session)`}>
           <span className="chip-label">key</span> {filters.accessKeyId}
           <button type="button" aria-label={`remove the filter on access key ${filters.accessKeyId}`} data-testid="filter-chip-remove" onClick={() => set({ accessKeyId: undefined })}>
+            ×
+          </button>
+        </span>
+      )}
+      {filters.starred && (
+        <span className="chip" data-testid="filter-chip" data-filter="starred" title="only the events you starred (a star on the event itself)">
+          <span className="chip-label">★</span> starred
+          <button type="button" aria-label="remove the filter on starred events" data-testid="filter-chip-remove" onClick={() => set({ starred: undefined })}>
+            ×
+          </button>
+        </span>
+      )}
+      {filters.tag && (
+        <span className="chip" data-testid="filter-chip" data-filter="tag" title={`only the events tagged ${filters.tag}, and those of a session, pod or person tagged so`}>
+          <span className="chip-label">tag</span> {filters.tag}
+          <button type="button" aria-label={`remove the filter on tag ${filters.tag}`} data-testid="filter-chip-remove" onClick={() => set({ tag: undefined })}>
             ×
           </button>
         </span>

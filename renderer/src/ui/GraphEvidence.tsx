@@ -1,8 +1,9 @@
 /**
  * The evidence behind what is selected in the graph: an edge shows exactly the records `podtrail trace` cites for
- * its hops — each with its file, record index and the file's SHA-256, and the record itself with the fields the hop
- * read marked — under one confidence word, the one the deciding hop earned; a node shows what it is and its blast
- * radius. Also the chain's steps as a list (keyboard and screen-reader access to the edges).
+ * its hops (past the pod, those `trace.people` cites: an action's audit event, a person's key and its chain) — each
+ * with its file, record index and the file's SHA-256, and the record itself with the fields the hop read marked —
+ * under one confidence word, the one the deciding hop earned; a node shows what it is and its blast radius. Also the
+ * chain's steps as a list (keyboard and screen-reader access to the edges).
  */
 import { useEffect, useRef } from 'react';
 import type { EvidenceRecordView, HopView, TraceView } from '../../../shared/api';
@@ -11,7 +12,7 @@ import type { GraphEdgeData, GraphElement, GraphNodeData } from '../model/graph'
 import { formatCount, formatTime, shortSource, shown } from '../model/format';
 import { ruleWords } from '../model/confidence';
 import { ConfidenceBadge } from './badges';
-import { RawRecord } from './RawRecord';
+import { RawRecord, RecordSources } from './RawRecord';
 import type { GraphSelection } from './ChainGraph';
 import type { Expansion } from './DetailPane';
 import { SessionPivot } from './Verdict';
@@ -42,20 +43,7 @@ function EvidenceItem({ r, hop, testId, open }: { r: EvidenceRecordView; hop: Ho
         )}
       </div>
       {r.variantNote && <p className="muted small">{shown(r.variantNote)}</p>}
-      <ul className="provenance full">
-        {r.provenance.map((p, i) => (
-          <li key={i} data-testid="evidence-source">
-            <span className="mono selectable" data-testid="evidence-path">
-              {shown(p.path)}
-            </span>{' '}
-            <span data-testid="evidence-index">record #{p.recordIndex}</span> · SHA-256{' '}
-            <span className="mono selectable" data-testid="evidence-sha256">
-              {p.fileSha256}
-            </span>
-          </li>
-        ))}
-        {r.provenance.length === 0 && <li className="warn">the case does not say which file this record was read from</li>}
-      </ul>
+      <RecordSources provenance={r.provenance} />
       <details className="record-raw" open={open}>
         <summary>raw record</summary>
         <RawRecord raw={r.raw} fields={hop.fields} testId="hop-record" />
@@ -92,12 +80,13 @@ function nodeLabel(n: GraphNodeData | undefined): string {
   if (!n) return '?';
   const [tag = '', ...rest] = n.label.split('\n');
   const value = rest.join(' ');
-  return !value ? n.label : value === '?' ? `${tag.toLowerCase()} ?` : value;
+  // An action says what it was ("exec 2026-03-02 02:41:10"); other nodes are their value.
+  return !value ? n.label : value === '?' || n.kind === 'action' ? `${tag.toLowerCase()} ${value}` : value;
 }
 
 export function Steps({ elements, selected, onSelect }: { elements: GraphElement[]; selected: GraphSelection | null; onSelect?: (s: GraphSelection) => void }) {
   const nodes = new Map(elements.filter((e) => e.group === 'nodes').map((e) => [e.data.id, e.data as GraphNodeData]));
-  const edges = elements.filter((e) => e.group === 'edges' && e.data.kind !== 'blast').map((e) => e.data as GraphEdgeData);
+  const edges = elements.filter((e) => e.group === 'edges' && e.data.kind !== 'blast' && e.data.kind !== 'more').map((e) => e.data as GraphEdgeData);
   return (
     <ol className="steps">
       {edges.map((e) => (
@@ -166,8 +155,10 @@ export function Selected({
   onSession?: (accessKeyId: string) => void;
 }) {
   const ref = useRef<HTMLElement>(null);
+  // The hops behind the selection: this event's (indexes into trace.hops), or past the pod a person's own.
+  const hops: HopView[] = el.data.peopleHops ?? (el.data.hops ?? []).map((i) => trace.hops[i]!);
   // The records' text is shown open when the selection cites few of them; otherwise each opens on a click.
-  const cited = (el.data.hops ?? []).reduce((n, i) => n + (trace.hops[i]?.records.length ?? 0), 0) + (el.group === 'edges' && el.data.selfFields.length > 0 ? 1 : 0);
+  const cited = hops.reduce((n, h) => n + h.records.length, 0) + (el.group === 'edges' && el.data.selfFields.length > 0 ? 1 : 0);
   const open = cited <= OPEN_RECORDS;
   // Bring the evidence of a newly selected step or node into view. (Braces: newer Chromium returns a Promise
   // from scrollIntoView, which React would take for a cleanup function.)
@@ -190,8 +181,8 @@ export function Selected({
           </p>
           {el.data.why && <p className="claim">{shown(el.data.why)}</p>}
           {el.data.kind === 'blast' && <p className="muted">Events attributed to the same credential or workload (blast radius).</p>}
-          {el.data.hops.map((i, n) => (
-            <HopEvidence key={i} hop={trace.hops[i]!} role={n < el.data.decisive ? 'decides' : 'also'} testId="step-evidence" open={open} />
+          {hops.map((hop, n) => (
+            <HopEvidence key={n} hop={hop} role={n < el.data.decisive ? 'decides' : 'also'} testId="step-evidence" open={open} />
           ))}
           {el.data.selfFields.length > 0 && trace.event && (
             <div className="hop hop-self" data-role="self">
@@ -206,7 +197,8 @@ export function Selected({
               />
             </div>
           )}
-          {el.data.hops.length === 0 && el.data.selfFields.length === 0 && el.data.kind !== 'blast' && <p className="muted">No record establishes this step: {el.data.confidence === 'none' ? 'the evidence does not reach it.' : 'it follows from the attribution.'}</p>}
+          {el.data.kind === 'more' && <p className="muted">Not drawn, to keep the graph readable: every action on the pod is listed under People.</p>}
+          {hops.length === 0 && el.data.selfFields.length === 0 && el.data.kind !== 'blast' && el.data.kind !== 'more' && <p className="muted">No record establishes this step: {el.data.confidence === 'none' ? 'the evidence does not reach it.' : 'it follows from the attribution.'}</p>}
         </>
       ) : (
         <>
@@ -233,8 +225,8 @@ export function Selected({
             </p>
           )}
           {el.data.kind === 'blastGroup' && el.data.blast && <BlastList node={el.data} expansions={expansions} onJump={onJump} />}
-          {(el.data.hops ?? []).map((i) => (
-            <HopEvidence key={i} hop={trace.hops[i]!} role="node" testId="node-evidence" open={open} />
+          {hops.map((hop, n) => (
+            <HopEvidence key={n} hop={hop} role="node" testId="node-evidence" open={open} />
           ))}
         </>
       )}

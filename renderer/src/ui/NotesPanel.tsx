@@ -1,6 +1,8 @@
 /**
  * Star, tag and note the opened event or what it leads to — its pod, its credential session, its principal — from
- * the detail pane. Everything is kept in the case and written to its custody log by the engine (`notes.*`).
+ * the detail pane. Everything is kept in the case and written to its custody log by the engine (`notes.*`). A tag
+ * clicked filters the table to it (`EventFilters.tag`: the events tagged, and those of a session, pod or person
+ * tagged so).
  */
 import { useState } from 'react';
 import type { TraceView } from '../../../shared/api';
@@ -20,8 +22,24 @@ export function noteTargets(trace: TraceView): NoteTarget[] {
   return out;
 }
 
-function NoteItem({ n, onRemove }: { n: NoteView; onRemove: () => void }) {
-  const what = n.kind === 'star' ? '★ starred' : n.kind === 'tag' ? `tag ${n.text}` : null;
+/** A tag: a button that filters the table to it, when the pane can. */
+function Tag({ tag, onTag, testId = 'note-tag' }: { tag: string; onTag?: (tag: string) => void; testId?: string }) {
+  if (!onTag) {
+    return (
+      <span className="note-tag" data-testid={testId}>
+        {shown(tag)}
+      </span>
+    );
+  }
+  return (
+    <button type="button" className="note-tag" data-testid={testId} data-tag={tag} title={`filter the table to the events tagged ${tag}`} onClick={() => onTag(tag)}>
+      {shown(tag)}
+    </button>
+  );
+}
+
+function NoteItem({ n, onRemove, onTag }: { n: NoteView; onRemove: () => void; onTag?: (tag: string) => void }) {
+  const what = n.kind === 'star' ? '★ starred' : null;
   return (
     <li data-testid="note-item" data-kind={n.kind} data-target={n.target.kind}>
       <span className="muted small">
@@ -30,12 +48,20 @@ function NoteItem({ n, onRemove }: { n: NoteView; onRemove: () => void }) {
       <button type="button" className="pivot" data-testid="note-remove" onClick={onRemove} title="remove (it stays in the case, marked removed, and the custody log says so)">
         remove
       </button>
-      {what ? <div>{shown(what)}</div> : <div className="note-text">{shown(n.text)}</div>}
+      {n.kind === 'tag' ? (
+        <div>
+          tag <Tag tag={n.text} onTag={onTag} testId="note-item-tag" />
+        </div>
+      ) : what ? (
+        <div>{shown(what)}</div>
+      ) : (
+        <div className="note-text">{shown(n.text)}</div>
+      )}
     </li>
   );
 }
 
-export function NotesPanel({ trace }: { trace: TraceView }) {
+export function NotesPanel({ trace, onTag }: { trace: TraceView; onTag?: (tag: string) => void }) {
   const notes = useNotes();
   const targets = noteTargets(trace);
   const [chosen, setChosen] = useState<string | null>(null);
@@ -83,9 +109,7 @@ export function NotesPanel({ trace }: { trace: TraceView }) {
           {mine.starred ? '★ starred' : '☆ star'}
         </button>
         {mine.tags.map((t) => (
-          <span key={t} className="note-tag" data-testid="note-tag">
-            {shown(t)}
-          </span>
+          <Tag key={t} tag={t} onTag={onTag} />
         ))}
         <input
           className="note-tag-input"
@@ -129,7 +153,7 @@ export function NotesPanel({ trace }: { trace: TraceView }) {
       {listed.length > 0 && (
         <ul className="note-list" data-testid="note-list">
           {listed.map((n) => (
-            <NoteItem key={n.id} n={n} onRemove={() => void notes.remove(n.id)} />
+            <NoteItem key={n.id} n={n} onRemove={() => void notes.remove(n.id)} onTag={onTag} />
           ))}
         </ul>
       )}

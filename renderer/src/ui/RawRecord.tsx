@@ -8,6 +8,26 @@ import type { Provenance } from '../../../shared/api';
 import { highlightSpans, prettyJson, segments } from '../model/highlight';
 import { ellipsizeStart, shortHash, shown } from '../model/format';
 
+/** Where a record was read, in full: each file, the record's index in it and the file's SHA-256. */
+export function RecordSources({ provenance }: { provenance: readonly Provenance[] }) {
+  return (
+    <ul className="provenance full">
+      {provenance.map((p, i) => (
+        <li key={i} data-testid="evidence-source">
+          <span className="mono selectable" data-testid="evidence-path">
+            {shown(p.path)}
+          </span>{' '}
+          <span data-testid="evidence-index">record #{p.recordIndex}</span> · SHA-256{' '}
+          <span className="mono selectable" data-testid="evidence-sha256">
+            {p.fileSha256}
+          </span>
+        </li>
+      ))}
+      {provenance.length === 0 && <li className="warn">the case does not say which file this record was read from</li>}
+    </ul>
+  );
+}
+
 export function RawRecord({ raw, fields, provenance, testId }: { raw: string; fields: readonly string[]; provenance?: Provenance[]; testId?: string }) {
   const [copied, setCopied] = useState(false);
   const view = useMemo(() => {

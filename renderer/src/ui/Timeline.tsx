@@ -12,7 +12,7 @@ import { useClient } from './client-context';
 const H = 46;
 const AXIS = 14;
 
-export function Timeline({ filters, version, markerTime, onRange }: { filters: EventFilters; version: number; markerTime: string | null; onRange: (r: { fromMs?: number; toMs?: number }) => void }) {
+export function Timeline({ filters, version, markerTime, onRange }: { filters: EventFilters; version: number | string; markerTime: string | null; onRange: (r: { fromMs?: number; toMs?: number }) => void }) {
   const client = useClient();
   const box = useRef<HTMLDivElement>(null);
   const [width, setWidth] = useState(0);

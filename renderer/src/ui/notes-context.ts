@@ -9,6 +9,10 @@ import { errorText } from './client-context';
 
 export interface Notes {
   all: NoteView[];
+  /** Counts the reads of the notes: what is filtered by star or tag is read again when it changes. */
+  revision: number;
+  /** Every active tag of the case, sorted (the tag filter's choices). */
+  tags: string[];
   /** Star, tags and notes of one target (empty when it has none). */
   of(t: NoteTarget): NoteSummary;
   add(t: NoteTarget, kind: NoteKind, text?: string): Promise<void>;
@@ -27,6 +31,7 @@ export function useNotes(): Notes | null {
 
 export function useNotesState(client: Client, version: number): Notes {
   const [all, setAll] = useState<NoteView[]>([]);
+  const [revision, setRevision] = useState(0);
   const [error, setError] = useState<string | null>(null);
   const [tick, setTick] = useState(0);
 
@@ -36,6 +41,7 @@ export function useNotesState(client: Client, version: number): Notes {
       (n) => {
         if (!live) return;
         setAll(n);
+        setRevision((r) => r + 1);
         setError(null);
       },
       (e: unknown) => live && setError(errorText(e)),
@@ -46,6 +52,7 @@ export function useNotesState(client: Client, version: number): Notes {
   }, [client, version, tick]);
 
   const byTarget = useMemo(() => summarizeNotes(all), [all]);
+  const tags = useMemo(() => [...new Set(all.filter((n) => n.kind === 'tag').map((n) => n.text))].sort(), [all]);
   const of = useCallback((t: NoteTarget) => byTarget.get(noteKey(t)) ?? EMPTY, [byTarget]);
   const run = useCallback(
     async (p: Promise<unknown>) => {
@@ -75,5 +82,5 @@ export function useNotesState(client: Client, version: number): Notes {
     },
     [all, client, run],
   );
-  return useMemo(() => ({ all, of, add, remove, toggleStar, error }), [all, of, add, remove, toggleStar, error]);
+  return useMemo(() => ({ all, revision, tags, of, add, remove, toggleStar, error }), [all, revision, tags, of, add, remove, toggleStar, error]);
 }

@@ -108,13 +108,14 @@ export function ColumnsMenu({ columns, onReset }: { columns: Column<EventRowView
   );
 }
 
-/** A row's ★: the event's star (click to toggle), its tags and notes, and its session's tags. */
+/** A row's ★: the event's star (click to toggle), its tags and notes, and its session's and pod's tags. */
 export function RowMarks({ row }: { row: EventRowView }) {
   const notes = useNotes();
   if (!notes) return null;
   const ev = notes.of({ kind: 'event', value: row.eventID });
   const sess = row.accessKeyId ? notes.of({ kind: 'session', value: row.accessKeyId }) : null;
-  const tags = [...ev.tags, ...(sess?.tags ?? []).map((t) => `session:${t}`)];
+  const pod = row.pod ? notes.of({ kind: 'pod', value: row.pod }) : null;
+  const tags = [...ev.tags, ...(sess?.tags ?? []).map((t) => `session:${t}`), ...(pod?.tags ?? []).map((t) => `pod:${t}`)];
   const words = [ev.starred ? 'starred' : null, ...tags.map((t) => `tag ${t}`), ev.notes.length ? `${ev.notes.length} note${ev.notes.length === 1 ? '' : 's'}: ${ev.notes.map((n) => n.text).join(' | ')}` : null].filter(Boolean);
   return (
     <span className="row-marks" title={words.length ? shown(words.join('; ')) : 'click ☆ to star this event'} data-testid="row-marks" data-tags={tags.join(' ')} data-notes={ev.notes.length}>

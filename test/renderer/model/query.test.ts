@@ -30,6 +30,9 @@ describe('queryKey', () => {
     expect(queryKey({ region: 'a', account: 'b', pod: '' }, s)).toBe(queryKey({ account: 'b', region: 'a' }, s));
     expect(queryKey({ region: 'a' }, s)).not.toBe(queryKey({ region: 'a' }, { column: 'eventTime', dir: 'desc' }));
     expect(cleanFilters({ errorCode: 'none' })).toEqual({ errorCode: 'none' });
+    // The ★ filter narrows when on; off is no filter at all.
+    expect(cleanFilters({ starred: true, tag: 'exfil' })).toEqual({ starred: true, tag: 'exfil' });
+    expect(queryKey({ starred: false, tag: '' }, s)).toBe(queryKey({}, s));
   });
 });
 
