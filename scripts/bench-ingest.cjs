@@ -33,7 +33,7 @@ async function load(db, paths) {
       ingestMs: a.ingestMs + (b ? b.ingestMs : 0),
       correlateMs: a.correlateMs + (b ? b.correlateMs : 0),
       first: { ingestMs: a.ingestMs, correlateMs: a.correlateMs, records: a.s.records },
-      then: b ? { ingestMs: b.ingestMs, correlateMs: b.correlateMs, records: b.s.records, files: plan.then.length } : null,
+      then: b ? { ingestMs: b.ingestMs, correlateMs: b.correlateMs, records: b.s.records, newEvents: b.s.newEvents, files: plan.then.length, mode: b.c.mode } : null,
       records: sum('records'),
       newEvents: sum('newEvents'),
       duplicates: sum('duplicates'),

@@ -96,6 +96,13 @@ function printSummary(s: IngestSummary, correlation: ReturnType<typeof correlate
       .sort((a, b) => b[1] - a[1])
       .map(([m, n]) => `${m} ${n}`)
       .join(', ')}; ${correlation.flags} flagged by the detections`,
+    `correlation: ${
+      correlation.mode === 'incremental'
+        ? 'incremental (what the new evidence can change)'
+        : correlation.mode === 'unchanged'
+          ? 'unchanged (no new evidence)'
+          : `whole${correlation.why ? ` (${correlation.why})` : ''}`
+    }, ${(correlation.elapsedMs / 1000).toFixed(1)} s`,
   ];
   const noted = s.files.filter((f) => f.notes.length > 0);
   if (noted.length) lines.push('notes:');
@@ -168,11 +175,12 @@ export function buildProgram(): Command {
     .requiredOption('--case <case.db>', 'case database')
     .addOption(new Option('--workers <n>', 'parse workers (default: one per core)').argParser(positiveInt))
     .option('--quiet', 'no progress on stderr')
-    .action(async (paths: string[], opts: { case: string; workers?: number; quiet?: boolean }) => {
+    .option('--whole', 'correlate the whole case again, not only what the new evidence can change')
+    .action(async (paths: string[], opts: { case: string; workers?: number; quiet?: boolean; whole?: boolean }) => {
       const db = openCase(resolve(opts.case));
       try {
         const summary = await ingestEvidence(db, paths, { workers: opts.workers, onProgress: progressPrinter(!!opts.quiet) });
-        const correlation = correlate(db);
+        const correlation = correlate(db, { whole: !!opts.whole });
         printSummary(summary, correlation);
         if (summary.failed > 0 || summary.rejectedRecords > 0) process.exitCode = EXIT.evidence;
       } finally {

@@ -1,8 +1,14 @@
 /**
- * Event counts per attribution subject and per value of the table's facet columns (account, region, source,
- * event name, error code). The event table needs the total of the filtered set with every page; counting a
- * million joined rows takes a second or more, summing this rollup a few milliseconds. It is derived data, rebuilt
- * with the attribution in the same transaction (correlate.ts), so it always agrees with `event_subjects`.
+ * Per-subject aggregates of the events, derived with the attribution in the same transaction (correlate.ts), so
+ * that they always agree with `event_subjects`:
+ * - `event_rollup`: event counts per attribution subject and per value of the table's facet columns (account,
+ *   region, source, event name, error code). The event table needs the total of the filtered set with every page;
+ *   counting a million joined rows takes a second or more, summing this rollup a few milliseconds.
+ * - `subject_ip_use`: per subject, each (source address, user agent) its events came from, how often and first
+ *   when (its earliest event time): the node-credential detections read it (detect/flags.ts) instead of every call of every node.
+ *
+ * A whole correlation rebuilds both. An incremental one (adding evidence) rebuilds the rows of the subjects whose
+ * events moved and adds the new events to the others (`refreshAggregates`): the same rows either way.
  */
 import type { Database } from 'better-sqlite3';
 
@@ -23,12 +29,54 @@ export function createRollupTable(db: Database): void {
     CREATE INDEX event_rollup_subject ON event_rollup(subject_id);`);
 }
 
-/** Recount from `events` and `event_subjects` (inside the caller's transaction). */
+const COLS = ROLLUP_COLUMNS.map((c) => `e.${c}`).join(', ');
+const ROLLUP_SELECT = `SELECT es.subject_id, ${COLS}, COUNT(*) FROM events e JOIN event_subjects es ON es.event_rowid = e.id`;
+const ROLLUP_GROUP = `GROUP BY es.subject_id, ${COLS}`;
+const IP_USE_SELECT = `SELECT es.subject_id, e.source_ip, e.user_agent_sid, COUNT(*), MIN(e.event_ms) FROM events e JOIN event_subjects es ON es.event_rowid = e.id`;
+const IP_USE_GROUP = 'GROUP BY es.subject_id, e.source_ip, e.user_agent_sid';
+const IP_USE_INSERT = 'INSERT INTO subject_ip_use (subject_id, source_ip, user_agent_sid, n, first_ms)';
+
+/** Recount the rollup from `events` and `event_subjects` (inside the caller's transaction). */
 export function rebuildRollup(db: Database): void {
-  const cols = ROLLUP_COLUMNS.map((c) => `e.${c}`).join(', ');
+  db.exec(`DELETE FROM event_rollup; INSERT INTO event_rollup (subject_id, ${ROLLUP_COLUMNS.join(', ')}, n) ${ROLLUP_SELECT} ${ROLLUP_GROUP};`);
+}
+
+/** Recount where each subject's events came from (before the pod-actor splits: the detections read it). */
+export function rebuildIpUse(db: Database): void {
+  db.exec(`DELETE FROM subject_ip_use; ${IP_USE_INSERT} ${IP_USE_SELECT} WHERE e.source_ip IS NOT NULL ${IP_USE_GROUP};`);
+}
+
+/**
+ * After an incremental correlation moved events: `rebuilt` names a temporary table (column `id`) of the subjects
+ * whose events changed other than by new events being added (created, emptied, re-assigned), recounted whole; the
+ * events after row `afterId` of every other subject are added to its rows. `which` picks the aggregate.
+ */
+export function refreshAggregates(db: Database, which: 'rollup' | 'ip-use', rebuilt: string, afterId: number): void {
+  if (which === 'rollup') {
+    const match = ROLLUP_COLUMNS.map((c) => `r.${c} IS d.${c}`).join(' AND ');
+    db.exec(`
+      DELETE FROM event_rollup WHERE subject_id IN (SELECT id FROM temp."${rebuilt}");
+      INSERT INTO event_rollup (subject_id, ${ROLLUP_COLUMNS.join(', ')}, n)
+        ${ROLLUP_SELECT} WHERE es.subject_id IN (SELECT id FROM temp."${rebuilt}") ${ROLLUP_GROUP};
+      DROP TABLE IF EXISTS temp.rollup_delta;
+      CREATE TEMP TABLE rollup_delta AS ${ROLLUP_SELECT.replace('COUNT(*)', 'COUNT(*) AS n')}
+        WHERE e.id > ${afterId} AND es.subject_id NOT IN (SELECT id FROM temp."${rebuilt}") ${ROLLUP_GROUP};
+      UPDATE event_rollup AS r SET n = r.n + d.n FROM temp.rollup_delta d WHERE r.subject_id = d.subject_id AND ${match};
+      INSERT INTO event_rollup (subject_id, ${ROLLUP_COLUMNS.join(', ')}, n)
+        SELECT d.subject_id, ${ROLLUP_COLUMNS.map((c) => `d.${c}`).join(', ')}, d.n FROM temp.rollup_delta d
+        WHERE NOT EXISTS (SELECT 1 FROM event_rollup r WHERE r.subject_id = d.subject_id AND ${match});
+      DROP TABLE temp.rollup_delta;`);
+    return;
+  }
+  const match = 'u.subject_id = d.subject_id AND u.source_ip = d.source_ip AND u.user_agent_sid IS d.user_agent_sid';
   db.exec(`
-    DELETE FROM event_rollup;
-    INSERT INTO event_rollup (subject_id, ${ROLLUP_COLUMNS.join(', ')}, n)
-    SELECT es.subject_id, ${cols}, COUNT(*) FROM events e JOIN event_subjects es ON es.event_rowid = e.id
-    GROUP BY es.subject_id, ${cols};`);
+    DELETE FROM subject_ip_use WHERE subject_id IN (SELECT id FROM temp."${rebuilt}");
+    ${IP_USE_INSERT} ${IP_USE_SELECT} WHERE e.source_ip IS NOT NULL AND es.subject_id IN (SELECT id FROM temp."${rebuilt}") ${IP_USE_GROUP};
+    DROP TABLE IF EXISTS temp.ip_delta;
+    CREATE TEMP TABLE ip_delta (subject_id, source_ip, user_agent_sid, n, first_ms);
+    INSERT INTO temp.ip_delta ${IP_USE_SELECT} WHERE e.source_ip IS NOT NULL AND e.id > ${afterId} AND es.subject_id NOT IN (SELECT id FROM temp."${rebuilt}") ${IP_USE_GROUP};
+    UPDATE subject_ip_use AS u SET n = u.n + d.n, first_ms = min(u.first_ms, d.first_ms) FROM temp.ip_delta d WHERE ${match};
+    ${IP_USE_INSERT} SELECT d.subject_id, d.source_ip, d.user_agent_sid, d.n, d.first_ms FROM temp.ip_delta d
+      WHERE NOT EXISTS (SELECT 1 FROM subject_ip_use u WHERE ${match});
+    DROP TABLE temp.ip_delta;`);
 }

@@ -21,7 +21,7 @@ import type { Resolver } from '../chain/resolve';
 import { isSdkSessionName, webIdentityOf } from '../chain/irsa';
 import { getStr } from '../util/json';
 import { isoUtc } from '../util/time';
-import { firstSeenApis } from './first-seen';
+import { firstSeenApis, firstSeenApisAfter } from './first-seen';
 import { isIp, isPrivateIp } from '../util/ip';
 import { unusualInstanceId, userAgentKind } from '../chain/node';
 import { eventIdArgs, eventIdIs } from '../db/event-id';
@@ -33,8 +33,18 @@ const GRACE_MS = 60_000;
 /** Clock difference allowed between the cluster's audit log and CloudTrail. */
 const CLOCK_SKEW_MS = 10_000;
 
-export function detectFlags(db: Database, facts: Facts, resolver: Resolver): number {
-  db.exec('DELETE FROM event_flags');
+/** The detections this module raises; pod-actors.ts raises the others. */
+const OWN_FLAGS: Flag[] = ['node-credentials-off-node', 'token-exchange-outside-cluster', 'credentials-after-pod-deleted', 'token-minted-by-non-kubelet', 'first-seen-api', 'eks-auth-by-hand'];
+
+/**
+ * Raise the detections. Whole (`since` absent): every flag of this module dropped and raised again. After evidence
+ * was added (`since`: rows after `afterId` are new; `dirtySas` the service accounts whose calls changed otherwise),
+ * the same, but first-seen-api goes on from its state (first-seen.ts). Reads `subject_ip_use` (case/rollup.ts),
+ * which the caller has brought up to date. Returns the flags raised.
+ */
+export function detectFlags(db: Database, facts: Facts, resolver: Resolver, since?: { afterId: number; dirtySas: ReadonlySet<string> }): number {
+  const redo = since ? OWN_FLAGS.filter((f) => f !== 'first-seen-api') : OWN_FLAGS;
+  db.prepare(`DELETE FROM event_flags WHERE flag IN (${redo.map(() => '?').join(', ')})`).run(...redo);
   const insert = db.prepare('INSERT OR IGNORE INTO event_flags (event_rowid, flag, detail) VALUES (?, ?, ?)');
   const rowidOf = db.prepare(`SELECT id FROM events WHERE ${eventIdIs()} ORDER BY variant LIMIT 1`).pluck();
   let n = 0;
@@ -43,19 +53,18 @@ export function detectFlags(db: Database, facts: Facts, resolver: Resolver): num
   };
 
   // Where each cluster's nodes leave from: every address node-role sessions of that cluster used, per instance.
-  const nodeUse = readNodeUse(db);
+  const use = readIpUse(db);
   const instancesByIp = new Map<string, Set<string>>(); // ip → instances whose node-role sessions used it
   const clusterIps = new Map<string, Set<string>>();
-  const firstIp = new Map<string, string>();
-  for (const { ip, cluster, instance } of nodeUse.rows()) {
+  for (const { ip, cluster, instance } of use.node) {
     let set = instancesByIp.get(ip);
     if (!set) instancesByIp.set(ip, (set = new Set()));
     set.add(instance);
-    if (!firstIp.has(instance)) firstIp.set(instance, ip);
     let c = clusterIps.get(cluster ?? '');
     if (!c) clusterIps.set(cluster ?? '', (c = new Set()));
     c.add(ip);
   }
+  const firstIp = firstAddresses(db, use.node);
   const agentIps = new Map<string, Set<string>>();
   for (const calls of facts.eksAuthByCluster.values()) {
     for (const c of calls) {
@@ -75,62 +84,48 @@ export function detectFlags(db: Database, facts: Facts, resolver: Resolver): num
   // The public addresses the pods of each node left from: two or more pod sessions (IRSA, Pod Identity) placed on the
   // node that used an address make it the node's NAT address (one stolen pod session cannot).
   const podSessionsByIp = new Map<string, Set<number>>(); // `${instance}|${ip}` → subjects
-  for (const [subject, instance, ip] of db
-    .prepare(`
-      SELECT DISTINCT s.id, s.node_instance, e.source_ip FROM events e
-      JOIN event_subjects es ON es.event_rowid = e.id JOIN subjects s ON s.id = es.subject_id
-      WHERE s.mechanism IN ('irsa', 'pod-identity') AND s.node_instance IS NOT NULL AND e.source_ip IS NOT NULL`)
-    .raw(true)
-    .all() as [number, string, string][]) {
+  for (const { subject, instance, ip } of use.pod) {
     const k = `${instance}|${ip}`;
     let set = podSessionsByIp.get(k);
     if (!set) podSessionsByIp.set(k, (set = new Set()));
     set.add(subject);
   }
-
-  // node-credentials-off-node
-  for (const { rowid, ms, ip, cluster, instance } of nodeUse.rows()) {
-    if (!isIp(ip) || isPrivateIp(ip) || k8sIps.has(ip)) continue;
-    const shared = (instancesByIp.get(ip)?.size ?? 0) >= 2 || (podSessionsByIp.get(`${instance}|${ip}`)?.size ?? 0) >= 2;
-    if (shared || agentIps.get(instance)?.has(ip) || firstIp.get(instance) === ip) continue;
-    flag(rowid, 'node-credentials-off-node', `credentials of node ${instance} used at ${isoUtc(ms)} from ${ip}, an address no node of ${cluster ?? 'its cluster'} otherwise used`);
-  }
-
-  // node-credentials-off-node, the classic theft of any instance's credentials (Kubernetes node or not): the
-  // instance-profile key used from an address a person also used (an IAM user, SSO, SAML or root session), or with a
-  // tool's user agent (the AWS CLI, attack and audit tools), from an address the instance's own agents, other
-  // instances or two of its pods' sessions never used. Private addresses count too: a person's address is
-  // never the instance's.
+  // Where a person (an IAM user, SSO, SAML or root session) called from: the one who used the address first.
   const personIps = new Map<string, string>(); // ip → a person who used it
-  for (const [ip, who] of db
-    .prepare(`
-      SELECT e.source_ip, coalesce(s.resolution ->> '$.principal', s.mechanism) FROM events e
-      JOIN event_subjects es ON es.event_rowid = e.id JOIN subjects s ON s.id = es.subject_id
-      WHERE s.mechanism IN ('iam-user', 'sso', 'saml', 'root') AND e.source_ip IS NOT NULL GROUP BY e.source_ip`)
-    .raw(true)
-    .all() as [string, string][]) {
-    if (isIp(ip)) personIps.set(ip, who);
-  }
+  for (const { ip, who } of use.person) if (isIp(ip) && !personIps.has(ip)) personIps.set(ip, who);
   const agentUse = new Map<string, Set<string>>(); // instance → addresses its own agents called from
-  for (const { ip, instance, ua } of nodeUse.rows()) {
+  for (const { ip, instance, ua } of use.node) {
     if (userAgentKind(ua) !== 'instance-agent') continue;
     let set = agentUse.get(instance);
     if (!set) agentUse.set(instance, (set = new Set()));
     set.add(ip);
   }
-  for (const { rowid, ms, ip, instance, ua } of nodeUse.rows()) {
-    if (!isIp(ip) || k8sIps.has(ip)) continue;
-    const own = agentUse.get(instance)?.has(ip) || agentIps.get(instance)?.has(ip) || (instancesByIp.get(ip)?.size ?? 0) >= 2 || (podSessionsByIp.get(`${instance}|${ip}`)?.size ?? 0) >= 2;
-    if (own) continue;
-    const person = personIps.get(ip);
-    const tool = userAgentKind(ua) === 'tool';
-    if (!person && !tool) continue;
-    const unusual = unusualInstanceId(instance);
-    const why = [
-      person ? `${ip} is also an address of ${person}` : `its user agent is a tool's (${ua}), not an instance agent's`,
-      ...(unusual ? [unusual] : []),
-    ];
-    flag(rowid, 'node-credentials-off-node', `credentials of instance ${instance} used at ${isoUtc(ms)} from ${ip}, where the instance's own agents never called from: ${why.join('; ')}`);
+
+  // node-credentials-off-node, on each (session, address, user agent) of a node-role session; its calls are flagged.
+  //  1. From a public address that neither the node (its agent's eks-auth calls, its first call) nor any other node
+  //     of its cluster ever used.
+  //  2. The classic theft of any instance's credentials (Kubernetes node or not): the instance-profile key used from
+  //     an address a person also used, or with a tool's user agent (the AWS CLI, attack and audit tools), from an
+  //     address the instance's own agents, other instances or two of its pods' sessions never used. Private
+  //     addresses count too: a person's address is never the instance's.
+  const callsOf = db.prepare('SELECT e.id, e.event_ms FROM event_subjects es JOIN events e ON e.id = es.event_rowid WHERE es.subject_id = ? AND e.source_ip = ? AND e.user_agent_sid IS ?').raw(true);
+  for (const u of use.node) {
+    const { ip, cluster, instance, ua } = u;
+    let detail: ((ms: number) => string) | null = null;
+    const shared = (instancesByIp.get(ip)?.size ?? 0) >= 2 || (podSessionsByIp.get(`${instance}|${ip}`)?.size ?? 0) >= 2;
+    if (isIp(ip) && !isPrivateIp(ip) && !k8sIps.has(ip) && !shared && !agentIps.get(instance)?.has(ip) && firstIp.get(instance) !== ip) {
+      detail = (ms) => `credentials of node ${instance} used at ${isoUtc(ms)} from ${ip}, an address no node of ${cluster ?? 'its cluster'} otherwise used`;
+    } else if (isIp(ip) && !k8sIps.has(ip)) {
+      const own = agentUse.get(instance)?.has(ip) || agentIps.get(instance)?.has(ip) || shared;
+      const person = personIps.get(ip);
+      const tool = userAgentKind(ua) === 'tool';
+      if (!own && (person || tool)) {
+        const unusual = unusualInstanceId(instance);
+        const why = [person ? `${ip} is also an address of ${person}` : `its user agent is a tool's (${ua}), not an instance agent's`, ...(unusual ? [unusual] : [])];
+        detail = (ms) => `credentials of instance ${instance} used at ${isoUtc(ms)} from ${ip}, where the instance's own agents never called from: ${why.join('; ')}`;
+      }
+    }
+    if (detail) for (const [rowid, ms] of callsOf.all(u.subject, ip, u.uaSid) as [number, number][]) flag(rowid, 'node-credentials-off-node', detail(ms));
   }
 
   // token-exchange-outside-cluster and token-minted-by-non-kubelet, on the exchanges themselves
@@ -179,7 +174,7 @@ export function detectFlags(db: Database, facts: Facts, resolver: Resolver): num
       }
     }
   }
-  for (const hit of firstSeenApis(db)) flag(hit.rowid, 'first-seen-api', hit.detail);
+  for (const hit of since ? firstSeenApisAfter(db, since.afterId, since.dirtySas) : firstSeenApis(db)) flag(hit.rowid, 'first-seen-api', hit.detail);
   for (const calls of facts.eksAuthByCluster.values()) {
     for (const c of calls) {
       if (c.caller !== 'cli') continue;
@@ -193,52 +188,73 @@ export function detectFlags(db: Database, facts: Facts, resolver: Resolver): num
 }
 
 interface NodeUse {
-  rowid: number;
-  ms: number;
+  subject: number;
   ip: string;
+  uaSid: number | null;
+  ua: string | null;
   cluster: string | null;
   instance: string;
-  ua: string | null;
+  firstMs: number;
 }
 
 /**
- * The calls of node-role sessions that name an address, in time order, kept in columns: a node makes a large share
- * of a trail's calls (a sixth of a 3M-event case), and a row object each, with its own copies of the same few
- * addresses, instances and user agents, held hundreds of megabytes at once. Each string is kept once.
+ * Where the sessions came from (`subject_ip_use`, one row per session, address and user agent, not per call: a node
+ * makes a large share of a trail's calls): the node-role sessions of an instance, the pod sessions placed on a node,
+ * and the people, in order of first use.
  */
-function readNodeUse(db: Database): { rows: () => Generator<NodeUse> } {
-  const strings: (string | null)[] = [];
-  const ids = new Map<string | null, number>();
-  const intern = (v: string | null): number => {
-    let i = ids.get(v);
-    if (i === undefined) {
-      i = strings.length;
-      strings.push(v);
-      ids.set(v, i);
-    }
-    return i;
-  };
-  const rowids: number[] = [];
-  const times: number[] = [];
-  const refs: number[] = []; // ip, cluster, instance, user agent: four per row
-  for (const [rowid, ms, ip, cluster, instance, ua] of db
-    .prepare(`
-      SELECT e.id, e.event_ms, e.source_ip, s.cluster_name, s.node_instance, e.user_agent FROM events_v e
-      JOIN event_subjects es ON es.event_rowid = e.id JOIN subjects s ON s.id = es.subject_id
-      WHERE s.mechanism = 'node-role' AND s.node_instance IS NOT NULL AND e.source_ip IS NOT NULL ORDER BY e.event_ms, e.id`)
-    .raw(true)
-    .iterate() as IterableIterator<[number, number, string, string | null, string, string | null]>) {
-    rowids.push(rowid);
-    times.push(ms);
-    refs.push(intern(ip), intern(cluster), intern(instance), intern(ua));
+function readIpUse(db: Database): { node: NodeUse[]; pod: { subject: number; instance: string; ip: string }[]; person: { ip: string; who: string }[] } {
+  const node = (
+    db
+      .prepare(`
+        SELECT u.subject_id, u.source_ip, u.user_agent_sid, ua.text, s.cluster_name, s.node_instance, u.first_ms FROM subject_ip_use u
+        JOIN subjects s ON s.id = u.subject_id LEFT JOIN strings ua ON ua.id = u.user_agent_sid
+        WHERE s.mechanism = 'node-role' AND s.node_instance IS NOT NULL ORDER BY u.first_ms, u.subject_id, u.source_ip, u.user_agent_sid`)
+      .raw(true)
+      .all() as [number, string, number | null, string | null, string | null, string, number][]
+  ).map(([subject, ip, uaSid, ua, cluster, instance, firstMs]) => ({ subject, ip, uaSid, ua, cluster, instance, firstMs }));
+  const pod = (
+    db
+      .prepare(`SELECT DISTINCT u.subject_id, s.node_instance, u.source_ip FROM subject_ip_use u JOIN subjects s ON s.id = u.subject_id
+                WHERE s.mechanism IN ('irsa', 'pod-identity') AND s.node_instance IS NOT NULL`)
+      .raw(true)
+      .all() as [number, string, string][]
+  ).map(([subject, instance, ip]) => ({ subject, instance, ip }));
+  const person = (
+    db
+      .prepare(`SELECT u.source_ip, coalesce(s.resolution ->> '$.principal', s.mechanism) FROM subject_ip_use u JOIN subjects s ON s.id = u.subject_id
+                WHERE s.mechanism IN ('iam-user', 'sso', 'saml', 'root') ORDER BY u.first_ms, u.subject_id`)
+      .raw(true)
+      .all() as [string, string][]
+  ).map(([ip, who]) => ({ ip, who }));
+  return { node, pod, person };
+}
+
+/**
+ * The address of each instance's first call (by time, then row): the earliest first use among its sessions'
+ * addresses; where two first uses fall in the same millisecond, the calls themselves decide.
+ */
+function firstAddresses(db: Database, node: NodeUse[]): Map<string, string> {
+  const earliest = new Map<string, NodeUse[]>();
+  for (const u of node) {
+    const list = earliest.get(u.instance);
+    if (!list) earliest.set(u.instance, [u]);
+    else if (u.firstMs === list[0]!.firstMs) list.push(u);
   }
-  return {
-    *rows() {
-      for (let i = 0; i < rowids.length; i++) {
-        yield { rowid: rowids[i]!, ms: times[i]!, ip: strings[refs[4 * i]!]!, cluster: strings[refs[4 * i + 1]!]!, instance: strings[refs[4 * i + 2]!]!, ua: strings[refs[4 * i + 3]!]! };
-      }
-    },
-  };
+  const firstRow = db.prepare('SELECT MIN(e.id) FROM event_subjects es JOIN events e ON e.id = es.event_rowid WHERE es.subject_id = ? AND e.source_ip = ? AND e.user_agent_sid IS ? AND e.event_ms = ?').pluck();
+  const first = new Map<string, string>();
+  for (const [instance, list] of earliest) {
+    if (new Set(list.map((u) => u.ip)).size === 1) {
+      first.set(instance, list[0]!.ip);
+      continue;
+    }
+    let best: { row: number; ip: string } | null = null;
+    for (const u of list) {
+      const row = firstRow.get(u.subject, u.ip, u.uaSid, u.firstMs) as number;
+      if (!best || row < best.row) best = { row, ip: u.ip };
+    }
+    first.set(instance, best!.ip);
+  }
+  return first;
 }
 
 /**

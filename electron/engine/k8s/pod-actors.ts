@@ -33,7 +33,7 @@ export interface PodActorsSummary {
 }
 
 export function attachPodActors(db: Database, facts: Facts, resolver: Resolver): PodActorsSummary {
-  db.exec('DELETE FROM pod_actions');
+  db.exec("DELETE FROM pod_actions; DELETE FROM event_flags WHERE flag IN ('exec-then-credential-use', 'human-minted-token')");
   const summary: PodActorsSummary = { actions: 0, splits: 0, flags: 0 };
   if (!facts.k8s) return summary;
   const rows = loadActorAudit(db);
@@ -134,8 +134,8 @@ function splitSubjects(db: Database, facts: Facts, index: PodActorsIndex, raise:
   const firstUse = db.prepare('SELECT MIN(e.event_ms) FROM events e JOIN event_subjects es ON es.event_rowid = e.id WHERE es.subject_id = ?').pluck();
   const update = db.prepare('UPDATE subjects SET resolution = ? WHERE id = ?');
   const copy = db.prepare(`
-    INSERT INTO subjects (id, subject_key, mechanism, chained, cluster_name, namespace, service_account, pod_name, pod_uid, node_instance, conf_identity, conf_pod, conf_node, resolution)
-    SELECT ?, ?, mechanism, chained, cluster_name, namespace, service_account, pod_name, pod_uid, node_instance, conf_identity, conf_pod, conf_node, ? FROM subjects WHERE id = ?`);
+    INSERT INTO subjects (id, subject_key, mechanism, chained, cluster_name, namespace, service_account, pod_name, pod_uid, node_instance, conf_identity, conf_pod, conf_node, resolution, split_of)
+    SELECT ?, ?, mechanism, chained, cluster_name, namespace, service_account, pod_name, pod_uid, node_instance, conf_identity, conf_pod, conf_node, ?, id FROM subjects WHERE id = ?`);
   const move = db.prepare('UPDATE event_subjects SET subject_id = ? WHERE event_rowid = ?');
   let nextId = ((db.prepare('SELECT MAX(id) FROM subjects').pluck().get() as number | null) ?? 0) + 1;
   for (const s of subjects) {

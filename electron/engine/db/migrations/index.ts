@@ -10,6 +10,7 @@ import * as m0080 from './0080-record-errors-index';
 import * as m0090 from './0090-compact-store';
 import * as m0100 from './0100-notes';
 import * as m0110 from './0110-pod-actors';
+import * as m0120 from './0120-incremental-correlation';
 
 export interface Migration {
   version: number;
@@ -37,6 +38,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 90, name: 'compact store: raw records in compressed blocks', up: m0090.up },
   { version: 100, name: 'examiner notes', up: m0100.up },
   { version: 110, name: 'pod actors', up: m0110.up },
+  { version: 120, name: 'incremental correlation', up: m0120.up },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -1,0 +1,185 @@
+/**
+ * Incremental correlation (chain/correlate.ts): adding evidence to a correlated case redoes only what it can change,
+ * and the result must be the one a whole correlation of the same case gives. Over generated bundles of several
+ * seeds, with and without EKS audit logs and inventories, the CloudTrail files are added in parts (in time order,
+ * and shuffled so that earlier calls arrive after later ones); after each part the case, correlated incrementally,
+ * is compared with a copy of it correlated whole: every event's attribution line, subject (by key: ids differ),
+ * flag and detail, the per-subject counts, the detection state and the pod actors.
+ */
+import { readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import type { Database as Db } from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { generateBundle } from '../../generator';
+import { openCase } from '../../../electron/engine/db/open';
+import { ingestEvidence } from '../../../electron/engine/ingest/ingest';
+import { correlate } from '../../../electron/engine/chain/correlate';
+import { CaseQueries } from '../../../electron/engine/case/queries';
+import { ROLLUP_COLUMNS } from '../../../electron/engine/case/rollup';
+import { tempDir } from '../../helpers/evidence';
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const p = join(dir, name);
+    return statSync(p).isDirectory() ? filesUnder(p) : [p];
+  });
+}
+
+/** A small deterministic shuffle (mulberry32), so that a failing order can be replayed. */
+function shuffled<T>(xs: T[], seed: number): T[] {
+  let a = seed >>> 0;
+  const rand = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const out = [...xs];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
+}
+
+/** What correlation derives, keyed so that two correlations of the same case compare (subject ids aside). */
+function derived(db: Db): Record<string, unknown> {
+  const key = (table: string, col: string) => `(SELECT subject_key FROM subjects WHERE id = ${table}.${col})`;
+  return {
+    attribution: [...new CaseQueries(db).attributionLines()].join(''),
+    events: db.prepare(`SELECT es.event_rowid, ${key('es', 'subject_id')} AS subject FROM event_subjects es ORDER BY es.event_rowid`).all(),
+    flags: db.prepare('SELECT event_rowid, flag, detail FROM event_flags ORDER BY event_rowid, flag').all(),
+    subjects: db
+      .prepare(`SELECT subject_key, rep_rowid, mechanism, chained, cluster_name, namespace, service_account, pod_name, pod_uid, node_instance,
+                conf_identity, conf_pod, conf_node, resolution, ${key('subjects', 'split_of')} AS split_of FROM subjects ORDER BY subject_key`)
+      .all(),
+    rollup: db.prepare(`SELECT ${key('event_rollup', 'subject_id')} AS subject, ${ROLLUP_COLUMNS.join(', ')}, n FROM event_rollup ORDER BY 1, 2, 3, 4, 5, 6, 7`).all(),
+    ipUse: db.prepare(`SELECT ${key('subject_ip_use', 'subject_id')} AS subject, source_ip, user_agent_sid, n, first_ms FROM subject_ip_use ORDER BY 1, 2, 3`).all(),
+    firstSeen: db.prepare('SELECT * FROM first_seen_state ORDER BY sa').all(),
+    windows: db.prepare('SELECT * FROM key_windows_state ORDER BY access_key_id').all(),
+    podActions: db.prepare('SELECT audit_id, action, ts_ms, end_ms, namespace, target, pods, kubernetes_user, access_key_id, principal, confidence, chain_keys, why FROM pod_actions ORDER BY 1, 2, 3, 6').all(),
+  };
+}
+
+/** The case as it is, and a copy of it correlated whole: the same derived data. */
+function expectSameAsWhole(db: Db, dir: string, label: string): void {
+  const copyPath = join(dir, `${label}-whole.db`);
+  db.exec(`VACUUM INTO '${copyPath.replace(/'/g, "''")}'`);
+  const copy = openCase(copyPath, { mustExist: true });
+  try {
+    expect(correlate(copy, { whole: true }).mode).toBe('whole');
+    const a = derived(db);
+    const b = derived(copy);
+    for (const k of Object.keys(a)) expect(a[k], `${label}: ${k}`).toEqual(b[k]);
+  } finally {
+    copy.close();
+  }
+}
+
+interface Plan {
+  label: string;
+  parts: string[][];
+}
+
+function plans(bundle: string, seed: number): Plan[] {
+  const all = filesUnder(bundle).filter((f) => !f.includes('CloudTrail-Digest'));
+  const trail = (f: string) => /\/CloudTrail\//.test(f) || /lookup-events|records\.jsonl$/.test(relative(bundle, f));
+  const ct = all.filter(trail).sort();
+  const other = all.filter((f) => !trail(f));
+  const cut = (xs: string[], fractions: number[]) => {
+    const out: string[][] = [];
+    let from = 0;
+    for (const f of fractions) {
+      const to = Math.round(xs.length * f);
+      out.push(xs.slice(from, to));
+      from = to;
+    }
+    out.push(xs.slice(from));
+    return out;
+  };
+  const inOrder = cut(ct, [0.8, 0.95]);
+  const mixed = cut(shuffled(ct, seed), [0.5, 0.75]);
+  return [
+    // The S3 layout's time order: most of the trail, then a little more, then the last files (and the exports).
+    { label: 'in time order', parts: [[...other, ...inOrder[0]!], inOrder[1]!, inOrder[2]!] },
+    // Files in any order: earlier calls arrive after later ones.
+    { label: 'shuffled', parts: [[...other, ...mixed[0]!], mixed[1]!, mixed[2]!] },
+    // The other evidence last (EKS audit logs and inventories: a whole correlation, said so; describe-cluster and
+    // the like without them: incremental).
+    { label: 'the rest last', parts: [ct, other] },
+  ];
+}
+
+const BUNDLES = [
+  { seed: 9101, k8s: true },
+  { seed: 9102, k8s: true },
+  { seed: 9103, k8s: true },
+  { seed: 9104, k8s: false },
+  { seed: 9105, k8s: false },
+];
+
+describe('incremental correlation equals a whole correlation of the same case', () => {
+  it.each(BUNDLES)('seed $seed (EKS audit logs: $k8s)', async ({ seed, k8s }) => {
+    const dir = tempDir(`incremental-${seed}`);
+    const g = generateBundle({ outDir: join(dir, 'bundle'), events: 2500, seed, k8s, hours: 6 });
+    let incremental = 0;
+    let splits = 0;
+    for (const plan of plans(g.outDir, seed)) {
+      if (plan.parts[1]!.length === 0) continue;
+      const label = plan.label.replace(/\s+/g, '-');
+      const db = openCase(join(dir, `${label}.db`));
+      try {
+        for (const [i, part] of plan.parts.entries()) {
+          if (part.length === 0) continue;
+          await ingestEvidence(db, part);
+          const summary = correlate(db);
+          if (i === 0) expect(summary.mode).toBe('whole');
+          else if (plan.label === 'the rest last' && k8s) {
+            expect(summary.mode).toBe('whole');
+            expect(summary.why).toMatch(/Kubernetes/);
+          } else {
+            expect(summary.mode).toBe('incremental');
+            incremental++;
+          }
+          expectSameAsWhole(db, dir, `${label}-${i}`);
+        }
+        if (k8s) {
+          // The pod actors were attached again (and the subjects they split, merged back first, split again).
+          expect(db.prepare('SELECT COUNT(*) FROM pod_actions').pluck().get()).toBeGreaterThan(0);
+          splits += db.prepare('SELECT COUNT(*) FROM subjects WHERE split_of IS NOT NULL').pluck().get() as number;
+        }
+        // Nothing new: nothing redone, nothing changed.
+        const before = derived(db);
+        await ingestEvidence(db, plan.parts[0]!.slice(0, 3));
+        expect(correlate(db).mode).toBe('unchanged');
+        expect(derived(db)).toEqual(before);
+      } finally {
+        db.close();
+      }
+    }
+    expect(incremental).toBeGreaterThanOrEqual(4);
+    if (k8s) expect(splits).toBeGreaterThan(0);
+  }, 240_000);
+
+  it('a case of the schema before (no correlation state) is upgraded, correlated whole once, then incrementally', async () => {
+    const dir = tempDir('incremental-upgrade');
+    const g = generateBundle({ outDir: join(dir, 'bundle'), events: 1500, seed: 9106, k8s: true, hours: 4 });
+    const [first, , then] = plans(g.outDir, 9106)[0]!.parts;
+    const path = join(dir, 'old.db');
+    const old = openCase(path, { targetVersion: 110 });
+    await ingestEvidence(old, first!);
+    old.close();
+    const db = openCase(path);
+    try {
+      expect(db.prepare('SELECT COUNT(*) FROM correlation_state').pluck().get()).toBe(0);
+      const whole = correlate(db);
+      expect([whole.mode, whole.why]).toEqual(['whole', 'the case has no earlier correlation']);
+      await ingestEvidence(db, then!);
+      expect(correlate(db).mode).toBe('incremental');
+      expectSameAsWhole(db, dir, 'upgraded');
+    } finally {
+      db.close();
+    }
+  }, 120_000);
+});
