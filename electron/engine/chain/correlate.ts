@@ -154,9 +154,6 @@ function sessionTypes(iss: Issuance): string[] {
 /** Which engine wrote the attribution: a case correlated by another version is correlated whole again. */
 const ENGINE = `podtrail ${TOOL_VERSION} correlation 1`;
 
-/** Kubernetes documents: their evidence reaches the pod timeline (facts.k8s), which only a whole correlation reads. */
-const K8S_DOCUMENTS = `kind IN ('k8s-object', 'ec2-reservation')`;
-
 interface Marks {
   events: number;
   audits: number;
@@ -183,16 +180,17 @@ function windowsOf(resolver: Resolver, facts: Facts): Map<string, string> {
  * left half-attributed.
  *
  * After evidence is added to a correlated case, only what it can change is redone (unless `whole` is asked):
- * - every subject is resolved again from the facts (a few thousand credentials: the new records can change any
- *   chain), and its row updated where its answer changed;
+ * - every subject is resolved again from the facts, the pod timeline included (a few thousand credentials: new
+ *   records, audit events or inventories can change any chain or pod answer), and its row updated where its answer
+ *   changed;
  * - the events of keys whose validity windows changed (a new issuance record) are matched again; the new events are
- *   matched; key-less events move only where an issuance or a refused exchange claims them;
+ *   matched; key-less events move only where an issuance or a refused exchange (now narrowed to a pod) claims them;
  * - the per-subject counts (case/rollup.ts) are recounted for the subjects whose events moved, added to for the rest;
  * - the detections run again over those counts, and first-seen-api goes on from where it stopped (detect/);
  * - the pod actors (EKS audit) are attached again.
  * The result is the same as a whole correlation's (subject ids aside): test/engine/chain/incremental.test.ts holds
- * that on generated bundles. New Kubernetes evidence (audit events, inventories, reservations) changes the pod
- * timeline every pod answer is read from: it takes a whole correlation.
+ * that on generated bundles, with every kind of evidence added in any order. A case correlated by another engine
+ * version, or one that lost evidence, is correlated whole.
  */
 export function correlate(db: Database, opts: { whole?: boolean } = {}): CorrelationSummary {
   const started = Date.now();
@@ -204,10 +202,8 @@ export function correlate(db: Database, opts: { whole?: boolean } = {}): Correla
   if (opts.whole) why = 'asked for';
   else if (!state) why = 'the case has no earlier correlation';
   else if (state.engine !== ENGINE) why = `the case was correlated by ${state.engine}`;
-  else if (marks.audits !== state.audits_max) why = 'Kubernetes audit events were added';
-  else if (marks.events < state.events_max || marks.documents < state.documents_max) why = 'evidence was removed';
-  else if ((db.prepare(`SELECT 1 FROM documents WHERE id > ? AND ${K8S_DOCUMENTS} LIMIT 1`).get(state.documents_max) ?? null) !== null) why = 'Kubernetes inventories were added';
-  if (why === undefined && marks.events === state!.events_max && marks.documents === state!.documents_max) {
+  else if (marks.events < state.events_max || marks.documents < state.documents_max || marks.audits < state.audits_max) why = 'evidence was removed';
+  if (why === undefined && marks.events === state!.events_max && marks.documents === state!.documents_max && marks.audits === state!.audits_max) {
     return { ...summarize(db), elapsedMs: Date.now() - started, mode: 'unchanged' };
   }
   const facts = loadFacts(db);
