@@ -277,11 +277,11 @@ class Correlation {
     };
   }
 
-  /** The subject of `key`: the one the case has, else a new one resolved now. */
-  private subject(key: string, rep: number | null, resolve?: () => Resolution): number {
+  /** The subject of `key`: the one the case has, else a new one (resolved now, unless `resolved` is given). */
+  private subject(key: string, rep: number | null, resolved?: Resolution | null): number {
     const known = this.ids.get(key);
     if (known !== undefined) return known;
-    const r = resolve ? resolve() : this.resolutionOf(key, rep);
+    const r = resolved ?? this.resolutionOf(key, rep);
     if (!r) throw new Error(`correlation: no resolution for subject ${key}`);
     const id = this.nextId++;
     this.insertSubject.run({ id, key, rep, ...this.row(r) });
@@ -451,7 +451,8 @@ class Correlation {
     const assign = db.prepare('INSERT OR IGNORE INTO event_subjects (event_rowid, subject_id) VALUES (?, ?)');
     for (const id of refused) {
       const key = `refused:${id}`;
-      if (this.ids.has(key) || this.resolutionOf(key, id) !== null) assign.run(id, this.subject(key, id));
+      const r = this.ids.has(key) ? null : this.resolutionOf(key, id);
+      if (this.ids.has(key) || r !== null) assign.run(id, this.subject(key, id, r));
     }
   }
 

@@ -11,7 +11,6 @@ import {
   type ApiResult,
   type CaseSummary,
   type EventPage,
-  type EventRowView,
   type Facets,
   type Histogram,
   type PushEvents,
@@ -35,11 +34,9 @@ import { exportReport } from '../report/export';
 import { checkCustody, readCustody } from '../custody/log';
 import { integrityView, KeyListError, latestVerification, readKeyLists, runVerification, type KeyListSpec } from '../integrity/store';
 import { TOOL_VERSION } from '../version';
-import { attributedRowView, type AttributedRow } from '../db/rows';
-import { EVENT_FROM, countQuery, pageQuery, rollupFilters, subjectEventsQuery, whereClause } from './event-query';
+import { EVENT_FROM, whereClause } from './event-query';
 import { searchHits } from './raw-search';
-import { fieldText } from './search-terms';
-import { rawReader } from '../ingest/raw-blocks';
+import { EventPages } from './event-page';
 import { countHistogram, SupersededError } from './histogram';
 import { ExportNotFoundError, TableExports } from './table-export';
 import { validateApiInput } from './validate-input';
@@ -52,10 +49,6 @@ import { actorTimelineView } from '../k8s/actor-pivot';
 import { evidenceCoverage } from './coverage';
 import { eventIdArgs, eventIdIs } from '../db/event-id';
 
-function rowView(r: AttributedRow & { id: number }): EventRowView {
-  return { rowid: r.id, ...attributedRowView(r, (flags) => flags.sort()) };
-}
-
 export class NotFoundError extends Error {}
 
 export type PushListener = <P extends PushName>(name: P, payload: PushEvents[P]) => void;
@@ -65,8 +58,8 @@ export class CaseService {
   private readonly tableExports: TableExports;
   private readonly notes: NoteStore;
   private facetsCache: Facets | null = null;
-  /** Totals per filter set: paging through 1M events must not recount them for every page. */
-  private readonly totals = new Map<string, number>();
+  /** Pages and their totals (kept per filter set: paging through 1M events must not recount them for every page). */
+  private readonly pages: EventPages;
   private histogramGeneration = 0;
   private nextJob = 1;
   private readonly running = new Map<number, AbortController>();
@@ -79,6 +72,7 @@ export class CaseService {
     this.queries = new CaseQueries(db);
     this.tableExports = new TableExports(db, this.queries);
     this.notes = new NoteStore(db);
+    this.pages = new EventPages(db);
   }
 
   static open(casePath: string, push?: PushListener): CaseService {
@@ -201,48 +195,7 @@ export class CaseService {
   }
 
   eventPage(q: EventQuery): EventPage {
-    const key = JSON.stringify(q.filters);
-    // A star or tag filter is counted every time: the examiner's notes change under it (here, or from the CLI).
-    const notes = q.filters.starred === true || !!q.filters.tag;
-    let total = notes ? undefined : this.totals.get(key);
-    if (total === undefined) {
-      const count = countQuery(q.filters, searchHits(this.db));
-      total = this.db.prepare(count.sql).pluck().get(...count.params) as number;
-      if (this.totals.size > 200) this.totals.clear();
-      if (!notes) this.totals.set(key, total);
-    }
-    // Nothing matches: skip the page query, which would scan every event to find no row.
-    if (total === 0) return { total, rows: [] };
-    const page = pageQuery(q, this.sparse(q, total), searchHits(this.db));
-    const rows = (this.db.prepare(page.sql).all(...page.params) as (AttributedRow & { id: number })[]).map(rowView);
-    if (q.fields?.length) this.withFields(rows, q.fields);
-    return { total, rows };
-  }
-
-  /** The raw record's values at the asked paths (columns the examiner chose: `requestParameters.secretId`…). */
-  private withFields(rows: EventRowView[], fields: string[]): void {
-    const reader = rawReader(this.db);
-    for (const row of rows) {
-      let record: unknown = null;
-      try {
-        record = JSON.parse(reader.ofEvent(row.rowid));
-      } catch {
-        // (a stored record always parses: it was parsed to be stored)
-      }
-      row.fields = Object.fromEntries(fields.map((f) => [f, fieldText(record, f.split('.'))]));
-    }
-  }
-
-  /**
-   * Whether a page is cheaper read from the matching subjects than along the time index: walking the index visits
-   * about (offset + limit) × events / total rows; the subjects' own events are what the other plan reads.
-   */
-  private sparse(q: EventQuery, total: number): boolean {
-    if (q.sort.column !== 'eventTime' || !rollupFilters(q.filters)) return false;
-    const events = this.db.prepare('SELECT COALESCE(SUM(n), 0) FROM event_rollup').pluck().get() as number;
-    const alongTime = Math.min(events, ((q.offset + q.limit) * events) / total);
-    const s = subjectEventsQuery(q.filters);
-    return (this.db.prepare(s.sql).pluck().get(...s.params) as number) < alongTime / 4;
+    return this.pages.page(q);
   }
 
   /** The filtered events per time bucket (histogram.ts); a newer request stops an older one between slices. */
@@ -360,7 +313,7 @@ export class CaseService {
       .then((s) => {
         correlate(this.db);
         this.facetsCache = null;
-        this.totals.clear();
+        this.pages.clear();
         this.push('ingest.done', {
           jobId,
           ok: s.failed === 0 && s.rejectedRecords === 0,

@@ -95,6 +95,22 @@ function taggedEvents(): string {
   );
 }
 
+/** The filters on the attribution subject (`s.` columns): whereClause over these alone reads only `subjects s`. */
+export const SUBJECT_FILTERS = ['mechanism', 'cluster', 'namespace', 'serviceAccount', 'pod', 'node', 'principal'] as const satisfies readonly (keyof EventFilters)[];
+
+/**
+ * The row-id sets the flag, star and tag filters keep, each a query of one `id` column (whereClause tests each row
+ * against the same sets): what a reader counting in memory (event-columns.ts) intersects.
+ */
+export function markedSetQueries(f: EventFilters): SqlPart[] {
+  const out: SqlPart[] = [];
+  if (f.flag === 'any') out.push({ sql: 'SELECT DISTINCT event_rowid AS id FROM event_flags', params: [] });
+  else if (f.flag !== undefined) out.push({ sql: 'SELECT event_rowid AS id FROM event_flags WHERE flag = ?', params: [f.flag] });
+  if (f.starred === true) out.push({ sql: `SELECT id FROM (${annotatedEvents('star')})`, params: [] });
+  if (f.tag !== undefined && f.tag !== '') out.push({ sql: `SELECT id FROM (${taggedEvents()})`, params: Array<string>(6).fill(f.tag) });
+  return out;
+}
+
 export function whereClause(f: EventFilters, hits?: SearchHits): SqlPart {
   const clauses: string[] = [];
   const params: unknown[] = [];

@@ -2,12 +2,14 @@
  * Runs a case's engine in a worker thread and exposes the API table as promises. The Electron main process and
  * the loopback HTTP server both use it, so neither blocks on SQLite or ingest. The timeline's histogram goes to a
  * second worker with a read-only connection (reader-worker.ts), started once the engine has opened the case, so
- * that the engine's calls (table pages above all) never wait behind it.
+ * that the engine's calls (table pages above all) never wait behind it. A table page that searches goes there too:
+ * the search's hits are then found once, on the connection that counts its timeline from the in-memory columns
+ * (event-columns.ts), instead of on both connections.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { ApiResult, PushEvents, PushName } from '../../../shared/api';
+import type { ApiResult, EventQuery, PushEvents, PushName } from '../../../shared/api';
 import { validateApiInput } from './validate-input';
 
 export type HostRequest = { kind: 'call'; id: number; name: string; input: unknown } | { kind: 'close' };
@@ -17,8 +19,17 @@ export type HostMessage =
   | { kind: 'ready' }
   | { kind: 'closed' };
 
-/** Calls answered by the read-only reader worker (reader-worker.ts): they only read, and can take a second. */
-export const READER_CALLS: ReadonlySet<string> = new Set(['events.histogram', 'actor.timeline']);
+/**
+ * Calls the read-only reader worker (reader-worker.ts) answers: they only read, and can take a second. The table's
+ * page (`events.query`) is sent there only when it searches (`readerAnswers`).
+ */
+export const READER_CALLS: ReadonlySet<string> = new Set(['events.histogram', 'actor.timeline', 'events.query']);
+
+/** Whether a (validated) call goes to the reader worker. */
+export function readerAnswers(name: string, input: unknown): boolean {
+  if (name === 'events.query') return ((input as EventQuery).filters.search ?? '').trim() !== '';
+  return READER_CALLS.has(name);
+}
 
 function workerPath(file: 'engine-worker.js' | 'reader-worker.js'): string {
   const here = join(__dirname, file);
@@ -46,8 +57,11 @@ export class EngineHost {
     let setReady: (ok: boolean) => void = () => {};
     this.ready = new Promise((resolve) => (setReady = resolve));
     this.worker.on('message', (m: HostMessage) => {
-      if (m.kind === 'ready') setReady(true);
-      else this.onMessage(m);
+      if (m.kind === 'ready') {
+        setReady(true);
+        // Started now rather than at the first call: it loads the event columns in the background meanwhile.
+        void this.readerWorker();
+      } else this.onMessage(m);
     });
     // A worker that dies (an error, or an exit) must fail the calls waiting on it, never leave them hanging.
     const fail = (message: string) => {
@@ -104,7 +118,7 @@ export class EngineHost {
     const checked = validateApiInput(name, input);
     if (!checked.ok) return checked;
     const id = ++this.seq;
-    const target = READER_CALLS.has(name) ? ((await this.readerWorker()) ?? this.worker) : this.worker;
+    const target = readerAnswers(name, checked.value) ? ((await this.readerWorker()) ?? this.worker) : this.worker;
     return new Promise((resolve) => {
       this.pending.set(id, resolve);
       if (target !== this.worker) this.readerPending.add(id);

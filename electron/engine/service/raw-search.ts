@@ -10,6 +10,13 @@
  * the term is asked for again (a small LRU), and rebuilt when the case has gained blocks or events since.
  *
  * Blocks without a filter (written before filters existed) are never skipped: all of their records are checked.
+ *
+ * A free-text term also matches the events whose table columns hold it as a substring (event-query.ts
+ * `searchColumnsLike`). On a connection that keeps the event columns in memory (the reader's: event-columns.ts)
+ * that part is answered from them — LIKE over the few distinct values of each column, then one pass over the
+ * codes — instead of one scan of the event table per new term (270–340 ms at 1M events). Each hit table's row ids
+ * are also kept in memory (sorted, up to a budget) for the in-memory histogram, and the table is filled in one
+ * statement from them.
  */
 import { createHash } from 'node:crypto';
 import type { Database, Statement } from 'better-sqlite3';
@@ -18,9 +25,12 @@ import { rawReader } from '../ingest/raw-blocks';
 import { eventIdArgs } from '../db/event-id';
 import { fieldMatches, globRegExp, requiredTokens, textMatches, type SearchTerm } from './search-terms';
 import { searchColumnsLike, type SearchHits } from './event-query';
+import { eventColumnsOf, sortedDistinct } from './event-columns';
 
 /** Hit tables kept per connection. */
 const KEEP = 32;
+/** Row ids of hit tables kept in memory besides the tables (4 bytes each): 16 MB. */
+const KEEP_IDS = 4_000_000;
 
 export interface SearchStats {
   /** Blocks in the case, blocks decompressed (their filter may hold the term), records checked in them. */
@@ -50,7 +60,7 @@ export class RawSearch {
   private loadedThrough = 0;
   /** Records of the blocks without a filter, from the event table (read once, when first needed). */
   private legacy: Map<number, RecordRef[]> | null = null;
-  private readonly tables = new Map<string, { name: string; stamp: string; few: boolean }>();
+  private readonly tables = new Map<string, { name: string; stamp: string; few: boolean; ids: Int32Array | null }>();
   private seq = 0;
   private readonly rowOf: Statement;
   private readonly rowsInRange: Statement;
@@ -79,19 +89,32 @@ export class RawSearch {
       return { table: have.name, few: have.few };
     }
     if (have) this.drop(term.key);
-    const ids = this.matching(term);
+    const ids = sortedDistinct(this.matching(term, Number(stamp.split(':')[1])));
     const name = `raw_hits_${++this.seq}`;
     // Nested in a savepoint when the connection is inside a transaction (an ingest's group on the engine's).
     this.db.transaction(() => {
       this.db.exec(`CREATE TEMP TABLE "${name}" (id INTEGER PRIMARY KEY)`);
-      const insert = this.db.prepare(`INSERT OR IGNORE INTO temp."${name}" (id) VALUES (?)`);
-      for (const id of ids) insert.run(id);
+      const insert = this.db.prepare(`INSERT OR IGNORE INTO temp."${name}" (id) SELECT value FROM json_each(?)`);
+      for (let at = 0; at < ids.length; at += 1 << 18) insert.run(JSON.stringify(Array.from(ids.subarray(at, at + (1 << 18)))));
     })();
     const events = Number(stamp.split(':')[1]);
     const few = ids.length * 32 <= events;
-    this.tables.set(term.key, { name, stamp, few });
+    this.tables.set(term.key, { name, stamp, few, ids });
     while (this.tables.size > KEEP) this.drop(this.tables.keys().next().value!);
+    // The oldest tables' ids leave memory first (read back from their table when asked for).
+    let kept = 0;
+    for (const t of [...this.tables.values()].reverse()) {
+      if (t.ids && (kept += t.ids.length) > KEEP_IDS) t.ids = null;
+    }
     return { table: name, few };
+  }
+
+  /** The row ids of the events matching `term`, sorted and distinct (the hit table's, kept fresh as `hits` keeps it). */
+  hitIds(term: SearchTerm): Int32Array {
+    this.hits(term);
+    const t = this.tables.get(term.key)!;
+    t.ids ??= Int32Array.from(this.db.prepare(`SELECT id FROM temp."${t.name}" ORDER BY id`).pluck().all() as number[]);
+    return t.ids;
   }
 
   private exists(name: string): boolean {
@@ -138,8 +161,11 @@ export class RawSearch {
     return this.legacy.get(block) ?? [];
   }
 
-  /** The row ids of the events matching the term (free text: its column matches too), ascending, maybe repeated. */
-  matching(term: SearchTerm): number[] {
+  /**
+   * The row ids of the events matching the term (free text: its column matches too), ascending, maybe repeated.
+   * `lastRow`: the case's last event row when the search started (read here if not given).
+   */
+  matching(term: SearchTerm, lastRow?: number): number[] {
     const t0 = performance.now();
     this.loadFilters();
     const hashes = requiredTokens(term).map(tokenHash);
@@ -148,9 +174,6 @@ export class RawSearch {
     const stats: SearchStats = { blocks: this.filters.size, candidates: 0, records: 0, matches: 0, ms: 0, columnMatches: 0, columnMs: 0 };
     const glob = term.kind === 'field' ? globRegExp(term.pattern) : null;
     const needle = term.kind === 'text' ? Buffer.from(term.text, 'utf8') : null;
-    // Candidate positions of the phrase in a block's bytes, read as latin1 (one char per byte); /i finds every
-    // ASCII-case variant (and some others, which the exact check drops).
-    const finder = needle ? new RegExp(needle.toString('latin1').replace(LATIN1_SPECIAL, '\\$&'), 'gi') : null;
     for (const [block, filter] of this.filters) {
       if (filter && !filter.mayContainAll(hashes)) continue;
       stats.candidates++;
@@ -158,7 +181,7 @@ export class RawSearch {
       const offsets = filter?.offsets;
       const records: RecordRef[] = offsets ? offsets.slice(0, -1).map((off, i) => ({ off, end: offsets[i + 1]!, row: null })) : this.legacyRecords(block);
       stats.records += records.length;
-      const matched = term.kind === 'text' ? this.textHits(bytes, records, term.text, needle!, finder!) : this.fieldHits(bytes, records, term, glob!);
+      const matched = term.kind === 'text' ? this.textHits(bytes, records, term.text, needle!) : this.fieldHits(bytes, records, term, glob!);
       for (const row of this.rows(bytes, block, matched)) found.push(row);
     }
     stats.matches = found.length;
@@ -166,8 +189,12 @@ export class RawSearch {
     if (term.kind === 'text') {
       // …and the events the phrase is a substring of a column of (the search box's meaning before raw search).
       const t1 = performance.now();
-      const like = searchColumnsLike(term.text);
-      const ids = this.db.prepare(`SELECT e.id FROM events e WHERE ${like.sql}`).pluck().all(...like.params) as number[];
+      const upTo = lastRow ?? ((this.db.prepare('SELECT ifnull(MAX(id), 0) FROM events').pluck().get() as number));
+      let ids: Iterable<number> & { length: number } | null = eventColumnsOf(this.db)?.searchColumns(term.text, upTo) ?? null;
+      if (ids === null) {
+        const like = searchColumnsLike(term.text);
+        ids = this.db.prepare(`SELECT e.id FROM events e WHERE ${like.sql}`).pluck().all(...like.params) as number[];
+      }
       stats.columnMatches = ids.length;
       for (const id of ids) found.push(id);
       stats.columnMs = performance.now() - t1;
@@ -178,7 +205,7 @@ export class RawSearch {
   }
 
   /** The records of a block in which the phrase occurs on whole tokens. */
-  private textHits(bytes: Buffer, records: RecordRef[], phrase: string, needle: Buffer, finder: RegExp): RecordRef[] {
+  private textHits(bytes: Buffer, records: RecordRef[], phrase: string, needle: Buffer): RecordRef[] {
     const out = new Set<RecordRef>();
     const sorted = [...records].sort((a, b) => a.off - b.off);
     // Records with escapes are checked on their decoded text; the others on their bytes.
@@ -190,14 +217,10 @@ export class RawSearch {
       }
       for (const r of escaped) if (textMatches(phrase, searchableText(bytes.toString('utf8', r.off, r.end)))) out.add(r);
     }
-    const text = bytes.toString('latin1');
     const n = needle.length;
     const first = needle[0]!;
     const last = needle[n - 1]!;
-    finder.lastIndex = 0;
-    for (let m = finder.exec(text); m !== null; m = finder.exec(text)) {
-      const at = m.index;
-      finder.lastIndex = at + 1; // overlapping occurrences
+    for (const at of startsIgnoringCase(bytes, needle)) {
       const r = recordAt(sorted, at);
       if (!r || out.has(r) || escaped.has(r) || at + n > r.end) continue;
       if (isTokenByte(first) && at > r.off && isTokenByte(bytes[at - 1]!)) continue;
@@ -301,6 +324,41 @@ export class RawSearch {
     if (typeof eventId === 'string') return eventId === quick?.[1] ? null : lookup(eventId);
     return lookup(`podtrail-sha256-${createHash('sha256').update(raw).digest('hex').slice(0, 32)}`);
   }
+}
+
+/**
+ * Where `needle` starts in `bytes`, ASCII case ignored, overlapping occurrences included (ascending). Found from
+ * the needle's rarest byte (by a rough frequency of bytes in CloudTrail JSON), each case of it by `indexOf`, then
+ * compared in place: no copy of the block as a string.
+ */
+function startsIgnoringCase(bytes: Buffer, needle: Buffer): number[] {
+  const n = needle.length;
+  let k = 0;
+  for (let i = 1; i < n; i++) if (byteRank(needle[i]!) < byteRank(needle[k]!)) k = i;
+  const anchor = lowerByte(needle[k]!);
+  const variants = anchor >= 97 && anchor <= 122 ? [anchor, anchor - 32] : [anchor];
+  const lowered = needle.map(lowerByte);
+  const out: number[] = [];
+  for (const v of variants) {
+    for (let at = bytes.indexOf(v, k); at >= 0; at = bytes.indexOf(v, at + 1)) {
+      const start = at - k;
+      if (start + n > bytes.length) break;
+      let same = true;
+      for (let i = 0; i < n && same; i++) same = lowerByte(bytes[start + i]!) === lowered[i];
+      if (same) out.push(start);
+    }
+  }
+  if (variants.length > 1) out.sort((a, b) => a - b);
+  return out;
+}
+
+/** How common a byte is in CloudTrail JSON (lower: rarer), ASCII case folded: letters by English frequency. */
+function byteRank(b: number): number {
+  const c = lowerByte(b);
+  if (c >= 97 && c <= 122) return 10 + 'zqxjkvbpygfwmucldrhsnioate'.indexOf(String.fromCharCode(c));
+  if (c >= 48 && c <= 57) return 30;
+  if (c >= 0x80) return 5;
+  return '":,-./_ '.includes(String.fromCharCode(c)) ? 40 : 8;
 }
 
 function isTokenByte(b: number): boolean {

@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EngineHost } from '../../../electron/engine/service/host';
+import { EngineHost, readerAnswers } from '../../../electron/engine/service/host';
 import { CaseService } from '../../../electron/engine/service/case-service';
 import type { ApiResult, EventPage, Histogram } from '../../../shared/api';
 import { ingestedService } from '../../helpers/service';
@@ -36,6 +36,23 @@ describe('EngineHost', () => {
       expect(viaHost).toEqual(value<Histogram>(await direct.dispatch('events.histogram', { filters, buckets: 50 })));
       const total = value<EventPage>(await host.call('events.query', { filters, sort: { column: 'eventTime', dir: 'asc' }, offset: 0, limit: 1 })).total;
       expect(viaHost.counts.reduce((a, b) => a + b, 0)).toBe(total);
+    }
+    direct.close();
+  });
+
+  it('answers a table page that searches from the reader (its hits found once there), as the engine does', async () => {
+    const byTime = { column: 'eventTime', dir: 'asc' } as const;
+    expect(readerAnswers('events.query', { filters: { search: 'GetObject' }, sort: byTime, offset: 0, limit: 1 })).toBe(true);
+    expect(readerAnswers('events.query', { filters: { search: '  ', region: 'us-east-1' }, sort: byTime, offset: 0, limit: 1 })).toBe(false);
+    const direct = CaseService.open(casePath);
+    for (const filters of [{ search: 'GetObject' }, { search: 'amazonaws', region: 'us-east-1' }, { search: 'eventName:Get* s3' }, { search: '--' }]) {
+      for (const offset of [0, 20]) {
+        const q = { filters, sort: byTime, offset, limit: 30 };
+        const viaHost = value<EventPage>(await host.call('events.query', q));
+        expect(viaHost).toEqual(value<EventPage>(await direct.dispatch('events.query', q)));
+        const h = value<Histogram>(await host.call('events.histogram', { filters, buckets: 40 }));
+        expect(h.counts.reduce((a, b) => a + b, 0)).toBe(viaHost.total);
+      }
     }
     direct.close();
   });

@@ -1,0 +1,763 @@
+/**
+ * The filterable columns of every event, in memory, for a read connection (the reader worker's, reader-worker.ts):
+ * what lets the timeline's histogram, a search page's total and the column part of a free-text search be counted
+ * in a few milliseconds instead of scanning the event table (160–260 ms per filter change at 1M events).
+ *
+ * Per event row id (arrays indexed by `events.id`): its time (`event_ms`, float64), its attribution subject
+ * (`event_subjects.subject_id`, int32; -1: none yet, so no table row shows it), and dictionary codes (uint16,
+ * widened to uint32 past 65,535 values; 0 is NULL, or no row) of: the facet combination (account, region, source,
+ * event name, error code: a few hundred distinct tuples), the access key, the source IP, the principal ARN's and the
+ * user agent's `strings` ids. 22 bytes per event (66 MB at 3M), plus a 64 Kib summary of the eventIDs' character
+ * pairs (a search for text no eventID can hold skips their scan).
+ *
+ * Filters are answered as SQL answers them, by the same rules (event-query.ts `whereClause`): the facet filters and
+ * the key as a mask over the dictionaries (values compared as SQLite compares text, byte for byte); the subject-level
+ * filters (mechanism, cluster, namespace, service account, pod, node, principal) as a mask over subjects, read by
+ * SQL from `subjects` with the table's own WHERE clause; flags, stars and tags as the row ids their SQL gives; search
+ * terms as the row ids of their hit set (raw-search.ts). Filters it does not know make it decline (the caller falls
+ * back to SQL). event-columns.test.ts compares it with the SQL histogram over random filter combinations.
+ *
+ * Loading: in slices of 65,536 row ids, one statement each (`group_concat` of the columns: better-sqlite3 builds one
+ * string per slice instead of a row per event), yielding between slices, in the background from the moment the
+ * reader starts: first what the histogram needs (time, facets, key, then the subjects: ~1.5 s at 1M events on the
+ * build machine), then the search columns (~0.7 s). Until the first phase is complete the callers use SQL (or wait
+ * for it when little is left); a search that comes before the second phase is through reads the rest of it first.
+ * Events are only ever appended, so later loads read the rows past the last one loaded. The subject of an event
+ * changes with every correlation: each slice of `event_subjects` is kept with a checksum (row count and a sum of a
+ * non-linear mix of row id and subject), and only the slices whose checksum changed are read again. `PRAGMA
+ * data_version` says when another connection has committed anything (an ingest, a correlation, a note); only then
+ * are the checksums read (~35 ms at 1M events). A refresh is done again if a commit landed while it ran, so that
+ * what is kept is one committed state.
+ */
+import type { Database, Statement } from 'better-sqlite3';
+import type { EventFilters } from '../../../shared/api';
+import { likePattern, markedSetQueries, SUBJECT_FILTERS, whereClause } from './event-query';
+
+/** Row ids per loading slice (also the checksum slices of `event_subjects`). */
+export const SLICE = 65536;
+
+/** Filters this copy answers; any other with a value makes it decline. */
+const KNOWN: ReadonlySet<string> = new Set<keyof EventFilters>([
+  'fromMs', 'toMs', 'account', 'region', 'eventSource', 'eventName', 'errorCode', 'mechanism', 'cluster', 'namespace',
+  'serviceAccount', 'pod', 'node', 'accessKeyId', 'principal', 'search', 'flag', 'starred', 'tag',
+]);
+
+/** Dictionary codes per row: 16 bits until a dictionary passes 65,535 values, then 32. */
+class Codes {
+  a: Uint16Array | Uint32Array;
+  constructor(capacity: number) {
+    this.a = new Uint16Array(capacity);
+  }
+  set(i: number, code: number): void {
+    if (code > 0xffff && this.a instanceof Uint16Array) this.a = Uint32Array.from(this.a);
+    this.a[i] = code;
+  }
+  grow(capacity: number): void {
+    const b = this.a instanceof Uint16Array ? new Uint16Array(capacity) : new Uint32Array(capacity);
+    b.set(this.a.subarray(0, Math.min(this.a.length, capacity)));
+    this.a = b;
+  }
+  fill(code: number, from: number, to: number): void {
+    this.a.fill(code, from, to);
+  }
+}
+
+/**
+ * Texts to codes, looked up inside a larger string without cutting it (a slice's `group_concat`): a 32-bit hash of
+ * the characters, then a comparison in place. Code 0 is NULL. Texts are kept encoded as the loader writes them:
+ * `n` for NULL, `v<text>` for a value.
+ */
+class TextCodes {
+  /** Encoded texts by code (code 0: `n`). */
+  readonly encoded: string[] = ['n'];
+  private readonly byHash = new Map<number, number | number[]>([[hashOf('n', 0, 1), 0]]);
+
+  /** The code of `s[start, end)` (an encoded text), added if new; `onNew` sees a new one first. */
+  codeAt(s: string, start: number, end: number, h: number, onNew?: (text: string) => void): number {
+    const have = this.byHash.get(h);
+    const len = end - start;
+    if (have !== undefined) {
+      if (typeof have === 'number') {
+        const t = this.encoded[have]!;
+        if (t.length === len && s.startsWith(t, start)) return have;
+      } else {
+        for (const c of have) {
+          const t = this.encoded[c]!;
+          if (t.length === len && s.startsWith(t, start)) return c;
+        }
+      }
+    }
+    const text = s.slice(start, end);
+    onNew?.(text);
+    const code = this.encoded.length;
+    this.encoded.push(text);
+    if (have === undefined) this.byHash.set(h, code);
+    else if (typeof have === 'number') this.byHash.set(h, [have, code]);
+    else have.push(code);
+    return code;
+  }
+
+  /** The code of an encoded text, or -1 if no row has it. */
+  find(encoded: string): number {
+    const have = this.byHash.get(hashOf(encoded, 0, encoded.length));
+    if (have === undefined) return -1;
+    for (const c of typeof have === 'number' ? [have] : have) if (this.encoded[c] === encoded) return c;
+    return -1;
+  }
+
+  /** The values by code (NULL for code 0). */
+  values(): (string | null)[] {
+    return this.encoded.map((t) => (t === 'n' ? null : t.slice(1)));
+  }
+}
+
+function hashOf(s: string, start: number, end: number): number {
+  let h = 0;
+  for (let i = start; i < end; i++) h = (Math.imul(h, 31) + s.charCodeAt(i)) | 0;
+  return h;
+}
+
+/**
+ * The integers of a comma-separated list (`group_concat` of integers) into `out`, in order ('' — a NULL written so
+ * — as NaN); how many.
+ */
+function parseIntegers(s: string | null, out: Float64Array): number {
+  if (s === null) return 0;
+  let n = 0;
+  let x = 0;
+  let neg = false;
+  let digits = 0;
+  const len = s.length;
+  for (let i = 0; i <= len; i++) {
+    const c = i < len ? s.charCodeAt(i) : 44;
+    if (c === 44) {
+      out[n++] = digits === 0 ? NaN : neg ? -x : x;
+      x = 0;
+      neg = false;
+      digits = 0;
+    } else if (c === 45) neg = true;
+    else {
+      x = x * 10 + (c - 48);
+      digits++;
+    }
+  }
+  return n;
+}
+
+/** A text as SQLite stores it (UTF-8: a lone surrogate becomes U+FFFD), so that `===` compares as SQL's `=` does. */
+function asStored(s: string): string {
+  return Buffer.from(s, 'utf8').toString('utf8');
+}
+
+/** A pair of characters (ASCII case folded) in the 64 Kib summary of eventIDs. */
+function pairBit(a: number, b: number): number {
+  return (Math.imul(a, 0x9e3779b1) ^ Math.imul(b, 0x85ebca6b) ^ (b << 5)) >>> 16;
+}
+
+function fold(c: number): number {
+  return c >= 65 && c <= 90 ? c + 32 : c;
+}
+
+const ENC = (col: string) => `ifnull('v' || ${col}, 'n')`;
+const COMBO_SQL = ['recipient_account_id', 'aws_region', 'event_source', 'event_name', 'error_code'].map(ENC).join(` || char(31) || `);
+
+/** What a filter asks of the columns, resolved to masks, codes and id sets (null: nothing can match). */
+interface Plan {
+  comboMask: Uint8Array | null;
+  keyCode: number;
+  subjectMask: Uint8Array | null;
+  /** Sorted row ids each kept row must be in (search terms, flag, star, tag). */
+  sets: Int32Array[];
+  from: number;
+  to: number;
+}
+
+/** Resolves a search term to the sorted, distinct row ids of its hits (raw-search.ts), for `plan`. */
+export type TermIds = (search: string) => Int32Array[];
+
+export class EventColumns {
+  /** Highest row id loaded (rows 1..loaded have their time, facets and key in the arrays). */
+  private loaded = 0;
+  /** Highest row id whose search columns (IP, ARN, user agent, eventID pairs) are loaded: a second phase. */
+  private searched = 0;
+  private searching = false;
+  /** The last row the running load goes to (for `nearlyLoaded`). */
+  private target = 0;
+  private ms = new Float64Array(0);
+  private subject = new Int32Array(0);
+  private readonly combo = new Codes(0);
+  private readonly key = new Codes(0);
+  private readonly ip = new Codes(0);
+  private readonly arn = new Codes(0);
+  private readonly ua = new Codes(0);
+  private readonly combos = new TextCodes();
+  /** Decoded combination fields by code: account, region, source, name, error code. */
+  private readonly comboFields: (string | null)[][] = [[null, null, null, null, null]];
+  private readonly keys = new TextCodes();
+  private readonly ips = new TextCodes();
+  private readonly arnCodes = new Map<number, number>();
+  private readonly uaCodes = new Map<number, number>();
+  /** eventID character pairs (and single characters) present in some eventID, ASCII case folded. */
+  private readonly pairs = new Uint8Array(8192);
+  private readonly singles = new Uint8Array(8192);
+  /** Per slice of `event_subjects`: its checksum when its subjects were read (absent: none read). */
+  private readonly sums = new Map<number, string>();
+  /** `PRAGMA data_version` at the last complete refresh (null: never complete). */
+  private version: number | null = null;
+  private refreshing: Promise<void> | null = null;
+  private stopped = false;
+  /** Why the copy cannot be used (a row id or subject id it cannot index): the callers use SQL. */
+  disabled: string | null = null;
+  /** Load and refresh times (for benchmarks). */
+  readonly stats = { loadMs: 0, refreshes: 0 };
+
+  /** Parsing room for one slice's integers. */
+  private readonly scratch: Float64Array;
+  private readonly scratch2: Float64Array;
+  /** Row ids per slice (SLICE; smaller in tests, to load a small case in many slices). */
+  private readonly slice: number;
+  private readonly eventSlice: Statement;
+  private readonly searchSlice: Statement;
+  private readonly idSlice: Statement;
+  private readonly subjectSlice: Statement;
+  private readonly sumSlice: Statement;
+  private readonly dataVersion: Statement;
+
+  constructor(
+    private readonly db: Database,
+    options: { slice?: number } = {},
+  ) {
+    this.slice = options.slice ?? SLICE;
+    this.scratch = new Float64Array(this.slice + 1);
+    this.scratch2 = new Float64Array(this.slice + 1);
+    this.eventSlice = db
+      .prepare(
+        `SELECT count(*), group_concat(event_ms), group_concat(${COMBO_SQL}, char(30)), group_concat(${ENC('access_key_id')}, char(30))
+         FROM events WHERE id > ? AND id <= ?`,
+      )
+      .raw(true);
+    this.searchSlice = db
+      .prepare(
+        `SELECT count(*), group_concat(${ENC('source_ip')}, char(30)), group_concat(ifnull(principal_arn_sid, ''), ','),
+           group_concat(ifnull(user_agent_sid, ''), ','), group_concat(event_id, char(30))
+         FROM events WHERE id > ? AND id <= ?`,
+      )
+      .raw(true);
+    this.idSlice = db.prepare('SELECT group_concat(id) FROM events WHERE id > ? AND id <= ?').pluck();
+    const mix = '((event_rowid * 7919 + subject_id * 104729) % 1000003) * ((subject_id * 15485863 + event_rowid) % 999983)';
+    this.subjectSlice = db
+      .prepare(`SELECT count(*), sum(${mix}), group_concat(event_rowid), group_concat(subject_id) FROM event_subjects WHERE event_rowid > ? AND event_rowid <= ?`)
+      .raw(true);
+    this.sumSlice = db.prepare(`SELECT count(*), sum(${mix}) FROM event_subjects WHERE event_rowid > ? AND event_rowid <= ?`).raw(true);
+    this.dataVersion = db.prepare('PRAGMA data_version').pluck();
+  }
+
+  /** Bytes held per event and in all (typed arrays; the dictionaries are a few KB to MB). */
+  memory(): { rows: number; bytes: number; bytesPerRow: number } {
+    const bytes = this.ms.byteLength + this.subject.byteLength + [this.combo, this.key, this.ip, this.arn, this.ua].reduce((s, c) => s + c.a.byteLength, 0);
+    return { rows: this.loaded, bytes, bytesPerRow: this.ms.length > 0 ? bytes / this.ms.length : 0 };
+  }
+
+  /** Whether every committed change is in the copy (no refresh needed). */
+  fresh(): boolean {
+    return this.disabled === null && this.version !== null && this.version === (this.dataVersion.get() as number);
+  }
+
+  /** Whether a first complete load has been done (later changes are then read quickly). */
+  loadedOnce(): boolean {
+    return this.disabled === null && this.version !== null;
+  }
+
+  /** Stop loading (the connection is closing). */
+  stop(): void {
+    this.stopped = true;
+  }
+
+  /**
+   * Bring the copy up to date, yielding between slices (`pause`); one refresh at a time, shared by every caller. A
+   * caller that stops waiting (superseded) leaves it running for the next one.
+   */
+  refresh(pause: () => Promise<void> = () => new Promise((r) => setImmediate(r))): Promise<void> {
+    if (this.fresh() || this.disabled !== null) return Promise.resolve();
+    if (!this.refreshing) {
+      this.refreshing = this.run(pause).finally(() => (this.refreshing = null));
+      this.refreshing.catch(() => {}); // a caller that stopped waiting must not leave it unhandled
+    }
+    return this.refreshing;
+  }
+
+  private async run(pause: () => Promise<void>): Promise<void> {
+    const t0 = performance.now();
+    for (let pass = 0; pass < 8 && !this.stopped; pass++) {
+      const version = this.dataVersion.get() as number;
+      const [lo, hi] = this.db.prepare('SELECT ifnull(MIN(id), 1), ifnull(MAX(id), 0) FROM events').raw(true).get() as [number, number];
+      if (lo < 1 || hi > 0x7fffffff) {
+        this.disabled = `row ids ${lo}..${hi} cannot index the copy`;
+        return;
+      }
+      // Events are appended only: a lower last row means the copy is not of this case's rows any more.
+      if (hi < this.loaded) this.reset();
+      this.ensure(hi + 1);
+      this.target = hi;
+      // In quarter slices (~25 ms each at 1M events): a request waiting behind one waits little.
+      const step = Math.max(1, this.slice >> 2);
+      while (this.loaded < hi && !this.stopped) {
+        this.loadEvents(this.loaded, Math.min(hi, (Math.floor(this.loaded / step) + 1) * step));
+        await pause();
+      }
+      // Subjects: the slices whose checksum changed.
+      for (let k = 0; k * this.slice < hi && !this.stopped; k++) {
+        const upTo = Math.min((k + 1) * this.slice, hi);
+        const [n, sum] = this.sumSlice.get(k * this.slice, upTo) as [number, number | null];
+        if (this.sums.get(k) !== `${upTo}:${n}:${sum}`) {
+          this.loadSubjects(k, upTo);
+          await pause();
+        }
+      }
+      for (const k of [...this.sums.keys()]) if (k * this.slice >= hi) this.sums.delete(k);
+      if (this.stopped) return;
+      if ((this.dataVersion.get() as number) === version) {
+        this.version = version;
+        this.stats.refreshes++;
+        this.stats.loadMs = performance.now() - t0;
+        void this.loadSearchColumns(pause);
+        return;
+      }
+      // Something was committed meanwhile: read what changed again.
+    }
+  }
+
+  private reset(): void {
+    this.loaded = 0;
+    this.searched = 0;
+    this.sums.clear();
+    this.subject.fill(-1);
+    this.pairs.fill(0);
+    this.singles.fill(0);
+  }
+
+  /** The search columns of the rows loaded so far, in the background (one run at a time). */
+  private async loadSearchColumns(pause: () => Promise<void>): Promise<void> {
+    if (this.searching) return;
+    this.searching = true;
+    try {
+      const step = Math.max(1, this.slice >> 3); // ~6 ms each at 1M events
+      while (this.searched < this.loaded && !this.stopped) {
+        this.loadSearch(this.searched, Math.min(this.loaded, (Math.floor(this.searched / step) + 1) * step));
+        await pause();
+      }
+    } catch {
+      // (the connection closed) a search then scans with SQL
+    } finally {
+      this.searching = false;
+    }
+  }
+
+  /** Whether the search columns hold every row loaded (a search's column part is then answered from them). */
+  searchLoaded(): boolean {
+    return this.loadedOnce() && this.searched >= this.loaded;
+  }
+
+  /**
+   * Whether a first load is running and has at most `share` of its rows left (a caller may rather wait for it than
+   * count with SQL meanwhile).
+   */
+  nearlyLoaded(share = 1 / 8): boolean {
+    return this.version === null && this.refreshing !== null && this.disabled === null && this.target - this.loaded <= this.target * share;
+  }
+
+  private ensure(rows: number): void {
+    if (rows <= this.ms.length) return;
+    const cap = Math.max(rows, Math.ceil(this.ms.length * 1.25), 1024);
+    const ms = new Float64Array(cap);
+    ms.set(this.ms);
+    ms.fill(NaN, this.ms.length);
+    this.ms = ms;
+    const subject = new Int32Array(cap).fill(-1);
+    subject.set(this.subject);
+    this.subject = subject;
+    for (const c of [this.combo, this.key, this.ip, this.arn, this.ua]) c.grow(cap);
+  }
+
+  /**
+   * Load the rows up to `upTo` synchronously, search columns included (the search's column part needs every row up
+   * to the case's last). False before the first load, or when many rows are new (the caller uses SQL).
+   */
+  catchUp(upTo: number): boolean {
+    if (this.disabled !== null || this.version === null) return false;
+    if (this.searched >= upTo) return true;
+    // The search columns left are read now, whatever is left (~0.7 µs a row; the SQL scan instead costs ~0.3 µs a
+    // row of the case, for every new term until the background phase, which runs only while this thread is idle,
+    // is through).
+    if (upTo - this.loaded > 4 * this.slice) return false;
+    this.ensure(upTo + 1);
+    const next = (from: number) => Math.min(upTo, (Math.floor(from / this.slice) + 1) * this.slice);
+    while (this.loaded < upTo) this.loadEvents(this.loaded, next(this.loaded));
+    while (this.searched < upTo) this.loadSearch(this.searched, next(this.searched));
+    return true;
+  }
+
+  /** The row ids of (after, upTo], given how many rows the slice has (they are dense but for gaps). */
+  private idsOf(after: number, upTo: number, n: number): Int32Array {
+    let ids: Int32Array;
+    if (n === upTo - after) {
+      ids = new Int32Array(n);
+      for (let i = 0; i < n; i++) ids[i] = after + 1 + i;
+    } else {
+      const m = parseIntegers(this.idSlice.get(after, upTo) as string | null, this.scratch);
+      ids = Int32Array.from(this.scratch.subarray(0, m));
+    }
+    if (ids.length !== n) throw new Error('event slice: row ids not read in full');
+    return ids;
+  }
+
+  /** Time, facets and key of rows (after, upTo]: one statement, parsed from its concatenations. */
+  private loadEvents(after: number, upTo: number): void {
+    const [n, msList, comboText, keyText] = this.eventSlice.get(after, upTo) as [number, string | null, string | null, string | null];
+    const ids = this.idsOf(after, upTo, n);
+    const ok =
+      this.codes(comboText, ids, this.combo, this.combos, 5, (t) => this.comboFields.push(t.split('\x1f').map((x) => (x === 'n' ? null : x.slice(1))))) &&
+      this.codes(keyText, ids, this.key, this.keys);
+    if (ok || n === 0) {
+      const m = parseIntegers(msList, this.scratch);
+      for (let i = 0; i < m; i++) this.ms[ids[i]!] = this.scratch[i]!;
+    } else {
+      // A value holds a separator character: this slice row by row.
+      const rows = this.db
+        .prepare('SELECT id, event_ms, recipient_account_id, aws_region, event_source, event_name, error_code, access_key_id FROM events WHERE id > ? AND id <= ?')
+        .raw(true)
+        .all(after, upTo) as [number, number, string | null, string | null, string, string, string | null, string | null][];
+      for (const [id, ms, account, region, source, name, error, key] of rows) {
+        this.ms[id] = ms;
+        const fields = [account, region, source, name, error];
+        // Keyed apart from the loader's texts (which start with 'v' or 'n'): a value may hold its separators.
+        this.combo.set(id, codeOf(this.combos, `\0${JSON.stringify(fields)}`, () => this.comboFields.push(fields)));
+        this.key.set(id, codeOf(this.keys, key === null ? 'n' : `v${key}`));
+      }
+    }
+    this.loaded = upTo;
+  }
+
+  /** Source IP, principal ARN and user agent ids, and the eventIDs' character pairs, of rows (after, upTo]. */
+  private loadSearch(after: number, upTo: number): void {
+    const [n, ipText, arnList, uaList, idText] = this.searchSlice.get(after, upTo) as [number, string | null, string | null, string | null, string | null];
+    const ids = this.idsOf(after, upTo, n);
+    if (this.codes(ipText, ids, this.ip, this.ips) || n === 0) {
+      this.sids(arnList, ids, this.arn, this.arnCodes);
+      this.sids(uaList, ids, this.ua, this.uaCodes);
+      this.summarize(idText);
+    } else {
+      const rows = this.db
+        .prepare('SELECT id, source_ip, principal_arn_sid, user_agent_sid, event_id FROM events WHERE id > ? AND id <= ?')
+        .raw(true)
+        .all(after, upTo) as [number, string | null, number | null, number | null, string][];
+      for (const [id, ip, arn, ua, eventId] of rows) {
+        this.ip.set(id, codeOf(this.ips, ip === null ? 'n' : `v${ip}`));
+        this.arn.set(id, sidCode(this.arnCodes, arn));
+        this.ua.set(id, sidCode(this.uaCodes, ua));
+        this.summarize(eventId, true);
+      }
+    }
+    this.searched = upTo;
+  }
+
+  /**
+   * Codes of a `char(30)`-separated list of texts of `fields` `char(31)`-separated fields each; false (nothing
+   * changed) unless it holds exactly that many separators of each kind (a value holding one is read row by row).
+   */
+  private codes(text: string | null, ids: Int32Array, out: Codes, dict: TextCodes, fields = 1, onNew?: (t: string) => void): boolean {
+    if (text === null) return ids.length === 0;
+    if (ids.length === 0 || occurrences(text, '\x1e') !== ids.length - 1) return false;
+    if (fields > 1 && occurrences(text, '\x1f') !== ids.length * (fields - 1)) return false;
+    let row = 0;
+    let start = 0;
+    let h = 0;
+    const len = text.length;
+    for (let i = 0; i <= len; i++) {
+      const c = i < len ? text.charCodeAt(i) : 30;
+      if (c !== 30) {
+        h = (Math.imul(h, 31) + c) | 0;
+        continue;
+      }
+      out.set(ids[row++]!, dict.codeAt(text, start, i, h, onNew));
+      start = i + 1;
+      h = 0;
+    }
+    return true;
+  }
+
+  private sids(list: string | null, ids: Int32Array, out: Codes, dict: Map<number, number>): void {
+    const m = parseIntegers(list, this.scratch);
+    for (let i = 0; i < m; i++) {
+      const sid = this.scratch[i]!;
+      out.set(ids[i]!, sidCode(dict, Number.isNaN(sid) ? null : sid));
+    }
+  }
+
+  /** Add the character pairs of eventIDs (`char(30)`-separated, or one id) to the summary. */
+  private summarize(text: string | null, one = false): void {
+    if (text === null) return;
+    let prev = -1;
+    for (let i = 0; i < text.length; i++) {
+      const c = fold(text.charCodeAt(i));
+      if (c === 30 && !one) {
+        prev = -1;
+        continue;
+      }
+      const s = c & 0xffff;
+      this.singles[s >> 3]! |= 1 << (s & 7);
+      if (prev >= 0) {
+        const b = pairBit(prev, c);
+        this.pairs[b >> 3]! |= 1 << (b & 7);
+      }
+      prev = c;
+    }
+  }
+
+  /** Whether some eventID may hold `text` (ASCII case ignored): all of its character pairs occur in eventIDs. */
+  private eventIdMayHold(text: string): boolean {
+    // The loader separates ids with char(30): a text holding one is never ruled out.
+    if (text.includes('\x1e')) return true;
+    if (text.length === 1) {
+      const s = fold(text.charCodeAt(0)) & 0xffff;
+      return (this.singles[s >> 3]! & (1 << (s & 7))) !== 0;
+    }
+    for (let i = 1; i < text.length; i++) {
+      const b = pairBit(fold(text.charCodeAt(i - 1)), fold(text.charCodeAt(i)));
+      if ((this.pairs[b >> 3]! & (1 << (b & 7))) === 0) return false;
+    }
+    return true;
+  }
+
+  /** The subjects of the rows of slice k (up to row `upTo`), and its checksum, in one statement. */
+  private loadSubjects(k: number, upTo: number): void {
+    const from = k * this.slice;
+    const [n, sum, rowList, subjectList] = this.subjectSlice.get(from, upTo) as [number, number | null, string | null, string | null];
+    this.subject.fill(-1, from + 1, upTo + 1);
+    const m = parseIntegers(rowList, this.scratch);
+    parseIntegers(subjectList, this.scratch2);
+    for (let i = 0; i < m; i++) {
+      const s = this.scratch2[i]!;
+      if (!(s >= 0 && s <= 0x7fffffff)) {
+        this.disabled = `subject id ${s} cannot be kept`;
+        return;
+      }
+      this.subject[this.scratch[i]!] = s;
+    }
+    this.sums.set(k, `${upTo}:${n}:${sum}`);
+  }
+
+  /**
+   * The row ids (sorted, distinct) of the events whose table columns hold `text` as a substring, ASCII case ignored:
+   * exactly what event-query.ts `searchColumnsLike` selects, with every LIKE run by SQLite over the few distinct
+   * values of a column (and over the eventIDs only when the summary cannot rule them out). Null when the copy does
+   * not hold every row up to `upTo` (the caller scans with SQL).
+   */
+  searchColumns(text: string, upTo: number): Int32Array | null {
+    if (!this.catchUp(upTo)) return null;
+    const pattern = likePattern(text);
+    const like = (values: (string | null)[]): Uint8Array => {
+      const mask = new Uint8Array(values.length);
+      const hits = this.db.prepare("SELECT key FROM json_each(?) WHERE value LIKE ? ESCAPE '\\'").pluck().all(JSON.stringify(values), pattern) as number[];
+      for (const k of hits) mask[k] = 1;
+      return mask;
+    };
+    const names = like(this.comboFields.map((f) => f[3] ?? null));
+    const sources = like(this.comboFields.map((f) => f[2] ?? null));
+    const comboMask = names.map((x, i) => x | sources[i]!);
+    const keyMask = like(this.keys.values());
+    const ipMask = like(this.ips.values());
+    const strings = new Set(this.db.prepare("SELECT id FROM strings WHERE text LIKE ? ESCAPE '\\'").pluck().all(pattern) as number[]);
+    const sidMask = (dict: Map<number, number>): Uint8Array => {
+      const mask = new Uint8Array(dict.size + 1);
+      for (const [sid, code] of dict) if (strings.has(sid)) mask[code] = 1;
+      return mask;
+    };
+    const arnMask = sidMask(this.arnCodes);
+    const uaMask = sidMask(this.uaCodes);
+    const out: number[] = [];
+    const combo = this.combo.a;
+    const key = this.key.a;
+    const ip = this.ip.a;
+    const arn = this.arn.a;
+    const ua = this.ua.a;
+    const n = this.searched;
+    for (let i = 1; i <= n; i++) {
+      if (comboMask[combo[i]!]! | keyMask[key[i]!]! | ipMask[ip[i]!]! | arnMask[arn[i]!]! | uaMask[ua[i]!]!) out.push(i);
+    }
+    if (this.eventIdMayHold(text)) {
+      for (const id of this.db.prepare("SELECT id FROM events WHERE event_id LIKE ? ESCAPE '\\'").pluck().all(pattern) as number[]) out.push(id);
+      return sortedDistinct(out);
+    }
+    return Int32Array.from(out);
+  }
+
+  /**
+   * What the filters keep, resolved against this copy; undefined when it cannot answer them (a filter it does not
+   * know), null when nothing can match. `from`/`to`: the time range kept (the histogram's, or the filters').
+   */
+  private plan(f: EventFilters, termIds: TermIds, from: number, to: number): Plan | null | undefined {
+    for (const [k, v] of Object.entries(f)) if (v !== undefined && !KNOWN.has(k)) return undefined;
+    const given = (v: string | undefined): v is string => v !== undefined && v !== '';
+    // Facets: a mask over the combinations, compared in JS as SQLite compares text.
+    const facets: [number, string | undefined][] = [
+      [0, f.account],
+      [1, f.region],
+      [2, f.eventSource],
+      [3, f.eventName],
+    ];
+    let comboMask: Uint8Array | null = null;
+    const wanted = facets.filter(([, v]) => given(v)).map(([i, v]) => [i, asStored(v!)] as const);
+    const err = f.errorCode;
+    if (wanted.length > 0 || given(err)) {
+      const errWant = given(err) && err !== 'any' && err !== 'none' ? asStored(err) : null;
+      comboMask = new Uint8Array(this.comboFields.length);
+      let any = false;
+      for (let c = 1; c < this.comboFields.length; c++) {
+        const fields = this.comboFields[c]!;
+        let keep = wanted.every(([i, v]) => fields[i] === v);
+        if (keep && given(err)) {
+          const e = fields[4] ?? null;
+          keep = err === 'any' ? e !== null : err === 'none' ? e === null : e === errWant;
+        }
+        if (keep) {
+          comboMask[c] = 1;
+          any = true;
+        }
+      }
+      if (!any) return null;
+    }
+    let keyCode = -1;
+    if (given(f.accessKeyId)) {
+      keyCode = this.keys.find(`v${asStored(f.accessKeyId)}`);
+      if (keyCode < 0) return null;
+    }
+    // Subject-level filters: the table's own WHERE clause over `subjects`.
+    let subjectMask: Uint8Array | null = null;
+    const subjectFilters: EventFilters = {};
+    for (const k of SUBJECT_FILTERS) if (f[k] !== undefined) (subjectFilters as Record<string, unknown>)[k] = f[k];
+    const w = whereClause(subjectFilters);
+    if (w.sql !== '') {
+      const ids = this.db.prepare(`SELECT s.id FROM subjects s ${w.sql}`).pluck().all(...w.params) as number[];
+      if (ids.length === 0) return null;
+      subjectMask = new Uint8Array(Math.max(...ids) + 1);
+      for (const id of ids) subjectMask[id] = 1;
+    }
+    // Flags, stars, tags, search terms: row id sets.
+    const sets: Int32Array[] = [];
+    for (const q of markedSetQueries(f)) sets.push(sortedDistinct(this.db.prepare(q.sql).pluck().all(...q.params) as number[]));
+    if (f.search !== undefined && f.search.trim() !== '') sets.push(...termIds(f.search));
+    if (sets.some((s) => s.length === 0)) return null;
+    return { comboMask, keyCode, subjectMask, sets, from, to };
+  }
+
+  /**
+   * Count the rows kept by a plan into `counts` by bucket (`bucket(ms)` as SQL computes it: CAST((ms - fromMs) /
+   * bucketMs AS INTEGER), out-of-range buckets dropped), and return how many were kept.
+   */
+  private count(p: Plan, counts: number[] | null, fromMs: number, bucketMs: number): number {
+    const ms = this.ms;
+    const subject = this.subject;
+    const combo = this.combo.a;
+    const key = this.key.a;
+    const { comboMask, keyCode, subjectMask, from, to } = p;
+    const sets = [...p.sets].sort((a, b) => a.length - b.length);
+    const driver = sets.shift();
+    const others = sets.map((s) => {
+      const m = new Uint8Array(this.loaded + 1);
+      for (const id of s) if (id > 0 && id <= this.loaded) m[id] = 1;
+      return m;
+    });
+    const buckets = counts?.length ?? 0;
+    let kept = 0;
+    const visit = (i: number): void => {
+      const s = subject[i]!;
+      if (s < 0) return;
+      const t = ms[i]!;
+      if (!(t >= from && t < to)) return;
+      if (comboMask !== null && comboMask[combo[i]!] !== 1) return;
+      if (keyCode >= 0 && key[i] !== keyCode) return;
+      if (subjectMask !== null && subjectMask[s] !== 1) return;
+      for (const m of others) if (m[i] !== 1) return;
+      kept++;
+      if (counts !== null) {
+        const b = Math.trunc((t - fromMs) / bucketMs);
+        if (b >= 0 && b < buckets) counts[b]!++;
+      }
+    };
+    if (driver !== undefined) {
+      for (const i of driver) if (i > 0 && i <= this.loaded) visit(i);
+    } else {
+      for (let i = 1; i <= this.loaded; i++) visit(i);
+    }
+    return kept;
+  }
+
+  /**
+   * The histogram of the filters as countHistogram (histogram.ts) gives it from SQL, or null when the copy cannot
+   * answer. `fromMs`/`toMs` are the histogram's range; `timed`: the filters give a time range (rows outside are
+   * not counted; without one every row counts, in the buckets that exist).
+   */
+  histogram(f: EventFilters, termIds: TermIds, fromMs: number, toMs: number, bucketMs: number, buckets: number, timed: boolean): number[] | null {
+    if (!this.fresh()) return null;
+    const counts = new Array<number>(buckets).fill(0);
+    const p = this.plan(f, termIds, timed ? fromMs : -Infinity, timed ? toMs : Infinity);
+    if (p === undefined) return null;
+    if (p !== null) this.count(p, counts, fromMs, bucketMs);
+    return counts;
+  }
+
+  /** How many events the filters keep (the table's total), or null when the copy cannot answer. */
+  total(f: EventFilters, termIds: TermIds): number | null {
+    if (!this.fresh()) return null;
+    const p = this.plan(f, termIds, f.fromMs ?? -Infinity, f.toMs ?? Infinity);
+    if (p === undefined) return null;
+    return p === null ? 0 : this.count(p, null, 0, 1);
+  }
+}
+
+function codeOf(dict: TextCodes, text: string, onNew?: (t: string) => void): number {
+  return dict.codeAt(text, 0, text.length, hashOf(text, 0, text.length), onNew);
+}
+
+function sidCode(dict: Map<number, number>, sid: number | null): number {
+  if (sid === null) return 0;
+  let c = dict.get(sid);
+  if (c === undefined) {
+    c = dict.size + 1;
+    dict.set(sid, c);
+  }
+  return c;
+}
+
+/** How many times `sep` occurs in `s`. */
+function occurrences(s: string, sep: string): number {
+  let n = 0;
+  for (let at = s.indexOf(sep); at >= 0; at = s.indexOf(sep, at + 1)) n++;
+  return n;
+}
+
+export function sortedDistinct(ids: ArrayLike<number>): Int32Array {
+  const a = Int32Array.from(ids).sort();
+  let n = 0;
+  for (let i = 0; i < a.length; i++) if (i === 0 || a[i] !== a[i - 1]) a[n++] = a[i]!;
+  return a.slice(0, n);
+}
+
+const columns = new WeakMap<Database, EventColumns>();
+
+/** Keep the columns of this connection in memory (the reader's): they load in the background from now on. */
+export function enableEventColumns(db: Database, options: { slice?: number } = {}): EventColumns {
+  let c = columns.get(db);
+  if (!c) {
+    c = new EventColumns(db, options);
+    columns.set(db, c);
+    c.refresh().catch(() => {});
+  }
+  return c;
+}
+
+/** The columns of a connection, if it keeps them. */
+export function eventColumnsOf(db: Database): EventColumns | undefined {
+  return columns.get(db);
+}

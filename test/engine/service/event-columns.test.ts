@@ -1,0 +1,292 @@
+/**
+ * The in-memory event columns (service/event-columns.ts) answer exactly what SQL answers: the histogram, the total
+ * and the column part of a free-text search, over random combinations of every filter of `EventFilters` (with and
+ * without time ranges, stars, tags, flags and search terms), on a generated case with EKS evidence and people; and
+ * they follow the case when more evidence (and a correlation) or a note is committed by another connection.
+ *
+ * The fast answers are asked of the columns themselves (never through a path that could fall back to SQL), the
+ * SQL ones of a second connection that keeps no columns.
+ */
+import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registerEventIdHash } from '../../../electron/engine/db/event-id';
+import type { CaseService } from '../../../electron/engine/service/case-service';
+import { enableEventColumns, type EventColumns } from '../../../electron/engine/service/event-columns';
+import { countHistogram, termIds } from '../../../electron/engine/service/histogram';
+import { EVENT_FROM, likePattern, searchColumnsLike, whereClause } from '../../../electron/engine/service/event-query';
+import { searchHits } from '../../../electron/engine/service/raw-search';
+import { FLAGS, MECHANISMS } from '../../../shared/attribution';
+import type { EventFilters, EventPage, TraceView } from '../../../shared/api';
+import { ingestedService, type ServiceHarness } from '../../helpers/service';
+import { generateBundle } from '../../generator';
+import { trailJson } from '../../helpers/evidence';
+
+let h: ServiceHarness;
+let service: CaseService;
+/** A connection keeping the columns, and one answering with SQL only. */
+let fast: Database.Database;
+let sql: Database.Database;
+let columns: EventColumns;
+
+function open(path: string): Database.Database {
+  const db = new Database(path, { readonly: true });
+  registerEventIdHash(db);
+  return db;
+}
+
+/** A small seeded generator (the same combinations every run). */
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+interface Pools {
+  values: Partial<Record<keyof EventFilters, unknown[]>>;
+  minMs: number;
+  maxMs: number;
+  /** Event times: a range bound on one must keep it (from) or leave it out (to). */
+  times: number[];
+}
+
+/** Values each filter can take: what the case holds, plus values that match nothing and edge cases. */
+function pools(): Pools {
+  const col = (q: string) => sql.prepare(q).pluck().all() as unknown[];
+  const range = sql.prepare('SELECT MIN(event_ms) lo, MAX(event_ms) hi FROM events').get() as { lo: number; hi: number };
+  const names = col('SELECT DISTINCT event_name FROM events') as string[];
+  const ids = col('SELECT event_id FROM events ORDER BY id LIMIT 5') as string[];
+  const arns = col("SELECT text FROM strings WHERE text LIKE 'arn:%' LIMIT 5") as string[];
+  const keys = col('SELECT DISTINCT access_key_id FROM events WHERE access_key_id IS NOT NULL LIMIT 40');
+  const ips = col('SELECT DISTINCT source_ip FROM events WHERE source_ip IS NOT NULL LIMIT 20') as string[];
+  const search = [
+    ...names.slice(0, 12).map((n) => n.slice(0, 8)), // prefixes: column matches, few raw
+    ...names.slice(0, 4), // whole names: raw tokens too
+    ...ids.map((id) => id.slice(2, 9)), // a piece of an eventID: the eventID scan
+    ...ips.slice(0, 3).map((ip) => ip.slice(0, 6)),
+    ...arns.map((a) => a.slice(-10)),
+    'amazonaws', '.amazonaws.com', 'aws-cli', 'Boto3', 'prod', 'GETSECRETVALUE', 'ASIA', 'zzzz-nothing', '--', '%', '_', 'us-east-1 GetObject',
+    'eventName:Get*', 'requestParameters.roleSessionName:*', 'userIdentity.type:AssumedRole prod',
+  ];
+  return {
+    minMs: range.lo,
+    maxMs: range.hi,
+    times: col('SELECT event_ms FROM events ORDER BY random() LIMIT 200') as number[],
+    values: {
+      account: [...col('SELECT DISTINCT recipient_account_id FROM events'), '000000000000', ''],
+      region: [...col('SELECT DISTINCT aws_region FROM events'), 'xx-nowhere-1'],
+      eventSource: [...col('SELECT DISTINCT event_source FROM events'), 'nothing.amazonaws.com'],
+      eventName: [...names, 'NoSuchCall'],
+      errorCode: [...col('SELECT DISTINCT error_code FROM events WHERE error_code IS NOT NULL'), 'any', 'none', 'any', 'none', 'NoSuchError'],
+      mechanism: [...MECHANISMS],
+      cluster: [...col('SELECT DISTINCT cluster_name FROM subjects WHERE cluster_name IS NOT NULL'), 'no-cluster'],
+      namespace: col('SELECT DISTINCT namespace FROM subjects WHERE namespace IS NOT NULL'),
+      serviceAccount: col('SELECT DISTINCT service_account FROM subjects WHERE service_account IS NOT NULL'),
+      pod: col('SELECT DISTINCT pod_name FROM subjects WHERE pod_name IS NOT NULL LIMIT 30'),
+      node: col('SELECT DISTINCT node_instance FROM subjects WHERE node_instance IS NOT NULL'),
+      accessKeyId: [...keys, 'ASIANOTAKEYATALL0000'],
+      principal: [
+        ...col("SELECT DISTINCT resolution ->> '$.principal' FROM subjects WHERE resolution ->> '$.principal' IS NOT NULL LIMIT 20"),
+        ...col("SELECT DISTINCT resolution ->> '$.actor.principal' FROM subjects WHERE resolution ->> '$.actor.principal' IS NOT NULL"),
+      ],
+      search,
+      flag: [...col('SELECT DISTINCT flag FROM event_flags'), 'any', 'any', FLAGS[0]],
+      starred: [true, true, false],
+      tag: ['exfil', 'exfil', 'other', 'no-such-tag'],
+    },
+  };
+}
+
+/** Random filters: one to four fields, often a time range. */
+function randomFilters(p: Pools, next: () => number): EventFilters {
+  const f: Record<string, unknown> = {};
+  const fields = Object.keys(p.values).filter((k) => (p.values[k as keyof EventFilters] ?? []).length > 0);
+  const n = 1 + Math.floor(next() * 4);
+  for (let i = 0; i < n; i++) {
+    const k = fields[Math.floor(next() * fields.length)]!;
+    const vs = p.values[k as keyof EventFilters]!;
+    f[k] = vs[Math.floor(next() * vs.length)];
+  }
+  const span = p.maxMs - p.minMs + 1;
+  const at = () => p.times[Math.floor(next() * p.times.length)]!;
+  const r = next();
+  if (next() < 0.3) {
+    // Bounds on event times (a brushed timeline snaps to none, but an API caller may).
+    const x = at();
+    const y = at();
+    f.fromMs = Math.min(x, y);
+    f.toMs = x === y ? x + 1 : Math.max(x, y);
+    return f as EventFilters;
+  }
+  if (r < 0.25) {
+    f.fromMs = p.minMs + Math.floor(next() * span);
+    f.toMs = (f.fromMs as number) + 1 + Math.floor(next() * span * 0.6);
+  } else if (r < 0.35) f.fromMs = p.minMs + Math.floor(next() * span);
+  else if (r < 0.45) f.toMs = p.minMs + Math.floor(next() * span);
+  else if (r < 0.5) {
+    f.fromMs = p.maxMs - 1000;
+    f.toMs = p.minMs; // an empty range
+  }
+  return f as EventFilters;
+}
+
+/** The total SQL gives (the table's WHERE clause, row by row). */
+function sqlTotal(f: EventFilters): number {
+  const w = whereClause(f, searchHits(sql));
+  return sql.prepare(`SELECT COUNT(*) FROM ${EVENT_FROM} ${w.sql}`).pluck().get(...w.params) as number;
+}
+
+/** The histogram from the columns, asked of them directly (null would be a refusal: the test fails on it). */
+async function fastHistogram(f: EventFilters, buckets: number): Promise<{ fromMs: number; bucketMs: number; counts: number[] | null }> {
+  // The bucketing of countHistogram (its SQL path, on the other connection), then the columns' counts.
+  const ref = await countHistogram(sql, { filters: f, buckets });
+  const toMs = f.toMs ?? (sql.prepare('SELECT MAX(event_ms) FROM events').pluck().get() as number) + 1;
+  const timed = f.fromMs !== undefined || f.toMs !== undefined;
+  return { fromMs: ref.fromMs, bucketMs: ref.bucketMs, counts: columns.histogram(f, termIds(fast), ref.fromMs, toMs, ref.bucketMs, ref.counts.length, timed) };
+}
+
+async function compare(f: EventFilters, buckets: number): Promise<number> {
+  const want = await countHistogram(sql, { filters: f, buckets });
+  const got = await fastHistogram(f, buckets);
+  expect(got.counts, `the columns answer ${JSON.stringify(f)}`).not.toBeNull();
+  expect({ f, counts: got.counts }).toEqual({ f, counts: want.counts });
+  // The whole path on the fast connection (columns fresh: it must not fall back) gives the same.
+  expect(columns.fresh()).toBe(true);
+  expect(await countHistogram(fast, { filters: f, buckets })).toEqual(want);
+  const total = sqlTotal(f);
+  expect({ f, total: columns.total(f, termIds(fast)) }).toEqual({ f, total });
+  return total;
+}
+
+const add = (target: { kind: string; value: string }, kind: 'star' | 'tag', text = '') => h.ok('notes.add', { target, kind, text });
+
+beforeAll(async () => {
+  h = await ingestedService('event-columns', { events: 3000, seed: 9107, k8s: true, k8sActors: true, hours: 6 });
+  service = h.service;
+  // Stars and tags on events, a session, a pod and a person.
+  const all = (await h.ok<EventPage>('events.query', { filters: {}, sort: { column: 'eventTime', dir: 'asc' }, offset: 0, limit: 1000 })).rows;
+  for (const r of [all[5]!, all[50]!, all[500]!]) await add({ kind: 'event', value: r.eventID }, 'star');
+  await add({ kind: 'event', value: all[7]!.eventID }, 'tag', 'exfil');
+  await add({ kind: 'event', value: all[8]!.eventID }, 'tag', 'other');
+  const keyed = all.find((r) => r.accessKeyId)!;
+  await add({ kind: 'session', value: keyed.accessKeyId! }, 'tag', 'exfil');
+  const pod = all.find((r) => r.pod)?.pod;
+  if (pod) await add({ kind: 'pod', value: pod }, 'tag', 'exfil');
+  fast = open(h.casePath);
+  sql = open(h.casePath);
+  // Small slices: the case loads in many, as a large one does.
+  columns = enableEventColumns(fast, { slice: 700 });
+  await columns.refresh();
+  // (the search columns load after the histogram's, in the background)
+  while (!columns.searchLoaded()) await new Promise((r) => setTimeout(r, 10));
+  expect(columns.disabled).toBeNull();
+  expect(columns.fresh()).toBe(true);
+}, 300_000);
+
+afterAll(() => {
+  fast?.close();
+  sql?.close();
+  service?.close();
+});
+
+describe('the in-memory event columns', () => {
+  it('give the SQL histogram and total for random combinations of every filter', async () => {
+    const p = pools();
+    const next = rng(42);
+    let nonEmpty = 0;
+    for (let i = 0; i < 250; i++) {
+      const f = randomFilters(p, next);
+      const total = await compare(f, 1 + Math.floor(next() * 300));
+      if (total > 0) nonEmpty++;
+    }
+    // Every single filter alone too, each of its values (the random ones mostly AND to nothing).
+    for (const [k, vs] of Object.entries(p.values)) {
+      for (const v of vs.slice(0, 12)) if ((await compare({ [k]: v } as EventFilters, 120)) > 0) nonEmpty++;
+    }
+    expect(nonEmpty, 'enough of the combinations keep events').toBeGreaterThan(100);
+    expect(columns.memory().bytesPerRow).toBeLessThanOrEqual(26);
+  });
+
+  it('answer a search that comes before their search columns are in (it reads the rest of them first)', async () => {
+    const early = open(h.casePath);
+    try {
+      const c = enableEventColumns(early, { slice: 50 });
+      await c.refresh();
+      expect(c.searchLoaded()).toBe(false);
+      for (const f of [{ search: 'GetObject' }, { search: '--' }, { search: 'amazonaws', region: 'us-east-1' }] as EventFilters[]) {
+        const want = await countHistogram(sql, { filters: f, buckets: 30 });
+        expect(c.fresh()).toBe(true);
+        expect(await countHistogram(early, { filters: f, buckets: 30 })).toEqual(want);
+        expect(c.total(f, termIds(early))).toBe(sqlTotal(f));
+        expect(c.searchLoaded()).toBe(true);
+      }
+    } finally {
+      early.close();
+    }
+  });
+
+  it('match the table columns of free text as SQL LIKE does', () => {
+    const texts = (sql.prepare('SELECT event_name, event_source, source_ip, access_key_id, event_id FROM events ORDER BY random() LIMIT 40').raw(true).all() as (string | null)[][])
+      .flat()
+      .filter((t): t is string => !!t)
+      .flatMap((t) => [t, t.slice(1, 6), t.toUpperCase().slice(-7), t.slice(3, 4)]);
+    texts.push(...(sql.prepare('SELECT text FROM strings LIMIT 20').pluck().all() as string[]).map((t) => t.slice(5, 17)));
+    texts.push('%', '_', '\\', 'e_s', '10.', 'ÄÖ', 'x\x1ey', '');
+    const last = sql.prepare('SELECT MAX(id) FROM events').pluck().get() as number;
+    for (const text of texts) {
+      const like = searchColumnsLike(text);
+      const want = (sql.prepare(`SELECT e.id FROM events e WHERE ${like.sql} ORDER BY e.id`).pluck().all(...like.params) as number[]);
+      expect({ text, ids: Array.from(columns.searchColumns(text, last) ?? [-1]) }).toEqual({ text, ids: want });
+    }
+    expect(likePattern('a%b')).toBe('%a\\%b%');
+  });
+
+  it('follow the case: new evidence and its correlation, and a note, committed by the engine', async () => {
+    const before = sql.prepare('SELECT COUNT(*) FROM events').pluck().get() as number;
+    // More evidence: a second bundle, and a record under an eventID the case has (a variant).
+    const more = generateBundle({ outDir: join(h.casePath, '..', 'more'), events: 600, seed: 9108, hours: 2, startTime: '2026-03-02T05:00:00Z' }).outDir;
+    const first = (await h.ok<EventPage>('events.query', { filters: {}, sort: { column: 'eventTime', dir: 'asc' }, offset: 0, limit: 1 })).rows[0]!;
+    const raw = (await h.ok<TraceView>('trace.get', { target: first.eventID })).event!.raw;
+    const variant = join(h.casePath, '..', 'variant.json');
+    const base = JSON.parse(raw) as Record<string, unknown>;
+    // …and records whose values hold the loader's separator characters (their slice is read row by row).
+    const odd = [
+      { ...base, eventID: '0d0d0d0d-0000-4000-8000-000000000001', eventName: 'Get\u001fvThing', errorCode: 'x\u001fny' },
+      { ...base, eventID: '0d0d0d0d-0000-4000-8000-000000000002', sourceIPAddress: '198.51.100.1\u001e', awsRegion: 'us\u001fv-odd-1' },
+    ];
+    writeFileSync(variant, trailJson([{ ...base, sourceIPAddress: '203.0.113.77' }, ...odd]));
+    const done = h.pushes.filter((x) => x.name === 'ingest.done').length;
+    await h.ok('ingest.start', { paths: [more, variant] });
+    await new Promise<void>((resolve) => {
+      const t = setInterval(() => {
+        if (h.pushes.filter((x) => x.name === 'ingest.done').length > done) {
+          clearInterval(t);
+          resolve();
+        }
+      }, 20);
+    });
+    expect(sql.prepare('SELECT COUNT(*) FROM events').pluck().get() as number).toBeGreaterThan(before);
+    expect(columns.fresh(), 'another connection committed: the copy is stale').toBe(false);
+    expect(columns.total({}, termIds(fast)), 'and refuses to answer until refreshed').toBeNull();
+    await columns.refresh();
+    expect(columns.fresh()).toBe(true);
+    while (!columns.searchLoaded()) await new Promise((r) => setTimeout(r, 10));
+    expect(columns.memory().rows).toBe(sql.prepare('SELECT MAX(id) FROM events').pluck().get());
+    const p = pools();
+    const next = rng(7);
+    const oddFilters: EventFilters[] = [{ eventName: 'Get\u001fvThing' }, { errorCode: 'x\u001fny' }, { region: 'us\u001fv-odd-1' }, { search: 'Thing' }, { search: '0d0d0d0d' }, { search: '51.100.1\u001e' }];
+    for (const f of oddFilters) expect(await compare(f, 50), JSON.stringify(f)).toBeGreaterThan(0);
+    for (const f of [{}, { region: 'us-east-1' }, { errorCode: 'none' }, { search: '203.0.113.77' }, { mechanism: 'irsa' as const }, { starred: true }, { tag: 'exfil' }]) await compare(f, 100);
+    for (let i = 0; i < 60; i++) await compare(randomFilters(p, next), 1 + Math.floor(next() * 200));
+    // A note committed by the engine: a new star shows at once after the refresh.
+    const starredBefore = await compare({ starred: true }, 10);
+    const last = (await h.ok<EventPage>('events.query', { filters: {}, sort: { column: 'eventTime', dir: 'desc' }, offset: 0, limit: 1 })).rows[0]!;
+    await add({ kind: 'event', value: last.eventID }, 'star');
+    expect(columns.fresh()).toBe(false);
+    await columns.refresh();
+    expect(await compare({ starred: true }, 10)).toBe(starredBefore + 1);
+  });
+});
