@@ -90,7 +90,8 @@ export function detectFlags(db: Database, facts: Facts, resolver: Resolver, sinc
     if (!set) podSessionsByIp.set(k, (set = new Set()));
     set.add(subject);
   }
-  // Where a person (an IAM user, SSO, SAML or root session) called from: the one who used the address first.
+  // Where a person (an IAM user, SSO, SAML or root session) called from: the one who used the address first (in the
+  // same millisecond, the first by name: never by subject id, which differs between whole and incremental runs).
   const personIps = new Map<string, string>(); // ip → a person who used it
   for (const { ip, who } of use.person) if (isIp(ip) && !personIps.has(ip)) personIps.set(ip, who);
   const agentUse = new Map<string, Set<string>>(); // instance → addresses its own agents called from
@@ -222,7 +223,7 @@ function readIpUse(db: Database): { node: NodeUse[]; pod: { subject: number; ins
   const person = (
     db
       .prepare(`SELECT u.source_ip, coalesce(s.resolution ->> '$.principal', s.mechanism) FROM subject_ip_use u JOIN subjects s ON s.id = u.subject_id
-                WHERE s.mechanism IN ('iam-user', 'sso', 'saml', 'root') ORDER BY u.first_ms, u.subject_id`)
+                WHERE s.mechanism IN ('iam-user', 'sso', 'saml', 'root') ORDER BY u.first_ms, 2`)
       .raw(true)
       .all() as [string, string][]
   ).map(([ip, who]) => ({ ip, who }));
