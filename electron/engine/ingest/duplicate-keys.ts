@@ -106,8 +106,48 @@ export function findDuplicateKey(text: string): string | null {
   return null;
 }
 
-/** The message a normaliser rejects a record with, or null when every key is unique. */
-export function duplicateKeyProblem(text: string): string | null {
+/** Keys of a parsed JSON value, at every depth (one per distinct key of each object). */
+function parsedKeys(value: unknown): number {
+  if (typeof value !== 'object' || value === null) return 0;
+  let n = 0;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) n += parsedKeys(value[i]);
+    return n;
+  }
+  const o = value as Record<string, unknown>;
+  for (const k in o) n += 1 + parsedKeys(o[k]);
+  return n;
+}
+
+/**
+ * An upper bound on the keys written in JSON text: the unescaped quotes followed (after white space) by a colon.
+ * Every key's closing quote is one; the only others are opening quotes of strings that start with white space and
+ * a colon (`":x"`), which only make the bound larger.
+ */
+function keyBound(text: string): number {
+  let n = 0;
+  for (let j = text.indexOf('"'); j !== -1; j = text.indexOf('"', j + 1)) {
+    let backslashes = 0;
+    for (let k = j - 1; text.charCodeAt(k) === BACKSLASH; k--) backslashes++;
+    if (backslashes % 2 === 1) continue;
+    let m = j + 1;
+    let c = text.charCodeAt(m);
+    while (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) c = text.charCodeAt(++m);
+    if (c === 0x3a) n++;
+  }
+  return n;
+}
+
+/**
+ * The message a normaliser rejects a record with, or null when every key is unique.
+ *
+ * `parsed`, when given, must be `JSON.parse(text)` itself, unmodified. Then a cheap count settles the usual case:
+ * `JSON.parse` keeps one key per distinct name, so its keys number the text's keys less its duplicates, and
+ * `keyBound(text)` is at least the text's keys; when the two are equal there is no duplicate. Otherwise (a duplicate,
+ * or a string that starts with a colon) the text is walked key by key to name the duplicate's path.
+ */
+export function duplicateKeyProblem(text: string, parsed?: unknown): string | null {
+  if (parsed !== undefined && keyBound(text) === parsedKeys(parsed)) return null;
   const path = findDuplicateKey(text);
   if (path === null) return null;
   const shown = path.length > 200 ? `${path.slice(0, 200)}…` : path;

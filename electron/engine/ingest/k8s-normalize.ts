@@ -5,7 +5,7 @@
  * (`kubectl get … -o json` lists, `aws ec2 describe-instances`, `aws eks list-pod-identity-associations`) are
  * kept as documents, one per object.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { z } from 'zod';
 import { get, getStr, obj, str } from '../util/json';
 import { duplicateKeyProblem } from './duplicate-keys';
@@ -52,9 +52,10 @@ const AuditEvent = z.looseObject({
 
 export class AuditRecordError extends Error {}
 
+/** `value` is `JSON.parse(raw)`, unmodified (as `normalizeRecord`'s `parsedFromRaw`). */
 export function normalizeAudit(value: unknown, raw: string, recordIndex: number): AuditRow {
   // As for CloudTrail records: a repeated key (`user.username` twice) would read differently in another tool.
-  const duplicate = duplicateKeyProblem(raw);
+  const duplicate = duplicateKeyProblem(raw, value);
   if (duplicate) throw new AuditRecordError(duplicate);
   const parsed = AuditEvent.safeParse(value);
   if (!parsed.success) {
@@ -85,7 +86,7 @@ export function normalizeAudit(value: unknown, raw: string, recordIndex: number)
     namespace: getStr(value, 'objectRef', 'namespace') ?? null,
     name: getStr(value, 'objectRef', 'name') ?? null,
     code: typeof code === 'number' ? code : null,
-    rawSha256: createHash('sha256').update(raw).digest('hex'),
+    rawSha256: hash('sha256', raw, 'hex'),
     raw,
     recordIndex,
     ...(time.zoneless ? { zoneless: true } : {}),

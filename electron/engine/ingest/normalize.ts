@@ -4,7 +4,7 @@
  * else is optional and read null-safely. The raw record text is always kept beside the extracted columns.
  * A record whose text repeats a key is refused (see duplicate-keys.ts): it does not read one way only.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { z } from 'zod';
 import { isIsoWithZone, isoUtc, parseRecordTime } from '../util/time';
 import { getStr, obj } from '../util/json';
@@ -74,12 +74,16 @@ export function recordKind(record: unknown): RecordKind {
 }
 
 export function sha256Hex(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
+  return hash('sha256', text, 'hex');
 }
 
-/** Validate and extract. Throws RecordError with a message naming the missing or mistyped field. */
-export function normalizeRecord(record: unknown, raw: string, recordIndex: number): EventRow {
-  const duplicate = duplicateKeyProblem(raw);
+/**
+ * Validate and extract. Throws RecordError with a message naming the missing or mistyped field. `parsedFromRaw`:
+ * `record` is `JSON.parse(raw)`, unmodified (not a SIEM's wrapper member or a rebuilt record), which lets the
+ * duplicate-key check count keys instead of walking the text.
+ */
+export function normalizeRecord(record: unknown, raw: string, recordIndex: number, parsedFromRaw = false): EventRow {
+  const duplicate = duplicateKeyProblem(raw, parsedFromRaw ? record : undefined);
   if (duplicate) throw new RecordError(duplicate);
   const o = obj(record);
   if (!o) throw new RecordError(`record: expected a CloudTrail record (a JSON object), found ${describeValue(record)}`);

@@ -458,7 +458,7 @@ class FileState {
       return;
     }
     if (shape.rebuilt) this.tally('splunk-rebuilt', shape.via, index);
-    this.record(shape.record, shape.raw, index);
+    this.record(shape.record, shape.raw, index, false);
   }
 
   private tally(kind: 'zoneless' | '@timestamp' | 'audit-zoneless' | 'splunk-rebuilt', example: string, index: number): void {
@@ -550,14 +550,15 @@ class FileState {
     this.record(parsed, inner, index);
   }
 
-  private record(value: unknown, raw: string, index: number): void {
+  /** `parsedFromRaw`: `value` is `JSON.parse(raw)` itself (false for a SIEM wrapper's member or a rebuilt record). */
+  private record(value: unknown, raw: string, index: number, parsedFromRaw = true): void {
     if (recordKind(value) === 'insight') {
       this.insights++;
       if (this.format === 'cloudtrail-log' || this.format === 'unknown') this.format = 'cloudtrail-insight';
       return;
     }
     try {
-      const row = normalizeRecord(value, raw, index);
+      const row = normalizeRecord(value, raw, index, parsedFromRaw);
       this.pending.push(row);
       this.records++;
       if (row.timeSource === 'zoneless') this.tally('zoneless', getStr(value, 'eventTime') ?? '', index);
