@@ -14,14 +14,27 @@
  * tokenized too, so every token a match needs was hashed into its block's filter. Tokens are hashed over their UTF-8
  * bytes (a non-ASCII character's bytes are all ≥ 0x80: token bytes), by the worker and by the search alike.
  *
+ * Column values apart (version 2). A free-text phrase also matches an event whose table columns hold it (event name
+ * and source, principal ARN, source IP, user agent, key, eventID: answered from the columns, not the raw text). The
+ * tokens of those values as the record writes them (`"eventName":"Decrypt"`: the string `Decrypt`) are hashed with a
+ * salt, apart from the tokens of the rest of the text. A phrase that is one bare token (`Decrypt`) needs a block
+ * only when the token occurs outside those values (inside them, the column search finds the event), so it probes
+ * the unsalted hash alone: an event name in most blocks no longer makes its search decompress most blocks. Any other
+ * term probes each token either way (a phrase such as `kms:Decrypt` can run across a value's edge). A value is set
+ * apart only where the record writes it exactly as `JSON.stringify` does, and only in ASCII records (its byte
+ * offsets are then its character offsets); otherwise its tokens stay with the rest. Version-1 filters (no salted
+ * tokens) are probed the same way: every token is unsalted there.
+ *
  * The filter also keeps the byte length of each record of the block, in order, so that a search can cut the
  * decompressed block into records without asking the event table (which has no index on `raw_block`).
  *
- * Layout (`raw_blocks.filter`): version (1 byte, 1), hash count k (1 byte), record count (varint), each record's
+ * Layout (`raw_blocks.filter`): version (1 byte, 2), hash count k (1 byte), record count (varint), each record's
  * byte length (varints), then the filter's bits (the rest of the blob: m = 8 × its length).
  */
 
-export const FILTER_VERSION = 1;
+export const FILTER_VERSION = 2;
+/** Mixed into the hash of a token of a column value (see above). */
+const COLUMN_SALT = 0x2f6b9a1d;
 /** Bits per distinct token: with k = 7, ~0.8 % false positives per token looked up. */
 export const BITS_PER_TOKEN = 10;
 export const HASHES = 7;
@@ -77,7 +90,7 @@ for (let c = 0; c < 256; c++) TOKEN_BYTE[c] = c < 128 ? TOKEN[c]! : c;
  * Hashes the tokens of UTF-8 text into `into` (tokens are hashed over their UTF-8 bytes, so a non-ASCII
  * character's bytes — all ≥ 0x80 — are token bytes, as its UTF-16 code units are token units).
  */
-function hashTokens(bytes: Uint8Array, into: HashSet, start = 0, end = bytes.length): void {
+function hashTokens(bytes: Uint8Array, into: HashSet, start = 0, end = bytes.length, salt = 0): void {
   // One token per turn of the outer loop, its bytes in the inner one; the set's probe inlined (this loop runs over
   // every byte of evidence: ~2 ns per byte).
   let table = into.table;
@@ -95,7 +108,7 @@ function hashTokens(bytes: Uint8Array, into: HashSet, start = 0, end = bytes.len
       i++;
       t = i < end ? TOKEN_BYTE[bytes[i]!]! : 0;
     } while (t !== 0);
-    h = fmix(h) || 1;
+    h = fmix(h ^ salt) || 1;
     let j = h & mask;
     for (;;) {
       const v = table[j]!;
@@ -129,8 +142,8 @@ export function tokensOf(text: string): string[] {
   return out;
 }
 
-/** The filter hash of one token (as `tokensOf` gives it). */
-export function tokenHash(token: string): number {
+/** The filter hash of one token (as `tokensOf` gives it); `column`: as a token of a column value. */
+export function tokenHash(token: string, column = false): number {
   const bytes = Buffer.from(token, 'utf8');
   let h = FNV_OFFSET;
   for (const b of bytes) {
@@ -139,7 +152,21 @@ export function tokenHash(token: string): number {
     h = Math.imul(h ^ t, FNV_PRIME);
   }
   if (bytes.length === 0) throw new Error('not a single token: empty');
-  return fmix(h) || 1;
+  return fmix(column ? h ^ COLUMN_SALT : h) || 1;
+}
+
+/** What a block's filter is asked for a term: each token's hash, and its column-value hash unless `outsideColumns`. */
+export interface FilterProbe {
+  hashes: number[];
+  columnHashes: number[] | null;
+}
+
+/**
+ * The probe of a term's required tokens. `outsideColumns`: the term is one bare token whose occurrences inside
+ * column values the column search finds (see above), so a block is needed only for its occurrences elsewhere.
+ */
+export function filterProbe(tokens: readonly string[], outsideColumns: boolean): FilterProbe {
+  return { hashes: tokens.map((t) => tokenHash(t)), columnHashes: outsideColumns ? null : tokens.map((t) => tokenHash(t, true)) };
 }
 
 function writeVarint(out: number[], n: number): void {
@@ -175,10 +202,33 @@ export interface BuiltFilter {
 }
 
 /**
+ * Hashes the tokens of `bytes[start, end)`, those inside the column-value spans `spans` (offsets from `base`: start,
+ * end, start, end… in order, each the inside of a JSON string) salted, the others not.
+ */
+function hashWithSpans(bytes: Uint8Array, set: HashSet, start: number, end: number, base: number, spans: readonly number[] | undefined): void {
+  let at = start;
+  if (spans) {
+    for (let k = 0; k < spans.length; k += 2) {
+      hashTokens(bytes, set, at, base + spans[k]!);
+      hashTokens(bytes, set, base + spans[k]!, base + spans[k + 1]!, COLUMN_SALT);
+      at = base + spans[k + 1]!;
+    }
+  }
+  hashTokens(bytes, set, at, end);
+}
+
+/**
  * The filter of one block: `block` is its decompressed bytes (UTF-8), `records` the raw texts packed into it in
  * order (their UTF-8 lengths are recorded; a record with JSON escapes also has its decoded text's tokens hashed).
+ * `spans[i]`: the column values of record i (character offsets in its text, start and end of each string's inside,
+ * in order; only for an ASCII record), whose tokens are hashed salted.
  */
-export function buildBlockFilter(block: Uint8Array, records: readonly string[], lengths?: readonly number[]): BuiltFilter {
+export function buildBlockFilter(
+  block: Uint8Array,
+  records: readonly string[],
+  lengths?: readonly number[],
+  spans?: readonly (readonly number[] | undefined)[],
+): BuiltFilter {
   const set = new HashSet();
   const head: number[] = [FILTER_VERSION, HASHES];
   writeVarint(head, records.length);
@@ -194,14 +244,31 @@ export function buildBlockFilter(block: Uint8Array, records: readonly string[], 
     off += len;
   }
   if (off !== block.length) throw new Error(`block filter: records hold ${off} bytes, the block ${block.length}`);
-  if (!joined) hashTokens(block, set, 0, block.length);
+  if (!joined && !spans) hashTokens(block, set, 0, block.length);
   off = 0;
   for (let i = 0; i < records.length; i++) {
     const raw = records[i]!;
     const len = lengths?.[i] ?? Buffer.byteLength(raw, 'utf8');
-    if (joined) hashTokens(block, set, off, off + len);
+    const own = spans?.[i];
+    // Between records a token cannot run on unless `joined`: record by record, the text between spans is hashed to
+    // the next record's first span.
+    if (joined || spans) hashWithSpans(block, set, off, off + len, off, own);
     off += len;
-    if (escaped && raw.indexOf('\\') >= 0) hashTokens(Buffer.from(searchableText(raw), 'utf8'), set);
+    if (escaped && raw.indexOf('\\') >= 0) {
+      if (!own) hashTokens(Buffer.from(searchableText(raw), 'utf8'), set);
+      else {
+        // The decoded text: outside the values unsalted, each value's inside (decoded on its own) salted.
+        let outside = '';
+        let at = 0;
+        for (let k = 0; k < own.length; k += 2) {
+          outside += raw.slice(at, own[k]);
+          const inside = Buffer.from(searchableText(raw.slice(own[k], own[k + 1])), 'utf8');
+          hashTokens(inside, set, 0, inside.length, COLUMN_SALT);
+          at = own[k + 1]!;
+        }
+        hashTokens(Buffer.from(searchableText(outside + raw.slice(at)), 'utf8'), set);
+      }
+    }
   }
   const bytes = Math.max(8, Math.ceil((set.size * BITS_PER_TOKEN) / 8));
   const out = new Uint8Array(head.length + bytes);
@@ -232,7 +299,7 @@ export class BlockFilter {
   private readonly count: number;
 
   constructor(private readonly blob: Uint8Array) {
-    if (blob[0] !== FILTER_VERSION) throw new Error(`raw block filter version ${blob[0]} is not known to this PodTrail`);
+    if (blob[0] !== FILTER_VERSION && blob[0] !== 1) throw new Error(`raw block filter version ${blob[0]} is not known to this PodTrail`);
     this.k = blob[1]!;
     let pos = 2;
     let count = 0;
@@ -285,6 +352,15 @@ export class BlockFilter {
   /** Whether the block may hold every one of these tokens. */
   mayContainAll(hashes: readonly number[]): boolean {
     for (const h of hashes) if (!this.mayContain(h)) return false;
+    return true;
+  }
+
+  /** Whether the block may hold every token of the probe (in a column value too, unless the probe says not). */
+  admits(probe: FilterProbe): boolean {
+    const { hashes, columnHashes } = probe;
+    for (let i = 0; i < hashes.length; i++) {
+      if (!this.mayContain(hashes[i]!) && !(columnHashes && this.mayContain(columnHashes[i]!))) return false;
+    }
     return true;
   }
 }

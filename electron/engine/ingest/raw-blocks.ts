@@ -69,6 +69,57 @@ export function decompressBlock(codec: number, data: Uint8Array): Buffer {
   return brotliDecompressSync(data);
 }
 
+/**
+ * The record's keys of the columns a free-text phrase is also matched against (event-query.ts `SEARCH_COLUMNS`),
+ * with the row's value of each: `arn` and `accessKeyId` are `userIdentity`'s.
+ */
+function columnValue(row: EventRow, key: string): [number, string | null] {
+  switch (key) {
+    case 'eventName':
+      return [1, row.eventName];
+    case 'eventSource':
+      return [2, row.eventSource];
+    case 'arn':
+      return [4, row.principalArn];
+    case 'sourceIPAddress':
+      return [8, row.sourceIp];
+    case 'userAgent':
+      return [16, row.userAgent];
+    case 'accessKeyId':
+      return [32, row.accessKeyId];
+    default:
+      return [64, row.idSynthetic ? null : row.eventId];
+  }
+}
+const COLUMN_KEY = /"(eventName|eventSource|arn|sourceIPAddress|userAgent|accessKeyId|eventID)":"/g;
+/** Characters JSON writes escaped: a value holding one is not looked for (its text differs from the value). */
+const ESCAPED_IN_JSON = /["\\\x00-\x1f]/;
+
+/**
+ * Where an ASCII record writes its column values (block-filter.ts, "Column values apart"): the inside of the string
+ * of a `"<key>":"<value>"` found in the text for each column, as start and end offsets in order; undefined when
+ * none is found or the record is not ASCII. Only values JSON writes as they are (no quote, backslash or control
+ * character) are looked for, and any occurrence will do: the quote before the colon is not preceded by a backslash
+ * (it follows the key's last letter), so it ends a string, the colon is structural, and the value's quotes delimit
+ * a whole string whose text is the column's value.
+ */
+export function columnSpans(raw: string, byteLength: number, row: EventRow): number[] | undefined {
+  if (raw.length !== byteLength) return undefined;
+  let spans: number[] | undefined;
+  let found = 0;
+  COLUMN_KEY.lastIndex = 0;
+  for (let m = COLUMN_KEY.exec(raw); m !== null; m = COLUMN_KEY.exec(raw)) {
+    const [bit, v] = columnValue(row, m[1]!);
+    if ((found & bit) !== 0 || !v || ESCAPED_IN_JSON.test(v)) continue;
+    const at = m.index + m[0].length;
+    if (raw.charCodeAt(at + v.length) !== 0x22 || !raw.startsWith(v, at)) continue;
+    found |= bit;
+    (spans ??= []).push(at, at + v.length);
+    COLUMN_KEY.lastIndex = at + v.length + 1;
+  }
+  return spans;
+}
+
 /** Pack a batch of rows: raw texts into compressed blocks (facts apart), rows pointing at their bytes. */
 export function packRows(rows: EventRow[]): PackedBatch {
   const blocks: Uint8Array[] = [];
@@ -76,26 +127,28 @@ export function packRows(rows: EventRow[]): PackedBatch {
   const filters: Uint8Array[] = [];
   const out: PackedRow[] = new Array(rows.length);
   const open = [
-    { parts: [] as string[], bytes: 0, members: [] as number[], fact: false },
-    { parts: [] as string[], bytes: 0, members: [] as number[], fact: true },
+    { parts: [] as string[], bytes: 0, members: [] as number[], spans: [] as (number[] | undefined)[], fact: false },
+    { parts: [] as string[], bytes: 0, members: [] as number[], spans: [] as (number[] | undefined)[], fact: true },
   ];
   const close = (b: (typeof open)[number]): void => {
     if (b.parts.length === 0) return;
     const index = blocks.length;
     const bytes = Buffer.from(b.parts.join(''), 'utf8');
     blocks.push(compressBlock(bytes));
-    filters.push(buildBlockFilter(bytes, b.parts, b.members.map((m) => out[m]!.rawLen)).filter);
+    filters.push(buildBlockFilter(bytes, b.parts, b.members.map((m) => out[m]!.rawLen), b.spans).filter);
     if (b.fact) factBlocks.push(index);
     for (const m of b.members) out[m]!.block = index;
     b.parts = [];
     b.bytes = 0;
     b.members = [];
+    b.spans = [];
   };
   for (let i = 0; i < rows.length; i++) {
     const row = rows[i]!;
     const raw = row.raw;
     const b = open[isFactSource(row.eventSource) ? 1 : 0]!;
     const len = Buffer.byteLength(raw, 'utf8');
+    b.spans.push(columnSpans(raw, len, row));
     // The row object itself travels on (no copy of its fields), its text now in a block.
     const packed = row as unknown as PackedRow & { raw: string };
     packed.raw = '';

@@ -20,10 +20,10 @@
  */
 import { createHash } from 'node:crypto';
 import type { Database, Statement } from 'better-sqlite3';
-import { BlockFilter, searchableText, tokenHash } from '../ingest/block-filter';
+import { BlockFilter, filterProbe, searchableText } from '../ingest/block-filter';
 import { rawReader } from '../ingest/raw-blocks';
 import { eventIdArgs } from '../db/event-id';
-import { fieldMatches, globRegExp, requiredTokens, textMatches, type SearchTerm } from './search-terms';
+import { fieldMatches, globRegExp, isBareToken, requiredTokens, textMatches, type SearchTerm } from './search-terms';
 import { searchColumnsLike, type SearchHits } from './event-query';
 import { eventColumnsOf, sortedDistinct } from './event-columns';
 
@@ -168,14 +168,14 @@ export class RawSearch {
   matching(term: SearchTerm, lastRow?: number): number[] {
     const t0 = performance.now();
     this.loadFilters();
-    const hashes = requiredTokens(term).map(tokenHash);
+    const probe = filterProbe(requiredTokens(term), isBareToken(term));
     const reader = rawReader(this.db);
     const found: number[] = [];
     const stats: SearchStats = { blocks: this.filters.size, candidates: 0, records: 0, matches: 0, ms: 0, columnMatches: 0, columnMs: 0 };
     const glob = term.kind === 'field' ? globRegExp(term.pattern) : null;
     const needle = term.kind === 'text' ? Buffer.from(term.text, 'utf8') : null;
     for (const [block, filter] of this.filters) {
-      if (filter && !filter.mayContainAll(hashes)) continue;
+      if (filter && !filter.admits(probe)) continue;
       stats.candidates++;
       const bytes = reader.block(block);
       const offsets = filter?.offsets;

@@ -62,6 +62,17 @@ export function searchesRaw(term: SearchTerm): boolean {
   return term.kind === 'field' || tokensOf(term.text).length > 0;
 }
 
+/**
+ * Whether a term is free text of one token and nothing else (`Decrypt`, not `kms:Decrypt` or `Decrypt,`): its every
+ * match is a whole token of the record, found either inside a column value (the column search's match, a substring
+ * of the value) or outside them, which is all a block filter is asked for (block-filter.ts, "Column values apart").
+ */
+export function isBareToken(term: SearchTerm): boolean {
+  if (term.kind !== 'text' || term.text === '') return false;
+  for (let i = 0; i < term.text.length; i++) if (!isTokenUnit(term.text.charCodeAt(i))) return false;
+  return true;
+}
+
 /** Tokens a number's text can have (`1e+21`, `100`): not required of a block, since raw and parsed numbers differ. */
 const NUMBER_TOKEN = /^[0-9e]+$/;
 

@@ -6,9 +6,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { packRows } from '../../../electron/engine/ingest/raw-blocks';
-import { BlockFilter, buildBlockFilter, searchableText, tokenHash, tokensOf } from '../../../electron/engine/ingest/block-filter';
+import { asciiLower, BlockFilter, buildBlockFilter, filterProbe, searchableText, tokenHash, tokensOf } from '../../../electron/engine/ingest/block-filter';
 import { normalizeRecord, type EventRow } from '../../../electron/engine/ingest/normalize';
-import { fieldMatches, requiredTokens, textMatches, valuesAt, type SearchTerm } from '../../../electron/engine/service/search-terms';
+import { fieldMatches, isBareToken, requiredTokens, textMatches, valuesAt, type SearchTerm } from '../../../electron/engine/service/search-terms';
 import { Rng } from '../../generator/rng';
 
 /** The generator's seeded PRNG, as a function giving [0, 1). */
@@ -18,10 +18,14 @@ function rng(seed: number): () => number {
 }
 
 const ALPHABET = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_/:.@=+ "\\\néüßŁ日本😀\t';
+const ASCII_ALPHABET = [...ALPHABET].filter((c) => c.charCodeAt(0) < 128).join('');
+/** Whether `word` draws from ASCII only (half of the records: their column values are set apart in the filter). */
+let asciiOnly = false;
 
 function word(r: () => number, n = 1 + Math.floor(r() * 14)): string {
+  const alphabet = [...(asciiOnly ? ASCII_ALPHABET : ALPHABET)];
   let s = '';
-  for (let i = 0; i < n; i++) s += [...ALPHABET][Math.floor(r() * [...ALPHABET].length)]!;
+  for (let i = 0; i < n; i++) s += alphabet[Math.floor(r() * alphabet.length)]!;
   return s;
 }
 
@@ -35,7 +39,8 @@ function value(r: () => number, depth: number): unknown {
   return word(r);
 }
 
-function record(r: () => number, i: number): Record<string, unknown> {
+function record(r: () => number, i: number, allAscii = false): Record<string, unknown> {
+  asciiOnly = allAscii || i % 2 === 0;
   return {
     eventVersion: '1.08',
     eventTime: new Date(Date.UTC(2026, 2, 1) + i * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
@@ -44,6 +49,7 @@ function record(r: () => number, i: number): Record<string, unknown> {
     awsRegion: 'us-east-1',
     sourceIPAddress: `10.0.${i % 250}.${(i * 7) % 250}`,
     userAgent: word(r, 20),
+    userIdentity: { type: 'AssumedRole', arn: `arn:aws:sts::111122223333:assumed-role/${word(r, 6)}/s${i}`, accessKeyId: `ASIA${String(i).padStart(16, '0')}` },
     requestParameters: { secretId: `${r() < 0.5 ? 'prod' : 'dev'}/${word(r)}`, extra: value(r, 0), [word(r, 4).replace(/\W/g, 'x') || 'x']: value(r, 0) },
     responseElements: r() < 0.5 ? null : { list: [value(r, 1), value(r, 1)] },
     eventID: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
@@ -88,21 +94,30 @@ function globOf(r: () => number, v: string): string {
   return out;
 }
 
-function rows(n: number, seed: number): { rows: EventRow[]; records: Record<string, unknown>[] } {
+/** The values the column search matches a free-text phrase against (event-query.ts SEARCH_COLUMNS). */
+function columnsOf(row: EventRow): string[] {
+  return [row.eventName, row.eventSource, row.principalArn, row.sourceIp, row.userAgent, row.accessKeyId, row.eventId].filter((v): v is string => v !== null);
+}
+
+function rows(n: number, seed: number, allAscii = false): { rows: EventRow[]; records: Record<string, unknown>[] } {
   const r = rng(seed);
-  const records = Array.from({ length: n }, (_, i) => record(r, i));
+  const records = Array.from({ length: n }, (_, i) => record(r, i, allAscii));
   return { records, rows: records.map((rec, i) => normalizeRecord(rec, JSON.stringify(rec), i)) };
 }
 
 describe('block filter', () => {
-  it('never drops a block that holds a term: every phrase and field glob drawn from 4,000 generated records passes its block', () => {
+  it.each([
+    ['half of them ASCII', false],
+    ['all ASCII (every record with its column values set apart)', true],
+  ])('never drops a block that holds a term: every phrase and field glob drawn from 4,000 generated records (%s) passes its block', (_label, allAscii) => {
     const r = rng(17);
-    const { rows: input } = rows(4000, 5);
+    const { rows: input } = rows(4000, 5, allAscii);
     const raws = input.map((x) => x.raw);
     const batch = packRows(input);
     expect(batch.filters).toHaveLength(batch.blocks.length);
     const filters = batch.filters.map((f) => new BlockFilter(f));
     let checked = 0;
+    let byColumns = 0;
     batch.rows.forEach((row, i) => {
       const filter = filters[row.block]!;
       // The filter cuts the block into the records as the rows point at them.
@@ -115,9 +130,15 @@ describe('block filter', () => {
         const phrase = phraseOf(r, text);
         if (!phrase) continue;
         const term: SearchTerm = { kind: 'text', text: r() < 0.5 ? asciiUpper(phrase) : phrase, key: '' };
-        // The record matches the term (exact check) and its block's filter lets the term through.
+        // The record matches the term (exact check), and its block's filter lets the term through or (a bare token)
+        // the column search finds it in one of the record's column values.
         expect(textMatches(term.text, text)).toBe(true);
-        expect(filter.mayContainAll(requiredTokens(term).map(tokenHash))).toBe(true);
+        const admitted = filter.admits(filterProbe(requiredTokens(term), isBareToken(term)));
+        const inColumns = isBareToken(term) && columnsOf(input[i]!).some((v) => asciiLower(v).includes(asciiLower(term.text)));
+        expect(admitted || inColumns, term.text).toBe(true);
+        if (!admitted) byColumns++;
+        // Without the bare-token shortcut, every term passes its block.
+        expect(filter.admits(filterProbe(requiredTokens(term), false))).toBe(true);
         checked++;
       }
       const parsed = JSON.parse(raw) as unknown;
@@ -127,12 +148,37 @@ describe('block filter', () => {
         const v = valuesAt(parsed, path)[0];
         const term: SearchTerm = { kind: 'field', path, pattern: globOf(r, String(v)), key: '' };
         expect(fieldMatches(term, parsed)).toBe(true);
-        expect(filter.mayContainAll(requiredTokens(term).map(tokenHash))).toBe(true);
+        expect(filter.admits(filterProbe(requiredTokens(term), isBareToken(term)))).toBe(true);
         checked++;
       }
     });
     expect(checked).toBeGreaterThan(16_000);
+    // The shortcut was taken often: terms found only by the column search, their blocks not decompressed.
+    expect(byColumns).toBeGreaterThan(100);
   });
+
+  it('an event name found only as the event name is skipped by a bare-token search, not by a phrase across its edge', () => {
+    const { rows: input } = rows(12_000, 11, true);
+    // Two records also write the name elsewhere (in a request parameter).
+    for (const i of [0, 50]) {
+      const rec = JSON.parse(input[i]!.raw) as { requestParameters: Record<string, unknown> };
+      rec.requestParameters.action = 'secretsmanager:GetSecretValue';
+      input[i] = normalizeRecord(rec, JSON.stringify(rec), i);
+    }
+    const batch = packRows(input);
+    const filters = batch.filters.map((f) => new BlockFilter(f));
+    const bare = filterProbe(['getsecretvalue'], true);
+    const elsewhere = new Set([batch.rows[0]!.block, batch.rows[50]!.block]);
+    for (const b of elsewhere) expect(filters[b]!.admits(bare)).toBe(true);
+    // Blocks where the name occurs as eventName alone: skipped, but for the filter's false positives.
+    const others = filters.filter((_f, b) => !elsewhere.has(b) && batch.rows.some((row) => row.block === b && row.eventName === 'GetSecretValue'));
+    expect(others.length).toBeGreaterThan(5);
+    expect(others.filter((f) => !f.admits(bare)).length).toBeGreaterThanOrEqual(Math.floor(others.length * 0.9));
+    // `"eventName":"GetSecretValue"` as a phrase runs across the value's edge: every block holding it passes.
+    const phrase = filterProbe(requiredTokens({ kind: 'text', text: 'eventName":"GetSecretValue', key: '' }), false);
+    for (const row of batch.rows) if (row.eventName === 'GetSecretValue') expect(filters[row.block]!.admits(phrase)).toBe(true);
+  });
+
 
   it('skips most blocks for a token they do not hold (false positives near the ~1 % it is sized for)', () => {
     const { rows: input } = rows(3000, 9);

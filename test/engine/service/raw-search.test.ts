@@ -10,7 +10,7 @@ import { openCase } from '../../../electron/engine/db/open';
 import { ingestEvidence } from '../../../electron/engine/ingest/ingest';
 import { correlate } from '../../../electron/engine/chain/correlate';
 import { rawReader } from '../../../electron/engine/ingest/raw-blocks';
-import { searchableText } from '../../../electron/engine/ingest/block-filter';
+import { BlockFilter, buildBlockFilter, searchableText } from '../../../electron/engine/ingest/block-filter';
 import { CaseService } from '../../../electron/engine/service/case-service';
 import { RawSearch, rawSearch } from '../../../electron/engine/service/raw-search';
 import { searchColumnsLike } from '../../../electron/engine/service/event-query';
@@ -38,6 +38,11 @@ function scan(search: string): number[] {
     ids = ids.filter((id) => hit.has(id));
   }
   return ids.sort((a, b) => a - b);
+}
+
+/** The case's most frequent event name. */
+function commonName(): string {
+  return db.prepare('SELECT event_name FROM events GROUP BY event_name ORDER BY COUNT(*) DESC, event_name LIMIT 1').pluck().get() as string;
 }
 
 async function found(filters: EventFilters): Promise<{ total: number; ids: number[]; histogram: number }> {
@@ -81,6 +86,13 @@ describe('raw record search', () => {
       `eventName:GetSecretValue ${secretName}`,
       'requestParameters.secretId:no-such-secret-*',
       'zzzz-not-in-any-record',
+      // Bare tokens: their matches inside column values are the column search's, outside them the raw search's.
+      commonName(),
+      'AssumeRole',
+      'sts',
+      'amazonaws',
+      arn.split('/')[1]!.split('-')[0]!,
+      'eventName',
     ];
     for (const search of searches) {
       const want = scan(search);
@@ -107,6 +119,20 @@ describe('raw record search', () => {
       expect(id, `block ${b}: row ${id} after row ${pid}`).toBeGreaterThan(pid);
     }
     expect(blocksWithSeveral).toBeGreaterThan(5);
+  });
+
+  it('skips blocks: an event name in most blocks, searched as a bare token, decompresses only the blocks that write it elsewhere', () => {
+    const name = commonName();
+    const s = new RawSearch(db);
+    const ids = [...new Set(s.matching(parseSearch(name)[0]!))];
+    expect(ids).toEqual(scan(name));
+    const blocksWithIt = (db.prepare('SELECT COUNT(DISTINCT raw_block) FROM events WHERE event_name = ?').pluck().get(name) as number);
+    expect(blocksWithIt).toBeGreaterThan(50);
+    expect(s.last!.candidates).toBeLessThan(blocksWithIt / 4);
+    // As a phrase across the value's edge, every block that holds it is read.
+    const phrase = new RawSearch(db);
+    expect([...new Set(phrase.matching(parseSearch(`"${name}"`)[0]!))]).toEqual(scan(`"${name}"`));
+    expect(phrase.last!.candidates).toBeGreaterThanOrEqual(blocksWithIt);
   });
 
   it('skips blocks: a rare term decompresses a few blocks of many', () => {
@@ -163,6 +189,29 @@ describe('raw record search', () => {
     expect(after.table).not.toBe(before.table);
     expect(db.prepare(`SELECT id FROM temp."${after.table}" ORDER BY id`).pluck().all()).toEqual(scan(`requestParameters.secretId:${secretId}`));
     expect(db.prepare("SELECT 1 FROM temp.sqlite_master WHERE name = ?").get(before.table)).toBeUndefined();
+  });
+
+  it('searches blocks whose filter is of version 1 (every token unsalted, from before column values were set apart)', () => {
+    const name = commonName();
+    const before = scan(name);
+    const blocks = db.prepare('SELECT id, filter FROM raw_blocks WHERE id % 2 = 1').all() as { id: number; filter: Uint8Array }[];
+    const reader = rawReader(db);
+    for (const b of blocks) {
+      const filter = new BlockFilter(b.filter);
+      const bytes = reader.block(b.id);
+      const offsets = filter.offsets;
+      const texts = offsets.slice(0, -1).map((off, i) => bytes.toString('utf8', off, offsets[i + 1]));
+      const v1 = buildBlockFilter(bytes, texts).filter;
+      v1[0] = 1;
+      db.prepare('UPDATE raw_blocks SET filter = ? WHERE id = ?').run(v1, b.id);
+    }
+    const s = new RawSearch(db);
+    expect([...new Set(s.matching(parseSearch(name)[0]!))]).toEqual(before);
+    // Every version-1 block holding the name is read (its filter has the name's unsalted hash).
+    const oddWithIt = db.prepare('SELECT COUNT(DISTINCT raw_block) FROM events WHERE event_name = ? AND raw_block % 2 = 1').pluck().get(name) as number;
+    expect(oddWithIt).toBeGreaterThan(20);
+    expect(s.last!.candidates).toBeGreaterThanOrEqual(oddWithIt);
+    for (const b of blocks) db.prepare('UPDATE raw_blocks SET filter = ? WHERE id = ?').run(b.filter, b.id);
   });
 
   it('searches blocks written without a filter (an upgraded case) by reading all of their records', () => {
