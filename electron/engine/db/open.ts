@@ -6,7 +6,7 @@
 import Database from 'better-sqlite3';
 import type { Database as Db } from 'better-sqlite3';
 import { LATEST_VERSION, MIGRATIONS } from './migrations';
-import { SECONDARY_INDEXES } from './migrations/0090-compact-store';
+import { buildSecondaryIndexes } from './migrations/0090-compact-store';
 import { registerEventIdHash } from './event-id';
 
 export class CaseError extends Error {
@@ -50,7 +50,7 @@ export function openCase(path: string, options: OpenOptions = {}): Db {
     registerEventIdHash(db);
     migrate(db, options.targetVersion ?? LATEST_VERSION, options.readonly ?? false);
     // An ingest killed while loading in bulk (its secondary indexes dropped) left them missing: build them back.
-    if (!options.readonly && schemaVersion(db) >= 90) db.exec(SECONDARY_INDEXES);
+    if (!options.readonly && schemaVersion(db) >= 90) buildSecondaryIndexes(db);
   } catch (err) {
     db.close();
     // Not a database at all (an evidence file given as --case, say): a usage error, not an internal one.

@@ -14,7 +14,7 @@ import { EvidenceStore, emptyOutcome, type FileOutcome, type OpenFile } from './
 import { runParseJob } from './parse-job';
 import { isFinal, type FromWorker, type ToWorker } from './protocol';
 import type { ByteSource } from './parse-file';
-import { SECONDARY_INDEXES } from '../db/migrations/0090-compact-store';
+import { buildSecondaryIndexes } from '../db/migrations/0090-compact-store';
 
 /** Counts so far, in the summary's terms: `done` marks the last report, whose counts are the summary's. */
 export interface IngestProgress {
@@ -375,7 +375,7 @@ async function withBulkIndexes<T>(db: Database, load: () => Promise<T>): Promise
     return await load();
   } finally {
     // Also after a crash: ensureEventIndexes() runs when a case is next opened for writing (db/open.ts).
-    db.exec(SECONDARY_INDEXES);
+    buildSecondaryIndexes(db);
   }
 }
 

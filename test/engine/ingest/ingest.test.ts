@@ -74,6 +74,25 @@ describe.each([
     });
   }
 
+  it('builds the secondary indexes after a bulk load and gives the case its page cache back', async () => {
+    const dir = tempDir('ingest-bulk');
+    const root = join(dir, 'evidence');
+    for (const t of realTrails()) put(root, s3Key(t.name), t.gz);
+    const db = newCase(dir);
+    const cache = db.pragma('cache_size', { simple: true });
+    await ingestEvidence(db, [root], { workers });
+    const indexes = () => db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'events_%' ORDER BY name").pluck().all();
+    expect(indexes()).toEqual(['events_facts', 'events_id_hash', 'events_key', 'events_time']);
+    expect(db.pragma('cache_size', { simple: true })).toBe(cache);
+    // A bulk load that was killed left them missing: the next opening for writing builds them.
+    db.exec('DROP INDEX events_time; DROP INDEX events_key');
+    db.close();
+    const again = newCase(dir);
+    expect(again.prepare("SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name IN ('events_time', 'events_key')").pluck().get()).toBe(2);
+    expect(again.pragma('cache_size', { simple: true })).toBe(cache);
+    again.close();
+  });
+
   it('stores an S3 trail and its organization-trail copy once, keeping every provenance row', async () => {
     const dir = tempDir('ingest');
     const trails = realTrails();
