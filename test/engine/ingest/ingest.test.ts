@@ -79,7 +79,8 @@ describe.each([
     const root = join(dir, 'evidence');
     for (const t of realTrails()) put(root, s3Key(t.name), t.gz);
     const db = newCase(dir);
-    const cache = db.pragma('cache_size', { simple: true });
+    const cache = -262144; // the case's 256 MiB (db/open.ts)
+    expect(db.pragma('cache_size', { simple: true })).toBe(cache);
     await ingestEvidence(db, [root], { workers });
     const indexes = () => db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'events_%' ORDER BY name").pluck().all();
     expect(indexes()).toEqual(['events_facts', 'events_id_hash', 'events_key', 'events_time']);
