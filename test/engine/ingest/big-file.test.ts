@@ -43,10 +43,11 @@ describe('a very large single file', () => {
     }
     const line = (r: Awaited<ReturnType<typeof ingestOne>>) => `${(r.bytes / MiB).toFixed(0)} MiB, ${r.records} records: ${r.seconds.toFixed(1)} s, peak RSS ${(r.peakRssBytes / MiB).toFixed(0)} MiB`;
     console.log(`big-file.test: ${line(small)}; ${line(large)}`);
-    // Measured on the build machine over six runs: 290–360 MiB for either size, the smaller file often a little
-    // higher. Holding the file, or its rows (a parse that never hands a batch on), adds hundreds of MiB to the
-    // larger run: 647 → 1,586 MiB when that was tried.
-    expect(large.peakRssBytes - small.peakRssBytes).toBeLessThan(48 * MiB);
+    // Measured on the build machine: 290–370 MiB for either size; the larger file 14–61 MiB above the smaller over
+    // seven runs on 2026-12-04 (the smaller one's peak varies most), so the bound is 96 MiB. Holding the file, or
+    // its rows (a parse that never hands a batch on), adds at least the 192 MiB the larger file has in excess, and
+    // hundreds of MiB in practice: 647 → 1,586 MiB when that was tried.
+    expect(large.peakRssBytes - small.peakRssBytes).toBeLessThan(96 * MiB);
     expect(large.peakRssBytes).toBeLessThan(512 * MiB);
   }, 600_000);
 });

@@ -166,6 +166,12 @@ const INDEX_BUILD_CACHE = -32768;
 /** Build the secondary indexes that are missing (after a bulk load, or a bulk load that was killed). */
 export function buildSecondaryIndexes(db: Database): void {
   const cache = db.pragma('cache_size', { simple: true }) as number;
+  // Only ever smaller than the connection's own setting (a negative size is KiB, a positive one pages).
+  const pageKiB = (db.pragma('page_size', { simple: true }) as number) / 1024;
+  if ((cache < 0 ? -cache : cache * pageKiB) <= -INDEX_BUILD_CACHE) {
+    db.exec(SECONDARY_INDEXES);
+    return;
+  }
   db.pragma(`cache_size = ${INDEX_BUILD_CACHE}`);
   try {
     db.exec(SECONDARY_INDEXES);
