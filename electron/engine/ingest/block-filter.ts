@@ -250,8 +250,8 @@ export function buildBlockFilter(
     const raw = records[i]!;
     const len = lengths?.[i] ?? Buffer.byteLength(raw, 'utf8');
     const own = spans?.[i];
-    // Between records a token cannot run on unless `joined`: record by record, the text between spans is hashed to
-    // the next record's first span.
+    // Record by record when records meet on token bytes (`joined`) or column values are set apart (`spans`);
+    // otherwise the whole block was hashed in one pass above.
     if (joined || spans) hashWithSpans(block, set, off, off + len, off, own);
     off += len;
     if (escaped && raw.indexOf('\\') >= 0) {
