@@ -71,27 +71,19 @@ export function decompressBlock(codec: number, data: Uint8Array): Buffer {
 
 /**
  * The record's keys of the columns a free-text phrase is also matched against (event-query.ts `SEARCH_COLUMNS`),
- * with the row's value of each: `arn` and `accessKeyId` are `userIdentity`'s.
+ * with the row's value of each: `arn` and `accessKeyId` are `userIdentity`'s. A key's bit is 1 << its index.
  */
-function columnValue(row: EventRow, key: string): [number, string | null] {
-  switch (key) {
-    case 'eventName':
-      return [1, row.eventName];
-    case 'eventSource':
-      return [2, row.eventSource];
-    case 'arn':
-      return [4, row.principalArn];
-    case 'sourceIPAddress':
-      return [8, row.sourceIp];
-    case 'userAgent':
-      return [16, row.userAgent];
-    case 'accessKeyId':
-      return [32, row.accessKeyId];
-    default:
-      return [64, row.idSynthetic ? null : row.eventId];
-  }
-}
-const COLUMN_KEY = /"(eventName|eventSource|arn|sourceIPAddress|userAgent|accessKeyId|eventID)":"/g;
+const COLUMN_VALUES: readonly [string, (row: EventRow) => string | null][] = [
+  ['eventName', (r) => r.eventName],
+  ['eventSource', (r) => r.eventSource],
+  ['arn', (r) => r.principalArn],
+  ['sourceIPAddress', (r) => r.sourceIp],
+  ['userAgent', (r) => r.userAgent],
+  ['accessKeyId', (r) => r.accessKeyId],
+  ['eventID', (r) => (r.idSynthetic ? null : r.eventId)],
+];
+const COLUMN_INDEX = new Map(COLUMN_VALUES.map(([key], i) => [key, i]));
+const COLUMN_KEY = new RegExp(`"(${COLUMN_VALUES.map(([key]) => key).join('|')})":"`, 'g');
 /** Characters JSON writes escaped: a value holding one is not looked for (its text differs from the value). */
 const ESCAPED_IN_JSON = /["\\\x00-\x1f]/;
 
@@ -109,8 +101,11 @@ export function columnSpans(raw: string, byteLength: number, row: EventRow): num
   let found = 0;
   COLUMN_KEY.lastIndex = 0;
   for (let m = COLUMN_KEY.exec(raw); m !== null; m = COLUMN_KEY.exec(raw)) {
-    const [bit, v] = columnValue(row, m[1]!);
-    if ((found & bit) !== 0 || !v || ESCAPED_IN_JSON.test(v)) continue;
+    const index = COLUMN_INDEX.get(m[1]!)!;
+    const bit = 1 << index;
+    if ((found & bit) !== 0) continue;
+    const v = COLUMN_VALUES[index]![1](row);
+    if (!v || ESCAPED_IN_JSON.test(v)) continue;
     const at = m.index + m[0].length;
     if (raw.charCodeAt(at + v.length) !== 0x22 || !raw.startsWith(v, at)) continue;
     found |= bit;
