@@ -181,13 +181,14 @@ describe('`files` after `npm run build`', () => {
     packaged = packagedFiles(patterns);
   });
 
-  it('takes the entry points: main, preload, the engine and reader workers, the ingest worker, the UI', () => {
+  it('takes the entry points: main, preload, the engine, reader and scan workers, the ingest worker, the UI', () => {
     const main = (JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { main: string }).main;
     const needed = [
       main,
       'dist/electron/preload.js',
       'dist/electron/engine/service/engine-worker.js',
       'dist/electron/engine/service/reader-worker.js',
+      'dist/electron/engine/service/scan-worker.js',
       'dist/electron/engine/ingest/worker.js',
       'dist/shared/attribution.js',
       'renderer/dist/index.html',

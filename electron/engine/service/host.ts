@@ -31,7 +31,8 @@ export function readerAnswers(name: string, input: unknown): boolean {
   return READER_CALLS.has(name);
 }
 
-function workerPath(file: 'engine-worker.js' | 'reader-worker.js'): string {
+/** A worker script of this folder: next to this file when compiled, in dist/ when run from the sources (tests). */
+export function workerPath(file: 'engine-worker.js' | 'reader-worker.js' | 'scan-worker.js'): string {
   const here = join(__dirname, file);
   if (existsSync(here)) return here;
   const built = join(__dirname, '..', '..', '..', 'dist', 'electron', 'engine', 'service', file);

@@ -1,0 +1,51 @@
+/**
+ * Scan worker: checks a share of a search's candidate blocks on the second core, with its own read-only
+ * connection to the case (raw blocks never change once written, so it reads what the reader reads). Started by
+ * the reader worker (scan-helper.ts); see scan-protocol.ts for the hand-off.
+ */
+import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
+import type { Statement } from 'better-sqlite3';
+import { openCase } from '../db/open';
+import { decompressBlock } from '../ingest/raw-blocks';
+import { BlockFilter } from '../ingest/block-filter';
+import { BlockScan, recordsAt, scanQuery } from './block-scan';
+import { DONE, NEXT, PROGRESS, RUNNING, STATE, WAITING, type ScanAnswer, type ScanJob } from './scan-protocol';
+
+if (!parentPort) throw new Error('scan-worker must run as a worker thread');
+const { casePath, answers } = workerData as { casePath: string; answers: MessagePort };
+const db = openCase(casePath, { readonly: true, mustExist: true });
+const scan = new BlockScan(db);
+const blockOf: Statement = db.prepare('SELECT codec, data, filter FROM raw_blocks WHERE id = ?');
+
+function run(job: ScanJob): ScanAnswer {
+  const { control, blocks } = job;
+  const q = scanQuery(job.term);
+  const rows: number[] = [];
+  let records = 0;
+  for (let i = Atomics.add(control, NEXT, 1); i < blocks.length; i = Atomics.add(control, NEXT, 1)) {
+    const block = blocks[i]!;
+    const row = blockOf.get(block) as { codec: number; data: Uint8Array; filter: Uint8Array | null } | undefined;
+    if (!row) throw new Error(`raw block ${block} is missing from the case`);
+    if (!row.filter) throw new Error(`raw block ${block} has no filter: the reader checks such blocks itself`);
+    const list = recordsAt(new BlockFilter(row.filter).offsets);
+    records += list.length;
+    for (const r of scan.rows(block, decompressBlock(row.codec, row.data), list, q)) rows.push(r);
+    Atomics.add(control, PROGRESS, 1);
+  }
+  return { job: job.job, rows: Int32Array.from(rows), records };
+}
+
+parentPort.on('message', (job: ScanJob) => {
+  // The reader may have checked every block itself and given the job up before this thread took it.
+  if (Atomics.compareExchange(job.control, STATE, WAITING, RUNNING) !== WAITING) return;
+  let answer: ScanAnswer;
+  try {
+    answer = run(job);
+  } catch (err) {
+    answer = { job: job.job, error: (err as Error).message };
+  }
+  // The answer is on the port before the state says so: the reader takes it synchronously once it sees DONE.
+  answers.postMessage(answer);
+  Atomics.store(job.control, STATE, DONE);
+  Atomics.notify(job.control, STATE);
+});
