@@ -14,6 +14,9 @@ import { DONE, NEXT, PROGRESS, RUNNING, STATE, WAITING, type ScanAnswer, type Sc
 if (!parentPort) throw new Error('scan-worker must run as a worker thread');
 const { casePath, answers } = workerData as { casePath: string; answers: MessagePort };
 const db = openCase(casePath, { readonly: true, mustExist: true });
+// It reads each block once per search: a page cache as large as the engine's would only hold the blocks' pages
+// (up to 256 MiB more per process); the operating system's file cache serves a block read again.
+db.pragma('cache_size = -8192');
 const scan = new BlockScan(db);
 const blockOf: Statement = db.prepare('SELECT codec, data, filter FROM raw_blocks WHERE id = ?');
 
