@@ -25,14 +25,21 @@
  * offsets are then its character offsets); otherwise its tokens stay with the rest. Version-1 filters (no salted
  * tokens) are probed the same way: every token is unsalted there.
  *
+ * The record's own values cover it (version 3). A token of the rest of a record's text that is also a token of one
+ * of that record's set-apart values is not hashed unsalted either: the column search finds the record for the bare
+ * token anyway (a token of a value is a substring of it, and the column search matches substrings). So `Describe`
+ * in AWS Config's session name (in `principalId`, and in the ARN) and `Query` in the AccessDenied message of a
+ * DynamoDB `Query` call no longer make a search for the word decompress their blocks. Version-2 filters (those
+ * tokens unsalted too) are probed the same way: they only admit more blocks.
+ *
  * The filter also keeps the byte length of each record of the block, in order, so that a search can cut the
  * decompressed block into records without asking the event table (which has no index on `raw_block`).
  *
- * Layout (`raw_blocks.filter`): version (1 byte, 2), hash count k (1 byte), record count (varint), each record's
+ * Layout (`raw_blocks.filter`): version (1 byte, 3), hash count k (1 byte), record count (varint), each record's
  * byte length (varints), then the filter's bits (the rest of the blob: m = 8 × its length).
  */
 
-export const FILTER_VERSION = 2;
+export const FILTER_VERSION = 3;
 /** Mixed into the hash of a token of a column value (see above). */
 const COLUMN_SALT = 0x2f6b9a1d;
 /** Bits per distinct token: with k = 7, ~0.8 % false positives per token looked up. */
@@ -90,7 +97,7 @@ for (let c = 0; c < 256; c++) TOKEN_BYTE[c] = c < 128 ? TOKEN[c]! : c;
  * Hashes the tokens of UTF-8 text into `into` (tokens are hashed over their UTF-8 bytes, so a non-ASCII
  * character's bytes — all ≥ 0x80 — are token bytes, as its UTF-16 code units are token units).
  */
-function hashTokens(bytes: Uint8Array, into: HashSet, start = 0, end = bytes.length, salt = 0): void {
+function hashTokens(bytes: Uint8Array, into: HashSet, start = 0, end = bytes.length, salt = 0, skip: RecordTokens | null = null): void {
   // One token per turn of the outer loop, its bytes in the inner one; the set's probe inlined (this loop runs over
   // every byte of evidence: ~2 ns per byte).
   let table = into.table;
@@ -109,6 +116,7 @@ function hashTokens(bytes: Uint8Array, into: HashSet, start = 0, end = bytes.len
       t = i < end ? TOKEN_BYTE[bytes[i]!]! : 0;
     } while (t !== 0);
     h = fmix(h ^ salt) || 1;
+    if (skip !== null && skip.has(h)) continue;
     let j = h & mask;
     for (;;) {
       const v = table[j]!;
@@ -195,6 +203,69 @@ class HashSet {
   }
 }
 
+/**
+ * The unsalted hashes of the tokens of one record's column values (`hashWithSpans`): a small open-addressing set,
+ * emptied per record by a generation count. Past its capacity it holds nothing (`has` is false: every token of the
+ * record is then hashed unsalted, as in version 2).
+ */
+class RecordTokens {
+  private readonly table = new Uint32Array(256);
+  private readonly gen = new Uint32Array(256);
+  private now = 1;
+  private size = 0;
+  private full = false;
+
+  clear(): void {
+    this.now++;
+    this.size = 0;
+    this.full = false;
+  }
+
+  add(h: number): void {
+    if (this.full) return;
+    let j = h & 255;
+    while (this.gen[j] === this.now) {
+      if (this.table[j] === h) return;
+      j = (j + 1) & 255;
+    }
+    if (++this.size > 128) {
+      this.full = true;
+      return;
+    }
+    this.gen[j] = this.now;
+    this.table[j] = h;
+  }
+
+  has(h: number): boolean {
+    if (this.full) return false;
+    let j = h & 255;
+    while (this.gen[j] === this.now) {
+      if (this.table[j] === h) return true;
+      j = (j + 1) & 255;
+    }
+    return false;
+  }
+
+  /** Adds the unsalted hashes of the tokens of UTF-8 `bytes[start, end)` (as `hashTokens` computes them). */
+  addTokens(bytes: Uint8Array, start: number, end: number): void {
+    let i = start;
+    while (i < end) {
+      let t = TOKEN_BYTE[bytes[i]!]!;
+      if (t === 0) {
+        i++;
+        continue;
+      }
+      let h = FNV_OFFSET;
+      do {
+        h = Math.imul(h ^ t, FNV_PRIME);
+        i++;
+        t = i < end ? TOKEN_BYTE[bytes[i]!]! : 0;
+      } while (t !== 0);
+      this.add(fmix(h) || 1);
+    }
+  }
+}
+
 export interface BuiltFilter {
   filter: Uint8Array;
   /** Distinct tokens hashed. */
@@ -205,16 +276,28 @@ export interface BuiltFilter {
  * Hashes the tokens of `bytes[start, end)`, those inside the column-value spans `spans` (offsets from `base`: start,
  * end, start, end… in order, each the inside of a JSON string) salted, the others not.
  */
-function hashWithSpans(bytes: Uint8Array, set: HashSet, start: number, end: number, base: number, spans: readonly number[] | undefined): void {
+function hashWithSpans(
+  bytes: Uint8Array,
+  set: HashSet,
+  start: number,
+  end: number,
+  base: number,
+  spans: readonly number[] | undefined,
+  inColumns: RecordTokens,
+): void {
   let at = start;
-  if (spans) {
-    for (let k = 0; k < spans.length; k += 2) {
-      hashTokens(bytes, set, at, base + spans[k]!);
-      hashTokens(bytes, set, base + spans[k]!, base + spans[k + 1]!, COLUMN_SALT);
-      at = base + spans[k + 1]!;
-    }
+  if (!spans) {
+    hashTokens(bytes, set, at, end);
+    return;
   }
-  hashTokens(bytes, set, at, end);
+  inColumns.clear();
+  for (let k = 0; k < spans.length; k += 2) inColumns.addTokens(bytes, base + spans[k]!, base + spans[k + 1]!);
+  for (let k = 0; k < spans.length; k += 2) {
+    hashTokens(bytes, set, at, base + spans[k]!, 0, inColumns);
+    hashTokens(bytes, set, base + spans[k]!, base + spans[k + 1]!, COLUMN_SALT);
+    at = base + spans[k + 1]!;
+  }
+  hashTokens(bytes, set, at, end, 0, inColumns);
 }
 
 /**
@@ -230,6 +313,7 @@ export function buildBlockFilter(
   spans?: readonly (readonly number[] | undefined)[],
 ): BuiltFilter {
   const set = new HashSet();
+  const inColumns = new RecordTokens();
   const head: number[] = [FILTER_VERSION, HASHES];
   writeVarint(head, records.length);
   const escaped = block.indexOf(0x5c) >= 0;
@@ -252,7 +336,7 @@ export function buildBlockFilter(
     const own = spans?.[i];
     // Record by record when records meet on token bytes (`joined`) or column values are set apart (`spans`);
     // otherwise the whole block was hashed in one pass above.
-    if (joined || spans) hashWithSpans(block, set, off, off + len, off, own);
+    if (joined || spans) hashWithSpans(block, set, off, off + len, off, own, inColumns);
     off += len;
     if (escaped && raw.indexOf('\\') >= 0) {
       if (!own) hashTokens(Buffer.from(searchableText(raw), 'utf8'), set);
@@ -266,7 +350,10 @@ export function buildBlockFilter(
           hashTokens(inside, set, 0, inside.length, COLUMN_SALT);
           at = own[k + 1]!;
         }
-        hashTokens(Buffer.from(searchableText(outside + raw.slice(at)), 'utf8'), set);
+        // (`inColumns` still holds this record's value tokens: a value set apart has no escapes, so decoding
+        // leaves it as it is.)
+        const rest = Buffer.from(searchableText(outside + raw.slice(at)), 'utf8');
+        hashTokens(rest, set, 0, rest.length, 0, inColumns);
       }
     }
   }
@@ -299,7 +386,7 @@ export class BlockFilter {
   private readonly count: number;
 
   constructor(private readonly blob: Uint8Array) {
-    if (blob[0] !== FILTER_VERSION && blob[0] !== 1) throw new Error(`raw block filter version ${blob[0]} is not known to this PodTrail`);
+    if (blob[0]! < 1 || blob[0]! > FILTER_VERSION) throw new Error(`raw block filter version ${blob[0]} is not known to this PodTrail`);
     this.k = blob[1]!;
     let pos = 2;
     let count = 0;

@@ -179,6 +179,31 @@ describe('block filter', () => {
     for (const row of batch.rows) if (row.eventName === 'GetSecretValue') expect(filters[row.block]!.admits(phrase)).toBe(true);
   });
 
+  it("skips a token found outside the values only where the record's own values hold it too (the column search finds those)", () => {
+    const configRole = (i: number, principal: string, arn: string): EventRow => {
+      const rec = record(rng(i), i, true) as { userIdentity: Record<string, unknown>; errorMessage?: string };
+      rec.userIdentity.principalId = principal;
+      rec.userIdentity.arn = arn;
+      return normalizeRecord(rec, JSON.stringify(rec), i);
+    };
+    const role = 'arn:aws:sts::111122223333:assumed-role/AWSServiceRoleForConfig';
+    // AWS Config's sessions: the word is in principalId and in the record's own ARN.
+    const covered = packRows(Array.from({ length: 6000 }, (_, i) => configRole(i, `AROAEXAMPLE:AWSConfig-Describe${i % 3 === 0 ? '' : '-x'}`, `${role}/AWSConfig-Describe`)));
+    // The same, but the second record's ARN names another session: only its own principalId holds the word (and the
+    // record before it wrote the word in its ARN: what one record's values hold never covers another's text).
+    const alone = Array.from({ length: 3000 }, (_, i) => configRole(i, 'AROAEXAMPLE:AWSConfig-Describe', `${role}/AWSConfig-Describe`));
+    alone[1] = configRole(1, 'AROAEXAMPLE:AWSConfig-Describe', `${role}/other-session`);
+    const uncovered = packRows(alone);
+    const bare = filterProbe(['describe'], true);
+    const coveredFilters = covered.filters.map((f) => new BlockFilter(f));
+    expect(coveredFilters.length).toBeGreaterThan(5);
+    expect(coveredFilters.filter((f) => !f.admits(bare)).length).toBeGreaterThanOrEqual(Math.floor(coveredFilters.length * 0.9));
+    const block = uncovered.rows[1]!.block;
+    expect(new BlockFilter(uncovered.filters[block]!).admits(bare)).toBe(true);
+    // Any other term still passes every block that holds it (each token either way).
+    const phrase = filterProbe(requiredTokens({ kind: 'text', text: 'AWSConfig-Describe', key: '' }), false);
+    for (const f of coveredFilters) expect(f.admits(phrase)).toBe(true);
+  });
 
   it('skips most blocks for a token they do not hold (false positives near the ~1 % it is sized for)', () => {
     const { rows: input } = rows(3000, 9);
