@@ -97,7 +97,7 @@ for (let c = 0; c < 256; c++) TOKEN_BYTE[c] = c < 128 ? TOKEN[c]! : c;
  * Hashes the tokens of UTF-8 text into `into` (tokens are hashed over their UTF-8 bytes, so a non-ASCII
  * character's bytes — all ≥ 0x80 — are token bytes, as its UTF-16 code units are token units).
  */
-function hashTokens(bytes: Uint8Array, into: HashSet, start = 0, end = bytes.length, salt = 0, skip: RecordTokens | null = null): void {
+function hashTokens(bytes: Uint8Array, into: HashSet, start = 0, end = bytes.length, salt = 0, skip: HashSet | null = null): void {
   // One token per turn of the outer loop, its bytes in the inner one; the set's probe inlined (this loop runs over
   // every byte of evidence: ~2 ns per byte).
   let table = into.table;
@@ -185,10 +185,28 @@ function writeVarint(out: number[], n: number): void {
   out.push(n);
 }
 
-/** A set of non-zero 32-bit hashes (open addressing; `hashTokens` adds to it). */
+/**
+ * A set of non-zero 32-bit hashes (open addressing; `hashTokens` adds to it). The block's tokens, and (a small one,
+ * emptied per record) the unsalted hashes of one record's column-value tokens (`hashWithSpans`).
+ */
 class HashSet {
-  table = new Uint32Array(8192);
+  table: Uint32Array;
   size = 0;
+
+  constructor(capacity = 8192) {
+    this.table = new Uint32Array(capacity);
+  }
+
+  has(h: number): boolean {
+    const mask = this.table.length - 1;
+    for (let j = h & mask; this.table[j] !== 0; j = (j + 1) & mask) if (this.table[j] === h) return true;
+    return false;
+  }
+
+  clear(): void {
+    this.table.fill(0);
+    this.size = 0;
+  }
 
   grow(): void {
     const old = this.table;
@@ -199,69 +217,6 @@ class HashSet {
       let i = h & mask;
       while (this.table[i] !== 0) i = (i + 1) & mask;
       this.table[i] = h;
-    }
-  }
-}
-
-/**
- * The unsalted hashes of the tokens of one record's column values (`hashWithSpans`): a small open-addressing set,
- * emptied per record by a generation count. Past its capacity it holds nothing (`has` is false: every token of the
- * record is then hashed unsalted, as in version 2).
- */
-class RecordTokens {
-  private readonly table = new Uint32Array(256);
-  private readonly gen = new Uint32Array(256);
-  private now = 1;
-  private size = 0;
-  private full = false;
-
-  clear(): void {
-    this.now++;
-    this.size = 0;
-    this.full = false;
-  }
-
-  add(h: number): void {
-    if (this.full) return;
-    let j = h & 255;
-    while (this.gen[j] === this.now) {
-      if (this.table[j] === h) return;
-      j = (j + 1) & 255;
-    }
-    if (++this.size > 128) {
-      this.full = true;
-      return;
-    }
-    this.gen[j] = this.now;
-    this.table[j] = h;
-  }
-
-  has(h: number): boolean {
-    if (this.full) return false;
-    let j = h & 255;
-    while (this.gen[j] === this.now) {
-      if (this.table[j] === h) return true;
-      j = (j + 1) & 255;
-    }
-    return false;
-  }
-
-  /** Adds the unsalted hashes of the tokens of UTF-8 `bytes[start, end)` (as `hashTokens` computes them). */
-  addTokens(bytes: Uint8Array, start: number, end: number): void {
-    let i = start;
-    while (i < end) {
-      let t = TOKEN_BYTE[bytes[i]!]!;
-      if (t === 0) {
-        i++;
-        continue;
-      }
-      let h = FNV_OFFSET;
-      do {
-        h = Math.imul(h ^ t, FNV_PRIME);
-        i++;
-        t = i < end ? TOKEN_BYTE[bytes[i]!]! : 0;
-      } while (t !== 0);
-      this.add(fmix(h) || 1);
     }
   }
 }
@@ -283,7 +238,7 @@ function hashWithSpans(
   end: number,
   base: number,
   spans: readonly number[] | undefined,
-  inColumns: RecordTokens,
+  inColumns: HashSet,
 ): void {
   let at = start;
   if (!spans) {
@@ -291,7 +246,7 @@ function hashWithSpans(
     return;
   }
   inColumns.clear();
-  for (let k = 0; k < spans.length; k += 2) inColumns.addTokens(bytes, base + spans[k]!, base + spans[k + 1]!);
+  for (let k = 0; k < spans.length; k += 2) hashTokens(bytes, inColumns, base + spans[k]!, base + spans[k + 1]!);
   for (let k = 0; k < spans.length; k += 2) {
     hashTokens(bytes, set, at, base + spans[k]!, 0, inColumns);
     hashTokens(bytes, set, base + spans[k]!, base + spans[k + 1]!, COLUMN_SALT);
@@ -313,7 +268,7 @@ export function buildBlockFilter(
   spans?: readonly (readonly number[] | undefined)[],
 ): BuiltFilter {
   const set = new HashSet();
-  const inColumns = new RecordTokens();
+  const inColumns = new HashSet(256);
   const head: number[] = [FILTER_VERSION, HASHES];
   writeVarint(head, records.length);
   const escaped = block.indexOf(0x5c) >= 0;

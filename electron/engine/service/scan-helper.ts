@@ -54,9 +54,15 @@ export class ScanHelper {
     const job = ++this.job;
     const mine = new Uint8Array(blocks.length);
     worker.postMessage({ job, term, blocks: Int32Array.from(blocks), control } satisfies ScanJob);
-    for (let i = Atomics.add(control, NEXT, 1); i < blocks.length; i = Atomics.add(control, NEXT, 1)) {
-      mine[i] = 1;
-      own(blocks[i]!);
+    try {
+      for (let i = Atomics.add(control, NEXT, 1); i < blocks.length; i = Atomics.add(control, NEXT, 1)) {
+        mine[i] = 1;
+        own(blocks[i]!);
+      }
+    } catch (err) {
+      // The search fails: the worker takes no further block of it.
+      Atomics.store(control, NEXT, blocks.length);
+      throw err;
     }
     this.lastShare = 0;
     // Not taken yet: the reader has checked every block.

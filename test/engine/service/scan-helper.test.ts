@@ -22,7 +22,7 @@ let db: Database;
 let casePath: string;
 let blocks: number[];
 let helper: ScanHelper;
-const HANGS = join(__dirname, '../../fixtures/workers/scan-worker-hangs.cjs');
+const HANGS = join(__dirname, '../../fixtures/workers/scan-worker-hangs.mjs');
 
 /** Sleep this thread (the reader's `own` callback, made slow so that the worker takes a share). */
 function sleep(ms: number): void {
