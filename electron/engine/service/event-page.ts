@@ -13,6 +13,9 @@ import { countQuery, pageQuery, rollupFilters, subjectEventsQuery } from './even
 import { searchHits } from './raw-search';
 import { fieldText } from './search-terms';
 
+/** The deepest page end (offset + limit) read among the first rows from memory; deeper pages use SQL alone. */
+const FIRST_ROWS = 10_000;
+
 function rowView(r: AttributedRow & { id: number }): EventRowView {
   return { rowid: r.id, ...attributedRowView(r, (flags) => flags.sort()) };
 }
@@ -23,6 +26,7 @@ export class EventPages {
   constructor(
     private readonly db: Database,
     private readonly fastTotal: (f: EventFilters) => number | null = () => null,
+    private readonly fastFirst: (f: EventFilters, k: number, desc: boolean) => ArrayLike<number> | null = () => null,
   ) {}
 
   /** Forget the kept totals (the case has changed). */
@@ -48,7 +52,11 @@ export class EventPages {
     }
     // Nothing matches: skip the page query, which would scan every event to find no row.
     if (total === 0) return { total, rows: [] };
-    const page = pageQuery(q, this.sparse(q, total), searchHits(this.db));
+    // A search sorted by time: the rows its page can hold, from memory where the copy exists (SQL would read every
+    // hit to sort them, or walk the time index past the rows that do not match).
+    const among = q.sort.column === 'eventTime' && q.filters.search?.trim() && q.offset + q.limit <= FIRST_ROWS ? this.fastFirst(q.filters, q.offset + q.limit, q.sort.dir === 'desc') : null;
+    if (among !== null && among.length === 0) return { total, rows: [] };
+    const page = pageQuery(q, among === null && this.sparse(q, total), searchHits(this.db), among ?? undefined);
     const rows = (this.db.prepare(page.sql).all(...page.params) as (AttributedRow & { id: number })[]).map(rowView);
     if (q.fields?.length) this.withFields(rows, q.fields);
     return { total, rows };

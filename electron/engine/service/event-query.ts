@@ -203,7 +203,18 @@ export function orderBy(q: Pick<EventQuery, 'sort'>): string {
  * match (found in the rollup) through their index and sort those, instead of walking the whole time index to find
  * a few rows (the caller decides, from the rollup's counts; only for rollup filters and the time sort).
  */
-export function pageQuery(q: EventQuery, viaSubjects = false, hits?: SearchHits): SqlPart {
+export function pageQuery(q: EventQuery, viaSubjects = false, hits?: SearchHits, among?: ArrayLike<number>): SqlPart {
+  if (among !== undefined) {
+    // The page is among these rows, which the in-memory columns found matching every filter (event-columns.ts
+    // `firstRows`): read by row id and ordered here. The search terms are not tested again (their hit tables would
+    // have to be written for that); the other filters are, on these few rows.
+    const w = whereClause({ ...q.filters, search: undefined });
+    const rows = `e.id IN (SELECT value FROM json_each(?))`;
+    return {
+      sql: `SELECT ${EVENT_COLUMNS} FROM ${EVENT_FROM} ${w.sql ? `${w.sql} AND ${rows}` : `WHERE ${rows}`} ${orderBy(q)} LIMIT ? OFFSET ?`,
+      params: [...w.params, JSON.stringify(Array.from(among)), q.limit, q.offset],
+    };
+  }
   const w = whereClause(q.filters, hits);
   if (!viaSubjects) {
     return { sql: `SELECT ${EVENT_COLUMNS} FROM ${EVENT_FROM} ${w.sql} ${orderBy(q)} LIMIT ? OFFSET ?`, params: [...w.params, q.limit, q.offset] };

@@ -50,12 +50,20 @@ export interface SearchStats {
 /** Candidate blocks from which a search shares them with the scan worker (fewer: not worth the hand-off). */
 const SHARE_FROM = 8;
 
+/** A term's hits: row ids (null once they left memory) and the temporary table made of them (null until needed). */
+interface HitSet {
+  name: string | null;
+  stamp: string;
+  few: boolean;
+  ids: Int32Array | null;
+}
+
 export class RawSearch {
   private readonly filters = new Map<number, BlockFilter | null>();
   private loadedThrough = 0;
   /** Records of the blocks without a filter, from the event table (read once, when first needed). */
   private legacy: Map<number, RecordRef[]> | null = null;
-  private readonly tables = new Map<string, { name: string; stamp: string; few: boolean; ids: Int32Array | null }>();
+  private readonly tables = new Map<string, HitSet>();
   private seq = 0;
   private readonly scan: BlockScan;
   /** The scan worker sharing the blocks of a search (the reader worker's; none elsewhere). */
@@ -78,43 +86,54 @@ export class RawSearch {
 
   /**
    * A temporary table (`temp.<table>`, column `id`) holding the row ids of the events matching `term`, and whether
-   * they are few: at most 1/32 of the case's events (a query then starts from them).
+   * they are few: at most 1/32 of the case's events (a query then starts from them). Made from the hit ids the
+   * first time SQL needs it: a search answered from the in-memory columns never writes one.
    */
   hits(term: SearchTerm): { table: string; few: boolean } {
-    const stamp = this.stampOf.get() as string;
-    const have = this.tables.get(term.key);
-    if (have && have.stamp === stamp && this.exists(have.name)) {
-      this.tables.delete(term.key);
-      this.tables.set(term.key, have);
-      return { table: have.name, few: have.few };
+    const t = this.entry(term);
+    if (t.name === null) {
+      const name = `raw_hits_${++this.seq}`;
+      const ids = t.ids!;
+      // Nested in a savepoint when the connection is inside a transaction (an ingest's group on the engine's).
+      this.db.transaction(() => {
+        this.db.exec(`CREATE TEMP TABLE "${name}" (id INTEGER PRIMARY KEY)`);
+        const insert = this.db.prepare(`INSERT OR IGNORE INTO temp."${name}" (id) SELECT value FROM json_each(?)`);
+        for (let at = 0; at < ids.length; at += 1 << 18) insert.run(JSON.stringify(Array.from(ids.subarray(at, at + (1 << 18)))));
+      })();
+      t.name = name;
     }
-    if (have) this.drop(term.key);
-    const ids = sortedDistinct(this.matching(term, Number(stamp.split(':')[1])));
-    const name = `raw_hits_${++this.seq}`;
-    // Nested in a savepoint when the connection is inside a transaction (an ingest's group on the engine's).
-    this.db.transaction(() => {
-      this.db.exec(`CREATE TEMP TABLE "${name}" (id INTEGER PRIMARY KEY)`);
-      const insert = this.db.prepare(`INSERT OR IGNORE INTO temp."${name}" (id) SELECT value FROM json_each(?)`);
-      for (let at = 0; at < ids.length; at += 1 << 18) insert.run(JSON.stringify(Array.from(ids.subarray(at, at + (1 << 18)))));
-    })();
-    const events = Number(stamp.split(':')[1]);
-    const few = ids.length * 32 <= events;
-    this.tables.set(term.key, { name, stamp, few, ids });
-    while (this.tables.size > KEEP) this.drop(this.tables.keys().next().value!);
-    // The oldest tables' ids leave memory first (read back from their table when asked for).
-    let kept = 0;
-    for (const t of [...this.tables.values()].reverse()) {
-      if (t.ids && (kept += t.ids.length) > KEEP_IDS) t.ids = null;
-    }
-    return { table: name, few };
+    return { table: t.name, few: t.few };
   }
 
-  /** The row ids of the events matching `term`, sorted and distinct (the hit table's, kept fresh as `hits` keeps it). */
+  /** The row ids of the events matching `term`, sorted and distinct (kept fresh as `hits` keeps its table). */
   hitIds(term: SearchTerm): Int32Array {
-    this.hits(term);
-    const t = this.tables.get(term.key)!;
+    const t = this.entry(term);
     t.ids ??= Int32Array.from(this.db.prepare(`SELECT id FROM temp."${t.name}" ORDER BY id`).pluck().all() as number[]);
     return t.ids;
+  }
+
+  /** The term's hits for the case as it is now: kept ones if nothing was added since, or searched again. */
+  private entry(term: SearchTerm): HitSet {
+    const stamp = this.stampOf.get() as string;
+    const have = this.tables.get(term.key);
+    if (have && have.stamp === stamp && (have.name === null ? have.ids !== null : this.exists(have.name))) {
+      this.tables.delete(term.key);
+      this.tables.set(term.key, have);
+      return have;
+    }
+    if (have) this.drop(term.key);
+    const ids = this.matching(term, Number(stamp.split(':')[1]));
+    const t: HitSet = { name: null, stamp, few: ids.length * 32 <= Number(stamp.split(':')[1]), ids };
+    this.tables.set(term.key, t);
+    while (this.tables.size > KEEP) this.drop(this.tables.keys().next().value!);
+    // The oldest sets' ids leave memory first (read back from their table when asked for; without one, searched again).
+    let kept = 0;
+    for (const [key, o] of [...this.tables.entries()].reverse()) {
+      if (o === t || !o.ids || (kept += o.ids.length) <= KEEP_IDS) continue;
+      if (o.name === null) this.tables.delete(key);
+      else o.ids = null;
+    }
+    return t;
   }
 
   private exists(name: string): boolean {
@@ -124,7 +143,7 @@ export class RawSearch {
   private drop(key: string): void {
     const t = this.tables.get(key);
     this.tables.delete(key);
-    if (t) this.db.exec(`DROP TABLE IF EXISTS temp."${t.name}"`);
+    if (t?.name) this.db.exec(`DROP TABLE IF EXISTS temp."${t.name}"`);
   }
 
   /** Forget every filter and hit table (after a rollback). */
@@ -162,10 +181,10 @@ export class RawSearch {
   }
 
   /**
-   * The row ids of the events matching the term (free text: its column matches too), ascending, maybe repeated.
+   * The row ids of the events matching the term (free text: its column matches too), ascending and distinct.
    * `lastRow`: the case's last event row when the search started (read here if not given).
    */
-  matching(term: SearchTerm, lastRow?: number): number[] {
+  matching(term: SearchTerm, lastRow?: number): Int32Array {
     const t0 = performance.now();
     this.loadFilters();
     const probe = filterProbe(requiredTokens(term), isBareToken(term));
@@ -198,24 +217,49 @@ export class RawSearch {
     }
     stats.matches = found.length;
     stats.ms = performance.now() - t0;
+    let ids = sortedDistinct(found);
     if (term.kind === 'text') {
       // …and the events the phrase is a substring of a column of (the search box's meaning before raw search).
       const t1 = performance.now();
       const upTo = lastRow ?? ((this.db.prepare('SELECT ifnull(MAX(id), 0) FROM events').pluck().get() as number));
-      let ids: Iterable<number> & { length: number } | null = eventColumnsOf(this.db)?.searchColumns(term.text, upTo) ?? null;
-      if (ids === null) {
+      let columns = eventColumnsOf(this.db)?.searchColumns(term.text, upTo) ?? null;
+      if (columns === null) {
         const like = searchColumnsLike(term.text);
-        ids = this.db.prepare(`SELECT e.id FROM events e WHERE ${like.sql}`).pluck().all(...like.params) as number[];
+        columns = Int32Array.from(this.db.prepare(`SELECT e.id FROM events e WHERE ${like.sql} ORDER BY e.id`).pluck().all(...like.params) as number[]);
       }
-      stats.columnMatches = ids.length;
-      for (const id of ids) found.push(id);
+      stats.columnMatches = columns.length;
+      ids = mergeSorted(ids, columns);
       stats.columnMs = performance.now() - t1;
     }
-    found.sort((a, b) => a - b);
     this.last = stats;
-    return found;
+    return ids;
   }
 
+}
+
+/** The union of two ascending, distinct id lists, ascending and distinct. */
+export function mergeSorted(a: Int32Array, b: Int32Array): Int32Array {
+  if (a.length === 0) return b;
+  if (b.length === 0) return a;
+  const out = new Int32Array(a.length + b.length);
+  let i = 0;
+  let j = 0;
+  let n = 0;
+  while (i < a.length && j < b.length) {
+    const x = a[i]!;
+    const y = b[j]!;
+    if (x <= y) {
+      out[n++] = x;
+      i++;
+      if (x === y) j++;
+    } else {
+      out[n++] = y;
+      j++;
+    }
+  }
+  while (i < a.length) out[n++] = a[i++]!;
+  while (j < b.length) out[n++] = b[j++]!;
+  return out.slice(0, n);
 }
 
 const searches = new WeakMap<Database, RawSearch>();

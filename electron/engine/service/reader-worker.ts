@@ -39,7 +39,11 @@ void columns
   .refresh()
   .then(() => rawSearch(db).loadFilters())
   .catch(() => {});
-const pages = new EventPages(db, (f) => columns.total(f, termIds(db)));
+const pages = new EventPages(
+  db,
+  (f) => columns.total(f, termIds(db)),
+  (f, k, desc) => columns.firstRows(f, termIds(db), k, desc),
+);
 /** `PRAGMA data_version` when the pages' totals were kept: another connection's commit makes them stale. */
 let pagesVersion = -1;
 let generation = 0;

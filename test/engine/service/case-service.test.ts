@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CaseService } from '../../../electron/engine/service/case-service';
-import type { EventPage, Histogram, PushEvents, TraceView } from '../../../shared/api';
+import type { EventPage, Facets, Histogram, PushEvents, TraceView } from '../../../shared/api';
 import Database from 'better-sqlite3';
 import { histogramQuery } from '../../../electron/engine/service/event-query';
 import { ingestedService, type ServiceHarness } from '../../helpers/service';
@@ -34,6 +34,21 @@ describe('CaseService (the engine behind the API table)', () => {
     expect(pods.rows.every((r) => r.mechanism === 'pod-identity')).toBe(true);
     const desc = await ok<EventPage>('events.query', { filters: {}, sort: { column: 'eventTime', dir: 'desc' }, offset: 0, limit: 1 });
     expect(desc.rows[0]!.eventTime >= all.rows[49]!.eventTime).toBe(true);
+  });
+
+  it('lists the facet values of the events the table shows (from the rollup, as the event table holds them)', async () => {
+    const facets = await ok<Facets>('events.facets', {});
+    const sql = db();
+    try {
+      const values = (col: string) =>
+        sql.prepare(`SELECT DISTINCT e.${col} FROM events e JOIN event_subjects es ON es.event_rowid = e.id WHERE e.${col} IS NOT NULL AND e.${col} != '' ORDER BY 1`).pluck().all();
+      expect(facets.accounts).toEqual(values('recipient_account_id'));
+      expect(facets.regions).toEqual(values('aws_region'));
+      expect(facets.eventSources).toEqual(values('event_source'));
+      expect(facets.eventSources.length).toBeGreaterThan(3);
+    } finally {
+      sql.close();
+    }
   });
 
   it('counts the histogram over the same filters', async () => {

@@ -13,12 +13,12 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerEventIdHash } from '../../../electron/engine/db/event-id';
 import type { CaseService } from '../../../electron/engine/service/case-service';
-import { enableEventColumns, type EventColumns } from '../../../electron/engine/service/event-columns';
+import { enableEventColumns, kthSmallest, type EventColumns } from '../../../electron/engine/service/event-columns';
 import { countHistogram, termIds } from '../../../electron/engine/service/histogram';
-import { EVENT_FROM, likePattern, searchColumnsLike, whereClause } from '../../../electron/engine/service/event-query';
+import { EVENT_FROM, likePattern, pageQuery, searchColumnsLike, whereClause } from '../../../electron/engine/service/event-query';
 import { searchHits } from '../../../electron/engine/service/raw-search';
 import { FLAGS, MECHANISMS } from '../../../shared/attribution';
-import type { EventFilters, EventPage, TraceView } from '../../../shared/api';
+import type { EventFilters, EventPage, EventQuery, TraceView } from '../../../shared/api';
 import { ingestedService, type ServiceHarness } from '../../helpers/service';
 import { generateBundle } from '../../generator';
 import { trailJson } from '../../helpers/evidence';
@@ -158,6 +158,16 @@ async function compare(f: EventFilters, buckets: number): Promise<number> {
   expect(await countHistogram(fast, { filters: f, buckets })).toEqual(want);
   const total = sqlTotal(f);
   expect({ f, total: columns.total(f, termIds(fast)) }).toEqual({ f, total });
+  // A time-sorted page read among the rows the columns give (event-page.ts) is the page SQL gives.
+  for (const [dir, offset, limit] of [['asc', 0, 100], ['desc', 0, 40], ['asc', 37, 25], ['desc', 150, 60]] as const) {
+    const q: EventQuery = { filters: f, sort: { column: 'eventTime', dir }, offset, limit };
+    const among = columns.firstRows(f, termIds(fast), offset + limit, dir === 'desc');
+    expect(among, `the columns give the first rows of ${JSON.stringify(f)}`).not.toBeNull();
+    expect(among!.length).toBeLessThanOrEqual(total);
+    const want = pageQuery(q, false, searchHits(sql));
+    const got = pageQuery(q, false, undefined, among!);
+    expect({ q, rows: sql.prepare(got.sql).all(...got.params) }).toEqual({ q, rows: sql.prepare(want.sql).all(...want.params) });
+  }
   return total;
 }
 
@@ -208,6 +218,16 @@ describe('the in-memory event columns', () => {
     }
     expect(nonEmpty, 'enough of the combinations keep events').toBeGreaterThan(100);
     expect(columns.memory().bytesPerRow).toBeLessThanOrEqual(26);
+  });
+
+  it('find the k-th smallest time however the times repeat', () => {
+    const next = rng(7);
+    for (let n = 1; n < 400; n += 1 + Math.floor(next() * 20)) {
+      const spread = 1 + Math.floor(next() * n); // few distinct values: many ties
+      const a = Float64Array.from({ length: n }, () => Math.floor(next() * spread));
+      const sorted = Float64Array.from(a).sort();
+      for (const r of [0, n - 1, Math.floor(next() * n)]) expect(kthSmallest(Float64Array.from(a), r)).toBe(sorted[r]);
+    }
   });
 
   it('answer a search that comes before their search columns are in (it reads the rest of them first)', async () => {

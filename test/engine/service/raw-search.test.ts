@@ -124,14 +124,14 @@ describe('raw record search', () => {
   it('skips blocks: an event name in most blocks, searched as a bare token, decompresses only the blocks that write it elsewhere', () => {
     const name = commonName();
     const s = new RawSearch(db);
-    const ids = [...new Set(s.matching(parseSearch(name)[0]!))];
+    const ids = Array.from(s.matching(parseSearch(name)[0]!));
     expect(ids).toEqual(scan(name));
     const blocksWithIt = (db.prepare('SELECT COUNT(DISTINCT raw_block) FROM events WHERE event_name = ?').pluck().get(name) as number);
     expect(blocksWithIt).toBeGreaterThan(50);
     expect(s.last!.candidates).toBeLessThan(blocksWithIt / 4);
     // As a phrase across the value's edge, every block that holds it is read.
     const phrase = new RawSearch(db);
-    expect([...new Set(phrase.matching(parseSearch(`"${name}"`)[0]!))]).toEqual(scan(`"${name}"`));
+    expect(Array.from(phrase.matching(parseSearch(`"${name}"`)[0]!))).toEqual(scan(`"${name}"`));
     expect(phrase.last!.candidates).toBeGreaterThanOrEqual(blocksWithIt);
   });
 
@@ -142,7 +142,7 @@ describe('raw record search', () => {
     expect(s.last!.blocks).toBeGreaterThan(5);
     expect(s.last!.candidates).toBeLessThan(s.last!.blocks);
     const none = new RawSearch(db);
-    expect(none.matching(parseSearch('zzzz-not-in-any-record')[0]!).filter((id) => !ids.includes(id))).toEqual([]);
+    expect(Array.from(none.matching(parseSearch('zzzz-not-in-any-record')[0]!)).filter((id) => !ids.includes(id))).toEqual([]);
     expect(none.last!.candidates).toBeLessThanOrEqual(1);
   });
 
@@ -191,6 +191,23 @@ describe('raw record search', () => {
     expect(db.prepare("SELECT 1 FROM temp.sqlite_master WHERE name = ?").get(before.table)).toBeUndefined();
   });
 
+  it('writes a hit table only when SQL asks for one (hit ids alone are kept in memory)', () => {
+    const search = new RawSearch(db);
+    const term = parseSearch(commonName())[0]!;
+    const tables = () => db.prepare("SELECT count(*) FROM temp.sqlite_master WHERE name LIKE 'raw_hits_%'").pluck().get() as number;
+    const before = tables();
+    const ids = Array.from(search.hitIds(term));
+    expect(ids).toEqual(scan(commonName()));
+    expect(search.hitIds(term)).toBe(search.hitIds(term)); // kept
+    expect(tables()).toBe(before);
+    const { table } = search.hits(term);
+    expect(tables()).toBe(before + 1);
+    expect(db.prepare(`SELECT id FROM temp."${table}" ORDER BY id`).pluck().all()).toEqual(ids);
+    expect(search.hits(term).table).toBe(table);
+    search.forget();
+    expect(tables()).toBe(before);
+  });
+
   it('searches blocks whose filter is of version 1 (every token unsalted, from before column values were set apart)', () => {
     const name = commonName();
     const before = scan(name);
@@ -206,7 +223,7 @@ describe('raw record search', () => {
       db.prepare('UPDATE raw_blocks SET filter = ? WHERE id = ?').run(v1, b.id);
     }
     const s = new RawSearch(db);
-    expect([...new Set(s.matching(parseSearch(name)[0]!))]).toEqual(before);
+    expect(Array.from(s.matching(parseSearch(name)[0]!))).toEqual(before);
     // Every version-1 block holding the name is read (its filter has the name's unsalted hash).
     const oddWithIt = db.prepare('SELECT COUNT(DISTINCT raw_block) FROM events WHERE event_name = ? AND raw_block % 2 = 1').pluck().get(name) as number;
     expect(oddWithIt).toBeGreaterThan(20);
@@ -220,9 +237,9 @@ describe('raw record search', () => {
     // (this test runs last: the filters are not restored)
     db.exec('UPDATE raw_blocks SET filter = NULL WHERE id % 2 = 0');
     const s = new RawSearch(db);
-    expect(s.matching(parseSearch(search)[0]!)).toEqual(before);
+    expect(Array.from(s.matching(parseSearch(search)[0]!))).toEqual(before);
     expect(s.last!.candidates).toBeGreaterThanOrEqual(Math.floor(s.last!.blocks / 2));
     const text = secretId.split(':secret:')[1]!;
-    expect([...new Set(s.matching(parseSearch(text)[0]!))]).toEqual(scan(text));
+    expect(Array.from(s.matching(parseSearch(text)[0]!))).toEqual(scan(text));
   });
 });

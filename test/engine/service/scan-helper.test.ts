@@ -79,7 +79,7 @@ describe('scan worker', () => {
     shared.useHelper(helper);
     for (const text of [commonName(), 'amazonaws.com', 'requestParameters.roleSessionName:*', 'zzzz-not-in-any-record']) {
       const term = parseSearch(text)[0]!;
-      expect(shared.matching(term).sort((a, b) => a - b), text).toEqual(alone.matching(term).sort((a, b) => a - b));
+      expect(shared.matching(term), text).toEqual(alone.matching(term));
       expect(shared.last!.records, text).toBe(alone.last!.records);
     }
   });
