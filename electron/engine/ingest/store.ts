@@ -12,6 +12,7 @@ import type { Database, Statement } from 'better-sqlite3';
 import type { PackedBatch, PackedRow } from './raw-blocks';
 import { CODEC_BROTLI, rawReader } from './raw-blocks';
 import { StringIds } from '../db/strings';
+import { IdSummary, readIdSummary, summarizeRows, writeIdSummary } from '../db/id-summary';
 import type { AuditRow } from './k8s-normalize';
 import type { ParseResult } from './parse-file';
 import { canonicalJson } from '../util/canonical';
@@ -121,6 +122,9 @@ export class EvidenceStore {
   private readonly strings: StringIds;
   private open: OpenFile | null = null;
   private group: { rows: number; since: number } | null = null;
+  /** The eventIDs' summary (db/id-summary.ts), written with each commit that added events. */
+  private readonly ids = new IdSummary();
+  private idsChanged = false;
 
   constructor(private readonly db: Database) {
     this.strings = new StringIds(db);
@@ -158,6 +162,13 @@ export class EvidenceStore {
     this.insertDocument = db.prepare('INSERT INTO documents (file_id, kind, raw) VALUES (?, ?, ?)');
     this.findComplete = db.prepare("SELECT sha256 FROM evidence_files WHERE path = ? AND status = 'complete'");
     this.findFailed = db.prepare("SELECT 1 FROM evidence_files WHERE path = ? AND status = 'failed' AND sha256 = ? AND size = ? AND error = ?");
+    const stored = readIdSummary(db);
+    if (stored) this.ids.merge(stored.pairs, stored.singles);
+    const last = db.prepare('SELECT ifnull(MAX(id), 0) FROM events').pluck().get() as number;
+    if ((stored?.through ?? 0) < last) {
+      summarizeRows(db, this.ids, stored?.through ?? 0, last);
+      this.idsChanged = true;
+    }
   }
 
   /** SHA-256s of complete loads of this path: a worker re-hashes first and skips a file already in the case. */
@@ -175,6 +186,10 @@ export class EvidenceStore {
   flush(): void {
     if (this.open) throw new Error(`cannot commit while ${this.open.path} is being written`);
     if (!this.group) return;
+    if (this.idsChanged) {
+      writeIdSummary(this.db, this.ids, this.db.prepare('SELECT ifnull(MAX(id), 0) FROM events').pluck().get() as number);
+      this.idsChanged = false;
+    }
     this.db.exec('COMMIT');
     this.group = null;
   }
@@ -251,6 +266,8 @@ export class EvidenceStore {
     let stored = true;
     if (same.length === 0) {
       this.insertEvent.run(eventParams(row, 0, file.fileId, blockId, this.strings));
+      this.ids.add(row.eventId);
+      this.idsChanged = true;
       file.newEvents++;
     } else {
       stored = this.resolveExisting(file, row, blockId, same);

@@ -20,8 +20,9 @@
  * Loading: in slices of 65,536 row ids, one statement each (`group_concat` of the columns: better-sqlite3 builds one
  * string per slice instead of a row per event), yielding between slices, in the background from the moment the
  * reader starts: first what the histogram needs (time, facets, key, then the subjects: ~1.5 s at 1M events on the
- * build machine), then the search columns (~0.7 s). Until the first phase is complete the callers use SQL (or wait
- * for it when little is left); a search that comes before the second phase is through reads the rest of it first.
+ * build machine), then the search columns (~0.4 s at 1M: the eventIDs' characters come from the writer's summary,
+ * db/id-summary.ts). The reader's callers wait for the first phase (histogram.ts `columnsReady`); a search that comes
+ * before the second phase is through reads the rest of it first.
  * Events are only ever appended, so later loads read the rows past the last one loaded. The subject of an event
  * changes with every correlation: each slice of `event_subjects` is kept with a checksum (row count and a sum of a
  * non-linear mix of row id and subject), and only the slices whose checksum changed are read again. `PRAGMA
@@ -31,6 +32,7 @@
  */
 import type { Database, Statement } from 'better-sqlite3';
 import type { EventFilters } from '../../../shared/api';
+import { IdSummary, readIdSummary } from '../db/id-summary';
 import { likePattern, markedSetQueries, SUBJECT_FILTERS, whereClause } from './event-query';
 
 /** Row ids per loading slice (also the checksum slices of `event_subjects`). */
@@ -149,15 +151,6 @@ function asStored(s: string): string {
   return Buffer.from(s, 'utf8').toString('utf8');
 }
 
-/** A pair of characters (ASCII case folded) in the 64 Kib summary of eventIDs. */
-function pairBit(a: number, b: number): number {
-  return (Math.imul(a, 0x9e3779b1) ^ Math.imul(b, 0x85ebca6b) ^ (b << 5)) >>> 16;
-}
-
-function fold(c: number): number {
-  return c >= 65 && c <= 90 ? c + 32 : c;
-}
-
 const ENC = (col: string) => `ifnull('v' || ${col}, 'n')`;
 const COMBO_SQL = ['recipient_account_id', 'aws_region', 'event_source', 'event_name', 'error_code'].map(ENC).join(` || char(31) || `);
 
@@ -181,8 +174,6 @@ export class EventColumns {
   /** Highest row id whose search columns (IP, ARN, user agent, eventID pairs) are loaded: a second phase. */
   private searched = 0;
   private searching = false;
-  /** The last row the running load goes to (for `nearlyLoaded`). */
-  private target = 0;
   private ms = new Float64Array(0);
   private subject = new Int32Array(0);
   private readonly combo = new Codes(0);
@@ -197,9 +188,10 @@ export class EventColumns {
   private readonly ips = new TextCodes();
   private readonly arnCodes = new Map<number, number>();
   private readonly uaCodes = new Map<number, number>();
-  /** eventID character pairs (and single characters) present in some eventID, ASCII case folded. */
-  private readonly pairs = new Uint8Array(8192);
-  private readonly singles = new Uint8Array(8192);
+  /** eventID characters and character pairs present in some eventID (db/id-summary.ts). */
+  private readonly ids = new IdSummary();
+  /** The stored summary (`event_id_summary`) is merged into `ids` and covers rows up to this one. */
+  private storedThrough = 0;
   /** Per slice of `event_subjects`: its checksum when its subjects were read (absent: none read). */
   private readonly sums = new Map<number, string>();
   /** `PRAGMA data_version` at the last complete refresh (null: never complete). */
@@ -218,6 +210,7 @@ export class EventColumns {
   private readonly slice: number;
   private readonly eventSlice: Statement;
   private readonly searchSlice: Statement;
+  private readonly searchSliceNoIds: Statement;
   private readonly idSlice: Statement;
   private readonly subjectSlice: Statement;
   private readonly sumSlice: Statement;
@@ -236,13 +229,16 @@ export class EventColumns {
          FROM events WHERE id > ? AND id <= ?`,
       )
       .raw(true);
-    this.searchSlice = db
-      .prepare(
-        `SELECT count(*), group_concat(${ENC('source_ip')}, char(30)), group_concat(ifnull(principal_arn_sid, ''), ','),
-           group_concat(ifnull(user_agent_sid, ''), ','), group_concat(event_id, char(30))
-         FROM events WHERE id > ? AND id <= ?`,
-      )
-      .raw(true);
+    const search = (ids: string) =>
+      db
+        .prepare(
+          `SELECT count(*), group_concat(${ENC('source_ip')}, char(30)), group_concat(ifnull(principal_arn_sid, ''), ','),
+             group_concat(ifnull(user_agent_sid, ''), ','), ${ids}
+           FROM events WHERE id > ? AND id <= ?`,
+        )
+        .raw(true);
+    this.searchSlice = search('group_concat(event_id, char(30))');
+    this.searchSliceNoIds = search('NULL');
     this.idSlice = db.prepare('SELECT group_concat(id) FROM events WHERE id > ? AND id <= ?').pluck();
     const mix = '((event_rowid * 7919 + subject_id * 104729) % 1000003) * ((subject_id * 15485863 + event_rowid) % 999983)';
     this.subjectSlice = db
@@ -298,7 +294,6 @@ export class EventColumns {
       // Events are appended only: a lower last row means the copy is not of this case's rows any more.
       if (hi < this.loaded) this.reset();
       this.ensure(hi + 1);
-      this.target = hi;
       // In quarter slices (~25 ms each at 1M events): a request waiting behind one waits little.
       const step = Math.max(1, this.slice >> 2);
       while (this.loaded < hi && !this.stopped) {
@@ -332,8 +327,8 @@ export class EventColumns {
     this.searched = 0;
     this.sums.clear();
     this.subject.fill(-1);
-    this.pairs.fill(0);
-    this.singles.fill(0);
+    this.ids.clear();
+    this.storedThrough = 0;
   }
 
   /** The search columns of the rows loaded so far, in the background (one run at a time). */
@@ -358,12 +353,9 @@ export class EventColumns {
     return this.loadedOnce() && this.searched >= this.loaded;
   }
 
-  /**
-   * Whether a first load is running and has at most `share` of its rows left (a caller may rather wait for it than
-   * count with SQL meanwhile).
-   */
-  nearlyLoaded(share = 1 / 8): boolean {
-    return this.version === null && this.refreshing !== null && this.disabled === null && this.target - this.loaded <= this.target * share;
+  /** Whether a first load is running (a caller waits for it rather than count with SQL meanwhile). */
+  loading(): boolean {
+    return this.version === null && this.refreshing !== null && this.disabled === null;
   }
 
   private ensure(rows: number): void {
@@ -440,12 +432,15 @@ export class EventColumns {
 
   /** Source IP, principal ARN and user agent ids, and the eventIDs' character pairs, of rows (after, upTo]. */
   private loadSearch(after: number, upTo: number): void {
-    const [n, ipText, arnList, uaList, idText] = this.searchSlice.get(after, upTo) as [number, string | null, string | null, string | null, string | null];
+    // The eventIDs are read only where the writer's summary of them does not cover the rows (a third of the time).
+    const stored = this.storedCovers(upTo);
+    const statement = stored ? this.searchSliceNoIds : this.searchSlice;
+    const [n, ipText, arnList, uaList, idText] = statement.get(after, upTo) as [number, string | null, string | null, string | null, string | null];
     const ids = this.idsOf(after, upTo, n);
     if (this.codes(ipText, ids, this.ip, this.ips) || n === 0) {
       this.sids(arnList, ids, this.arn, this.arnCodes);
       this.sids(uaList, ids, this.ua, this.uaCodes);
-      this.summarize(idText);
+      if (idText !== null) this.ids.add(idText, 30);
     } else {
       const rows = this.db
         .prepare('SELECT id, source_ip, principal_arn_sid, user_agent_sid, event_id FROM events WHERE id > ? AND id <= ?')
@@ -455,7 +450,7 @@ export class EventColumns {
         this.ip.set(id, codeOf(this.ips, ip === null ? 'n' : `v${ip}`));
         this.arn.set(id, sidCode(this.arnCodes, arn));
         this.ua.set(id, sidCode(this.uaCodes, ua));
-        this.summarize(eventId, true);
+        if (!stored) this.ids.add(eventId);
       }
     }
     this.searched = upTo;
@@ -494,39 +489,25 @@ export class EventColumns {
     }
   }
 
-  /** Add the character pairs of eventIDs (`char(30)`-separated, or one id) to the summary. */
-  private summarize(text: string | null, one = false): void {
-    if (text === null) return;
-    let prev = -1;
-    for (let i = 0; i < text.length; i++) {
-      const c = fold(text.charCodeAt(i));
-      if (c === 30 && !one) {
-        prev = -1;
-        continue;
-      }
-      const s = c & 0xffff;
-      this.singles[s >> 3]! |= 1 << (s & 7);
-      if (prev >= 0) {
-        const b = pairBit(prev, c);
-        this.pairs[b >> 3]! |= 1 << (b & 7);
-      }
-      prev = c;
+  /** Whether the stored eventID summary covers rows up to `upTo` (merged into this copy's when it does). */
+  private storedCovers(upTo: number): boolean {
+    if (upTo <= this.storedThrough) return true;
+    let stored: ReturnType<typeof readIdSummary> = null;
+    try {
+      stored = readIdSummary(this.db);
+    } catch {
+      return false; // (a case from before migration 0130, opened without migrating)
     }
+    if (stored === null || stored.through < upTo) return false;
+    this.ids.merge(stored.pairs, stored.singles);
+    this.storedThrough = stored.through;
+    return true;
   }
 
-  /** Whether some eventID may hold `text` (ASCII case ignored): all of its character pairs occur in eventIDs. */
+  /** Whether some eventID may hold `text` (ASCII case ignored). */
   private eventIdMayHold(text: string): boolean {
     // The loader separates ids with char(30): a text holding one is never ruled out.
-    if (text.includes('\x1e')) return true;
-    if (text.length === 1) {
-      const s = fold(text.charCodeAt(0)) & 0xffff;
-      return (this.singles[s >> 3]! & (1 << (s & 7))) !== 0;
-    }
-    for (let i = 1; i < text.length; i++) {
-      const b = pairBit(fold(text.charCodeAt(i - 1)), fold(text.charCodeAt(i)));
-      if ((this.pairs[b >> 3]! & (1 << (b & 7))) === 0) return false;
-    }
-    return true;
+    return text.includes('\x1e') || this.ids.mayHold(text);
   }
 
   /** The subjects of the rows of slice k (up to row `upTo`), and its checksum, in one statement. */

@@ -12,6 +12,7 @@ import { LATEST_VERSION, MIGRATIONS } from '../../../electron/engine/db/migratio
 import { tempDir } from '../../helpers/evidence';
 import { checkCustody, readCustody } from '../../../electron/engine/custody/log';
 import { eventsWithRaw } from '../../helpers/case';
+import { IdSummary, readIdSummary } from '../../../electron/engine/db/id-summary';
 
 function objects(db: Db, type: 'table' | 'index' | 'view'): string[] {
   return db
@@ -222,6 +223,22 @@ describe('migrations', () => {
     expect(objects(db, 'index')).toContain('record_errors_file');
     expect(plan()).toMatch(/SEARCH record_errors USING INDEX record_errors_file \(file_id=\?\)/);
     expect(plan()).not.toMatch(/TEMP B-TREE/);
+    db.close();
+  });
+
+  it("0130 summarizes an existing case's eventIDs for search, covering its last event row", () => {
+    const db = openCase(':memory:', { targetVersion: 10 });
+    seed10(db);
+    migrate(db, 120);
+    db.prepare("UPDATE events SET event_id = 'Ev-1\x1eQz' WHERE id = 2").run(); // a separator inside an id
+    migrate(db, 130);
+    const stored = readIdSummary(db)!;
+    expect(stored.through).toBe(2);
+    const summary = new IdSummary();
+    summary.merge(stored.pairs, stored.singles);
+    // (the id holding the separator is read alone: its pairs across it are in)
+    for (const text of ['ev-1', 'EV', 'v-', '1', 'qz', 'Q', '1\x1eq']) expect(summary.mayHold(text), text).toBe(true);
+    for (const text of ['1e', 'zz', 'x', '-e']) expect(summary.mayHold(text), text).toBe(false);
     db.close();
   });
 

@@ -264,6 +264,34 @@ describe('the in-memory event columns', () => {
     expect(likePattern('a%b')).toBe('%a\\%b%');
   });
 
+  it("take the eventIDs' characters from the writer's summary where it covers the rows, and read the ids where not", async () => {
+    const piece = (sql.prepare('SELECT event_id FROM events ORDER BY id LIMIT 1').pluck().get() as string).slice(3, 11);
+    const hits = async (through: 'all' | 'none'): Promise<number> => {
+      const copy = join(h.casePath, '..', `summary-${through}.db`);
+      sql.prepare('VACUUM INTO ?').run(copy);
+      const w = new Database(copy);
+      // An empty summary: trusted, it rules every eventID out; not covering the rows, they are read.
+      w.prepare('UPDATE event_id_summary SET pairs = zeroblob(8192), singles = zeroblob(8192), through = ?').run(
+        through === 'all' ? (w.prepare('SELECT MAX(id) FROM events').pluck().get() as number) : 0,
+      );
+      w.close();
+      const db = open(copy);
+      try {
+        const c = enableEventColumns(db);
+        await c.refresh();
+        while (!c.searchLoaded()) await new Promise((r) => setTimeout(r, 10));
+        return c.searchColumns(piece, db.prepare('SELECT MAX(id) FROM events').pluck().get() as number)!.length;
+      } finally {
+        db.close();
+      }
+    };
+    const like = searchColumnsLike(piece);
+    const want = (sql.prepare(`SELECT COUNT(*) FROM events e WHERE ${like.sql}`).pluck().get(...like.params) as number);
+    expect(want).toBeGreaterThan(0);
+    expect(await hits('none')).toBe(want);
+    expect(await hits('all')).toBe(0);
+  });
+
   it('follow the case: new evidence and its correlation, and a note, committed by the engine', async () => {
     const before = sql.prepare('SELECT COUNT(*) FROM events').pluck().get() as number;
     // More evidence: a second bundle, and a record under an eventID the case has (a variant).

@@ -11,6 +11,7 @@ import * as m0090 from './0090-compact-store';
 import * as m0100 from './0100-notes';
 import * as m0110 from './0110-pod-actors';
 import * as m0120 from './0120-incremental-correlation';
+import * as m0130 from './0130-event-id-summary';
 
 export interface Migration {
   version: number;
@@ -39,6 +40,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 100, name: 'examiner notes', up: m0100.up },
   { version: 110, name: 'pod actors', up: m0110.up },
   { version: 120, name: 'incremental correlation', up: m0120.up },
+  { version: 130, name: 'eventID summary for search', up: m0130.up },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
