@@ -4,7 +4,8 @@
  * second worker with a read-only connection (reader-worker.ts), started once the engine has opened the case, so
  * that the engine's calls (table pages above all) never wait behind it. A table page that searches goes there too:
  * the search's hits are then found once, on the connection that counts its timeline from the in-memory columns
- * (event-columns.ts), instead of on both connections.
+ * (event-columns.ts), instead of on both connections; so does a filtered page sorted by time, whose rows the columns
+ * find when they are few (a rare event name: SQL would walk the whole time index to find them).
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,13 +22,17 @@ export type HostMessage =
 
 /**
  * Calls the read-only reader worker (reader-worker.ts) answers: they only read, and can take a second. The table's
- * page (`events.query`) is sent there only when it searches (`readerAnswers`).
+ * page (`events.query`) is sent there only when it searches or is filtered and sorted by time (`readerAnswers`).
  */
 export const READER_CALLS: ReadonlySet<string> = new Set(['events.histogram', 'actor.timeline', 'events.query']);
 
 /** Whether a (validated) call goes to the reader worker. */
 export function readerAnswers(name: string, input: unknown): boolean {
-  if (name === 'events.query') return ((input as EventQuery).filters.search ?? '').trim() !== '';
+  if (name === 'events.query') {
+    const q = input as EventQuery;
+    if ((q.filters.search ?? '').trim() !== '') return true;
+    return q.sort.column === 'eventTime' && Object.entries(q.filters).some(([k, v]) => k !== 'search' && v !== undefined && v !== '' && v !== false);
+  }
   return READER_CALLS.has(name);
 }
 

@@ -1,7 +1,7 @@
 /**
  * Worker thread with a read-only connection to the case (SQLite WAL: it reads what the engine has committed). It
  * answers the calls that only read and can take a second (host.ts READER_CALLS) — the timeline's histogram, a
- * table page that searches, and a person's timeline (`actor.timeline`, whose temporary tables live in this
+ * table page that searches or is filtered and sorted by time, and a person's timeline (`actor.timeline`, whose temporary tables live in this
  * connection's own temp schema) — beside the engine worker, so that a table page never waits behind them. Started
  * by EngineHost once the engine has opened (and migrated) the case.
  *
@@ -55,13 +55,15 @@ async function answer(name: string, input: unknown): Promise<ApiResult<unknown>>
   try {
     if (name === 'actor.timeline') return { ok: true, value: actorTimelineView(db, checked.value as ActorQuery) };
     if (name === 'events.query') {
-      await columnsReady(db, () => true);
+      // A search waits for the columns (its SQL would scan every event); another page is read with SQL meanwhile.
+      const q = checked.value as EventQuery;
+      if ((q.filters.search ?? '').trim() !== '') await columnsReady(db, () => true);
       const version = db.pragma('data_version', { simple: true }) as number;
       if (version !== pagesVersion) {
         pages.clear();
         pagesVersion = version;
       }
-      return { ok: true, value: pages.page(checked.value as EventQuery) };
+      return { ok: true, value: pages.page(q) };
     }
     const mine = ++generation; // the timeline shows one histogram: a newer request stops an older one
     return { ok: true, value: await countHistogram(db, checked.value as HistogramQuery, () => mine === generation) };

@@ -17,6 +17,7 @@ import { enableEventColumns, kthSmallest, type EventColumns } from '../../../ele
 import { countHistogram, termIds } from '../../../electron/engine/service/histogram';
 import { EVENT_FROM, likePattern, pageQuery, searchColumnsLike, whereClause } from '../../../electron/engine/service/event-query';
 import { searchHits } from '../../../electron/engine/service/raw-search';
+import { EventPages } from '../../../electron/engine/service/event-page';
 import { FLAGS, MECHANISMS } from '../../../shared/attribution';
 import type { EventFilters, EventPage, EventQuery, TraceView } from '../../../shared/api';
 import { ingestedService, type ServiceHarness } from '../../helpers/service';
@@ -218,6 +219,22 @@ describe('the in-memory event columns', () => {
     }
     expect(nonEmpty, 'enough of the combinations keep events').toBeGreaterThan(100);
     expect(columns.memory().bytesPerRow).toBeLessThanOrEqual(26);
+  });
+
+  it('give a filtered page sorted by time as SQL does when the page is read from them (event-page.ts)', () => {
+    // Every page through the columns (no walk is short enough), against the engine's own pages (SQL only).
+    const viaColumns = new EventPages(fast, (f) => columns.total(f, termIds(fast)), (f, k, desc) => columns.firstRows(f, termIds(fast), k, desc), 0);
+    const viaSql = new EventPages(sql);
+    const p = pools();
+    const next = rng(11);
+    const filters: EventFilters[] = [{ region: 'us-east-1' }, { eventName: 'AssumeRoleWithWebIdentity' }, { errorCode: 'any' }, { mechanism: 'irsa' }, { tag: 'exfil' }];
+    for (let i = 0; i < 40; i++) filters.push(randomFilters(p, next));
+    for (const f of filters) {
+      for (const [dir, offset, limit] of [['asc', 0, 50], ['desc', 10, 30]] as const) {
+        const q: EventQuery = { filters: f, sort: { column: 'eventTime', dir }, offset, limit };
+        expect({ q, page: viaColumns.page(q) }).toEqual({ q, page: viaSql.page(q) });
+      }
+    }
   });
 
   it('find the k-th smallest time however the times repeat', () => {
