@@ -17,7 +17,7 @@ import { brotliCompressSync, brotliDecompressSync, constants } from 'node:zlib';
 import type { Database, Statement } from 'better-sqlite3';
 import type { EventRow } from './normalize';
 import { hash53 } from '../db/event-id';
-import { buildBlockFilter } from './block-filter';
+import { asciiLower, buildBlockFilter } from './block-filter';
 
 /** Block codecs (raw_blocks.codec). */
 export const CODEC_BROTLI = 1;
@@ -122,21 +122,22 @@ export function packRows(rows: EventRow[]): PackedBatch {
   const filters: Uint8Array[] = [];
   const out: PackedRow[] = new Array(rows.length);
   const open = [
-    { parts: [] as string[], bytes: 0, members: [] as number[], spans: [] as (number[] | undefined)[], fact: false },
-    { parts: [] as string[], bytes: 0, members: [] as number[], spans: [] as (number[] | undefined)[], fact: true },
+    { parts: [] as string[], bytes: 0, members: [] as number[], spans: [] as (number[] | undefined)[], names: [] as string[], fact: false },
+    { parts: [] as string[], bytes: 0, members: [] as number[], spans: [] as (number[] | undefined)[], names: [] as string[], fact: true },
   ];
   const close = (b: (typeof open)[number]): void => {
     if (b.parts.length === 0) return;
     const index = blocks.length;
     const bytes = Buffer.from(b.parts.join(''), 'utf8');
     blocks.push(compressBlock(bytes));
-    filters.push(buildBlockFilter(bytes, b.parts, b.members.map((m) => out[m]!.rawLen), b.spans).filter);
+    filters.push(buildBlockFilter(bytes, b.parts, b.members.map((m) => out[m]!.rawLen), b.spans, b.names).filter);
     if (b.fact) factBlocks.push(index);
     for (const m of b.members) out[m]!.block = index;
     b.parts = [];
     b.bytes = 0;
     b.members = [];
     b.spans = [];
+    b.names = [];
   };
   for (let i = 0; i < rows.length; i++) {
     const row = rows[i]!;
@@ -144,6 +145,7 @@ export function packRows(rows: EventRow[]): PackedBatch {
     const b = open[isFactSource(row.eventSource) ? 1 : 0]!;
     const len = Buffer.byteLength(raw, 'utf8');
     b.spans.push(columnSpans(raw, len, row));
+    b.names.push(lowerName(row.eventName));
     // The row object itself travels on (no copy of its fields), its text now in a block.
     const packed = row as unknown as PackedRow & { raw: string };
     packed.raw = '';
@@ -160,6 +162,17 @@ export function packRows(rows: EventRow[]): PackedBatch {
   close(open[0]!);
   close(open[1]!);
   return { rows: out, blocks, factBlocks, filters };
+}
+
+/** Event names with ASCII letters lower-cased, kept: a few hundred names make every row. */
+const lowerNames = new Map<string, string>();
+function lowerName(name: string): string {
+  let lower = lowerNames.get(name);
+  if (lower === undefined) {
+    if (lowerNames.size >= 4096) lowerNames.clear();
+    lowerNames.set(name, (lower = asciiLower(name)));
+  }
+  return lower;
 }
 
 /** Where an event's raw text is. */

@@ -300,11 +300,12 @@ export class EventColumns {
         this.loadEvents(this.loaded, Math.min(hi, (Math.floor(this.loaded / step) + 1) * step));
         await pause();
       }
-      // Subjects: the slices whose checksum changed.
+      // Subjects: the slices whose checksum changed (a slice never read is read at once: its read gives the checksum).
       for (let k = 0; k * this.slice < hi && !this.stopped; k++) {
         const upTo = Math.min((k + 1) * this.slice, hi);
-        const [n, sum] = this.sumSlice.get(k * this.slice, upTo) as [number, number | null];
-        if (this.sums.get(k) !== `${upTo}:${n}:${sum}`) {
+        const had = this.sums.get(k);
+        const [n, sum] = had === undefined ? [0, null] : (this.sumSlice.get(k * this.slice, upTo) as [number, number | null]);
+        if (had === undefined || had !== `${upTo}:${n}:${sum}`) {
           this.loadSubjects(k, upTo);
           await pause();
         }

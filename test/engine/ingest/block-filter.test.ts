@@ -205,6 +205,35 @@ describe('block filter', () => {
     for (const f of coveredFilters) expect(f.admits(phrase)).toBe(true);
   });
 
+  it("skips a word of the text that one of the record's own values holds as a substring, not a phrase holding it", () => {
+    const rotation = (i: number, name: string): EventRow => {
+      const rec = record(rng(i), i, true) as { eventName: string; requestParameters: Record<string, unknown> };
+      rec.eventName = name;
+      rec.requestParameters.note = 'Rotation of the secret finished';
+      return normalizeRecord(rec, JSON.stringify(rec), i);
+    };
+    // The word stands alone in the text and starts the event name (the column search finds it as a substring).
+    const covered = packRows(Array.from({ length: 6000 }, (_, i) => rotation(i, 'RotationSucceeded')));
+    const alone = Array.from({ length: 3000 }, (_, i) => rotation(i, 'RotationSucceeded'));
+    alone[1] = rotation(1, 'RotateSecret'); // its values do not hold the word: its block is needed
+    const uncovered = packRows(alone);
+    const bare = filterProbe(['rotation'], true);
+    const coveredFilters = covered.filters.map((f) => new BlockFilter(f));
+    expect(coveredFilters.length).toBeGreaterThan(5);
+    expect(coveredFilters.filter((f) => !f.admits(bare)).length).toBeGreaterThanOrEqual(Math.floor(coveredFilters.length * 0.9));
+    expect(new BlockFilter(uncovered.filters[uncovered.rows[1]!.block]!).admits(bare)).toBe(true);
+    // A phrase holding the word probes its salted hash too: every block still passes (the columns do not hold it).
+    const phrase = filterProbe(requiredTokens({ kind: 'text', text: 'Rotation of the', key: '' }), false);
+    for (const f of coveredFilters) expect(f.admits(phrase)).toBe(true);
+    // Letters only: a token with a digit is hashed as it is even when a value holds it (`000`, in the eventID).
+    const digits = packRows(Array.from({ length: 3000 }, (_, i) => {
+      const rec = record(rng(i), i, true) as { requestParameters: Record<string, unknown> };
+      rec.requestParameters.note = 'code 000';
+      return normalizeRecord(rec, JSON.stringify(rec), i);
+    }));
+    for (const f of digits.filters) expect(new BlockFilter(f).admits(filterProbe(['000'], true))).toBe(true);
+  });
+
   it('skips most blocks for a token they do not hold (false positives near the ~1 % it is sized for)', () => {
     const { rows: input } = rows(3000, 9);
     const batch = packRows(input);
