@@ -122,8 +122,9 @@ export class EvidenceStore {
   private readonly strings: StringIds;
   private open: OpenFile | null = null;
   private group: { rows: number; since: number } | null = null;
-  /** The eventIDs' summary (db/id-summary.ts), written with each commit that added events. */
-  private readonly ids = new IdSummary();
+  /** The eventIDs' summary (db/id-summary.ts), written with each commit that added events (null: a case of a schema
+   * before it, written by a test that plays an older PodTrail; the migration makes it from the rows). */
+  private readonly ids: IdSummary | null;
   private idsChanged = false;
 
   constructor(private readonly db: Database) {
@@ -162,12 +163,16 @@ export class EvidenceStore {
     this.insertDocument = db.prepare('INSERT INTO documents (file_id, kind, raw) VALUES (?, ?, ?)');
     this.findComplete = db.prepare("SELECT sha256 FROM evidence_files WHERE path = ? AND status = 'complete'");
     this.findFailed = db.prepare("SELECT 1 FROM evidence_files WHERE path = ? AND status = 'failed' AND sha256 = ? AND size = ? AND error = ?");
-    const stored = readIdSummary(db);
-    if (stored) this.ids.merge(stored.pairs, stored.singles);
-    const last = db.prepare('SELECT ifnull(MAX(id), 0) FROM events').pluck().get() as number;
-    if ((stored?.through ?? 0) < last) {
-      summarizeRows(db, this.ids, stored?.through ?? 0, last);
-      this.idsChanged = true;
+    const kept = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'event_id_summary'").get() !== undefined;
+    this.ids = kept ? new IdSummary() : null;
+    if (this.ids) {
+      const stored = readIdSummary(db);
+      if (stored) this.ids.merge(stored.pairs, stored.singles);
+      const last = db.prepare('SELECT ifnull(MAX(id), 0) FROM events').pluck().get() as number;
+      if ((stored?.through ?? 0) < last) {
+        summarizeRows(db, this.ids, stored?.through ?? 0, last);
+        this.idsChanged = true;
+      }
     }
   }
 
@@ -186,7 +191,7 @@ export class EvidenceStore {
   flush(): void {
     if (this.open) throw new Error(`cannot commit while ${this.open.path} is being written`);
     if (!this.group) return;
-    if (this.idsChanged) {
+    if (this.ids && this.idsChanged) {
       writeIdSummary(this.db, this.ids, this.db.prepare('SELECT ifnull(MAX(id), 0) FROM events').pluck().get() as number);
       this.idsChanged = false;
     }
@@ -266,8 +271,10 @@ export class EvidenceStore {
     let stored = true;
     if (same.length === 0) {
       this.insertEvent.run(eventParams(row, 0, file.fileId, blockId, this.strings));
-      this.ids.add(row.eventId);
-      this.idsChanged = true;
+      if (this.ids) {
+        this.ids.add(row.eventId);
+        this.idsChanged = true;
+      }
       file.newEvents++;
     } else {
       stored = this.resolveExisting(file, row, blockId, same);

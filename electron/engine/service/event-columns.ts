@@ -154,6 +154,27 @@ function asStored(s: string): string {
 const ENC = (col: string) => `ifnull('v' || ${col}, 'n')`;
 const COMBO_SQL = ['recipient_account_id', 'aws_region', 'event_source', 'event_name', 'error_code'].map(ENC).join(` || char(31) || `);
 
+/** One slice of the table's columns: row count, times, facet combinations, keys (rows after ? up to ?). */
+export const EVENT_SLICE_SQL = `SELECT count(*), group_concat(event_ms), group_concat(${COMBO_SQL}, char(30)), group_concat(${ENC('access_key_id')}, char(30))
+  FROM events WHERE id > ? AND id <= ?`;
+
+/** One slice of the search columns (the eventIDs too unless the writer's summary covers the rows). */
+export function searchSliceSql(ids: boolean): string {
+  return `SELECT count(*), group_concat(${ENC('source_ip')}, char(30)), group_concat(ifnull(principal_arn_sid, ''), ','),
+    group_concat(ifnull(user_agent_sid, ''), ','), ${ids ? 'group_concat(event_id, char(30))' : 'NULL'}
+  FROM events WHERE id > ? AND id <= ?`;
+}
+
+/**
+ * Runs one of the slice statements above on another connection (the scan worker's, on the second core) and gives its
+ * row: the copy then reads the next slices there while it parses this one. Rows never change once written, so what
+ * another connection reads of them is what this one would.
+ */
+export type SliceSource = (sql: string, after: number, upTo: number) => Promise<unknown[]>;
+
+/** Slices asked of the source ahead of the one being parsed. */
+const AHEAD = 2;
+
 /** What a filter asks of the columns, resolved to masks, codes and id sets (null: nothing can match). */
 interface Plan {
   comboMask: Uint8Array | null;
@@ -173,7 +194,8 @@ export class EventColumns {
   private loaded = 0;
   /** Highest row id whose search columns (IP, ARN, user agent, eventID pairs) are loaded: a second phase. */
   private searched = 0;
-  private searching = false;
+  /** The running load of the search columns (null: none). */
+  private searchRun: Promise<void> | null = null;
   private ms = new Float64Array(0);
   private subject = new Int32Array(0);
   private readonly combo = new Codes(0);
@@ -198,6 +220,7 @@ export class EventColumns {
   private version: number | null = null;
   private refreshing: Promise<void> | null = null;
   private stopped = false;
+  private source: SliceSource | null = null;
   /** Why the copy cannot be used (a row id or subject id it cannot index): the callers use SQL. */
   disabled: string | null = null;
   /** Load and refresh times (for benchmarks). */
@@ -218,27 +241,15 @@ export class EventColumns {
 
   constructor(
     private readonly db: Database,
-    options: { slice?: number } = {},
+    options: { slice?: number; source?: SliceSource } = {},
   ) {
     this.slice = options.slice ?? SLICE;
+    this.source = options.source ?? null;
     this.scratch = new Float64Array(this.slice + 1);
     this.scratch2 = new Float64Array(this.slice + 1);
-    this.eventSlice = db
-      .prepare(
-        `SELECT count(*), group_concat(event_ms), group_concat(${COMBO_SQL}, char(30)), group_concat(${ENC('access_key_id')}, char(30))
-         FROM events WHERE id > ? AND id <= ?`,
-      )
-      .raw(true);
-    const search = (ids: string) =>
-      db
-        .prepare(
-          `SELECT count(*), group_concat(${ENC('source_ip')}, char(30)), group_concat(ifnull(principal_arn_sid, ''), ','),
-             group_concat(ifnull(user_agent_sid, ''), ','), ${ids}
-           FROM events WHERE id > ? AND id <= ?`,
-        )
-        .raw(true);
-    this.searchSlice = search('group_concat(event_id, char(30))');
-    this.searchSliceNoIds = search('NULL');
+    this.eventSlice = db.prepare(EVENT_SLICE_SQL).raw(true);
+    this.searchSlice = db.prepare(searchSliceSql(true)).raw(true);
+    this.searchSliceNoIds = db.prepare(searchSliceSql(false)).raw(true);
     this.idSlice = db.prepare('SELECT group_concat(id) FROM events WHERE id > ? AND id <= ?').pluck();
     const mix = '((event_rowid * 7919 + subject_id * 104729) % 1000003) * ((subject_id * 15485863 + event_rowid) % 999983)';
     this.subjectSlice = db
@@ -262,6 +273,32 @@ export class EventColumns {
   /** Whether a first complete load has been done (later changes are then read quickly). */
   loadedOnce(): boolean {
     return this.disabled === null && this.version !== null;
+  }
+
+  /**
+   * Load `ranges` (consecutive, from `done()`) in order: each slice's row asked of the source `AHEAD` slices early
+   * (read here when the source fails), then `apply` given it. A slice a synchronous catch-up loaded meanwhile is
+   * skipped, or read here from where it stopped.
+   */
+  private async loadAhead(
+    ranges: [number, number][],
+    sql: string,
+    done: () => number,
+    apply: (after: number, upTo: number, row: unknown[] | null) => void,
+    pause: () => Promise<void>,
+  ): Promise<void> {
+    const source = this.source!;
+    const ask = (r: [number, number]) => source(sql, r[0], r[1]).catch(() => null);
+    const pending = ranges.slice(0, AHEAD).map(ask);
+    for (let i = 0; i < ranges.length && !this.stopped; i++) {
+      if (i + AHEAD < ranges.length) pending.push(ask(ranges[i + AHEAD]!));
+      const row = await pending[i]!;
+      const [after, upTo] = ranges[i]!;
+      const at = done();
+      if (at >= upTo || this.stopped) continue;
+      apply(at, upTo, at === after ? row : null);
+      await pause();
+    }
   }
 
   /** Stop loading (the connection is closing). */
@@ -296,6 +333,9 @@ export class EventColumns {
       this.ensure(hi + 1);
       // In quarter slices (~25 ms each at 1M events): a request waiting behind one waits little.
       const step = Math.max(1, this.slice >> 2);
+      if (this.source) {
+        await this.loadAhead(ranges(this.loaded, hi, step), EVENT_SLICE_SQL, () => this.loaded, (a, b, row) => this.loadEvents(a, b, row), pause);
+      }
       while (this.loaded < hi && !this.stopped) {
         this.loadEvents(this.loaded, Math.min(hi, (Math.floor(this.loaded / step) + 1) * step));
         await pause();
@@ -333,19 +373,33 @@ export class EventColumns {
   }
 
   /** The search columns of the rows loaded so far, in the background (one run at a time). */
-  private async loadSearchColumns(pause: () => Promise<void>): Promise<void> {
-    if (this.searching) return;
-    this.searching = true;
+  private loadSearchColumns(pause: () => Promise<void>): Promise<void> {
+    this.searchRun ??= this.runSearchLoad(pause).finally(() => (this.searchRun = null));
+    return this.searchRun;
+  }
+
+  /**
+   * The running background load of the search columns, if any: a search that comes meanwhile may wait for it (the
+   * next slices are read on the second core while this thread parses) rather than read the rest here at once.
+   */
+  searchLoading(): Promise<void> | null {
+    return this.searchRun;
+  }
+
+  private async runSearchLoad(pause: () => Promise<void>): Promise<void> {
     try {
       const step = Math.max(1, this.slice >> 3); // ~6 ms each at 1M events
+      if (this.source && this.searched < this.loaded) {
+        const stored = this.storedCovers(this.loaded);
+        const apply = (a: number, b: number, row: unknown[] | null) => this.loadSearch(a, b, row && { row, stored });
+        await this.loadAhead(ranges(this.searched, this.loaded, step), searchSliceSql(!stored), () => this.searched, apply, pause);
+      }
       while (this.searched < this.loaded && !this.stopped) {
         this.loadSearch(this.searched, Math.min(this.loaded, (Math.floor(this.searched / step) + 1) * step));
         await pause();
       }
     } catch {
       // (the connection closed) a search then scans with SQL
-    } finally {
-      this.searching = false;
     }
   }
 
@@ -405,8 +459,8 @@ export class EventColumns {
   }
 
   /** Time, facets and key of rows (after, upTo]: one statement, parsed from its concatenations. */
-  private loadEvents(after: number, upTo: number): void {
-    const [n, msList, comboText, keyText] = this.eventSlice.get(after, upTo) as [number, string | null, string | null, string | null];
+  private loadEvents(after: number, upTo: number, given: unknown[] | null = null): void {
+    const [n, msList, comboText, keyText] = (given ?? this.eventSlice.get(after, upTo)) as [number, string | null, string | null, string | null];
     const ids = this.idsOf(after, upTo, n);
     const ok =
       this.codes(comboText, ids, this.combo, this.combos, 5, (t) => this.comboFields.push(t.split('\x1f').map((x) => (x === 'n' ? null : x.slice(1))))) &&
@@ -432,11 +486,11 @@ export class EventColumns {
   }
 
   /** Source IP, principal ARN and user agent ids, and the eventIDs' character pairs, of rows (after, upTo]. */
-  private loadSearch(after: number, upTo: number): void {
+  private loadSearch(after: number, upTo: number, given: { row: unknown[]; stored: boolean } | null = null): void {
     // The eventIDs are read only where the writer's summary of them does not cover the rows (a third of the time).
-    const stored = this.storedCovers(upTo);
+    const stored = given ? given.stored : this.storedCovers(upTo);
     const statement = stored ? this.searchSliceNoIds : this.searchSlice;
-    const [n, ipText, arnList, uaList, idText] = statement.get(after, upTo) as [number, string | null, string | null, string | null, string | null];
+    const [n, ipText, arnList, uaList, idText] = (given?.row ?? statement.get(after, upTo)) as [number, string | null, string | null, string | null, string | null];
     const ids = this.idsOf(after, upTo, n);
     if (this.codes(ipText, ids, this.ip, this.ips) || n === 0) {
       this.sids(arnList, ids, this.arn, this.arnCodes);
@@ -781,6 +835,17 @@ export function kthSmallest(a: Float64Array, r: number): number {
   return a[r]!;
 }
 
+/** The slices (after, upTo] from `from` to `to`, cut at multiples of `step`. */
+function ranges(from: number, to: number, step: number): [number, number][] {
+  const out: [number, number][] = [];
+  for (let a = from; a < to; ) {
+    const b = Math.min(to, (Math.floor(a / step) + 1) * step);
+    out.push([a, b]);
+    a = b;
+  }
+  return out;
+}
+
 function codeOf(dict: TextCodes, text: string, onNew?: (t: string) => void): number {
   return dict.codeAt(text, 0, text.length, hashOf(text, 0, text.length), onNew);
 }
@@ -812,7 +877,7 @@ export function sortedDistinct(ids: ArrayLike<number>): Int32Array {
 const columns = new WeakMap<Database, EventColumns>();
 
 /** Keep the columns of this connection in memory (the reader's): they load in the background from now on. */
-export function enableEventColumns(db: Database, options: { slice?: number } = {}): EventColumns {
+export function enableEventColumns(db: Database, options: { slice?: number; source?: SliceSource } = {}): EventColumns {
   let c = columns.get(db);
   if (!c) {
     c = new EventColumns(db, options);

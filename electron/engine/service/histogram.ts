@@ -50,14 +50,22 @@ export function termIds(db: Database): TermIds {
  * refresh reads only what changed) or are loading; false when the caller must count with SQL. `current`: checked
  * while waiting.
  */
-export async function columnsReady(db: Database, current: () => boolean): Promise<boolean> {
+export async function columnsReady(db: Database, current: () => boolean, search = false): Promise<boolean> {
   const columns = eventColumnsOf(db);
   // A first load running is waited for. Counting with SQL meanwhile would take ~0.3 µs an event for every filter
   // change (a second at 3M events) on the thread that loads, so that a user changing filters during the load got
   // each answer in a second and the columns many seconds later (13 s instead of 4.5 s, 3M events).
   if (!columns || (!columns.loadedOnce() && !columns.loading())) return false;
-  if (columns.fresh()) return true;
-  const done = columns.refresh();
+  if (!columns.fresh()) await settled(columns.refresh(), current);
+  // A search waits for the search columns' background load too (it would otherwise read their rest at once, on
+  // this thread alone).
+  const searching = search ? columns.searchLoading() : null;
+  if (searching && columns.fresh()) await settled(searching, current);
+  return columns.fresh();
+}
+
+/** Wait for `done` to settle, checking `current()` between turns of the event loop. */
+async function settled(done: Promise<void>, current: () => boolean): Promise<void> {
   let finished = false;
   void done.then(
     () => (finished = true),
@@ -67,7 +75,6 @@ export async function columnsReady(db: Database, current: () => boolean): Promis
     await new Promise<void>((resolve) => setImmediate(resolve));
     if (!current()) throw new SupersededError('a newer histogram was asked for');
   }
-  return columns.fresh();
 }
 
 /** `current`: whether this request is still wanted (checked between slices). */
@@ -76,7 +83,7 @@ export async function countHistogram(db: Database, q: HistogramQuery, current: (
     await new Promise<void>((resolve) => setImmediate(resolve));
     if (!current()) throw new SupersededError('a newer histogram was asked for');
   };
-  const fast = await columnsReady(db, current);
+  const fast = await columnsReady(db, current, (q.filters.search ?? '').trim() !== '');
   let { fromMs, toMs } = q.filters;
   if (fromMs === undefined || toMs === undefined) {
     // Two subqueries: each reads one end of the time index (MIN and MAX in one SELECT scan it whole: ~50 ms at 1M).

@@ -33,7 +33,9 @@ try {
 } catch {
   helper = null;
 }
-const columns = enableEventColumns(db);
+// The columns' next slices are read on the scan worker's connection while this thread parses the one before.
+const scan = helper;
+const columns = enableEventColumns(db, scan ? { source: (sql, after, upTo) => scan.slice(sql, after, upTo) } : {});
 // Once the columns are in, the search's block filters too (read at the first search otherwise: ~40 ms at 1M).
 void columns
   .refresh()
@@ -57,7 +59,7 @@ async function answer(name: string, input: unknown): Promise<ApiResult<unknown>>
     if (name === 'events.query') {
       // A search waits for the columns (its SQL would scan every event); another page is read with SQL meanwhile.
       const q = checked.value as EventQuery;
-      if ((q.filters.search ?? '').trim() !== '') await columnsReady(db, () => true);
+      if ((q.filters.search ?? '').trim() !== '') await columnsReady(db, () => true, true);
       const version = db.pragma('data_version', { simple: true }) as number;
       if (version !== pagesVersion) {
         pages.clear();

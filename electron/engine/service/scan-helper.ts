@@ -10,7 +10,7 @@
  */
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import type { SearchTerm } from './search-terms';
-import { CANCELLED, CONTROL_WORDS, DONE, NEXT, PROGRESS, STATE, WAITING, type ScanAnswer, type ScanJob } from './scan-protocol';
+import { CANCELLED, CONTROL_WORDS, DONE, NEXT, PROGRESS, STATE, WAITING, type ScanAnswer, type ScanJob, type SliceAnswer, type SliceJob } from './scan-protocol';
 
 /** How long the worker may go without finishing a block before the reader stops waiting for it. */
 const STALL_MS = 5000;
@@ -23,6 +23,8 @@ export class ScanHelper {
   stopped: string | null = null;
   /** Blocks the worker checked in the last shared search (for tests and benchmarks). */
   lastShare = 0;
+  private sliceId = 0;
+  private readonly slices = new Map<number, { resolve: (row: unknown[]) => void; reject: (err: Error) => void }>();
 
   constructor(script: string, casePath: string, private readonly stallMs = STALL_MS) {
     const channel = new MessageChannel();
@@ -30,6 +32,13 @@ export class ScanHelper {
     this.worker = new Worker(script, { workerData: { casePath, answers: channel.port2 }, transferList: [channel.port2] });
     this.worker.on('error', (err) => this.stop(`scan worker stopped: ${err.message}`));
     this.worker.on('exit', (code) => this.stop(`scan worker exited (${code})`));
+    this.worker.on('message', (m: SliceAnswer) => {
+      const waiting = this.slices.get(m.id);
+      if (!waiting) return;
+      this.slices.delete(m.id);
+      if ('error' in m) waiting.reject(new Error(m.error));
+      else waiting.resolve(m.row);
+    });
     // Neither the worker nor its port keeps the process alive: the reader owns the process's life.
     this.worker.unref();
     this.answers.unref();
@@ -87,6 +96,17 @@ export class ScanHelper {
     return { rows: answer.rows, records: answer.records };
   }
 
+  /** A slice of the in-memory columns read on the worker's connection (event-columns.ts `SliceSource`). */
+  slice(sql: string, after: number, upTo: number): Promise<unknown[]> {
+    const worker = this.worker;
+    if (!worker) return Promise.reject(new Error(this.stopped ?? 'scan worker stopped'));
+    const id = ++this.sliceId;
+    return new Promise((resolve, reject) => {
+      this.slices.set(id, { resolve, reject });
+      worker.postMessage({ kind: 'slice', id, sql, after, upTo } satisfies SliceJob);
+    });
+  }
+
   /** The answer to job `job` (posted before the worker marked it done; earlier jobs' answers are dropped). */
   private take(job: number): ScanAnswer {
     for (;;) {
@@ -103,5 +123,7 @@ export class ScanHelper {
     this.worker = null;
     if (w) void w.terminate();
     this.answers.close();
+    for (const waiting of this.slices.values()) waiting.reject(new Error(this.stopped!));
+    this.slices.clear();
   }
 }

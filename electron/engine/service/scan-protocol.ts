@@ -27,3 +27,18 @@ export interface ScanJob {
 }
 
 export type ScanAnswer = { job: number; rows: Int32Array; records: number } | { job: number; error: string };
+
+/**
+ * A slice of the reader's in-memory columns read on the worker's connection while the reader parses the one before
+ * (event-columns.ts `SliceSource`): one of that module's slice statements, its row given back. Sent and answered on
+ * the worker's own message channel (the scan answers' port is read synchronously by the reader).
+ */
+export interface SliceJob {
+  kind: 'slice';
+  id: number;
+  sql: string;
+  after: number;
+  upTo: number;
+}
+
+export type SliceAnswer = { kind: 'slice'; id: number; row: unknown[] } | { kind: 'slice'; id: number; error: string };

@@ -1,7 +1,8 @@
 /**
  * Scan worker: checks a share of a search's candidate blocks on the second core, with its own read-only
  * connection to the case (raw blocks never change once written, so it reads what the reader reads). Started by
- * the reader worker (scan-helper.ts); see scan-protocol.ts for the hand-off.
+ * the reader worker (scan-helper.ts); see scan-protocol.ts for the hand-off. While the reader loads its in-memory
+ * columns, it also reads their next slices here (`SliceJob`).
  */
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import type { Statement } from 'better-sqlite3';
@@ -9,7 +10,7 @@ import { openCase } from '../db/open';
 import { decompressBlock } from '../ingest/raw-blocks';
 import { BlockFilter } from '../ingest/block-filter';
 import { BlockScan, recordsAt, scanQuery } from './block-scan';
-import { DONE, NEXT, PROGRESS, RUNNING, STATE, WAITING, type ScanAnswer, type ScanJob } from './scan-protocol';
+import { DONE, NEXT, PROGRESS, RUNNING, STATE, WAITING, type ScanAnswer, type ScanJob, type SliceAnswer, type SliceJob } from './scan-protocol';
 
 if (!parentPort) throw new Error('scan-worker must run as a worker thread');
 const { casePath, answers } = workerData as { casePath: string; answers: MessagePort };
@@ -38,7 +39,24 @@ function run(job: ScanJob): ScanAnswer {
   return { job: job.job, rows: Int32Array.from(rows), records };
 }
 
-parentPort.on('message', (job: ScanJob) => {
+/** The column slice statements the reader asks for, by their text (event-columns.ts: a few). */
+const slices = new Map<string, Statement>();
+
+function slice(job: SliceJob): SliceAnswer {
+  try {
+    let statement = slices.get(job.sql);
+    if (!statement) slices.set(job.sql, (statement = db.prepare(job.sql).raw(true)));
+    return { kind: 'slice', id: job.id, row: statement.get(job.after, job.upTo) as unknown[] };
+  } catch (err) {
+    return { kind: 'slice', id: job.id, error: (err as Error).message };
+  }
+}
+
+parentPort.on('message', (job: ScanJob | SliceJob) => {
+  if ('kind' in job) {
+    parentPort!.postMessage(slice(job));
+    return;
+  }
   // The reader may have checked every block itself and given the job up before this thread took it.
   if (Atomics.compareExchange(job.control, STATE, WAITING, RUNNING) !== WAITING) return;
   let answer: ScanAnswer;

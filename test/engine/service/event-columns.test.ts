@@ -237,6 +237,44 @@ describe('the in-memory event columns', () => {
     }
   });
 
+  it("load the same through a slice source (the scan worker's connection), and read a slice here when it fails", async () => {
+    const other = open(h.casePath);
+    const filters: EventFilters[] = [{}, { region: 'us-east-1' }, { search: 'GetObject' }, { search: 'amazonaws', errorCode: 'none' }, { mechanism: 'irsa' }];
+    try {
+      let asked = 0;
+      let failed = 0;
+      for (const mode of ['other connection', 'fails now and then', 'always fails'] as const) {
+        const source = async (q: string, after: number, upTo: number): Promise<unknown[]> => {
+          asked++;
+          await new Promise((r) => setTimeout(r, 1));
+          if (mode === 'always fails' || (mode === 'fails now and then' && asked % 3 === 0)) {
+            failed++;
+            throw new Error('the worker stopped');
+          }
+          return other.prepare(q).raw(true).get(after, upTo) as unknown[];
+        };
+        const db = open(h.casePath);
+        try {
+          const c = enableEventColumns(db, { slice: 600, source });
+          await c.refresh();
+          while (!c.searchLoaded()) await new Promise((r) => setTimeout(r, 5));
+          for (const f of filters) {
+            expect({ mode, f, total: c.total(f, termIds(db)) }).toEqual({ mode, f, total: sqlTotal(f) });
+            const want = await countHistogram(sql, { filters: f, buckets: 40 });
+            expect({ mode, f, counts: (await countHistogram(db, { filters: f, buckets: 40 })).counts }).toEqual({ mode, f, counts: want.counts });
+          }
+          expect(c.memory().rows).toBe(columns.memory().rows);
+        } finally {
+          db.close();
+        }
+      }
+      expect(asked).toBeGreaterThan(20);
+      expect(failed).toBeGreaterThan(5);
+    } finally {
+      other.close();
+    }
+  });
+
   it('find the k-th smallest time however the times repeat', () => {
     const next = rng(7);
     for (let n = 1; n < 400; n += 1 + Math.floor(next() * 20)) {
