@@ -487,7 +487,7 @@ export class EventColumns {
 
   /** Source IP, principal ARN and user agent ids, and the eventIDs' character pairs, of rows (after, upTo]. */
   private loadSearch(after: number, upTo: number, given: { row: unknown[]; stored: boolean } | null = null): void {
-    // The eventIDs are read only where the writer's summary of them does not cover the rows (a third of the time).
+    // The eventIDs are read only where the writer's summary of them does not cover the rows (they were half the time).
     const stored = given ? given.stored : this.storedCovers(upTo);
     const statement = stored ? this.searchSliceNoIds : this.searchSlice;
     const [n, ipText, arnList, uaList, idText] = (given?.row ?? statement.get(after, upTo)) as [number, string | null, string | null, string | null, string | null];

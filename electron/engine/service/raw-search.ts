@@ -129,7 +129,9 @@ export class RawSearch {
     // The oldest sets' ids leave memory first (read back from their table when asked for; without one, searched again).
     let kept = 0;
     for (const [key, o] of [...this.tables.entries()].reverse()) {
-      if (o === t || !o.ids || (kept += o.ids.length) <= KEEP_IDS) continue;
+      if (!o.ids) continue;
+      kept += o.ids.length;
+      if (o === t || kept <= KEEP_IDS) continue;
       if (o.name === null) this.tables.delete(key);
       else o.ids = null;
     }

@@ -1,9 +1,9 @@
 /**
  * Worker thread with a read-only connection to the case (SQLite WAL: it reads what the engine has committed). It
  * answers the calls that only read and can take a second (host.ts READER_CALLS) — the timeline's histogram, a
- * table page that searches or is filtered and sorted by time, and a person's timeline (`actor.timeline`, whose temporary tables live in this
- * connection's own temp schema) — beside the engine worker, so that a table page never waits behind them. Started
- * by EngineHost once the engine has opened (and migrated) the case.
+ * table page that searches or is filtered and sorted by time, and a person's timeline (`actor.timeline`, whose
+ * temporary tables live in this connection's own temp schema) — beside the engine worker, so that a table page never
+ * waits behind them. Started by EngineHost once the engine has opened (and migrated) the case.
  *
  * It keeps the event columns in memory (event-columns.ts), loading them in the background from its start: the
  * histogram, a search page's total and a search's column matches are counted from them once loaded. A search's
