@@ -16,6 +16,7 @@ import { ingestEvidence, type IngestSummary } from '../../../electron/engine/ing
 import { correlate } from '../../../electron/engine/chain/correlate';
 import { DEFAULT_PARSE_LIMITS, EvidenceError, parseEvidence } from '../../../electron/engine/ingest/parse-file';
 import { findDuplicateKey } from '../../../electron/engine/ingest/duplicate-keys';
+import { CloudTrailRecord, normalizeRecord } from '../../../electron/engine/ingest/normalize';
 import type { JsonObject } from '../../../electron/engine/util/json';
 import { generateBundle } from '../../generator';
 import { apiRecord, lookupEvents, put, sha256, tempDir, trailJson } from '../../helpers/evidence';
@@ -82,6 +83,35 @@ describe('records that change types', () => {
     // Correlation reads the kept records null-safely.
     expect(correlate(db).events).toBe(count(db, 'SELECT COUNT(*) FROM events'));
     db.close();
+  });
+
+  it('a record is refused exactly when the record schema refuses it (the check in place agrees with zod)', () => {
+    const fields = ['eventSource', 'eventName', 'eventID', 'awsRegion', 'recipientAccountId', 'sourceIPAddress', 'userAgent', 'errorCode', 'userIdentity'];
+    const values: unknown[] = [undefined, null, '', 'x', 0, 7, false, true, {}, { type: 'Root' }, [], ['x'], [{ a: 1 }]];
+    let refused = 0;
+    for (const field of fields) {
+      for (const value of values) {
+        const record: Record<string, unknown> = { ...apiRecord('schema-1') };
+        if (value === undefined) delete record[field];
+        else record[field] = value;
+        const raw = JSON.stringify(record);
+        const parsed = JSON.parse(raw) as unknown;
+        const expected = CloudTrailRecord.safeParse(parsed);
+        let message: string | null = null;
+        try {
+          normalizeRecord(parsed, raw, 0, true);
+        } catch (err) {
+          message = (err as Error).message;
+        }
+        const label = `${field} = ${JSON.stringify(value)}`;
+        if (expected.success) expect(message, label).toBeNull();
+        else {
+          refused++;
+          expect(message, label).toBe(`${expected.error.issues[0]!.path.join('.')}: ${expected.error.issues[0]!.message}`);
+        }
+      }
+    }
+    expect(refused).toBeGreaterThan(50);
   });
 
   it.each([
