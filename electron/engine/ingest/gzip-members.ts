@@ -129,7 +129,7 @@ export class GzipMemberProbe extends Transform {
   }
 
   private startInflate(): InflateRaw {
-    const inflate = createInflateRaw();
+    const inflate = createInflateRaw({ chunkSize: 256 * 1024 });
     inflate.on('data', (out: Buffer) => {
       this.output += out.length;
       this.hash?.update(out);

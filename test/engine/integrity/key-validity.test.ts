@@ -197,6 +197,25 @@ describe('records in a gzip member appended to a log file, reported at ingest', 
     db.close();
   });
 
+  it.each([0, 1])('a first member of many read chunks, %i workers: only the records after it are named', async (workers) => {
+    const fx = writeFixture({ keys: 'none' });
+    const log = fx.logs[1]!;
+    // ~4 MiB of records in the first member: many of the gunzip's and the member probe's output chunks, so the
+    // records are judged while the probe is still behind the reader.
+    const records = Array.from({ length: 6000 }, (_, i) =>
+      apiRecord(`00000000-0000-4000-8000-${String(i).padStart(12, '0')}`, { requestParameters: { pad: 'x'.repeat(400 + (i % 97)) } }),
+    );
+    const text = JSON.stringify({ Records: [...records, forged] });
+    const cut = text.lastIndexOf(',{');
+    writeFileSync(fx.at(log.key), Buffer.concat([gzipSync(text.slice(0, cut)), gzipSync(text.slice(cut))]));
+    const db = openCase(join(fx.dir, 'case.db'));
+    const summary = await ingestEvidence(db, [fx.bundle], { workers });
+    const outcome = summary.files.find((f) => f.path === fx.at(log.key))!;
+    expect(outcome.records).toBe(6001);
+    expect(outcome.notes).toEqual([expect.stringContaining(': record 6000 was read from them: not part of what CloudTrail delivered.')]);
+    db.close();
+  });
+
   it('appended bytes that hold no record are still reported', async () => {
     const fx = writeFixture({ keys: 'none' });
     const log = fx.logs[0]!;
