@@ -18,6 +18,9 @@ export function expectConsistent(db: Database): void {
   // Every event's raw text is in a block of the case, and is the text its SHA-256 was taken of; every event was read
   // from a complete file.
   expect(count(db, 'SELECT COUNT(*) FROM events e WHERE NOT EXISTS (SELECT 1 FROM raw_blocks b WHERE b.id = e.raw_block)')).toBe(0);
+  // Every block has its search filter's row (migration 0140), and a block written since has its filter there alone.
+  expect(count(db, 'SELECT COUNT(*) FROM raw_blocks b WHERE NOT EXISTS (SELECT 1 FROM raw_block_filters f WHERE f.block = b.id)')).toBe(0);
+  expect(count(db, 'SELECT COUNT(*) FROM raw_blocks b JOIN raw_block_filters f ON f.block = b.id WHERE b.filter IS NOT NULL AND b.filter IS NOT f.filter')).toBe(0);
   for (const e of eventsWithRaw(db)) expect(sha256Hex(e.raw), `raw text of event ${e.event_id}#${e.variant}`).toBe(e.raw_sha256);
   expect(count(db, 'SELECT COUNT(*) FROM events e WHERE NOT EXISTS (SELECT 1 FROM evidence_files f WHERE f.id = e.file_id)')).toBe(0);
   // Nothing points at a failed file.

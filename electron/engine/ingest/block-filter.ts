@@ -43,8 +43,9 @@
  * The filter also keeps the byte length of each record of the block, in order, so that a search can cut the
  * decompressed block into records without asking the event table (which has no index on `raw_block`).
  *
- * Layout (`raw_blocks.filter`): version (1 byte, 4), hash count k (1 byte), record count (varint), each record's
- * byte length (varints), then the filter's bits (the rest of the blob: m = 8 × its length).
+ * Layout (`raw_block_filters.filter`, apart from the block's bytes since migration 0140): version (1 byte, 4), hash
+ * count k (1 byte), record count (varint), each record's byte length (varints), then the filter's bits (the rest of
+ * the blob: m = 8 × its length).
  */
 
 export const FILTER_VERSION = 4;

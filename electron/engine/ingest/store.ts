@@ -107,6 +107,8 @@ export class EvidenceStore {
 
   private readonly byHash: Statement;
   private readonly insertBlock: Statement;
+  private readonly insertFilter: Statement | null;
+  private readonly deleteFilter: Statement | null;
   private readonly deleteBlock: Statement;
   private readonly insertSource: Statement;
   private readonly insertAudit: Statement;
@@ -135,7 +137,12 @@ export class EvidenceStore {
         session_issuer_arn_sid, invoked_by_sid, user_name_sid, error_code, read_only, file_id, record_index, raw_block, raw_off, raw_len)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     this.byHash = db.prepare('SELECT id, event_id, variant, raw_sha256, raw_block, raw_off, raw_len FROM events WHERE id_hash = ?');
+    // The filters apart from the blocks (migration 0140); in the block's row in a case of a schema before it (a test
+    // that plays an older PodTrail writes one: the migration copies them).
+    const apart = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'raw_block_filters'").get() !== undefined;
     this.insertBlock = db.prepare('INSERT INTO raw_blocks (codec, facts, data, filter) VALUES (?, ?, ?, ?)');
+    this.insertFilter = apart ? db.prepare('INSERT INTO raw_block_filters (block, filter) VALUES (?, ?)') : null;
+    this.deleteFilter = apart ? db.prepare('DELETE FROM raw_block_filters WHERE block = ?') : null;
     this.deleteBlock = db.prepare('DELETE FROM raw_blocks WHERE id = ?');
     this.insertAudit = db.prepare(`
       INSERT INTO k8s_audit (audit_id, stage, ts_ms, verb, username, source_ip, resource, subresource, namespace, name, code, raw_sha256, raw)
@@ -220,7 +227,10 @@ export class EvidenceStore {
       const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
       const f = batch.filters[i];
       const filter = f ? Buffer.from(f.buffer, f.byteOffset, f.byteLength) : null;
-      return Number(this.insertBlock.run(CODEC_BROTLI, facts.has(i) ? 1 : 0, bytes, filter).lastInsertRowid);
+      const id = Number(this.insertBlock.run(CODEC_BROTLI, facts.has(i) ? 1 : 0, bytes, this.insertFilter ? null : filter).lastInsertRowid);
+      // The filter apart from the block's bytes (migration 0140): a search reads every filter, never every block.
+      this.insertFilter?.run(id, filter);
+      return id;
     });
     const used = new Set<number>();
     for (const row of batch.rows) if (this.addRow(file, row, blockIds[row.block]!)) used.add(row.block);
@@ -229,6 +239,7 @@ export class EvidenceStore {
     // Deleted inside the file's savepoint, before any reader can see it; its id leaves the writer's block cache.
     for (let i = 0; i < blockIds.length; i++) {
       if (used.has(i)) continue;
+      this.deleteFilter?.run(blockIds[i]!);
       this.deleteBlock.run(blockIds[i]!);
       rawReader(this.db).evict(blockIds[i]!);
     }

@@ -158,7 +158,9 @@ export class RawSearch {
 
   /** Read the filters of blocks written since the last call. */
   loadFilters(): void {
-    const rows = this.db.prepare('SELECT id, filter FROM raw_blocks WHERE id > ? ORDER BY id').all(this.loadedThrough) as { id: number; filter: Uint8Array | null }[];
+    const rows = this.db
+      .prepare('SELECT block AS id, filter FROM raw_block_filters WHERE block > ? ORDER BY block')
+      .all(this.loadedThrough) as { id: number; filter: Uint8Array | null }[];
     for (const r of rows) {
       this.filters.set(r.id, r.filter ? new BlockFilter(r.filter) : null);
       this.loadedThrough = r.id;
@@ -170,7 +172,7 @@ export class RawSearch {
     if (!this.legacy) {
       this.legacy = new Map();
       const rows = this.db
-        .prepare('SELECT id, raw_block, raw_off, raw_len FROM events WHERE raw_block IN (SELECT id FROM raw_blocks WHERE filter IS NULL)')
+        .prepare('SELECT id, raw_block, raw_off, raw_len FROM events WHERE raw_block IN (SELECT block FROM raw_block_filters WHERE filter IS NULL)')
         .raw(true)
         .iterate() as Iterable<[number, number, number, number]>;
       for (const [id, b, off, len] of rows) {

@@ -19,7 +19,7 @@ const db = openCase(casePath, { readonly: true, mustExist: true });
 // (up to 256 MiB more per process); the operating system's file cache serves a block read again.
 db.pragma('cache_size = -8192');
 const scan = new BlockScan(db);
-const blockOf: Statement = db.prepare('SELECT codec, data, filter FROM raw_blocks WHERE id = ?');
+const blockOf: Statement = db.prepare('SELECT b.codec, b.data, f.filter FROM raw_blocks b LEFT JOIN raw_block_filters f ON f.block = b.id WHERE b.id = ?');
 
 function run(job: ScanJob): ScanAnswer {
   const { control, blocks } = job;

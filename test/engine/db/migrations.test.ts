@@ -242,6 +242,22 @@ describe('migrations', () => {
     db.close();
   });
 
+  it("0140 sets the search's block filters apart from the blocks, a row for every block (NULL: none)", () => {
+    const db = openCase(':memory:', { targetVersion: 10 });
+    seed10(db);
+    migrate(db, 130);
+    // 0090 packed the two raw texts in a block with its filter; a block without one, as an upgraded case may hold.
+    db.prepare("INSERT INTO raw_blocks (codec, facts, data, filter) SELECT codec, facts, data, NULL FROM raw_blocks LIMIT 1").run();
+    const before = db.prepare('SELECT id, filter FROM raw_blocks ORDER BY id').all() as { id: number; filter: Uint8Array | null }[];
+    expect(before.map((b) => b.filter === null)).toEqual([false, true]);
+    migrate(db, 140);
+    expect(db.prepare('SELECT block AS id, filter FROM raw_block_filters ORDER BY block').all()).toEqual(before);
+    // The blocks keep theirs (clearing them would rewrite every block), and the reader no longer reads them there.
+    expect(db.prepare('SELECT id, filter FROM raw_blocks ORDER BY id').all()).toEqual(before);
+    expect(db.pragma('foreign_key_check')).toEqual([]);
+    db.close();
+  });
+
   it('a file case migrated step by step equals one created at the latest version', () => {
     const dir = tempDir('migrate');
     const stepwise = openCase(join(dir, 'a.db'), { targetVersion: 10 });

@@ -211,7 +211,7 @@ describe('raw record search', () => {
   it('searches blocks whose filter is of version 1 (every token unsalted, from before column values were set apart)', () => {
     const name = commonName();
     const before = scan(name);
-    const blocks = db.prepare('SELECT id, filter FROM raw_blocks WHERE id % 2 = 1').all() as { id: number; filter: Uint8Array }[];
+    const blocks = db.prepare('SELECT block AS id, filter FROM raw_block_filters WHERE block % 2 = 1').all() as { id: number; filter: Uint8Array }[];
     const reader = rawReader(db);
     for (const b of blocks) {
       const filter = new BlockFilter(b.filter);
@@ -220,7 +220,7 @@ describe('raw record search', () => {
       const texts = offsets.slice(0, -1).map((off, i) => bytes.toString('utf8', off, offsets[i + 1]));
       const v1 = buildBlockFilter(bytes, texts).filter;
       v1[0] = 1;
-      db.prepare('UPDATE raw_blocks SET filter = ? WHERE id = ?').run(v1, b.id);
+      db.prepare('UPDATE raw_block_filters SET filter = ? WHERE block = ?').run(v1, b.id);
     }
     const s = new RawSearch(db);
     expect(Array.from(s.matching(parseSearch(name)[0]!))).toEqual(before);
@@ -228,14 +228,14 @@ describe('raw record search', () => {
     const oddWithIt = db.prepare('SELECT COUNT(DISTINCT raw_block) FROM events WHERE event_name = ? AND raw_block % 2 = 1').pluck().get(name) as number;
     expect(oddWithIt).toBeGreaterThan(20);
     expect(s.last!.candidates).toBeGreaterThanOrEqual(oddWithIt);
-    for (const b of blocks) db.prepare('UPDATE raw_blocks SET filter = ? WHERE id = ?').run(b.filter, b.id);
+    for (const b of blocks) db.prepare('UPDATE raw_block_filters SET filter = ? WHERE block = ?').run(b.filter, b.id);
   });
 
   it('searches blocks written without a filter (an upgraded case) by reading all of their records', () => {
     const search = `requestParameters.secretId:${secretId}`;
     const before = scan(search);
     // (this test runs last: the filters are not restored)
-    db.exec('UPDATE raw_blocks SET filter = NULL WHERE id % 2 = 0');
+    db.exec('UPDATE raw_block_filters SET filter = NULL WHERE block % 2 = 0');
     const s = new RawSearch(db);
     expect(Array.from(s.matching(parseSearch(search)[0]!))).toEqual(before);
     expect(s.last!.candidates).toBeGreaterThanOrEqual(Math.floor(s.last!.blocks / 2));

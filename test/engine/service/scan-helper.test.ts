@@ -31,7 +31,7 @@ function sleep(ms: number): void {
 
 /** The rows of one block's matching records, checked on this thread. */
 function rowsOf(term: SearchTerm, block: number): number[] {
-  const filter = new BlockFilter(db.prepare('SELECT filter FROM raw_blocks WHERE id = ?').pluck().get(block) as Uint8Array);
+  const filter = new BlockFilter(db.prepare('SELECT filter FROM raw_block_filters WHERE block = ?').pluck().get(block) as Uint8Array);
   return new BlockScan(db).rows(block, rawReader(db).block(block), recordsAt(filter.offsets), scanQuery(term));
 }
 
@@ -45,7 +45,7 @@ beforeAll(async () => {
   casePath = `${dir}/case.db`;
   db = openCase(casePath);
   await ingestEvidence(db, [bundle], { workers: 0 });
-  blocks = db.prepare('SELECT id FROM raw_blocks WHERE filter IS NOT NULL ORDER BY id').pluck().all() as number[];
+  blocks = db.prepare('SELECT block FROM raw_block_filters WHERE filter IS NOT NULL ORDER BY block').pluck().all() as number[];
   helper = new ScanHelper(workerPath('scan-worker.js'), casePath);
 });
 
