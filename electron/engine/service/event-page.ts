@@ -29,7 +29,7 @@ const WALK_ROWS = 20_000;
  * took 0.4–0.6 s the first time it was clicked (20 ms again); from the columns, 30 ms. So a key with 2,000 events
  * or more is read from memory.
  */
-const KEY_ROW_WEIGHT = 50;
+const KEY_ROW_WEIGHT = 10;
 
 function rowView(r: AttributedRow & { id: number }): EventRowView {
   return { rowid: r.id, ...attributedRowView(r, (flags) => flags.sort()) };
