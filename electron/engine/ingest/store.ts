@@ -13,6 +13,7 @@ import type { PackedBatch, PackedRow } from './raw-blocks';
 import { CODEC_BROTLI, rawReader } from './raw-blocks';
 import { StringIds } from '../db/strings';
 import { IdSummary, readIdSummary, summarizeRows, writeIdSummary } from '../db/id-summary';
+import { IdHashBits } from '../db/event-id';
 import type { AuditRow } from './k8s-normalize';
 import type { ParseResult } from './parse-file';
 import { canonicalJson } from '../util/canonical';
@@ -59,6 +60,8 @@ export class OpenFile {
 }
 
 const GROUP_ROWS = 50_000;
+/** A case of at most this many events has its id hashes read into an `IdHashBits` when the writer starts. */
+const ID_BITS_UP_TO = 100_000;
 const GROUP_MS = 2_000;
 
 /** Positional parameters in the column order of the INSERT below (binding an array is cheaper than an object). */
@@ -128,6 +131,8 @@ export class EvidenceStore {
    * before it, written by a test that plays an older PodTrail; the migration makes it from the rows). */
   private readonly ids: IdSummary | null;
   private idsChanged = false;
+  /** The id hashes in the case (null: a case too big to read them for a few files; every row is looked up). */
+  private readonly idBits: IdHashBits | null;
 
   constructor(private readonly db: Database) {
     this.strings = new StringIds(db);
@@ -172,6 +177,7 @@ export class EvidenceStore {
     this.findFailed = db.prepare("SELECT 1 FROM evidence_files WHERE path = ? AND status = 'failed' AND sha256 = ? AND size = ? AND error = ?");
     const kept = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'event_id_summary'").get() !== undefined;
     this.ids = kept ? new IdSummary() : null;
+    this.idBits = IdHashBits.load(db, ID_BITS_UP_TO);
     if (this.ids) {
       const stored = readIdSummary(db);
       if (stored) this.ids.merge(stored.pairs, stored.singles);
@@ -278,10 +284,12 @@ export class EvidenceStore {
 
   /** Store one row; true when it became an event row (new or a variant), false for a duplicate delivery. */
   private addRow(file: OpenFile, row: PackedRow, blockId: number): boolean {
-    const same = (this.byHash.all(row.idHash) as Stored[]).filter((v) => v.event_id === row.eventId);
+    const known = this.idBits === null || this.idBits.mayHave(row.idHash);
+    const same = known ? (this.byHash.all(row.idHash) as Stored[]).filter((v) => v.event_id === row.eventId) : [];
     let stored = true;
     if (same.length === 0) {
       this.insertEvent.run(eventParams(row, 0, file.fileId, blockId, this.strings));
+      this.idBits?.add(row.idHash);
       if (this.ids) {
         this.ids.add(row.eventId);
         this.idsChanged = true;
