@@ -36,14 +36,42 @@ const IP_USE_SELECT = `SELECT es.subject_id, e.source_ip, e.user_agent_sid, COUN
 const IP_USE_GROUP = 'GROUP BY es.subject_id, e.source_ip, e.user_agent_sid';
 const IP_USE_INSERT = 'INSERT INTO subject_ip_use (subject_id, source_ip, user_agent_sid, n, first_ms)';
 
-/** Recount the rollup from `events` and `event_subjects` (inside the caller's transaction). */
+/** Recount the rollup from `events` and `event_subjects` (inside the caller's transaction; migration 0070). */
 export function rebuildRollup(db: Database): void {
   db.exec(`DELETE FROM event_rollup; INSERT INTO event_rollup (subject_id, ${ROLLUP_COLUMNS.join(', ')}, n) ${ROLLUP_SELECT} ${ROLLUP_GROUP};`);
 }
 
-/** Recount where each subject's events came from (before the pod-actor splits: the detections read it). */
-export function rebuildIpUse(db: Database): void {
-  db.exec(`DELETE FROM subject_ip_use; ${IP_USE_INSERT} ${IP_USE_SELECT} WHERE e.source_ip IS NOT NULL ${IP_USE_GROUP};`);
+/**
+ * A whole correlation counts both aggregates in one pass over the events: the events grouped by subject and by
+ * every column either aggregate keeps go into a temporary table (a few thousand rows), which `subject_ip_use` is
+ * summed from at once and `event_rollup` once the pod-actor splits are made (`rollupFromCounts`). One sort of the
+ * joined rows instead of two: at 3M events 8.8 s instead of 9.8 s + 5.5 s.
+ */
+export function countSubjectEvents(db: Database): void {
+  db.exec(`
+    DROP TABLE IF EXISTS temp.subject_counts;
+    CREATE TEMP TABLE subject_counts AS SELECT es.subject_id, ${COLS}, e.source_ip, e.user_agent_sid, COUNT(*) AS n, MIN(e.event_ms) AS first_ms
+      FROM events e JOIN event_subjects es ON es.event_rowid = e.id GROUP BY es.subject_id, ${COLS}, e.source_ip, e.user_agent_sid;
+    DELETE FROM subject_ip_use;
+    ${IP_USE_INSERT} SELECT subject_id, source_ip, user_agent_sid, SUM(n), MIN(first_ms) FROM temp.subject_counts
+      WHERE source_ip IS NOT NULL GROUP BY subject_id, source_ip, user_agent_sid;`);
+}
+
+/**
+ * The rollup from the counts `countSubjectEvents` made before the pod-actor splits (pod-actors.ts): a subject split
+ * since (and every subject split from it) has its events counted again from the rows, the others summed from the
+ * counts.
+ */
+export function rollupFromCounts(db: Database): void {
+  const split = 'SELECT split_of FROM subjects WHERE split_of IS NOT NULL';
+  const cols = ROLLUP_COLUMNS.join(', ');
+  db.exec(`
+    DELETE FROM event_rollup;
+    INSERT INTO event_rollup (subject_id, ${cols}, n) SELECT subject_id, ${cols}, SUM(n) FROM temp.subject_counts
+      WHERE subject_id NOT IN (${split}) GROUP BY subject_id, ${cols};
+    INSERT INTO event_rollup (subject_id, ${cols}, n) ${ROLLUP_SELECT}
+      WHERE es.subject_id IN (${split} UNION SELECT id FROM subjects WHERE split_of IS NOT NULL) ${ROLLUP_GROUP};
+    DROP TABLE temp.subject_counts;`);
 }
 
 /**

@@ -10,7 +10,7 @@ import { detectFlags } from '../detect/flags';
 import { getStr } from '../util/json';
 import { buildK8sFacts } from '../k8s/facts';
 import { Resolver } from './resolve';
-import { rebuildIpUse, rebuildRollup, refreshAggregates } from '../case/rollup';
+import { countSubjectEvents, refreshAggregates, rollupFromCounts } from '../case/rollup';
 import { SA_KEY_SQL } from '../detect/first-seen';
 import { TOOL_VERSION } from '../version';
 import { attachPodActors } from '../k8s/pod-actors';
@@ -363,11 +363,11 @@ class Correlation {
     this.refused(null);
     this.tuples(null);
     this.saveWindows(new Map(), windowsOf(this.resolver, this.facts));
-    rebuildIpUse(db);
+    countSubjectEvents(db);
     detectFlags(db, this.facts, this.resolver);
     // Who acted on the pods (EKS audit log): podActors/actor per event, and the detections that name a person.
     attachPodActors(db, this.facts, this.resolver);
-    rebuildRollup(db);
+    rollupFromCounts(db);
   }
 
   /**
