@@ -7,9 +7,13 @@
  * not its own choice of API and are left out.
  *
  * The detection walks each service account's calls in time order (then row order). Where it stopped is kept per
- * service account (`first_seen_state`: calls, APIs, last call, the calls it flagged), so that adding evidence
- * walks only the new calls of a service account when all of them come after its last one; a service account
- * whose calls changed otherwise (an earlier call added, calls that moved to or from it) is walked again whole.
+ * service account (`first_seen_state`: calls, the APIs with the time and row of each one's first call, last call,
+ * the calls it flagged), so that adding evidence walks only the new calls of a service account when all of them
+ * come after its last one. When some come earlier, the walk goes again from the first new call: what it knew just
+ * before that call is the state less the calls from there on (read by time from that call, a few when the new
+ * evidence is recent), and only those calls and the new ones are walked. A service account whose calls changed
+ * otherwise (calls that moved to or from it), or whose state was written before the APIs' first calls were kept,
+ * is walked again whole.
  */
 import type { Database } from 'better-sqlite3';
 import { isoUtc } from '../util/time';
@@ -22,7 +26,8 @@ const CREDENTIAL_CALLS = new Set(['sts.amazonaws.com AssumeRoleWithWebIdentity',
 interface Seen {
   firstMs: number;
   calls: number;
-  apis: Set<string>;
+  /** Each API called, with the time and row of its first call. */
+  apis: Map<string, [number, number]>;
   lastMs: number;
   lastRowid: number;
   hits: number[];
@@ -43,6 +48,10 @@ const CALLS_OF_SA = `SELECT e.id, e.event_ms, e.event_source, e.event_name, ${SA
   CROSS JOIN event_subjects es ON es.subject_id = s.id CROSS JOIN events e ON e.id = es.event_rowid
   WHERE s.service_account IS NOT NULL AND s.conf_identity IN ('proven', 'inferred') AND e.invoked_by_sid IS NULL AND ${SA_KEY_SQL} = ?
   ORDER BY e.event_ms, e.id`;
+/** The calls of every service account from one time on, in the time index's order (time, then eventID). */
+const CALLS_SINCE = `SELECT e.id, e.event_ms, e.event_source, e.event_name, ${SA_KEY_SQL} FROM events e
+  CROSS JOIN event_subjects es ON es.event_rowid = e.id CROSS JOIN subjects s ON s.id = es.subject_id
+  WHERE e.event_ms >= ? AND s.service_account IS NOT NULL AND s.conf_identity IN ('proven', 'inferred') AND e.invoked_by_sid IS NULL`;
 /** Time, then row: the order the detection walks calls in. */
 const byTime = (a: Row, b: Row) => a[1] - b[1] || a[0] - b[0];
 
@@ -53,9 +62,9 @@ function walk(rows: Iterable<Row>, bySa: Map<string, Seen>, hits: FirstSeenHit[]
     const api = `${source} ${name}`;
     if (CREDENTIAL_CALLS.has(api)) continue;
     let seen = bySa.get(key);
-    if (!seen) bySa.set(key, (seen = { firstMs: ms, calls: 0, apis: new Set(), lastMs: ms, lastRowid: rowid, hits: [] }));
+    if (!seen) bySa.set(key, (seen = { firstMs: ms, calls: 0, apis: new Map(), lastMs: ms, lastRowid: rowid, hits: [] }));
     if (!seen.apis.has(api)) {
-      seen.apis.add(api);
+      seen.apis.set(api, [ms, rowid]);
       if (seen.calls >= BASELINE_CALLS && ms - seen.firstMs >= BASELINE_MS) {
         seen.hits.push(rowid);
         hits.push({
@@ -72,7 +81,20 @@ function walk(rows: Iterable<Row>, bySa: Map<string, Seen>, hits: FirstSeenHit[]
 
 function save(db: Database, bySa: Map<string, Seen>): void {
   const put = db.prepare('INSERT OR REPLACE INTO first_seen_state (sa, first_ms, calls, last_ms, last_rowid, apis, hits) VALUES (?, ?, ?, ?, ?, ?, ?)');
-  for (const [sa, s] of bySa) put.run(sa, s.firstMs, s.calls, s.lastMs, s.lastRowid, JSON.stringify([...s.apis]), JSON.stringify(s.hits));
+  // The APIs as an object sorted by name (the same text however the walk came by them), each with its first call.
+  const apis = (s: Seen) => JSON.stringify(Object.fromEntries([...s.apis].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))));
+  for (const [sa, s] of bySa) put.run(sa, s.firstMs, s.calls, s.lastMs, s.lastRowid, apis(s), JSON.stringify(s.hits));
+}
+
+/** A state's APIs with their first calls; null for a state written before they were kept (a list of names). */
+function apisOf(json: string): Map<string, [number, number]> | null {
+  const v = JSON.parse(json) as unknown;
+  return Array.isArray(v) ? null : new Map(Object.entries(v as Record<string, [number, number]>));
+}
+
+/** Whether call (ms, rowid) comes before call (ms2, rowid2) in the walk's order. */
+function earlier(ms: number, rowid: number, ms2: number, rowid2: number): boolean {
+  return ms < ms2 || (ms === ms2 && rowid < rowid2);
 }
 
 /** Every service account walked from its first call; the state is written afresh. */
@@ -87,8 +109,9 @@ export function firstSeenApis(db: Database): FirstSeenHit[] {
 
 /**
  * After evidence was added (rows after `afterId` are new): the service accounts in `dirty` (whose calls changed
- * other than by new ones) and those with a new call earlier than their last are walked again whole, their earlier
- * flags dropped first; the others go on from their state over their new calls. Returns the new hits.
+ * other than by new ones) are walked again whole, their earlier flags dropped first; those with a new call earlier
+ * than their last are walked again from their first new call on (see above); the others go on from their state over
+ * their new calls. Returns the new hits.
  */
 export function firstSeenApisAfter(db: Database, afterId: number, dirty: ReadonlySet<string>): FirstSeenHit[] {
   // The new calls (a few: read from the end of the table, sorted here, not through the time index).
@@ -103,17 +126,48 @@ export function firstSeenApisAfter(db: Database, afterId: number, dirty: Readonl
   const stateOf = db.prepare('SELECT first_ms, calls, last_ms, last_rowid, apis, hits FROM first_seen_state WHERE sa = ?');
   const whole = new Set(dirty);
   const bySa = new Map<string, Seen>();
+  /** Walked again from their first new call: it, their state, and the calls from it on (filled below). */
+  const resume = new Map<string, { ms: number; rowid: number; st: Seen; rows: Row[] }>();
   for (const [sa, rows] of newBySa) {
     if (whole.has(sa)) continue;
     const st = stateOf.get(sa) as { first_ms: number; calls: number; last_ms: number; last_rowid: number; apis: string; hits: string } | undefined;
     if (!st) continue; // a service account new to the case: all its calls are new
+    const apis = apisOf(st.apis);
+    if (apis === null) {
+      whole.add(sa);
+      continue;
+    }
+    const seen: Seen = { firstMs: st.first_ms, calls: st.calls, apis, lastMs: st.last_ms, lastRowid: st.last_rowid, hits: JSON.parse(st.hits) as number[] };
     const [rowid, ms] = rows[0]!;
-    if (ms < st.last_ms || (ms === st.last_ms && rowid < st.last_rowid)) whole.add(sa);
-    else bySa.set(sa, { firstMs: st.first_ms, calls: st.calls, apis: new Set(JSON.parse(st.apis) as string[]), lastMs: st.last_ms, lastRowid: st.last_rowid, hits: JSON.parse(st.hits) as number[] });
+    if (earlier(ms, rowid, st.last_ms, st.last_rowid)) resume.set(sa, { ms, rowid, st: seen, rows: [] });
+    else bySa.set(sa, seen);
   }
   const hits: FirstSeenHit[] = [];
-  // Walked again whole: their flags and state dropped, then every call of theirs.
   const unflag = db.prepare("DELETE FROM event_flags WHERE event_rowid = ? AND flag = 'first-seen-api'");
+  if (resume.size > 0) {
+    // Their calls from the earliest first new call on, read once by time (new and old), each kept from its own.
+    const since = Math.min(...[...resume.values()].map((r) => r.ms));
+    for (const row of db.prepare(CALLS_SINCE).raw(true).iterate(since) as IterableIterator<Row>) {
+      const r = resume.get(row[4]);
+      if (r && !earlier(row[1], row[0], r.ms, r.rowid) && !CREDENTIAL_CALLS.has(`${row[2]} ${row[3]}`)) r.rows.push(row);
+    }
+    const timeOf = db.prepare('SELECT event_ms FROM events WHERE id = ?').pluck();
+    for (const [sa, r] of resume) {
+      const st = r.st;
+      // What the walk knew just before the first new call: the calls from it on taken away (the old ones among them
+      // were counted), the APIs first called from it on too, their flags dropped.
+      const calls = st.calls - r.rows.filter((row) => row[0] <= afterId).length;
+      for (const [api, [ms, rowid]] of st.apis) if (!earlier(ms, rowid, r.ms, r.rowid)) st.apis.delete(api);
+      const kept: number[] = [];
+      for (const h of st.hits) {
+        if (earlier(timeOf.get(h) as number, h, r.ms, r.rowid)) kept.push(h);
+        else unflag.run(h);
+      }
+      if (calls > 0) bySa.set(sa, { firstMs: st.firstMs, calls, apis: st.apis, lastMs: st.lastMs, lastRowid: st.lastRowid, hits: kept });
+      walk(r.rows.sort(byTime), bySa, hits);
+    }
+  }
+  // Walked again whole: their flags and state dropped, then every call of theirs.
   const drop = db.prepare('DELETE FROM first_seen_state WHERE sa = ?');
   const all = db.prepare(CALLS_OF_SA).raw(true);
   for (const sa of whole) {
@@ -123,7 +177,7 @@ export function firstSeenApisAfter(db: Database, afterId: number, dirty: Readonl
     walk(all.iterate(sa) as IterableIterator<Row>, bySa, hits);
   }
   // Going on from where they stopped, and the service accounts new to the case.
-  for (const [sa, rows] of newBySa) if (!whole.has(sa)) walk(rows, bySa, hits);
+  for (const [sa, rows] of newBySa) if (!whole.has(sa) && !resume.has(sa)) walk(rows, bySa, hits);
   save(db, bySa);
   return hits;
 }
