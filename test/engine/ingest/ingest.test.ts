@@ -54,6 +54,16 @@ const ACCOUNT = '123837392027';
 const s3Key = (name: string) => `AWSLogs/${ACCOUNT}/CloudTrail/us-east-1/2023/07/10/${name}`;
 const orgKey = (name: string) => `AWSLogs/o-abc123def4/${ACCOUNT}/CloudTrail/us-east-1/2023/07/10/${name}`;
 
+/** The real trails under `accountRoot` as S3 delivers an account trail, and under `orgRoot` as an organisation trail's copies; `n`: their records. */
+function trailsWithOrgCopies(accountRoot: string, orgRoot: string) {
+  const trails = realTrails();
+  for (const t of trails) {
+    put(accountRoot, s3Key(t.name), t.gz);
+    put(orgRoot, orgKey(t.name), t.gz);
+  }
+  return { trails, n: trails.reduce((s, t) => s + t.records.length, 0) };
+}
+
 /** A gzip trail of `n` unique records (ids `${prefix}-NNNNN`), cut at 90 %: large enough that row batches
  * reach the writer before the truncation is found. */
 function truncatedBigTrail(prefix: string, n = 4000): Buffer {
@@ -97,13 +107,8 @@ describe.each([
 
   it('stores an S3 trail and its organization-trail copy once, keeping every provenance row', async () => {
     const dir = tempDir('ingest');
-    const trails = realTrails();
     const root = join(dir, 'evidence');
-    for (const t of trails) {
-      put(root, s3Key(t.name), t.gz);
-      put(root, orgKey(t.name), t.gz);
-    }
-    const n = trails.reduce((s, t) => s + t.records.length, 0);
+    const { trails, n } = trailsWithOrgCopies(root, root);
     const db = newCase(dir);
     const summary = await ingestEvidence(db, [root], { workers });
     expect(summary).toMatchObject({ loaded: 6, alreadyLoaded: 0, failed: 0, records: 2 * n, newEvents: n, duplicates: n, conflicts: 0, rejectedRecords: 0, cancelled: false });
@@ -167,14 +172,9 @@ describe.each([
     // The writer skips the eventID lookup for an id hash the case certainly lacks (db/event-id.ts IdHashBits):
     // it must have read the hashes of the events already in the case.
     const dir = tempDir('ingest-later-copies');
-    const trails = realTrails();
     const first = join(dir, 'account');
     const later = join(dir, 'organisation');
-    for (const t of trails) {
-      put(first, s3Key(t.name), t.gz);
-      put(later, orgKey(t.name), t.gz);
-    }
-    const n = trails.reduce((s, t) => s + t.records.length, 0);
+    const { n } = trailsWithOrgCopies(first, later);
     const db = newCase(dir);
     expect(await ingestEvidence(db, [first], { workers })).toMatchObject({ loaded: 3, newEvents: n, duplicates: 0 });
     expect(IdHashBits.load(db, n)).not.toBeNull();
