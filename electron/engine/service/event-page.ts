@@ -25,11 +25,13 @@ const WALK_ROWS = 20_000;
 /**
  * What a row of an access key's events costs SQL, in rows of that walk. The case keeps no planner statistics, so
  * SQLite takes `access_key_id = ?` through its index as selective whatever the key: it reads every event of the key
- * (row, subject, flags) and sorts them for the page, 15–25 µs a row read cold. A node's key with 17,886 events of 1M
- * took 0.4–0.6 s the first time it was clicked (20 ms again); from the columns, 30 ms. So a key with 2,000 events
- * or more is read from memory.
+ * (row, subject, flags) and sorts them for the page, 15–25 µs a row read cold on a quiet machine, up to ~90 µs on a
+ * slow one. A node's key with 17,886 events of 1M took 0.4–0.6 s the first time it was clicked (20 ms again); from
+ * the columns, 30 ms. Keys of 1,200–1,750 events of 3M took 72–186 ms the first time with SQL (page and timeline
+ * together, from a dropped page cache), a 1,400-event key of 1M 124 ms in a benchmark run. So a key with 1,000 events
+ * or more is read from memory: with SQL, a smaller key's first page stays under ~90 ms even read cold and slowly.
  */
-const KEY_ROW_WEIGHT = 10;
+const KEY_ROW_WEIGHT = 20;
 
 function rowView(r: AttributedRow & { id: number }): EventRowView {
   return { rowid: r.id, ...attributedRowView(r, (flags) => flags.sort()) };
