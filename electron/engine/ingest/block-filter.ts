@@ -4,7 +4,7 @@
  * A full-text index over every record (FTS5 trigram) would be larger than the whole case. Instead, when a parse
  * worker packs a block (raw-blocks.ts `packRows`), it hashes the block's *tokens* — maximal runs of ASCII letters
  * and digits and of non-ASCII characters, ASCII letters lower-cased — into a Bloom filter sized to the number of
- * distinct tokens (~10 bits each: ~1 % false positives). A search term's tokens are looked up in every block's
+ * distinct tokens (12 bits each at least, more to fill the page space its row takes: `filterBytes`). A search term's tokens are looked up in every block's
  * filter; a block whose filter lacks one of them cannot hold the term and is not decompressed. The others are
  * decompressed and every record in them is checked exactly (service/raw-search.ts).
  *
@@ -51,9 +51,14 @@
 export const FILTER_VERSION = 4;
 /** Mixed into the hash of a token of a column value (see above). */
 const COLUMN_SALT = 0x2f6b9a1d;
-/** Bits per distinct token: with k = 7, ~0.8 % false positives per token looked up. */
-export const BITS_PER_TOKEN = 10;
-export const HASHES = 7;
+/**
+ * Bits per distinct token, at least: ~0.3 % false positives per token looked up with the best hash count. The filter
+ * is then made as large as the page space its row takes anyway (`filterBytes`). (Before 2026-12-04: 10 bits and k = 7 everywhere, ~0.8 %: a search of a word no record holds decompressed
+ * ~33 of 4,000 blocks at 1M events, 1 ms each, for nothing.)
+ */
+export const BITS_PER_TOKEN = 12;
+/** The most hash functions a filter uses (each is one bit to set and, in a search, to test). */
+const MAX_HASHES = 16;
 
 /**
  * Token characters by ASCII code: 0 for a separator, otherwise the character's lower-case code. Every code unit
@@ -319,7 +324,7 @@ export function buildBlockFilter(
 ): BuiltFilter {
   const set = new HashSet();
   const inColumns = new HashSet(256);
-  const head: number[] = [FILTER_VERSION, HASHES];
+  const head: number[] = [FILTER_VERSION, 0];
   writeVarint(head, records.length);
   const escaped = block.indexOf(0x5c) >= 0;
   // A token must never run from one record into the next: where a record ends and the next begins on token bytes
@@ -363,23 +368,74 @@ export function buildBlockFilter(
       }
     }
   }
-  const bytes = Math.max(8, Math.ceil((set.size * BITS_PER_TOKEN) / 8));
+  const bytes = filterBytes(head.length, set.size);
+  const m = bytes * 8;
+  // The best hash count for the bits a token has: m/n × ln 2.
+  const hashes = Math.max(1, Math.min(MAX_HASHES, Math.round((m / Math.max(1, set.size)) * Math.LN2)));
+  head[1] = hashes;
   const out = new Uint8Array(head.length + bytes);
   out.set(head, 0);
   const bits = out.subarray(head.length);
-  const m = bytes * 8;
   for (const h of set.table) {
     if (h === 0) continue;
     // Bit k is (h + k × step) mod m; with step reduced mod m first, each next one is one add and one compare.
     const step = ((fmix(h ^ 0x5bd1e995) | 1) >>> 0) % m;
     let p = h % m;
-    for (let k = 0; k < HASHES; k++) {
+    for (let k = 0; k < hashes; k++) {
       bits[p >>> 3]! |= 1 << (p & 7);
       p += step;
       if (p >= m) p -= m;
     }
   }
   return { filter: out, tokens: set.size };
+}
+
+/**
+ * SQLite's layout of a `raw_block_filters` row in a case's pages (https://www.sqlite.org/fileformat2.html, "B-tree
+ * pages" and "cell payload overflow pages"). A case's pages are 16 KiB (db/open.ts).
+ */
+const PAGE = 16384;
+/** The most payload a table leaf cell keeps in its page (U − 35); when the rest overflows, it keeps M and the rest
+ * modulo an overflow page's payload (U − 4) in the page, or M alone. */
+const MAX_LOCAL = PAGE - 35;
+const MIN_LOCAL = Math.floor(((PAGE - 12) * 32) / 255) - 23;
+const OVERFLOW = PAGE - 4;
+/** A leaf's header, and per cell its pointer, payload size and row id varints (the most these take in a case). */
+const LEAF_HEADER = 8;
+const CELL_OVERHEAD = 2 + 3 + 3;
+
+/** The record header of a `raw_block_filters` row holding an n-byte blob: its size, NULL for the row id, the blob's serial type. */
+function rowHeader(n: number): number {
+  const type = n * 2 + 12;
+  return 2 + (type < 0x80 ? 1 : type < 0x4000 ? 2 : type < 0x200000 ? 3 : 4);
+}
+
+/** The blob length whose row's payload is `payload` bytes. */
+function blobFor(payload: number): number {
+  let blob = payload - rowHeader(payload);
+  while (rowHeader(blob) + blob > payload) blob--;
+  return blob;
+}
+
+/**
+ * The filter's bit array in bytes for `tokens` distinct tokens after a `headBytes` header: at least
+ * `BITS_PER_TOKEN` a token, then as large as the page space its row takes anyway. Rows are appended in block
+ * order, so a leaf page holds as many whole cells as fit: a filter is made the size that fills 1/c of a leaf page
+ * for the most cells c a page can hold with it. A row too large for a leaf page keeps M bytes (2,031) in the leaf
+ * and the rest in overflow pages: it is made to fill those exactly. (With 10 bits a token and no fitting, 1M events'
+ * filters took 23.7 MB of pages for 18.4 MB of bytes: two 5–7 KB cells a page.)
+ */
+export function filterBytes(headBytes: number, tokens: number): number {
+  const least = Math.max(8, Math.ceil((tokens * BITS_PER_TOKEN) / 8));
+  const payload = rowHeader(headBytes + least) + headBytes + least;
+  let fitted: number;
+  if (payload <= MAX_LOCAL) {
+    const cells = Math.floor((PAGE - LEAF_HEADER) / (payload + CELL_OVERHEAD));
+    fitted = Math.min(MAX_LOCAL, Math.floor((PAGE - LEAF_HEADER) / cells) - CELL_OVERHEAD);
+  } else {
+    fitted = MIN_LOCAL + Math.ceil((payload - MIN_LOCAL) / OVERFLOW) * OVERFLOW;
+  }
+  return Math.max(least, blobFor(fitted) - headBytes);
 }
 
 /** A stored filter, read back. */

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import type { Database } from 'better-sqlite3';
 import { openCase } from '../../../electron/engine/db/open';
 import { ingestEvidence } from '../../../electron/engine/ingest/ingest';
-import { EvidenceStore } from '../../../electron/engine/ingest/store';
+import { EvidenceStore, sameContent } from '../../../electron/engine/ingest/store';
 import { IdHashBits } from '../../../electron/engine/db/event-id';
 import { normalizeRecord, type EventRow } from '../../../electron/engine/ingest/normalize';
 import { parseEvidence } from '../../../electron/engine/ingest/parse-file';
@@ -18,7 +18,7 @@ import type { JsonObject } from '../../../electron/engine/util/json';
 import { buildTar, buildTarGz, buildZip } from '../../helpers/archives';
 import { apiRecord, invictusFiles, lookupEvents, put, readTrail, sha256, tempDir, trailJson } from '../../helpers/evidence';
 import { count, expectConsistent, outcomeOf, rawOf } from '../../helpers/case';
-import { packRows } from '../../../electron/engine/ingest/raw-blocks';
+import { packRows, rawReader, type RawRef } from '../../../electron/engine/ingest/raw-blocks';
 
 const WORKER_SCRIPT = resolve(__dirname, '..', '..', '..', 'dist', 'electron', 'engine', 'ingest', 'worker.js');
 
@@ -206,6 +206,19 @@ describe.each([
       { variant: 1, source_ip: '203.0.113.66', prov: 2 },
     ]);
     expect(db.prepare('SELECT conflicts FROM evidence_files WHERE path = ?').pluck().get(b)).toBe(1);
+    // Each row keeps the first 128 bits of its record's SHA-256 to tell deliveries apart (32 bytes before 2026-12-04).
+    const rows = db.prepare('SELECT raw_sha256, raw_block, raw_off, raw_len FROM events').all() as ({ raw_sha256: Buffer } & RawRef)[];
+    expect(rows).toHaveLength(3);
+    for (const r of rows) {
+      const full = sha256(Buffer.from(rawReader(db).text(r), 'utf8'));
+      expect(r.raw_sha256.toString('hex')).toBe(full.slice(0, 32));
+      // A row of an older case, with all 32 bytes, is compared on its first 16.
+      expect(sameContent(Buffer.from(full, 'hex'), full)).toBe(true);
+      expect(sameContent(r.raw_sha256, full)).toBe(true);
+      const other = sha256(Buffer.from('other', 'utf8'));
+      expect(sameContent(r.raw_sha256, other) || sameContent(Buffer.from(full, 'hex'), other)).toBe(false);
+    }
+    expect(sameContent(Buffer.alloc(0), sha256(Buffer.alloc(0)))).toBe(false);
     expectConsistent(db);
     db.close();
   });
