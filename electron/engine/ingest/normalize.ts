@@ -33,6 +33,12 @@ export interface EventRow {
   errorCode: string | null;
   readOnly: number | null;
   raw: string;
+  /**
+   * The bytes `raw` was decoded from, when the record is exactly them (a trail's or JSON Lines' record): packing
+   * copies them into the block instead of encoding the text again (raw-blocks.ts). Null once packed, or when the text
+   * is not the bytes read (a lookup-events or SIEM record).
+   */
+  rawBytes?: Buffer | null;
   recordIndex: number;
   /**
    * Where the time came from when it was not CloudTrail's own ISO 8601 `eventTime` with a zone: a time without a
@@ -89,7 +95,7 @@ export function recordKind(record: unknown): RecordKind {
   return 'event';
 }
 
-export function sha256Hex(text: string): string {
+export function sha256Hex(text: string | Buffer): string {
   return hash('sha256', text, 'hex');
 }
 
@@ -98,7 +104,7 @@ export function sha256Hex(text: string): string {
  * `record` is `JSON.parse(raw)`, unmodified (not a SIEM's wrapper member or a rebuilt record), which lets the
  * duplicate-key check count keys instead of walking the text.
  */
-export function normalizeRecord(record: unknown, raw: string, recordIndex: number, parsedFromRaw = false): EventRow {
+export function normalizeRecord(record: unknown, raw: string, recordIndex: number, parsedFromRaw = false, rawBytes?: Buffer): EventRow {
   const duplicate = duplicateKeyProblem(raw, parsedFromRaw ? record : undefined);
   if (duplicate) throw new RecordError(duplicate);
   const o = obj(record);
@@ -111,7 +117,7 @@ export function normalizeRecord(record: unknown, raw: string, recordIndex: numbe
     throw new RecordError(`${where}: ${issue?.message ?? 'not a CloudTrail record'}`);
   }
   const r = o as z.infer<typeof CloudTrailRecord>;
-  const rawSha256 = sha256Hex(raw);
+  const rawSha256 = sha256Hex(rawBytes ?? raw);
   const ui = r.userIdentity ?? undefined;
   // A record without eventID (quoted in articles, hand-made) gets a stable id derived from its content,
   // marked synthetic so that reports say so.
@@ -139,6 +145,7 @@ export function normalizeRecord(record: unknown, raw: string, recordIndex: numbe
     errorCode: r.errorCode ?? null,
     readOnly: readOnly === true || readOnly === 'true' ? 1 : readOnly === false || readOnly === 'false' ? 0 : null,
     raw,
+    rawBytes: rawBytes ?? null,
     recordIndex,
     ...(time.source ? { timeSource: time.source } : {}),
   };

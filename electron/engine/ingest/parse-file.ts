@@ -381,7 +381,7 @@ class FileState {
       // A bare array of Elasticsearch hits or Splunk results (never inside a trail file's Records).
       const shape = container === '[]' && !looksLikeCloudTrail(obj(value)) ? unwrapSiem(value, text) : null;
       if (shape) this.siem(shape, index);
-      else this.record(value, text, index);
+      else this.record(value, text, index, true, bytes);
     }
   }
 
@@ -426,7 +426,7 @@ class FileState {
     if (o && ('eventVersion' in o || 'eventName' in o || 'eventID' in o)) {
       // Logstash events carry their `@timestamp`/`@version` beside the CloudTrail fields.
       this.setFormat(isLogstashRecord(o) ? 'logstash' : 'jsonl');
-      this.record(value, text, index);
+      this.record(value, text, index, true, bytes);
       return;
     }
     const shape = unwrapSiem(value, text, { afterUpdate });
@@ -550,15 +550,18 @@ class FileState {
     this.record(parsed, inner, index);
   }
 
-  /** `parsedFromRaw`: `value` is `JSON.parse(raw)` itself (false for a SIEM wrapper's member or a rebuilt record). */
-  private record(value: unknown, raw: string, index: number, parsedFromRaw = true): void {
+  /**
+   * `parsedFromRaw`: `value` is `JSON.parse(raw)` itself (false for a SIEM wrapper's member or a rebuilt record).
+   * `rawBytes`: the bytes `raw` was decoded from (UTF-8, checked), when the record is them exactly.
+   */
+  private record(value: unknown, raw: string, index: number, parsedFromRaw = true, rawBytes?: Buffer): void {
     if (recordKind(value) === 'insight') {
       this.insights++;
       if (this.format === 'cloudtrail-log' || this.format === 'unknown') this.format = 'cloudtrail-insight';
       return;
     }
     try {
-      const row = normalizeRecord(value, raw, index, parsedFromRaw);
+      const row = normalizeRecord(value, raw, index, parsedFromRaw, rawBytes);
       this.pending.push(row);
       this.records++;
       if (row.timeSource === 'zoneless') this.tally('zoneless', getStr(value, 'eventTime') ?? '', index);

@@ -122,18 +122,26 @@ export function packRows(rows: EventRow[]): PackedBatch {
   const filters: Uint8Array[] = [];
   const out: PackedRow[] = new Array(rows.length);
   const open = [
-    { parts: [] as string[], bytes: 0, members: [] as number[], spans: [] as (number[] | undefined)[], names: [] as string[], fact: false },
-    { parts: [] as string[], bytes: 0, members: [] as number[], spans: [] as (number[] | undefined)[], names: [] as string[], fact: true },
+    { parts: [] as string[], encoded: [] as (Buffer | null)[], bytes: 0, members: [] as number[], spans: [] as (number[] | undefined)[], names: [] as string[], fact: false },
+    { parts: [] as string[], encoded: [] as (Buffer | null)[], bytes: 0, members: [] as number[], spans: [] as (number[] | undefined)[], names: [] as string[], fact: true },
   ];
   const close = (b: (typeof open)[number]): void => {
     if (b.parts.length === 0) return;
     const index = blocks.length;
-    const bytes = Buffer.from(b.parts.join(''), 'utf8');
+    // The records' bytes as read where the row has them (a copy), the text encoded where not.
+    const bytes = Buffer.allocUnsafe(b.bytes);
+    let at = 0;
+    for (let k = 0; k < b.parts.length; k++) {
+      const read = b.encoded[k];
+      at += read ? read.copy(bytes, at) : bytes.write(b.parts[k]!, at, 'utf8');
+    }
+    if (at !== b.bytes) throw new Error(`raw block: records hold ${at} bytes, ${b.bytes} expected`);
     blocks.push(compressBlock(bytes));
     filters.push(buildBlockFilter(bytes, b.parts, b.members.map((m) => out[m]!.rawLen), b.spans, b.names).filter);
     if (b.fact) factBlocks.push(index);
     for (const m of b.members) out[m]!.block = index;
     b.parts = [];
+    b.encoded = [];
     b.bytes = 0;
     b.members = [];
     b.spans = [];
@@ -143,18 +151,21 @@ export function packRows(rows: EventRow[]): PackedBatch {
     const row = rows[i]!;
     const raw = row.raw;
     const b = open[isFactSource(row.eventSource) ? 1 : 0]!;
-    const len = Buffer.byteLength(raw, 'utf8');
+    const read = row.rawBytes ?? null;
+    const len = read ? read.length : Buffer.byteLength(raw, 'utf8');
     b.spans.push(columnSpans(raw, len, row));
     b.names.push(lowerName(row.eventName));
     // The row object itself travels on (no copy of its fields), its text now in a block.
     const packed = row as unknown as PackedRow & { raw: string };
     packed.raw = '';
+    packed.rawBytes = null;
     packed.idHash = hash53(row.eventId);
     packed.block = -1;
     packed.rawOff = b.bytes;
     packed.rawLen = len;
     out[i] = packed;
     b.parts.push(raw);
+    b.encoded.push(read);
     b.members.push(i);
     b.bytes += len;
     if (b.bytes >= BLOCK_BYTES) close(b);

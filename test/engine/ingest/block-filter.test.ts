@@ -5,7 +5,7 @@
  * parse workers' own code (raw-blocks.ts packRows), and for each record terms drawn from its own text and values.
  */
 import { describe, expect, it } from 'vitest';
-import { packRows } from '../../../electron/engine/ingest/raw-blocks';
+import { CODEC_BROTLI, decompressBlock, packRows } from '../../../electron/engine/ingest/raw-blocks';
 import { asciiLower, BlockFilter, buildBlockFilter, filterBytes, filterProbe, searchableText, tokenHash, tokensOf } from '../../../electron/engine/ingest/block-filter';
 import { join } from 'node:path';
 import { openCase } from '../../../electron/engine/db/open';
@@ -235,6 +235,27 @@ describe('block filter', () => {
       return normalizeRecord(rec, JSON.stringify(rec), i);
     }));
     for (const f of digits.filters) expect(new BlockFilter(f).admits(filterProbe(['000'], true))).toBe(true);
+  });
+
+  it('packs the bytes a record was read from, or its text encoded, byte-exact and in order', () => {
+    // Every third record comes with the bytes it was decoded from (as a trail's records do), the others as text alone
+    // (lookup-events, SIEM records); non-ASCII records included.
+    const { rows: input } = rows(1500, 23, false);
+    const texts = input.map((row) => row.raw);
+    const mixed = input.map((row, i) => {
+      const raw = row.raw;
+      return i % 3 === 0 ? normalizeRecord(JSON.parse(raw), raw, i, true, Buffer.from(raw, 'utf8')) : row;
+    });
+    expect(mixed[0]!.rawBytes).toBeInstanceOf(Buffer);
+    expect(mixed.some((row, i) => i % 3 === 0 && Buffer.byteLength(row.raw) !== row.raw.length)).toBe(true);
+    // The record's SHA-256 is the same from its bytes as from its text.
+    for (const [i, row] of mixed.entries()) expect(row.rawSha256).toBe(input[i]!.rawSha256);
+    const batch = packRows(mixed);
+    expect(batch.rows.every((row) => row.rawBytes === null && row.raw === '')).toBe(true);
+    for (const [i, row] of batch.rows.entries()) {
+      const block = decompressBlock(CODEC_BROTLI, batch.blocks[row.block]!);
+      expect(block.toString('utf8', row.rawOff, row.rawOff + row.rawLen), `record ${i}`).toBe(texts[i]);
+    }
   });
 
   it('sizes a filter at 12 bits a token at least, grown to fill the page space its row takes in a case', () => {
