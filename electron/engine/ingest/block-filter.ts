@@ -4,9 +4,10 @@
  * A full-text index over every record (FTS5 trigram) would be larger than the whole case. Instead, when a parse
  * worker packs a block (raw-blocks.ts `packRows`), it hashes the block's *tokens* — maximal runs of ASCII letters
  * and digits and of non-ASCII characters, ASCII letters lower-cased — into a Bloom filter sized to the number of
- * distinct tokens (12 bits each at least, more to fill the page space its row takes: `filterBytes`). A search term's tokens are looked up in every block's
- * filter; a block whose filter lacks one of them cannot hold the term and is not decompressed. The others are
- * decompressed and every record in them is checked exactly (service/raw-search.ts).
+ * distinct tokens (12 bits each at least, more to fill the page space its row takes: `filterBytes`). A search
+ * term's tokens are looked up in every block's filter; a block whose filter lacks one of them cannot hold the term
+ * and is not decompressed. The others are decompressed and every record in them is checked exactly
+ * (service/raw-search.ts).
  *
  * No false negatives, by construction: search matches a record's *searchable text* — its raw text with JSON string
  * escapes decoded (`searchableText`) — on whole tokens (service/search-terms.ts); every record's raw text is
@@ -53,8 +54,9 @@ export const FILTER_VERSION = 4;
 const COLUMN_SALT = 0x2f6b9a1d;
 /**
  * Bits per distinct token, at least: ~0.3 % false positives per token looked up with the best hash count. The filter
- * is then made as large as the page space its row takes anyway (`filterBytes`). (Before 2026-12-04: 10 bits and k = 7 everywhere, ~0.8 %: a search of a word no record holds decompressed
- * ~33 of 4,000 blocks at 1M events, 1 ms each, for nothing.)
+ * is then made as large as the page space its row takes anyway (`filterBytes`). (Before 2026-12-04: 10 bits and
+ * k = 7 everywhere, ~0.8 %: a search of a word no record holds decompressed ~33 of 4,000 blocks at 1M events, 1 ms
+ * each, for nothing.)
  */
 export const BITS_PER_TOKEN = 12;
 /** The most hash functions a filter uses (each is one bit to set and, in a search, to test). */
@@ -395,8 +397,10 @@ export function buildBlockFilter(
  * pages" and "cell payload overflow pages"). A case's pages are 16 KiB (db/open.ts).
  */
 const PAGE = 16384;
-/** The most payload a table leaf cell keeps in its page (U − 35); when the rest overflows, it keeps M and the rest
- * modulo an overflow page's payload (U − 4) in the page, or M alone. */
+/**
+ * The most payload a table leaf cell keeps in its page (U − 35); when the rest overflows, it keeps M and the rest
+ * modulo an overflow page's payload (U − 4) in the page, or M alone.
+ */
 const MAX_LOCAL = PAGE - 35;
 const MIN_LOCAL = Math.floor(((PAGE - 12) * 32) / 255) - 23;
 const OVERFLOW = PAGE - 4;
@@ -404,7 +408,7 @@ const OVERFLOW = PAGE - 4;
 const LEAF_HEADER = 8;
 const CELL_OVERHEAD = 2 + 3 + 3;
 
-/** The record header of a `raw_block_filters` row holding an n-byte blob: its size, NULL for the row id, the blob's serial type. */
+/** The record header of a `raw_block_filters` row holding an n-byte blob: its size, NULL (the row id), the blob's type. */
 function rowHeader(n: number): number {
   const type = n * 2 + 12;
   return 2 + (type < 0x80 ? 1 : type < 0x4000 ? 2 : type < 0x200000 ? 3 : 4);

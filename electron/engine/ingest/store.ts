@@ -64,12 +64,11 @@ const GROUP_ROWS = 50_000;
 const ID_BITS_UP_TO = 100_000;
 const GROUP_MS = 2_000;
 
-/** Positional parameters in the column order of the INSERT below (binding an array is cheaper than an object). */
 /**
- * What an event row keeps of its record's SHA-256 (\`raw_sha256\`): the first 128 bits. It only tells the deliveries of
- * one eventID apart (same bytes: a duplicate; otherwise compared as canonical JSON), so 128 bits are collision-proof
- * for it (a forged record would need a second preimage of SHA-256 truncated to 128 bits), and 16 bytes a row less
- * is ~3 % of a case. Rows written before 2026-12-04 hold all 32 bytes: they are compared on their first 16.
+ * What an event row keeps of its record's SHA-256 (`raw_sha256`): the first 128 bits. It only tells the deliveries of
+ * one eventID apart (same bytes: a duplicate; otherwise compared as canonical JSON): a tampered copy of a genuine
+ * record passing for a duplicate would need a second preimage of SHA-256's first 128 bits (~2^128 tries), and 16
+ * bytes a row less is ~3 % of a case. Rows written before 2026-12-04 hold all 32 bytes: compared on their first 16.
  */
 export const CONTENT_KEY_BYTES = 16;
 
@@ -77,11 +76,12 @@ function contentKey(sha256Hex: string): Buffer {
   return Buffer.from(sha256Hex.slice(0, CONTENT_KEY_BYTES * 2), 'hex');
 }
 
-/** Whether a stored row's \`raw_sha256\` (16 bytes, or 32 in an older case) is that of the record with this SHA-256. */
+/** Whether a stored row's `raw_sha256` (16 bytes, or 32 in an older case) is that of the record with this SHA-256. */
 export function sameContent(stored: Buffer, sha256Hex: string): boolean {
   return stored.length >= CONTENT_KEY_BYTES && contentKey(sha256Hex).equals(stored.subarray(0, CONTENT_KEY_BYTES));
 }
 
+/** Positional parameters in the column order of the INSERT below (binding an array is cheaper than an object). */
 function eventParams(r: PackedRow, variant: number, fileId: number, blockId: number, s: StringIds): unknown[] {
   return [
     r.idHash, r.eventId, variant, r.idSynthetic ? 1 : 0, contentKey(r.rawSha256), r.eventTime, r.eventMs, r.eventSource,
