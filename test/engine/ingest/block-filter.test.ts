@@ -291,7 +291,7 @@ describe('block filter', () => {
     }
   });
 
-  it('skips most blocks for a token they do not hold (false positives well under the 0.3 % it is sized for)', () => {
+  it('skips most blocks for a token they do not hold (false positives under ~0.3 %, the rate of 12 bits a token)', () => {
     const { rows: input } = rows(3000, 9);
     const batch = packRows(input);
     const filters = batch.filters.map((f) => new BlockFilter(f));
