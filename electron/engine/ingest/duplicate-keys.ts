@@ -142,12 +142,14 @@ function keyBound(text: string): number {
  * The message a normaliser rejects a record with, or null when every key is unique.
  *
  * `parsed`, when given, must be `JSON.parse(text)` itself, unmodified. Then a cheap count settles the usual case:
- * `JSON.parse` keeps one key per distinct name, so its keys number the text's keys less its duplicates, and
- * `keyBound(text)` is at least the text's keys; when the two are equal there is no duplicate. Otherwise (a duplicate,
- * or a string that starts with a colon) the text is walked key by key to name the duplicate's path.
+ * `JSON.parse` keeps one key per distinct name, so its keys number the text's keys less its duplicates, and the
+ * text's keys are at most `written` (`keys`, the colons outside strings the scanner counted while splitting the
+ * records, which is exactly the keys of valid JSON; or else `keyBound(text)`); when the two are equal there is no
+ * duplicate. Otherwise (a duplicate, or for `keyBound` a string that starts with a colon) the text is walked key by
+ * key to name the duplicate's path.
  */
-export function duplicateKeyProblem(text: string, parsed?: unknown): string | null {
-  if (parsed !== undefined && keyBound(text) === parsedKeys(parsed)) return null;
+export function duplicateKeyProblem(text: string, parsed?: unknown, keys?: number): string | null {
+  if (parsed !== undefined && (keys ?? keyBound(text)) === parsedKeys(parsed)) return null;
   const path = findDuplicateKey(text);
   if (path === null) return null;
   const shown = path.length > 200 ? `${path.slice(0, 200)}…` : path;

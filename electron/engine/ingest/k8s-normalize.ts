@@ -52,10 +52,10 @@ const AuditEvent = z.looseObject({
 
 export class AuditRecordError extends Error {}
 
-/** `value` is `JSON.parse(raw)`, unmodified (as `normalizeRecord`'s `parsedFromRaw`). */
-export function normalizeAudit(value: unknown, raw: string, recordIndex: number): AuditRow {
+/** `value` is `JSON.parse(raw)`, unmodified (`RecordText.parsed`); `keys` as `RecordText.keys`. */
+export function normalizeAudit(value: unknown, raw: string, recordIndex: number, keys?: number): AuditRow {
   // As for CloudTrail records: a repeated key (`user.username` twice) would read differently in another tool.
-  const duplicate = duplicateKeyProblem(raw, value);
+  const duplicate = duplicateKeyProblem(raw, value, keys);
   if (duplicate) throw new AuditRecordError(duplicate);
   const parsed = AuditEvent.safeParse(value);
   if (!parsed.success) {

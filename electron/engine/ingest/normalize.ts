@@ -99,13 +99,23 @@ export function sha256Hex(text: string | Buffer): string {
   return hash('sha256', text, 'hex');
 }
 
-/**
- * Validate and extract. Throws RecordError with a message naming the missing or mistyped field. `parsedFromRaw`:
- * `record` is `JSON.parse(raw)`, unmodified (not a SIEM's wrapper member or a rebuilt record), which lets the
- * duplicate-key check count keys instead of walking the text.
- */
-export function normalizeRecord(record: unknown, raw: string, recordIndex: number, parsedFromRaw = false, rawBytes?: Buffer): EventRow {
-  const duplicate = duplicateKeyProblem(raw, parsedFromRaw ? record : undefined);
+/** What the reader of a record knows of its text besides the text. */
+export interface RecordText {
+  /**
+   * The record is `JSON.parse(raw)` itself, unmodified (not a SIEM's wrapper member or a rebuilt record), which
+   * lets the duplicate-key check count keys instead of walking the text.
+   */
+  parsed: boolean;
+  /** The UTF-8 bytes `raw` was decoded from, when the record is exactly them (see `EventRow.rawBytes`). */
+  bytes?: Buffer;
+  /** The keys written in `raw`, when the reader counted them (scanner.ts: the colons outside strings). */
+  keys?: number;
+}
+
+/** Validate and extract. Throws RecordError with a message naming the missing or mistyped field. */
+export function normalizeRecord(record: unknown, raw: string, recordIndex: number, from: RecordText = { parsed: false }): EventRow {
+  const rawBytes = from.bytes;
+  const duplicate = duplicateKeyProblem(raw, from.parsed ? record : undefined, from.keys);
   if (duplicate) throw new RecordError(duplicate);
   const o = obj(record);
   if (!o) throw new RecordError(`record: expected a CloudTrail record (a JSON object), found ${describeValue(record)}`);

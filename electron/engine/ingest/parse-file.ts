@@ -18,7 +18,7 @@ import { isUtf8 } from 'node:buffer';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { JsonRecordScanner, ScanError, type ScanLimits, DEFAULT_SCAN_LIMITS } from './scanner';
-import { describeKeys, describeValue, normalizeRecord, recordKind, RecordError, type EventRow } from './normalize';
+import { describeKeys, describeValue, normalizeRecord, recordKind, RecordError, type EventRow, type RecordText } from './normalize';
 import { getStr, obj, str } from '../util/json';
 import { isLogstashRecord, looksLikeCloudTrail, unwrapSiem, type SiemFormat, type SiemShape } from './siem';
 import { AuditRecordError, inventoryKind, isAuditEvent, normalizeAudit, stripTimestampPrefix, type AuditRow, type InventoryKind } from './k8s-normalize';
@@ -362,7 +362,7 @@ class FileState {
     if (this.appended.length < 20) this.appended.push(index);
   }
 
-  element(container: string, bytes: Buffer, index: number, origin = 0): void {
+  element(container: string, bytes: Buffer, index: number, origin = 0, colons?: number): void {
     this.span(index, origin, bytes.length);
     const text = decode(bytes, index, this.failures);
     if (text === null) return;
@@ -375,17 +375,17 @@ class FileState {
       const shape = unwrapSiem(value, text, container === 'hits.hits' ? { inHits: true } : { inResults: true });
       if (shape) this.siem(shape, index);
       else this.failures.push({ recordIndex: index, message: `not an Elasticsearch hit (expected "_index", "_id" and "_source"); found ${describeValue(value)}` });
-    } else if (isAuditEvent(value)) this.audit(value, text, index);
+    } else if (isAuditEvent(value)) this.audit(value, text, index, colons);
     else if (container !== 'Records' && container !== '[]') this.inventory(container, value, text, index);
     else {
       // A bare array of Elasticsearch hits or Splunk results (never inside a trail file's Records).
       const shape = container === '[]' && !looksLikeCloudTrail(obj(value)) ? unwrapSiem(value, text) : null;
       if (shape) this.siem(shape, index);
-      else this.record(value, text, index, true, bytes);
+      else this.record(value, text, index, { parsed: true, bytes, keys: colons });
     }
   }
 
-  value(bytes: Buffer, index: number, origin = 0): void {
+  value(bytes: Buffer, index: number, origin = 0, colons?: number): void {
     this.topValues++;
     this.span(index, origin, bytes.length);
     const text = decode(bytes, index, this.failures);
@@ -415,7 +415,7 @@ class FileState {
     }
     if (isAuditEvent(value)) {
       this.setFormat('k8s-audit');
-      this.audit(value, text, index);
+      this.audit(value, text, index, colons);
       return;
     }
     if (o && typeof o.CloudTrailEvent === 'string') {
@@ -426,7 +426,7 @@ class FileState {
     if (o && ('eventVersion' in o || 'eventName' in o || 'eventID' in o)) {
       // Logstash events carry their `@timestamp`/`@version` beside the CloudTrail fields.
       this.setFormat(isLogstashRecord(o) ? 'logstash' : 'jsonl');
-      this.record(value, text, index, true, bytes);
+      this.record(value, text, index, { parsed: true, bytes, keys: colons });
       return;
     }
     const shape = unwrapSiem(value, text, { afterUpdate });
@@ -458,7 +458,7 @@ class FileState {
       return;
     }
     if (shape.rebuilt) this.tally('splunk-rebuilt', shape.via, index);
-    this.record(shape.record, shape.raw, index, false);
+    this.record(shape.record, shape.raw, index, { parsed: false });
   }
 
   private tally(kind: 'zoneless' | '@timestamp' | 'audit-zoneless' | 'splunk-rebuilt', example: string, index: number): void {
@@ -509,9 +509,9 @@ class FileState {
     }
   }
 
-  private audit(value: unknown, raw: string, index: number): void {
+  private audit(value: unknown, raw: string, index: number, keys?: number): void {
     try {
-      const row = normalizeAudit(value, raw, index);
+      const row = normalizeAudit(value, raw, index, keys);
       this.pendingAudits.push(row);
       this.audits++;
       if (row.zoneless) this.tally('audit-zoneless', getStr(value, 'stageTimestamp') ?? getStr(value, 'requestReceivedTimestamp') ?? '', index);
@@ -550,18 +550,15 @@ class FileState {
     this.record(parsed, inner, index);
   }
 
-  /**
-   * `parsedFromRaw`: `value` is `JSON.parse(raw)` itself (false for a SIEM wrapper's member or a rebuilt record).
-   * `rawBytes`: the bytes `raw` was decoded from (UTF-8, checked), when the record is them exactly.
-   */
-  private record(value: unknown, raw: string, index: number, parsedFromRaw = true, rawBytes?: Buffer): void {
+  /** `from`: what is known of `raw` besides the text (normalize.ts `RecordText`); by default `value` is its parse. */
+  private record(value: unknown, raw: string, index: number, from: RecordText = { parsed: true }): void {
     if (recordKind(value) === 'insight') {
       this.insights++;
       if (this.format === 'cloudtrail-log' || this.format === 'unknown') this.format = 'cloudtrail-insight';
       return;
     }
     try {
-      const row = normalizeRecord(value, raw, index, parsedFromRaw, rawBytes);
+      const row = normalizeRecord(value, raw, index, from);
       this.pending.push(row);
       this.records++;
       if (row.timeSource === 'zoneless') this.tally('zoneless', getStr(value, 'eventTime') ?? '', index);

@@ -43,11 +43,15 @@ export const DEFAULT_SCAN_LIMITS: ScanLimits = { maxValueBytes: 64 * 1024 * 1024
 export interface ScanSink {
   /**
    * An element of a recognised container array. `index` is the record index (see above); `origin` the byte offset in
-   * the input where the element starts.
+   * the input where the element starts; `colons` the colons outside strings in `bytes`, which is the number of keys
+   * written in it when it is valid JSON (duplicate-keys.ts uses it in place of a count of its own).
    */
-  element(container: string, bytes: Buffer, index: number, origin: number): void;
-  /** A complete top-level value that is not a container (a JSON Lines record, a document), starting at `origin`. */
-  value(bytes: Buffer, index: number, origin: number): void;
+  element(container: string, bytes: Buffer, index: number, origin: number, colons: number): void;
+  /**
+   * A complete top-level value that is not a container (a JSON Lines record, a document), starting at `origin`;
+   * `colons` as for `element` (undefined for a JSON Lines line handed out cut short).
+   */
+  value(bytes: Buffer, index: number, origin: number, colons?: number): void;
   /** A top-level object opened a container array under `key`. */
   container?(key: string): void;
 }
@@ -130,6 +134,10 @@ class Collector {
 
 export class JsonRecordScanner {
   private consumed = 0;
+  /** Colons outside strings so far: a value's colons are the count at its end less the count at its start. */
+  private colons = 0;
+  private elementColons = 0;
+  private topColons = 0;
   private depth = 0;
   private inString = false;
   private escape = false;
@@ -288,6 +296,7 @@ export class JsonRecordScanner {
         i++;
         continue;
       }
+      if (b === COLON) this.colons++;
       switch (this.mode) {
         case Mode.TopLevel:
           if (this.lines === true) {
@@ -389,6 +398,7 @@ export class JsonRecordScanner {
       this.topObjectHasContainer = false;
       this.newlineInValue = false;
       this.top.begin(i, this.at(i));
+      this.topColons = this.colons;
       return i + 1;
     }
     if (b === OPEN_ARR) {
@@ -515,6 +525,7 @@ export class JsonRecordScanner {
         return i + 1;
       }
       this.element.begin(i, this.at(i));
+      this.elementColons = this.colons;
       if (b === OPEN_OBJ || b === OPEN_ARR) {
         this.open(i);
         return i + 1;
@@ -553,7 +564,7 @@ export class JsonRecordScanner {
       );
     }
     this.scalarElement = false;
-    this.sink.element(this.containerKey, bytes, this.recordIndex++, this.element.origin);
+    this.sink.element(this.containerKey, bytes, this.recordIndex++, this.element.origin, this.colons - this.elementColons);
   }
 
   private finishTopValue(end: number): void {
@@ -562,7 +573,7 @@ export class JsonRecordScanner {
     if (this.lines === null) this.lines = plainObject && !this.newlineInValue;
     if (plainObject) {
       const origin = this.top.origin;
-      this.sink.value(this.top.finish(this.chunk, end), this.recordIndex++, origin);
+      this.sink.value(this.top.finish(this.chunk, end), this.recordIndex++, origin, this.colons - this.topColons);
     }
     this.top.cancel();
     this.topIndex++;

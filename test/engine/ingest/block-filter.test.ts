@@ -244,7 +244,7 @@ describe('block filter', () => {
     const texts = input.map((row) => row.raw);
     const mixed = input.map((row, i) => {
       const raw = row.raw;
-      return i % 3 === 0 ? normalizeRecord(JSON.parse(raw), raw, i, true, Buffer.from(raw, 'utf8')) : row;
+      return i % 3 === 0 ? normalizeRecord(JSON.parse(raw), raw, i, { parsed: true, bytes: Buffer.from(raw, 'utf8') }) : row;
     });
     expect(mixed[0]!.rawBytes).toBeInstanceOf(Buffer);
     expect(mixed.some((row, i) => i % 3 === 0 && Buffer.byteLength(row.raw) !== row.raw.length)).toBe(true);

@@ -1,10 +1,13 @@
 /**
  * The duplicate-key check's counted path (`duplicateKeyProblem(text, JSON.parse(text))`) must give the walk's answer
- * on every text: never null where the walk finds a duplicate. Property-style, over generated JSON texts with keys
- * repeated at any depth, strings that start with a colon or hold `\":`, escaped keys, white space around colons.
+ * on every text: never null where the walk finds a duplicate. So must the path that takes the keys counted by the
+ * record scanner while it split the file (its colons outside strings), whatever the chunks the file arrived in.
+ * Property-style, over generated JSON texts with keys repeated at any depth, strings that start with a colon or hold
+ * `\":`, escaped keys, white space around colons.
  */
 import { describe, expect, it } from 'vitest';
 import { duplicateKeyProblem } from '../../../electron/engine/ingest/duplicate-keys';
+import { JsonRecordScanner } from '../../../electron/engine/ingest/scanner';
 import { Rng } from '../../generator/rng';
 
 const KEYS = ['a', 'b', 'k', 'eventName', 'accessKeyId', ':', ' :', '"', '\\', 'a"b', 'x:y'];
@@ -48,6 +51,41 @@ describe('duplicate keys: the counted check agrees with the walk', () => {
     // Both kinds were drawn often enough for the comparison to mean something.
     expect(duplicates).toBeGreaterThan(3_000);
     expect(counted).toBeGreaterThan(3_000);
+  });
+
+  it("with the scanner's count: as a trail's record and as a JSON Lines line, in chunks of any size", () => {
+    const g = new Rng(20261205);
+    let duplicates = 0;
+    let counted = 0;
+    for (let i = 0; i < 5_000; i++) {
+      const text = generate(g, 4);
+      const parsed = JSON.parse(text) as unknown;
+      const walked = duplicateKeyProblem(text);
+      const chunk = 1 + Math.floor(g.next() * 40);
+      // Between two other records, so that a count that leaked from a neighbour would show.
+      const files: [file: string, neighbours: number[]][] = [[`{"Records":[{"x":{"y":1}},${text},{"z":":"}]}`, [2, 1]]];
+      if (text.startsWith('{')) files.push([`{"q":1}\n${text.replace(/\n/g, ' ')}\n{"r":{"s":2}}\n`, [1, 2]]);
+      for (const [file, neighbours] of files) {
+        const seen: { text: string; colons: number | undefined }[] = [];
+        const scanner = new JsonRecordScanner(
+          { element: (_c, b, _i, _o, colons) => seen.push({ text: b.toString(), colons }), value: (b, _i, _o, colons) => seen.push({ text: b.toString(), colons }) },
+          new Set(['Records']),
+        );
+        const bytes = Buffer.from(file);
+        for (let at = 0; at < bytes.length; at += chunk) scanner.push(bytes.subarray(at, at + chunk));
+        scanner.end();
+        expect(seen.map((r) => r.text)).toHaveLength(3);
+        if (file.startsWith('{"q"')) expect(scanner.jsonLines).toBe(true);
+        const record = seen[1]!;
+        expect(JSON.parse(record.text)).toEqual(parsed);
+        expect(duplicateKeyProblem(record.text, JSON.parse(record.text), record.colons), file).toBe(walked);
+        expect([seen[0]!.colons, seen[2]!.colons], file).toEqual(neighbours);
+      }
+      if (walked) duplicates++;
+      else counted++;
+    }
+    expect(duplicates).toBeGreaterThan(500);
+    expect(counted).toBeGreaterThan(500);
   });
 
   it('names the duplicate when a string starting with a colon makes the count ambiguous', () => {

@@ -99,7 +99,7 @@ describe('records that change types', () => {
         const expected = CloudTrailRecord.safeParse(parsed);
         let message: string | null = null;
         try {
-          normalizeRecord(parsed, raw, 0, true);
+          normalizeRecord(parsed, raw, 0, { parsed: true });
         } catch (err) {
           message = (err as Error).message;
         }
