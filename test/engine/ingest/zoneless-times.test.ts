@@ -18,6 +18,7 @@ import { parseEventTime, parseExpiration, parseRecordTime } from '../../../elect
 import { put, tempDir } from '../../helpers/evidence';
 import { referencePath } from '../../helpers/reference';
 import { BIN } from '../../helpers/cli';
+import { Rng } from '../../generator/rng';
 
 const PANTHER = 'public/panther-labs_panther-analysis';
 const AUDIT = readFileSync(referencePath(`${PANTHER}/aws_eks_rules_anonymous_api_access_L36_Anonymous-API-Access.json`), 'utf8');
@@ -50,6 +51,33 @@ describe('record times without a zone', () => {
     expect(parseEventTime('2025-01-21 17:49:47.000000000')).toBe(BEDROCK_UTC);
     // STS credential expirations in ISO form without a zone are UTC too (the chain rules' key windows).
     expect(parseExpiration('2024-04-16T15:20:04')).toBe(Date.UTC(2024, 3, 16, 15, 20, 4));
+  });
+
+  it("CloudTrail's own form (read without the regular expression) gives what the general reading gives", () => {
+    // A leading space takes the general way (the text is trimmed); 20 characters exactly take the short one.
+    const general = (v: string) => parseRecordTime(` ${v}`);
+    const g = new Rng(20261204);
+    const two = (n: number) => String(Math.floor(g.next() * n)).padStart(2, '0');
+    const texts = ['2024-02-29T23:59:59Z', '2023-02-29T00:00:00Z', '1900-02-29T00:00:00Z', '2000-02-29T12:00:00Z', '2024-04-31T00:00:00Z', '2024-04-16T24:00:00Z', '2024-04-16T09:60:00Z', '2024-04-16T09:20:60Z', '0099-01-01T00:00:00Z', '0100-01-01T00:00:00Z', '2024-04-16T09:20:04z', '2024-04-16t09:20:04Z', '2024-04-16 09:20:04Z', '+024-04-16T09:20:04Z', '2024-04-1aT09:20:04Z'];
+    for (let i = 0; i < 20_000; i++) {
+      const year = g.next() < 0.2 ? String(Math.floor(g.next() * 10_000)).padStart(4, '0') : String(1990 + Math.floor(g.next() * 50));
+      const text = `${year}-${two(14)}-${two(33)}T${two(26)}:${two(62)}:${two(62)}Z`;
+      // One character in ten texts replaced by anything printable.
+      const at = Math.floor(g.next() * 200);
+      texts.push(at < 20 ? text.slice(0, at) + String.fromCharCode(32 + Math.floor(g.next() * 95)) + text.slice(at + 1) : text);
+    }
+    let valid = 0;
+    for (const text of texts) {
+      expect(text).toHaveLength(20);
+      const read = parseRecordTime(text);
+      expect(read, text).toEqual(general(text));
+      if (read) valid++;
+    }
+    // Both outcomes were drawn often enough to mean something.
+    expect(valid).toBeGreaterThan(5_000);
+    expect(texts.length - valid).toBeGreaterThan(5_000);
+    expect(parseRecordTime('2024-02-29T23:59:59Z')).toEqual({ ms: Date.UTC(2024, 1, 29, 23, 59, 59), zoneless: false });
+    expect(parseRecordTime('2023-02-29T00:00:00Z')).toBeNull();
   });
 
   it('a Panther EKS audit event: stored at the UTC instant, with a note naming the record', async () => {
