@@ -139,7 +139,7 @@ const pct = (p) => lat[Math.min(lat.length - 1, Math.floor((p / 100) * lat.lengt
 // 4b. filter latency over the loopback API: each change asks for the table's first page and the timeline's
 //     histogram together, as the app does; the figure is the time until both have answered.
 async function filterLatency() {
-  const { call, stop } = await serve(casePath);
+  const { call, stop, peakRssKb } = await serve(casePath);
   const opened = performance.now();
   let readyMs = null;
   try {
@@ -184,7 +184,8 @@ async function filterLatency() {
     await call('events.query', { filters: {}, sort: { column: 'eventTime', dir: 'asc' }, offset: 0, limit: 100 });
     // The slowest changes, with their filters: the p95 is the third slowest of 57, so it says which ones made it.
     const slowest = timed.sort((a, b) => b.ms - a.ms).slice(0, 4);
-    return { times, slowest, firstPageMs: performance.now() - t0, readyMs };
+    // The reader's memory: the serve process (the engine, its reader and scan workers) after every change above.
+    return { times, slowest, firstPageMs: performance.now() - t0, readyMs, readerRssKb: peakRssKb() };
   } finally {
     await stop();
   }
@@ -241,6 +242,7 @@ console.log(`trace             p50 ${fmt(pct(50), 2)} ms, p95 ${fmt(pct(95), 2)}
 console.log(`timeline ready    ${fmt(filter.readyMs, 0)} ms after the case opened (the first filter change, untimed with the next two: it waits for the columns to load)`);
 console.log(`filter changes    ${filter.times.length} over the loopback API (page + histogram): p50 ${fmt(q2(filter.times, 0.5), 0)} ms, p95 ${fmt(q2(filter.times, 0.95), 0)} ms; first page ${fmt(filter.firstPageMs, 0)} ms`);
 console.log(`  slowest         ${filter.slowest.map((c) => `${JSON.stringify(c.filters)} ${fmt(c.ms, 0)} ms`).join(', ')}`);
+console.log(`reader peak RSS   ${filter.readerRssKb === null ? 'not measured (no /proc)' : `${fmt(filter.readerRssKb / 1024, 0)} MB`} (podtrail serve after the filter changes: columns, search filters, caches)`);
 let duckRate = null;
 if (duck) {
   duckRate = duck.records / (duck.ms / 1000);
@@ -260,6 +262,7 @@ row('last 1 % of files / first 99 %', thenS !== null ? `${fmt((100 * thenS) / fi
 row(`filter p95 at ${fmt(ing.newEvents / 1e6, 1)}M`, `${fmt(q2(filter.times, 0.95), 0)} ms`, `≤ ${filterTarget} ms`, q2(filter.times, 0.95) <= filterTarget);
 row('first rows (cold page)', `${fmt(filter.firstPageMs, 0)} ms`, '< 1,000 ms', filter.firstPageMs < 1000);
 row('peak RSS', `${fmt(ing.maxRssKb / 1024, 0)} MB`, '< 1,024 MB', ing.maxRssKb / 1024 < 1024);
+row('reader peak RSS', filter.readerRssKb === null ? '—' : `${fmt(filter.readerRssKb / 1024, 0)} MB`, '< 1,024 MB', filter.readerRssKb === null ? null : filter.readerRssKb / 1024 < 1024);
 row('trace p95', `${fmt(pct(95), 2)} ms`, '≤ 20 ms', pct(95) <= 20);
 console.log('');
 const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => r[i].length), ['figure', 'measured', 'target', ''][i].length));

@@ -1,5 +1,7 @@
-// `podtrail serve` on a case, for the benchmarks: the URL, a caller of the loopback API, and a stop.
+// `podtrail serve` on a case, for the benchmarks: the URL, a caller of the loopback API, a stop, and the process's
+// peak resident memory so far (Linux: VmHWM; null elsewhere).
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -23,5 +25,13 @@ export async function serve(casePath) {
     return body.value;
   };
   const stop = () => new Promise((r) => (child.exitCode !== null ? r() : (child.once('exit', r), child.kill('SIGTERM'))));
-  return { url, call, stop };
+  const peakRssKb = () => {
+    try {
+      const m = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+      return m ? Number(m[1]) : null;
+    } catch {
+      return null;
+    }
+  };
+  return { url, call, stop, peakRssKb };
 }
