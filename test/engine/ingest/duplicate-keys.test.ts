@@ -35,32 +35,30 @@ function generate(g: Rng, depth: number): string {
   return `{${members.join(',')}}`;
 }
 
+/**
+ * Draws `n` texts and hands each to `check` with its parse and the walk's answer; then asserts that texts with and
+ * without a duplicate were each drawn at least `atLeast` times, so that the comparison means something.
+ */
+function eachDrawn(seed: number, n: number, atLeast: number, check: (text: string, parsed: unknown, walked: string | null, g: Rng) => void): void {
+  const g = new Rng(seed);
+  let duplicates = 0;
+  for (let i = 0; i < n; i++) {
+    const text = generate(g, 4);
+    const walked = duplicateKeyProblem(text);
+    check(text, JSON.parse(text) as unknown, walked, g);
+    if (walked) duplicates++;
+  }
+  expect(duplicates).toBeGreaterThan(atLeast);
+  expect(n - duplicates).toBeGreaterThan(atLeast);
+}
+
 describe('duplicate keys: the counted check agrees with the walk', () => {
   it('on 20,000 generated texts (a third of them holding a duplicate)', () => {
-    const g = new Rng(20261204);
-    let duplicates = 0;
-    let counted = 0;
-    for (let i = 0; i < 20_000; i++) {
-      const text = generate(g, 4);
-      const parsed = JSON.parse(text) as unknown;
-      const walked = duplicateKeyProblem(text);
-      expect(duplicateKeyProblem(text, parsed), text).toBe(walked);
-      if (walked) duplicates++;
-      else counted++;
-    }
-    // Both kinds were drawn often enough for the comparison to mean something.
-    expect(duplicates).toBeGreaterThan(3_000);
-    expect(counted).toBeGreaterThan(3_000);
+    eachDrawn(20261204, 20_000, 3_000, (text, parsed, walked) => expect(duplicateKeyProblem(text, parsed), text).toBe(walked));
   });
 
   it("with the scanner's count: as a trail's record and as a JSON Lines line, in chunks of any size", () => {
-    const g = new Rng(20261205);
-    let duplicates = 0;
-    let counted = 0;
-    for (let i = 0; i < 5_000; i++) {
-      const text = generate(g, 4);
-      const parsed = JSON.parse(text) as unknown;
-      const walked = duplicateKeyProblem(text);
+    eachDrawn(20261205, 5_000, 500, (text, parsed, walked, g) => {
       const chunk = 1 + Math.floor(g.next() * 40);
       // Between two other records, so that a count that leaked from a neighbour would show.
       const files: [file: string, neighbours: number[]][] = [[`{"Records":[{"x":{"y":1}},${text},{"z":":"}]}`, [2, 1]]];
@@ -81,11 +79,7 @@ describe('duplicate keys: the counted check agrees with the walk', () => {
         expect(duplicateKeyProblem(record.text, JSON.parse(record.text), record.colons), file).toBe(walked);
         expect([seen[0]!.colons, seen[2]!.colons], file).toEqual(neighbours);
       }
-      if (walked) duplicates++;
-      else counted++;
-    }
-    expect(duplicates).toBeGreaterThan(500);
-    expect(counted).toBeGreaterThan(500);
+    });
   });
 
   it('names the duplicate when a string starting with a colon makes the count ambiguous', () => {
