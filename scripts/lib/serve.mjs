@@ -33,5 +33,11 @@ export async function serve(casePath) {
       return null;
     }
   };
-  return { url, call, stop, peakRssKb };
+  // One filter change as the app makes it: the table's first page and the timeline's histogram together.
+  const change = (filters) =>
+    Promise.all([
+      call('events.query', { filters, sort: { column: 'eventTime', dir: 'asc' }, offset: 0, limit: 100 }),
+      call('events.histogram', { filters, buckets: 120 }),
+    ]);
+  return { url, call, change, stop, peakRssKb };
 }

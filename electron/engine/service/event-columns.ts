@@ -289,10 +289,12 @@ export class EventColumns {
   ): Promise<void> {
     const source = this.source!;
     const ask = (r: [number, number]) => source(sql, r[0], r[1]).catch(() => null);
+    // A queue, not an array indexed by slice: a settled promise keeps its row, and every slice's row kept until the
+    // load ends was 1.2 GB of text at 10M events.
     const pending = ranges.slice(0, AHEAD).map(ask);
     for (let i = 0; i < ranges.length && !this.stopped; i++) {
       if (i + AHEAD < ranges.length) pending.push(ask(ranges[i + AHEAD]!));
-      const row = await pending[i]!;
+      const row = await pending.shift()!;
       const [after, upTo] = ranges[i]!;
       const at = done();
       if (at >= upTo || this.stopped) continue;

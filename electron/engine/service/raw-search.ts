@@ -2,8 +2,10 @@
  * Search over every field of the raw records, answered from the blocks' skip index.
  *
  * For one search term (search-terms.ts) this finds the events whose raw record matches it: the term's required
- * tokens are looked up in every raw block's filter (ingest/block-filter.ts; the filters are read once per
- * connection and kept, ~2 % of the case); only the blocks that may hold them are decompressed, and every record in
+ * tokens are looked up in every raw block's filter (ingest/block-filter.ts; ~2 % of the case, ~29 MB a million events:
+ * the first blocks' filters are read once per connection and kept, up to a budget (`FILTER_MEMORY`), and the later
+ * blocks' are read from the case again for each new term, so that the reader's memory does not grow with the case
+ * past it); only the blocks that may hold them are decompressed, and every record in
  * those is checked exactly (block-scan.ts) — a free-text phrase on whole tokens of its text, a field term on its
  * parsed value. In the reader worker the candidate blocks are shared with a scan worker on the other core
  * (scan-helper.ts): a first search of a common word takes about half as long. The
@@ -47,6 +49,14 @@ export interface SearchStats {
   columnMs: number;
 }
 
+/**
+ * Bytes of block filters kept in memory per connection: every block's at 3M events (~87 MB). Past it, the later
+ * blocks' filters are read from the case for each new term (~0.1 s for 100 MB from the file cache, on top of a
+ * search that takes seconds at that size anyway): at 10M events the filters are ~290 MB, which kept took the
+ * reader past 1 GB.
+ */
+export const FILTER_MEMORY = 96 * 1024 * 1024;
+
 /** Candidate blocks from which a search shares them with the scan worker (fewer: not worth the hand-off). */
 const SHARE_FROM = 8;
 
@@ -59,10 +69,16 @@ interface HitSet {
 }
 
 export class RawSearch {
+  /** The filters kept in memory: every block's up to `residentThrough` (null: a block written without one). */
   private readonly filters = new Map<number, BlockFilter | null>();
-  private loadedThrough = 0;
+  private residentThrough = 0;
+  private residentBytes = 0;
+  /** Whether some block after `residentThrough` has a filter that did not fit the budget (read per search). */
+  private spilled = false;
   /** Records of the blocks without a filter, from the event table (read once, when first needed). */
   private legacy: Map<number, RecordRef[]> | null = null;
+  /** The last block when `legacy` was read (a block without a filter past it is not in it). */
+  private legacyThrough = 0;
   private readonly tables = new Map<string, HitSet>();
   private seq = 0;
   private readonly scan: BlockScan;
@@ -72,7 +88,14 @@ export class RawSearch {
   /** What the last search did (for benchmarks and tests). */
   last: SearchStats | null = null;
 
-  constructor(private readonly db: Database) {
+  private readonly filterMemory: number;
+
+  /** `filterMemory`: bytes of block filters kept in memory (`FILTER_MEMORY`; smaller in tests). */
+  constructor(
+    private readonly db: Database,
+    options: { filterMemory?: number } = {},
+  ) {
+    this.filterMemory = options.filterMemory ?? FILTER_MEMORY;
     this.scan = new BlockScan(db);
     // A rollback may give a dropped block's id to another block: what was read about blocks is read again.
     rawReader(db).onForget(() => this.forget());
@@ -151,26 +174,48 @@ export class RawSearch {
   /** Forget every filter and hit table (after a rollback). */
   forget(): void {
     this.filters.clear();
-    this.loadedThrough = 0;
+    this.residentThrough = 0;
+    this.residentBytes = 0;
+    this.spilled = false;
     this.legacy = null;
+    this.legacyThrough = 0;
     for (const key of [...this.tables.keys()]) this.drop(key);
   }
 
-  /** Read the filters of blocks written since the last call. */
+  /** Read the filters of blocks written since the last call, as far as the budget goes (the first blocks'). */
   loadFilters(): void {
-    const rows = this.db
-      .prepare('SELECT block AS id, filter FROM raw_block_filters WHERE block > ? ORDER BY block')
-      .all(this.loadedThrough) as { id: number; filter: Uint8Array | null }[];
+    if (this.spilled) return;
+    const rows = this.filtersAfter(this.residentThrough);
     for (const r of rows) {
+      if (r.filter && this.residentBytes + r.filter.byteLength > this.filterMemory) {
+        this.spilled = true;
+        rows.return?.();
+        break;
+      }
       this.filters.set(r.id, r.filter ? new BlockFilter(r.filter) : null);
-      this.loadedThrough = r.id;
-      if (!r.filter) this.legacy = null; // read again, with this block's records
+      this.residentThrough = r.id;
+      this.residentBytes += r.filter?.byteLength ?? 0;
+      if (!r.filter && r.id > this.legacyThrough) this.legacy = null; // read again, with this block's records
     }
+  }
+
+  /** The filters of the blocks after `block`, in block order. */
+  private filtersAfter(block: number): IterableIterator<{ id: number; filter: Uint8Array | null }> {
+    return this.db.prepare('SELECT block AS id, filter FROM raw_block_filters WHERE block > ? ORDER BY block').iterate(block) as IterableIterator<{
+      id: number;
+      filter: Uint8Array | null;
+    }>;
+  }
+
+  /** Bytes of filters kept in memory, and whether some did not fit (for tests and benchmarks). */
+  filterMemoryUse(): { bytes: number; spilled: boolean } {
+    return { bytes: this.residentBytes, spilled: this.spilled };
   }
 
   private legacyRecords(block: number): RecordRef[] {
     if (!this.legacy) {
       this.legacy = new Map();
+      this.legacyThrough = this.db.prepare('SELECT ifnull(MAX(block), 0) FROM raw_block_filters').pluck().get() as number;
       const rows = this.db
         .prepare('SELECT id, raw_block, raw_off, raw_len FROM events WHERE raw_block IN (SELECT block FROM raw_block_filters WHERE filter IS NULL)')
         .raw(true)
@@ -198,21 +243,34 @@ export class RawSearch {
     const q = scanQuery(term);
     const candidates: number[] = [];
     const shared: number[] = [];
-    for (const [block, filter] of this.filters) {
-      if (filter && !filter.admits(probe)) continue;
+    const consider = (block: number, filter: BlockFilter | null): boolean => {
+      if (filter && !filter.admits(probe)) return false;
       candidates.push(block);
       if (filter) shared.push(block);
+      return true;
+    };
+    for (const [block, filter] of this.filters) consider(block, filter);
+    // The blocks past the budget: their filters read now, and only the candidates' kept (for their record offsets).
+    const read = new Map<number, BlockFilter | null>();
+    if (this.spilled) {
+      for (const r of this.filtersAfter(this.residentThrough)) {
+        const filter = r.filter ? new BlockFilter(r.filter) : null;
+        stats.blocks++;
+        if (consider(r.id, filter)) read.set(r.id, filter);
+        if (!r.filter && r.id > this.legacyThrough) this.legacy = null;
+      }
     }
+    const filterOf = (block: number) => (this.filters.has(block) ? this.filters.get(block)! : read.get(block)!);
     stats.candidates = candidates.length;
     const check = (block: number) => {
-      const filter = this.filters.get(block);
+      const filter = filterOf(block);
       const records = filter ? recordsAt(filter.offsets) : this.legacyRecords(block);
       stats.records += records.length;
       for (const row of this.scan.rows(block, reader.block(block), records, q)) found.push(row);
     };
     if (this.helper?.running && shared.length >= SHARE_FROM) {
       // Blocks without a filter (no record offsets) are this thread's; the others go to both threads.
-      for (const b of candidates) if (!this.filters.get(b)) check(b);
+      for (const b of candidates) if (!filterOf(b)) check(b);
       const theirs = this.helper.share(term, shared, check);
       stats.records += theirs.records;
       for (const row of theirs.rows) found.push(row);

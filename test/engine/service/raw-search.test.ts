@@ -146,6 +146,26 @@ describe('raw record search', () => {
     expect(none.last!.candidates).toBeLessThanOrEqual(1);
   });
 
+  it('keeps the first blocks\' filters in memory up to its budget and reads the others for each search, with the same hits', () => {
+    const sizes = db.prepare('SELECT length(filter) FROM raw_block_filters ORDER BY block').pluck().all() as number[];
+    expect(sizes.length).toBeGreaterThan(10);
+    const budget = sizes[0]! + sizes[1]! + sizes[2]! + 1; // three blocks' filters, not four
+    const kept = new RawSearch(db);
+    const tight = new RawSearch(db, { filterMemory: budget });
+    const secretName = secretId.split(':secret:')[1]!;
+    for (const search of [secretName, `requestParameters.secretId:${secretId}`, commonName(), 'zzzz-not-in-any-record', 'amazonaws']) {
+      const term = parseSearch(search)[0]!;
+      const want = Array.from(kept.matching(term));
+      expect(want).toEqual(scan(search));
+      expect(Array.from(tight.matching(term)), search).toEqual(want);
+      expect(tight.last!.blocks).toBe(sizes.length);
+      expect(tight.last!.candidates).toBe(kept.last!.candidates);
+      expect(tight.last!.records).toBe(kept.last!.records);
+    }
+    expect(tight.filterMemoryUse()).toEqual({ bytes: sizes[0]! + sizes[1]! + sizes[2]!, spilled: true });
+    expect(kept.filterMemoryUse()).toEqual({ bytes: sizes.reduce((a, b) => a + b, 0), spilled: false });
+  });
+
   it('gives chosen fields of each row\'s raw record as columns', () => {
     const page = service.eventPage({
       filters: { search: `requestParameters.secretId:${secretId}` },
@@ -241,5 +261,11 @@ describe('raw record search', () => {
     expect(s.last!.candidates).toBeGreaterThanOrEqual(Math.floor(s.last!.blocks / 2));
     const text = secretId.split(':secret:')[1]!;
     expect(Array.from(s.matching(parseSearch(text)[0]!))).toEqual(scan(text));
+    // …also where they are past the filters kept in memory (none fit: every block's is read per search).
+    const tight = new RawSearch(db, { filterMemory: 1 });
+    expect(Array.from(tight.matching(parseSearch(search)[0]!))).toEqual(before);
+    expect(Array.from(tight.matching(parseSearch(text)[0]!))).toEqual(scan(text));
+    expect(tight.last!.candidates).toBe(s.last!.candidates);
+    expect(tight.filterMemoryUse().spilled).toBe(true);
   });
 });
