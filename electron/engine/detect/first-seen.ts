@@ -44,14 +44,15 @@ const SA_CALLS = `SELECT e.id, e.event_ms, e.event_source, e.event_name, ${SA_KE
   JOIN event_subjects es ON es.event_rowid = e.id JOIN subjects s ON s.id = es.subject_id
   WHERE s.service_account IS NOT NULL AND s.conf_identity IN ('proven', 'inferred') AND e.invoked_by_sid IS NULL`;
 /** The calls of one service account: from its few subjects (CROSS JOIN keeps that order), then their events by index. */
-const CALLS_OF_SA = `SELECT e.id, e.event_ms, e.event_source, e.event_name, ${SA_KEY_SQL} FROM subjects s
-  CROSS JOIN event_subjects es ON es.subject_id = s.id CROSS JOIN events e ON e.id = es.event_rowid
-  WHERE s.service_account IS NOT NULL AND s.conf_identity IN ('proven', 'inferred') AND e.invoked_by_sid IS NULL AND ${SA_KEY_SQL} = ?
-  ORDER BY e.event_ms, e.id`;
-/** The calls of every service account from one time on, in the time index's order (time, then eventID). */
-const CALLS_SINCE = `SELECT e.id, e.event_ms, e.event_source, e.event_name, ${SA_KEY_SQL} FROM events e
-  CROSS JOIN event_subjects es ON es.event_rowid = e.id CROSS JOIN subjects s ON s.id = es.subject_id
-  WHERE e.event_ms >= ? AND s.service_account IS NOT NULL AND s.conf_identity IN ('proven', 'inferred') AND e.invoked_by_sid IS NULL`;
+const OF_SA = `FROM subjects s CROSS JOIN event_subjects es ON es.subject_id = s.id CROSS JOIN events e ON e.id = es.event_rowid
+  WHERE s.service_account IS NOT NULL AND s.conf_identity IN ('proven', 'inferred') AND e.invoked_by_sid IS NULL AND ${SA_KEY_SQL} = ?`;
+const CALLS_OF_SA = `SELECT e.id, e.event_ms, e.event_source, e.event_name, ${SA_KEY_SQL} ${OF_SA} ORDER BY e.event_ms, e.id`;
+/** …from one call on (time, then row): (ms, ms, row). */
+const FROM_CALL = 'AND (e.event_ms > ? OR (e.event_ms = ? AND e.id >= ?))';
+const CALLS_OF_SA_FROM = `SELECT e.id, e.event_ms, e.event_source, e.event_name, ${SA_KEY_SQL} ${OF_SA} ${FROM_CALL} ORDER BY e.event_ms, e.id`;
+/** How many of those calls the walk counted (old rows, up to a row id; credential exchanges are not counted). */
+const OLD_CALLS_OF_SA_FROM = `SELECT count(*) ${OF_SA} ${FROM_CALL} AND e.id <= ?
+  AND (e.event_source || ' ' || e.event_name) NOT IN (${[...CREDENTIAL_CALLS].map((c) => `'${c}'`).join(', ')})`;
 /** Time, then row: the order the detection walks calls in. */
 const byTime = (a: Row, b: Row) => a[1] - b[1] || a[0] - b[0];
 
@@ -126,8 +127,8 @@ export function firstSeenApisAfter(db: Database, afterId: number, dirty: Readonl
   const stateOf = db.prepare('SELECT first_ms, calls, last_ms, last_rowid, apis, hits FROM first_seen_state WHERE sa = ?');
   const whole = new Set(dirty);
   const bySa = new Map<string, Seen>();
-  /** Walked again from their first new call: it, their state, and the calls from it on (filled below). */
-  const resume = new Map<string, { ms: number; rowid: number; st: Seen; rows: Row[] }>();
+  /** Walked again from their first new call: it, and their state. */
+  const resume = new Map<string, { ms: number; rowid: number; st: Seen }>();
   for (const [sa, rows] of newBySa) {
     if (whole.has(sa)) continue;
     const st = stateOf.get(sa) as { first_ms: number; calls: number; last_ms: number; last_rowid: number; apis: string; hits: string } | undefined;
@@ -139,24 +140,22 @@ export function firstSeenApisAfter(db: Database, afterId: number, dirty: Readonl
     }
     const seen: Seen = { firstMs: st.first_ms, calls: st.calls, apis, lastMs: st.last_ms, lastRowid: st.last_rowid, hits: JSON.parse(st.hits) as number[] };
     const [rowid, ms] = rows[0]!;
-    if (earlier(ms, rowid, st.last_ms, st.last_rowid)) resume.set(sa, { ms, rowid, st: seen, rows: [] });
+    if (earlier(ms, rowid, st.last_ms, st.last_rowid)) resume.set(sa, { ms, rowid, st: seen });
     else bySa.set(sa, seen);
   }
   const hits: FirstSeenHit[] = [];
   const unflag = db.prepare("DELETE FROM event_flags WHERE event_rowid = ? AND flag = 'first-seen-api'");
   if (resume.size > 0) {
-    // Their calls from the earliest first new call on, read once by time (new and old), each kept from its own.
-    const since = Math.min(...[...resume.values()].map((r) => r.ms));
-    for (const row of db.prepare(CALLS_SINCE).raw(true).iterate(since) as IterableIterator<Row>) {
-      const r = resume.get(row[4]);
-      if (r && !earlier(row[1], row[0], r.ms, r.rowid) && !CREDENTIAL_CALLS.has(`${row[2]} ${row[3]}`)) r.rows.push(row);
-    }
+    // Each one's calls from its first new call on, streamed in the walk's order (SQLite sorts them, not this heap:
+    // new evidence as old as the case made them every call of the case, 1.8 GB of rows at 10M events).
+    const oldCalls = db.prepare(OLD_CALLS_OF_SA_FROM).pluck();
+    const callsFrom = db.prepare(CALLS_OF_SA_FROM).raw(true);
     const timeOf = db.prepare('SELECT event_ms FROM events WHERE id = ?').pluck();
     for (const [sa, r] of resume) {
       const st = r.st;
       // What the walk knew just before the first new call: the calls from it on taken away (the old ones among them
       // were counted), the APIs first called from it on too, their flags dropped.
-      const calls = st.calls - r.rows.filter((row) => row[0] <= afterId).length;
+      const calls = st.calls - (oldCalls.get(sa, r.ms, r.ms, r.rowid, afterId) as number);
       for (const [api, [ms, rowid]] of st.apis) if (!earlier(ms, rowid, r.ms, r.rowid)) st.apis.delete(api);
       const kept: number[] = [];
       for (const h of st.hits) {
@@ -164,7 +163,7 @@ export function firstSeenApisAfter(db: Database, afterId: number, dirty: Readonl
         else unflag.run(h);
       }
       if (calls > 0) bySa.set(sa, { firstMs: st.firstMs, calls, apis: st.apis, lastMs: st.lastMs, lastRowid: st.lastRowid, hits: kept });
-      walk(r.rows.sort(byTime), bySa, hits);
+      walk(callsFrom.iterate(sa, r.ms, r.ms, r.rowid) as IterableIterator<Row>, bySa, hits);
     }
   }
   // Walked again whole: their flags and state dropped, then every call of theirs.
