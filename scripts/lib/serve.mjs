@@ -39,5 +39,24 @@ export async function serve(casePath) {
       call('events.query', { filters, sort: { column: 'eventTime', dir: 'asc' }, offset: 0, limit: 100 }),
       call('events.histogram', { filters, buckets: 120 }),
     ]);
-  return { url, call, change, stop, peakRssKb };
+  // The next push of that name (the loopback API's event stream) whose payload `matches`.
+  const nextPush = async (name, matches = () => true) => {
+    const ctl = new AbortController();
+    const res = await fetch(`${u.origin}/api/events`, { headers: { Authorization: `Bearer ${token}` }, signal: ctl.signal });
+    let text = '';
+    const found = (async () => {
+      for await (const chunk of res.body) {
+        text += Buffer.from(chunk).toString('utf8');
+        for (let end; (end = text.indexOf('\n\n')) >= 0; text = text.slice(end + 2)) {
+          const block = text.slice(0, end);
+          const event = /^event: (.*)$/m.exec(block)?.[1];
+          const data = /^data: (.*)$/m.exec(block)?.[1];
+          if (event === name && data !== undefined && matches(JSON.parse(data))) return JSON.parse(data);
+        }
+      }
+      throw new Error(`the event stream ended before ${name}`);
+    })();
+    return { found: found.finally(() => ctl.abort()) };
+  };
+  return { url, call, change, stop, peakRssKb, nextPush };
 }
