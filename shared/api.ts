@@ -421,8 +421,10 @@ export interface CaseSummary {
   evidenceFiles: number;
   failedFiles: number;
   rejectedRecords: number;
+  /** The first and the last event's time, in UTC (ISO 8601), whatever zone their records wrote. */
   firstEventTime: string | null;
   lastEventTime: string | null;
+  /** Events attributed, per mechanism. */
   byMechanism: Partial<Record<Mechanism, number>>;
   /** Events flagged by each detection. */
   byFlag: Partial<Record<Flag, number>>;

@@ -3,6 +3,7 @@
  * loopback HTTP server, tests — calls `dispatch`, which validates the input against the table and returns a
  * result value (never throws across the boundary).
  */
+import { isoUtc } from '../util/time';
 import { basename } from 'node:path';
 import type { Database } from 'better-sqlite3';
 import {
@@ -169,11 +170,16 @@ export class CaseService {
   }
 
   summary(): CaseSummary {
-    const range = this.db.prepare('SELECT MIN(event_time) f, MAX(event_time) l FROM events').get() as { f: string | null; l: string | null };
+    // Each bound by the time index (one MIN and one MAX per statement: SQLite reads the index's ends only then), as
+    // a UTC time: the records' own texts may carry other zones, and the least text is not always the first time.
+    // (MIN/MAX of the text and the mechanisms counted over every event took ~8 s at 10M events.)
+    const first = this.db.prepare('SELECT MIN(event_ms) FROM events').pluck().get() as number | null;
+    const last = this.db.prepare('SELECT MAX(event_ms) FROM events').pluck().get() as number | null;
     const files = this.db.prepare("SELECT status, COUNT(*) n, SUM(rejected) r FROM evidence_files GROUP BY status").all() as { status: string; n: number; r: number }[];
     const byMechanism: Partial<Record<Mechanism, number>> = {};
+    // From the rollup (a few thousand rows: each subject's events, kept by correlation).
     for (const m of this.db
-      .prepare('SELECT s.mechanism m, COUNT(*) n FROM event_subjects es JOIN subjects s ON s.id = es.subject_id GROUP BY s.mechanism')
+      .prepare('SELECT s.mechanism m, SUM(r.n) n FROM event_rollup r JOIN subjects s ON s.id = r.subject_id GROUP BY s.mechanism')
       .all() as { m: Mechanism; n: number }[]) {
       byMechanism[m.m] = m.n;
     }
@@ -184,8 +190,8 @@ export class CaseService {
       evidenceFiles: files.find((f) => f.status === 'complete')?.n ?? 0,
       failedFiles: files.find((f) => f.status === 'failed')?.n ?? 0,
       rejectedRecords: files.reduce((s, f) => s + (f.r ?? 0), 0),
-      firstEventTime: range.f,
-      lastEventTime: range.l,
+      firstEventTime: first === null ? null : isoUtc(first),
+      lastEventTime: last === null ? null : isoUtc(last),
       byMechanism,
       byFlag: Object.fromEntries(
         (this.db.prepare('SELECT flag, COUNT(*) n FROM event_flags GROUP BY flag ORDER BY flag').raw(true).all() as [Flag, number][]),

@@ -9,13 +9,13 @@
  */
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
-import { setFlagsFromString } from 'node:v8';
+import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerEventIdHash } from '../../../electron/engine/db/event-id';
 import type { CaseService } from '../../../electron/engine/service/case-service';
-import { enableEventColumns, EventColumns, kthSmallest } from '../../../electron/engine/service/event-columns';
+import { enableEventColumns, EventColumns, kthSmallest, ownCopy } from '../../../electron/engine/service/event-columns';
 import { countHistogram, termIds } from '../../../electron/engine/service/histogram';
 import { EVENT_FROM, likePattern, pageQuery, searchColumnsLike, whereClause } from '../../../electron/engine/service/event-query';
 import { searchHits } from '../../../electron/engine/service/raw-search';
@@ -308,6 +308,26 @@ describe('the in-memory event columns', () => {
       db.close();
       other.close();
     }
+  });
+
+  it("keep dictionary texts as their own strings, not as slices that hold a whole slice's text (117 MB at 10M events)", () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const used = () => {
+      gc();
+      return getHeapStatistics().used_heap_size;
+    };
+    const held: string[] = [];
+    const base = used();
+    for (let i = 0; i < 4; i++) held.push(`${i}`.repeat(8 << 20).slice(0, 40)); // V8 keeps each 8 MB parent alive
+    const sliced = used() - base;
+    held.length = 0;
+    const before = used();
+    for (let i = 0; i < 4; i++) held.push(ownCopy(`${i}`.repeat(8 << 20).slice(0, 40)));
+    const copied = used() - before;
+    expect(held[3]).toBe('3'.repeat(40));
+    expect(sliced).toBeGreaterThan(24 << 20);
+    expect(copied).toBeLessThan(1 << 20);
   });
 
   it('find the k-th smallest time however the times repeat', () => {
