@@ -20,6 +20,7 @@ import { attributedRowView, type AttributedRow } from '../db/rows';
 import type { EventRowView } from '../../../shared/api';
 import { TOOL_NAME, TOOL_VERSION } from '../version';
 import { buildReport, ReportError, type ReportModel } from './model';
+import { isoUtc } from '../util/time';
 
 /** Events of one session listed in the report (all of them are counted). */
 export const SESSION_ROWS = 1000;
@@ -162,7 +163,8 @@ export function buildCaseReport(db: Database, queries: CaseQueries, casePath: st
   const sessionRows = db.prepare(`${ROW_SQL} WHERE e.access_key_id = ? ORDER BY e.event_ms, e.event_id, e.variant LIMIT ${SESSION_ROWS}`);
   for (const key of keys) {
     const trace = queries.trace(key);
-    const count = db.prepare('SELECT COUNT(*) n, MIN(event_time) f, MAX(event_time) l FROM events WHERE access_key_id = ?').get(key) as { n: number; f: string | null; l: string | null };
+    // By instant, in UTC (the records' own texts may carry other zones).
+    const count = db.prepare('SELECT COUNT(*) n, MIN(event_ms) f, MAX(event_ms) l FROM events WHERE access_key_id = ?').get(key) as { n: number; f: number | null; l: number | null };
     if (!trace || trace.event || count.n === 0) throw new ReportError(`access key ${key} is not in the case`);
     for (const p of hopPaths(trace.hops)) citedPaths.add(p);
     const listed = sessionRows.all(key) as SessionRow[];
@@ -188,8 +190,8 @@ export function buildCaseReport(db: Database, queries: CaseQueries, casePath: st
       hops: trace.hops,
       events: count.n,
       listed: listed.length,
-      first: count.f,
-      last: count.l,
+      first: count.f === null ? null : isoUtc(count.f),
+      last: count.l === null ? null : isoUtc(count.l),
       detections: bySeverity(flagRows.map((f) => f.flag)).map((flag) => ({
         flag,
         severity: severityOf(flag),

@@ -6,6 +6,7 @@
  */
 import type { Database } from 'better-sqlite3';
 import type { CoverageView } from '../../../shared/api';
+import { isoUtc } from '../util/time';
 
 const S3_LAYOUT = /AWSLogs\/(?:o-[a-z0-9]+\/)?(\d{12})\/CloudTrail(?:-Digest)?\/([a-z0-9-]+)\//;
 const HOUR = 3_600_000;
@@ -21,19 +22,20 @@ export function evidenceCoverage(db: Database): CoverageView {
   }
   const rows = db
     .prepare(
-      `SELECT recipient_account_id a, aws_region r, COUNT(*) n, MIN(event_time) f, MAX(event_time) l, MIN(event_ms) fm, MAX(event_ms) lm,
+      `SELECT recipient_account_id a, aws_region r, COUNT(*) n, MIN(event_ms) fm, MAX(event_ms) lm,
          COUNT(DISTINCT event_ms / ${HOUR}) h
        FROM events GROUP BY recipient_account_id, aws_region ORDER BY recipient_account_id, aws_region`,
     )
-    .all() as { a: string | null; r: string | null; n: number; f: string; l: string; fm: number; lm: number; h: number }[];
+    .all() as { a: string | null; r: string | null; n: number; fm: number; lm: number; h: number }[];
   const audit = db.prepare('SELECT COUNT(*) n, MIN(ts_ms) f, MAX(ts_ms) l FROM k8s_audit').get() as { n: number; f: number | null; l: number | null };
   return {
     cloudtrail: rows.map((x) => ({
       account: x.a,
       region: x.r,
       events: x.n,
-      first: x.f,
-      last: x.l,
+      // By instant, in UTC: records may write other zones, and the least text is not always the first time.
+      first: isoUtc(x.fm),
+      last: isoUtc(x.lm),
       hoursWithEvents: x.h,
       hoursSpanned: Math.floor(x.lm / HOUR) - Math.floor(x.fm / HOUR) + 1,
       files: x.a && x.r ? (filesAt.get(`${x.a}\u0000${x.r}`) ?? 0) : 0,

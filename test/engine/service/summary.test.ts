@@ -1,14 +1,15 @@
 /**
  * The case summary (`case.summary`, the header's figures): read from the time index and the rollup, not from every
  * event (it took ~8 s at 10M events), and equal to what a count over every event gives. Its time range is the first
- * and last event in time, in UTC, also where records write other zones (the least text is then not the first time).
+ * and last event in time, in UTC, also where records write other zones (the least text is then not the first time);
+ * so are the evidence coverage's per account and region, and a case report's per session.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CaseService } from '../../../electron/engine/service/case-service';
-import type { CaseSummary } from '../../../shared/api';
+import type { CaseSummary, CoverageView, ReportFile } from '../../../shared/api';
 import { apiRecord, trailJson } from '../../helpers/evidence';
 import { ingestDone, ingestedService, type ServiceHarness } from '../../helpers/service';
 
@@ -78,5 +79,18 @@ describe('the case summary', () => {
     expect(asIso(after.firstEventTime)).toBe(counted().first);
     expect(asIso(after.lastEventTime)).toBe(counted().last);
     expect(after.byMechanism).toEqual(counted().byMechanism);
+    // The coverage of their account and region, and the report of their key's session: the same instants.
+    const db = new Database(h.casePath, { readonly: true });
+    const times = (db.prepare("SELECT event_time FROM events WHERE recipient_account_id = '111122223333' AND aws_region = 'us-east-1'").pluck().all() as string[]).map(Date.parse);
+    db.close();
+    const coverage = await h.ok<CoverageView>('evidence.coverage', {});
+    const row = coverage.cloudtrail.find((r) => r.account === '111122223333' && r.region === 'us-east-1')!;
+    expect([Date.parse(row.first), Date.parse(row.last)]).toEqual([Math.min(...times), Math.max(...times)]);
+    expect(Date.parse(row.first)).toBeLessThanOrEqual(early);
+    expect(row.last).toMatch(/Z$/);
+    const report = await h.ok<ReportFile>('report.case', { events: [], keys: ['AKIAEXAMPLEKEY00001'], format: 'json' });
+    const session = (JSON.parse(report.body) as { sessions: { accessKeyId: string; first: string; last: string }[] }).sessions[0]!;
+    expect(session.accessKeyId).toBe('AKIAEXAMPLEKEY00001');
+    expect([session.first, session.last]).toEqual([new Date(early).toISOString().replace('.000Z', 'Z'), new Date(late).toISOString().replace('.000Z', 'Z')]);
   });
 });
