@@ -189,8 +189,7 @@ export class RawSearch {
     for (const r of rows) {
       if (r.filter && this.residentBytes + r.filter.byteLength > this.filterMemory) {
         this.spilled = true;
-        rows.return?.();
-        break;
+        break; // (which ends the statement)
       }
       this.filters.set(r.id, r.filter ? new BlockFilter(r.filter) : null);
       this.residentThrough = r.id;
