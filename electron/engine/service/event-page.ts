@@ -20,10 +20,13 @@ const FIRST_ROWS = 10_000;
  * from memory instead: the columns cost ~5 ns a row of the case (5M: ~25 ms), the walk ~0.5 µs a row visited with
  * its pages in SQLite's cache and 2–5 µs from a cold cache, as every filter is the first time after the case opens
  * (an event name with 1,291 events of 1M: a walk of 77,000 rows, 170–410 ms cold and 40 ms warm; from memory 20 ms).
+ * The estimate takes the events as spread evenly over time, and bursts are common (a pipeline's calls): `PutImage`,
+ * 5,254 events of 1M, was estimated at 19,000 rows and walked 132,000 (80–140 ms a page, warm); from memory 17–31 ms.
+ * Hence a threshold well under what an even spread would call for (20,000 before 2026-12-05).
  */
-const WALK_ROWS = 20_000;
+const WALK_ROWS = 5_000;
 /**
- * What a row of an access key's events costs SQL, in rows of that walk. The case keeps no planner statistics, so
+ * An access key's filtered events from which its page is read from memory. The case keeps no planner statistics, so
  * SQLite takes `access_key_id = ?` through its index as selective whatever the key: it reads every event of the key
  * (row, subject, flags) and sorts them for the page, 15–25 µs a row read cold on a quiet machine, up to ~90 µs on a
  * slow one. A node's key with 17,886 events of 1M took 0.4–0.6 s the first time it was clicked (20 ms again); from
@@ -31,7 +34,7 @@ const WALK_ROWS = 20_000;
  * together, from a dropped page cache), a 1,400-event key of 1M 124 ms in a benchmark run. So a key with 1,000 events
  * or more is read from memory: with SQL, a smaller key's first page stays under ~90 ms even read cold and slowly.
  */
-const KEY_ROW_WEIGHT = 20;
+const KEY_ROWS = 1_000;
 
 function rowView(r: AttributedRow & { id: number }): EventRowView {
   return { rowid: r.id, ...attributedRowView(r, (flags) => flags.sort()) };
@@ -90,8 +93,7 @@ export class EventPages {
     if (!q.filters.search?.trim()) {
       const events = this.db.prepare('SELECT COALESCE(SUM(n), 0) FROM event_rollup').pluck().get() as number;
       // A key's filtered set is at most its own events, each of which SQL reads (above); otherwise the time index walk.
-      const visited = q.filters.accessKeyId ? total * KEY_ROW_WEIGHT : (k * events) / Math.max(total, 1);
-      if (visited < this.walkRows) return null;
+      if (q.filters.accessKeyId ? total < KEY_ROWS : (k * events) / Math.max(total, 1) < this.walkRows) return null;
     }
     return this.fastFirst(q.filters, k, q.sort.dir === 'desc');
   }
