@@ -16,6 +16,13 @@ export class CaseError extends Error {
   }
 }
 
+/**
+ * The page cache of a case's connection (SQLite's `cache_size`, negative: KiB): 64 MiB. The file's pages SQLite
+ * does not keep are in the system's file cache, a read away. A large load raises it while it runs (ingest.ts
+ * `BULK_LOAD_CACHE`), the correlation sets its own (chain/correlate.ts).
+ */
+export const CASE_CACHE = -65536;
+
 export interface OpenOptions {
   /** Open an existing case only (queries); otherwise the case is created if missing. */
   mustExist?: boolean;
@@ -45,8 +52,7 @@ export function openCase(path: string, options: OpenOptions = {}): Db {
     }
     db.pragma('foreign_keys = ON');
     db.pragma('busy_timeout = 5000');
-    // Random eventID keys make index inserts touch pages all over the B-tree: a larger page cache keeps them in memory.
-    db.pragma('cache_size = -262144');
+    db.pragma(`cache_size = ${CASE_CACHE}`);
     registerEventIdHash(db);
     migrate(db, options.targetVersion ?? LATEST_VERSION, options.readonly ?? false);
     // An ingest killed while loading in bulk (its secondary indexes dropped) left them missing: build them back.

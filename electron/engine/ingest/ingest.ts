@@ -379,8 +379,27 @@ async function withBulkIndexes<T>(db: Database, load: () => Promise<T>): Promise
   }
 }
 
+/**
+ * The page cache of a load past `ingestTuning.bulkLoadRecords` records (SQLite `cache_size`; negative: KiB). Each new event
+ * inserts its eventID hash at a random place of an index that grows ~25 bytes an event (~250 MB at 10M events): a
+ * cache that holds it saves a read and a later write of a page per event. What that costs a load is in proportion to
+ * the records it writes, so a small one (a few files added to a case, the app's usual load) keeps the case's 64 MiB
+ * (db/open.ts CASE_CACHE): added to an open 10M-event case (100,000 events), the same time, ~150 MB less memory at
+ * its peak, where the reader's columns already hold ~700 MB. Loaded in one go, 10M events took 534 s with 256 MiB
+ * and 630 s with 64 MiB (docs/benchmarks.md); 1M, 0.93 × the time with 64 MiB.
+ */
+export const BULK_LOAD_CACHE = -262144;
+/** From how many records a load takes `BULK_LOAD_CACHE` (a setting, for tests). */
+export const ingestTuning = { bulkLoadRecords: 1_000_000 };
+
 async function loadEvidence(db: Database, paths: string[], options: IngestOptions): Promise<IngestSummary> {
-  return withBulkIndexes(db, () => loadEvidenceInto(db, paths, options));
+  const cache = db.pragma('cache_size', { simple: true }) as number;
+  try {
+    // (the bulk index build after the rows sorts with it too)
+    return await withBulkIndexes(db, () => loadEvidenceInto(db, paths, options));
+  } finally {
+    db.pragma(`cache_size = ${cache}`);
+  }
 }
 
 async function loadEvidenceInto(db: Database, paths: string[], options: IngestOptions): Promise<IngestSummary> {
@@ -414,6 +433,9 @@ async function loadEvidenceInto(db: Database, paths: string[], options: IngestOp
     // What the summary will count: a file found already loaded at commit adds no records.
     progress.records += outcome.records;
     progress.audits += outcome.audits;
+    if (progress.records >= ingestTuning.bulkLoadRecords && (db.pragma('cache_size', { simple: true }) as number) > BULK_LOAD_CACHE) {
+      db.pragma(`cache_size = ${BULK_LOAD_CACHE}`);
+    }
     progress.bytes += bytes;
     progress.currentPath = outcome.path;
     report();

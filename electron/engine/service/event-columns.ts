@@ -44,23 +44,32 @@ const KNOWN: ReadonlySet<string> = new Set<keyof EventFilters>([
   'serviceAccount', 'pod', 'node', 'accessKeyId', 'principal', 'search', 'flag', 'starred', 'tag',
 ]);
 
-/** Dictionary codes per row: 16 bits until a dictionary passes 65,535 values, then 32. */
+/**
+ * Dictionary codes per row: 16 bits until a dictionary passes 65,535 values, then 32. Only rows up to `top` are ever
+ * written or copied: the room past them is zero pages the system has not given memory for yet (see `ensure`).
+ */
 class Codes {
   a: Uint16Array | Uint32Array;
+  /** One past the highest row written. */
+  private top = 0;
   constructor(capacity: number) {
     this.a = new Uint16Array(capacity);
   }
   set(i: number, code: number): void {
-    if (code > 0xffff && this.a instanceof Uint16Array) this.a = Uint32Array.from(this.a);
+    if (code > 0xffff && this.a instanceof Uint16Array) this.a = widened(this.a, this.a.length, this.top, Uint32Array);
+    if (i >= this.top) this.top = i + 1;
     this.a[i] = code;
   }
   grow(capacity: number): void {
-    const b = this.a instanceof Uint16Array ? new Uint16Array(capacity) : new Uint32Array(capacity);
-    b.set(this.a.subarray(0, Math.min(this.a.length, capacity)));
-    this.a = b;
+    this.a = this.a instanceof Uint16Array ? widened(this.a, capacity, this.top, Uint16Array) : widened(this.a, capacity, this.top, Uint32Array);
   }
   fill(code: number, from: number, to: number): void {
+    if (to > this.top) this.top = to;
     this.a.fill(code, from, to);
+  }
+  /** Bytes of the rows in use. */
+  bytes(rows: number): number {
+    return rows * this.a.BYTES_PER_ELEMENT;
   }
 }
 
@@ -269,10 +278,16 @@ export class EventColumns {
     this.dataVersion = db.prepare('PRAGMA data_version').pluck();
   }
 
-  /** Bytes held per event and in all (typed arrays; the dictionaries are a few KB to MB). */
-  memory(): { rows: number; bytes: number; bytesPerRow: number } {
-    const bytes = this.ms.byteLength + this.subject.byteLength + [this.combo, this.key, this.ip, this.arn, this.ua].reduce((s, c) => s + c.a.byteLength, 0);
-    return { rows: this.loaded, bytes, bytesPerRow: this.ms.length > 0 ? bytes / this.ms.length : 0 };
+  /**
+   * Bytes held per event and in all (typed arrays, the rows in use; the dictionaries are a few KB to MB), and the
+   * room reserved to grow into (`ensure`: not written, so not resident).
+   */
+  memory(): { rows: number; bytes: number; bytesPerRow: number; reservedBytes: number } {
+    const rows = this.loaded + 1;
+    const codes = [this.combo, this.key, this.ip, this.arn, this.ua];
+    const bytes = rows * (this.ms.BYTES_PER_ELEMENT + this.subject.BYTES_PER_ELEMENT) + codes.reduce((s, c) => s + c.bytes(rows), 0);
+    const reservedBytes = this.ms.byteLength + this.subject.byteLength + codes.reduce((s, c) => s + c.a.byteLength, 0);
+    return { rows: this.loaded, bytes, bytesPerRow: bytes / rows, reservedBytes };
   }
 
   /** Whether every committed change is in the copy (no refresh needed). */
@@ -376,10 +391,10 @@ export class EventColumns {
   }
 
   private reset(): void {
+    this.subject.fill(-1, 0, this.loaded + 1);
     this.loaded = 0;
     this.searched = 0;
     this.sums.clear();
-    this.subject.fill(-1);
     this.ids.clear();
     this.storedThrough = 0;
   }
@@ -425,16 +440,19 @@ export class EventColumns {
     return this.version === null && this.refreshing !== null && this.disabled === null;
   }
 
+  /**
+   * Room for row ids below `rows`, with a quarter more to grow into. The room past the rows loaded is never written
+   * before its rows are (`loadEvents` marks them), so under Node it takes no memory (zero pages the system maps when
+   * first written; measured), and a refresh after evidence is added fits in it without copying the columns: at 10M
+   * events the copy held old and new arrays at once until collected, ~120 MB more at the peak of an add. (Were an
+   * allocator to write the room at once, it would cost what growing did before: the copy had a quarter more.)
+   */
   private ensure(rows: number): void {
     if (rows <= this.ms.length) return;
-    const cap = Math.max(rows, Math.ceil(this.ms.length * 1.25), 1024);
-    const ms = new Float64Array(cap);
-    ms.set(this.ms);
-    ms.fill(NaN, this.ms.length);
-    this.ms = ms;
-    const subject = new Int32Array(cap).fill(-1);
-    subject.set(this.subject);
-    this.subject = subject;
+    const cap = Math.max(Math.ceil(rows * 1.25), 1024);
+    const used = this.loaded + 1;
+    this.ms = widened(this.ms, cap, used, Float64Array);
+    this.subject = widened(this.subject, cap, used, Int32Array);
     for (const c of [this.combo, this.key, this.ip, this.arn, this.ua]) c.grow(cap);
   }
 
@@ -474,6 +492,8 @@ export class EventColumns {
   private loadEvents(after: number, upTo: number, given: unknown[] | null = null): void {
     const [n, msList, comboText, keyText] = (given ?? this.eventSlice.get(after, upTo)) as [number, string | null, string | null, string | null];
     const ids = this.idsOf(after, upTo, n);
+    // No row has a subject until its slice's are read (-1 also keeps rows without an event, gaps in the ids, out).
+    this.subject.fill(-1, after + 1, upTo + 1);
     const ok =
       this.codes(comboText, ids, this.combo, this.combos, 5, (t) => this.comboFields.push(t.split('\x1f').map((x) => (x === 'n' ? null : x.slice(1))))) &&
       this.codes(keyText, ids, this.key, this.keys);
@@ -820,6 +840,22 @@ export class EventColumns {
 function grown<T extends Int32Array | Float64Array>(a: T, size: number): T {
   const b = new (a.constructor as new (n: number) => T)(size);
   b.set(a);
+  return b;
+}
+
+/**
+ * A new array of `capacity` holding the first `used` values of `a`. Only those are copied: the rest of a large typed
+ * array is zero pages the system gives memory for only when they are written, so room to grow into costs nothing
+ * until it is used (copying all of `a` would write them).
+ */
+function widened<T extends Uint16Array | Uint32Array | Int32Array | Float64Array>(
+  a: Uint16Array | Uint32Array | Int32Array | Float64Array,
+  capacity: number,
+  used: number,
+  Type: new (n: number) => T,
+): T {
+  const b = new Type(capacity);
+  b.set(a.subarray(0, Math.min(used, capacity, a.length)));
   return b;
 }
 

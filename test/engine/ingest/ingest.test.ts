@@ -6,10 +6,10 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import type { Database } from 'better-sqlite3';
-import { openCase } from '../../../electron/engine/db/open';
-import { ingestEvidence } from '../../../electron/engine/ingest/ingest';
+import { CASE_CACHE, openCase } from '../../../electron/engine/db/open';
+import { BULK_LOAD_CACHE, ingestEvidence, ingestTuning } from '../../../electron/engine/ingest/ingest';
 import { EvidenceStore, sameContent } from '../../../electron/engine/ingest/store';
 import { IdHashBits } from '../../../electron/engine/db/event-id';
 import { normalizeRecord, type EventRow } from '../../../electron/engine/ingest/normalize';
@@ -90,9 +90,23 @@ describe.each([
     const root = join(dir, 'evidence');
     for (const t of realTrails()) put(root, s3Key(t.name), t.gz);
     const db = newCase(dir);
-    const cache = -262144; // the case's 256 MiB (db/open.ts)
+    const cache = CASE_CACHE;
     expect(db.pragma('cache_size', { simple: true })).toBe(cache);
-    await ingestEvidence(db, [root], { workers });
+    // A small load keeps the case's cache; a large one (here: from 10 records) takes the larger one while it runs.
+    const cacheDuring = async (into: Database) => {
+      const seen = new Set<number>();
+      await ingestEvidence(into, [root], { workers, onProgress: () => seen.add(into.pragma('cache_size', { simple: true }) as number) });
+      return [...seen];
+    };
+    const other = newCase(tempDir('ingest-bulk-large'));
+    const tuned = ingestTuning.bulkLoadRecords;
+    ingestTuning.bulkLoadRecords = 10;
+    onTestFinished(() => void (ingestTuning.bulkLoadRecords = tuned));
+    expect(await cacheDuring(other)).toContain(BULK_LOAD_CACHE);
+    expect(other.pragma('cache_size', { simple: true })).toBe(cache);
+    other.close();
+    ingestTuning.bulkLoadRecords = tuned;
+    expect(await cacheDuring(db)).toEqual([cache]);
     const indexes = () => db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'events_%' ORDER BY name").pluck().all();
     expect(indexes()).toEqual(['events_facts', 'events_id_hash', 'events_key', 'events_time']);
     expect(db.pragma('cache_size', { simple: true })).toBe(cache);

@@ -8,7 +8,8 @@
  * SQL ones of a second connection that keeps no columns.
  */
 import { join } from 'node:path';
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import Database from 'better-sqlite3';
@@ -204,6 +205,16 @@ afterAll(() => {
   sql?.close();
   service?.close();
 });
+
+/** Whether every array of the columns holds only zero bits past its rows in use (the room left to grow into). */
+function unwrittenPastRows(c: EventColumns): boolean {
+  const inner = c as unknown as { loaded: number; ms: Float64Array; subject: Int32Array } & Record<'combo' | 'key' | 'ip' | 'arn' | 'ua', { a: Uint16Array | Uint32Array }>;
+  const from = inner.loaded + 1;
+  const arrays = [new Uint32Array(inner.ms.buffer), inner.subject, ...(['combo', 'key', 'ip', 'arn', 'ua'] as const).map((k) => inner[k].a)];
+  const starts = [from * 2, from, from, from, from, from, from];
+  expect(inner.ms.length).toBeGreaterThan(from);
+  return arrays.every((a, i) => a.subarray(starts[i]).every((x) => x === 0));
+}
 
 describe('the in-memory event columns', () => {
   it('give the SQL histogram and total for random combinations of every filter', async () => {
@@ -402,6 +413,62 @@ describe('the in-memory event columns', () => {
     expect(await hits('all')).toBe(0);
   });
 
+  it('grow past the room they keep, and leave rows without an event (gaps in the ids) out of every answer', async () => {
+    // A copy of the case whose later rows are held back, and some rows of the middle gone for good.
+    const dir = mkdtempSync(join(tmpdir(), 'podtrail-columns-'));
+    const copy = join(dir, 'copy.db');
+    sql.exec(`VACUUM INTO '${copy.replaceAll("'", "''")}'`);
+    const w = new Database(copy);
+    registerEventIdHash(w);
+    const max = w.prepare('SELECT MAX(id) FROM events').pluck().get() as number;
+    const cut = Math.floor(max * 0.3);
+    w.pragma('foreign_keys = OFF');
+    w.exec(`CREATE TABLE held AS SELECT * FROM events WHERE id > ${cut};
+            CREATE TABLE held_subjects AS SELECT * FROM event_subjects WHERE event_rowid > ${cut};
+            DELETE FROM event_subjects WHERE event_rowid > ${cut} OR (event_rowid % 7 = 3 AND event_rowid > 100);
+            DELETE FROM events WHERE id > ${cut} OR (id % 7 = 3 AND id > 100);
+            DELETE FROM held WHERE id % 7 = 3;
+            DELETE FROM held_subjects WHERE event_rowid % 7 = 3;`);
+    const db = open(copy);
+    const total = (f: EventFilters) => {
+      const where = whereClause(f, searchHits(db));
+      return db.prepare(`SELECT COUNT(*) FROM ${EVENT_FROM} ${where.sql}`).pluck().get(...where.params) as number;
+    };
+    const filters: EventFilters[] = [{}, { region: 'us-east-1' }, { errorCode: 'none' }, { mechanism: 'irsa' }, { fromMs: 0 }, { toMs: Date.parse('2026-03-02T02:00:00Z') }, { search: 'GetObject' }];
+    const check = async (c: EventColumns) => {
+      for (const f of filters) {
+        expect({ f, total: c.total(f, termIds(db)) }).toEqual({ f, total: total(f) });
+        const want = await countHistogram(sql, { filters: f, buckets: 30 });
+        const ref = await countHistogram(db, { filters: f, buckets: 30 });
+        expect(ref.counts.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(want.counts.reduce((a, b) => a + b, 0));
+        const toMs = f.toMs ?? (db.prepare('SELECT MAX(event_ms) FROM events').pluck().get() as number) + 1;
+        expect({ f, counts: c.histogram(f, termIds(db), ref.fromMs, toMs, ref.bucketMs, ref.counts.length, f.fromMs !== undefined || f.toMs !== undefined) }).toEqual({ f, counts: ref.counts });
+      }
+    };
+    try {
+      const c = new EventColumns(db, { slice: 500 });
+      await c.refresh();
+      while (!c.searchLoaded()) await new Promise((r) => setTimeout(r, 5));
+      expect(c.memory().rows).toBe(db.prepare('SELECT MAX(id) FROM events').pluck().get());
+      await check(c);
+      const reserved = c.memory().reservedBytes;
+      // The held rows come back: more than the room kept, so the arrays are grown (their rows copied, no more).
+      w.exec('INSERT INTO events SELECT * FROM held; INSERT INTO event_subjects SELECT * FROM held_subjects;');
+      expect(c.fresh()).toBe(false);
+      await c.refresh();
+      while (!c.searchLoaded()) await new Promise((r) => setTimeout(r, 5));
+      expect(c.memory().reservedBytes).toBeGreaterThan(reserved);
+      expect(c.memory().rows).toBe(max);
+      expect(unwrittenPastRows(c)).toBe(true);
+      await check(c);
+      expect(total({})).toBeLessThan(sqlTotal({}));
+    } finally {
+      db.close();
+      w.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('follow the case: new evidence and its correlation, and a note, committed by the engine', async () => {
     const before = sql.prepare('SELECT COUNT(*) FROM events').pluck().get() as number;
     // More evidence: a second bundle, and a record under an eventID the case has (a variant).
@@ -417,6 +484,7 @@ describe('the in-memory event columns', () => {
     ];
     writeFileSync(variant, trailJson([{ ...base, sourceIPAddress: '203.0.113.77' }, ...odd]));
     const done = h.pushes.filter((x) => x.name === 'ingest.done').length;
+    const reserved = columns.memory().reservedBytes;
     await h.ok('ingest.start', { paths: [more, variant] });
     await new Promise<void>((resolve) => {
       const t = setInterval(() => {
@@ -433,6 +501,10 @@ describe('the in-memory event columns', () => {
     expect(columns.fresh()).toBe(true);
     while (!columns.searchLoaded()) await new Promise((r) => setTimeout(r, 10));
     expect(columns.memory().rows).toBe(sql.prepare('SELECT MAX(id) FROM events').pluck().get());
+    // The new rows went into the room the first load left (no copy of the columns: at 10M events a copy held the old
+    // and new arrays at once, ~500 MB), and the room past them was never written (so it holds no memory).
+    expect(columns.memory().reservedBytes).toBe(reserved);
+    expect(unwrittenPastRows(columns)).toBe(true);
     const p = pools();
     const next = rng(7);
     const oddFilters: EventFilters[] = [{ eventName: 'Get\u001fvThing' }, { errorCode: 'x\u001fny' }, { region: 'us\u001fv-odd-1' }, { search: 'Thing' }, { search: '0d0d0d0d' }, { search: '51.100.1\u001e' }];
