@@ -74,6 +74,44 @@ class Codes {
 }
 
 /**
+ * Event times: whole seconds from the first time loaded, 32 bits, while every time is a whole second within 68 years
+ * of it (CloudTrail writes whole seconds), else milliseconds as doubles (8 bytes). Rows past `top` as in `Codes`.
+ */
+class Times {
+  a: Int32Array | Float64Array;
+  /** The time of second 0 (ms; NaN until the first time). */
+  base = Number.NaN;
+  private top = 0;
+  constructor(capacity: number) {
+    this.a = new Int32Array(capacity);
+  }
+  set(i: number, ms: number): void {
+    if (i >= this.top) this.top = i + 1;
+    if (this.a instanceof Int32Array) {
+      if (Number.isNaN(this.base)) this.base = Math.floor(ms / 1000) * 1000;
+      const s = (ms - this.base) / 1000;
+      if (Number.isInteger(s) && s >= -0x80000000 && s <= 0x7fffffff) {
+        this.a[i] = s;
+        return;
+      }
+      this.a = this.inMs();
+    }
+    this.a[i] = ms;
+  }
+  grow(capacity: number): void {
+    this.a = this.a instanceof Int32Array ? widened(this.a, capacity, this.top, Int32Array) : widened(this.a, capacity, this.top, Float64Array);
+  }
+  bytes(rows: number): number {
+    return rows * this.a.BYTES_PER_ELEMENT;
+  }
+  private inMs(): Float64Array {
+    const b = new Float64Array(this.a.length);
+    for (let i = 0; i < this.top; i++) b[i] = this.base + this.a[i]! * 1000;
+    return b;
+  }
+}
+
+/**
  * Texts to codes, looked up inside a larger string without cutting it (a slice's `group_concat`): a 32-bit hash of
  * the characters, then a comparison in place. Code 0 is NULL. Texts are kept encoded as the loader writes them:
  * `n` for NULL, `v<text>` for a value.
@@ -215,8 +253,9 @@ export class EventColumns {
   private searched = 0;
   /** The running load of the search columns (null: none). */
   private searchRun: Promise<void> | null = null;
-  private ms = new Float64Array(0);
-  private subject = new Int32Array(0);
+  private readonly times = new Times(0);
+  /** Subject id + 1 per row (0: none, or not read yet). */
+  private readonly subject = new Codes(0);
   private readonly combo = new Codes(0);
   private readonly key = new Codes(0);
   private readonly ip = new Codes(0);
@@ -284,9 +323,9 @@ export class EventColumns {
    */
   memory(): { rows: number; bytes: number; bytesPerRow: number; reservedBytes: number } {
     const rows = this.loaded + 1;
-    const codes = [this.combo, this.key, this.ip, this.arn, this.ua];
-    const bytes = rows * (this.ms.BYTES_PER_ELEMENT + this.subject.BYTES_PER_ELEMENT) + codes.reduce((s, c) => s + c.bytes(rows), 0);
-    const reservedBytes = this.ms.byteLength + this.subject.byteLength + codes.reduce((s, c) => s + c.a.byteLength, 0);
+    const columns = [this.times, this.subject, this.combo, this.key, this.ip, this.arn, this.ua];
+    const bytes = columns.reduce((s, c) => s + c.bytes(rows), 0);
+    const reservedBytes = columns.reduce((s, c) => s + c.a.byteLength, 0);
     return { rows: this.loaded, bytes, bytesPerRow: bytes / rows, reservedBytes };
   }
 
@@ -391,7 +430,7 @@ export class EventColumns {
   }
 
   private reset(): void {
-    this.subject.fill(-1, 0, this.loaded + 1);
+    this.subject.fill(0, 0, this.loaded + 1);
     this.loaded = 0;
     this.searched = 0;
     this.sums.clear();
@@ -448,12 +487,9 @@ export class EventColumns {
    * allocator to write the room at once, it would cost what growing did before: the copy had a quarter more.)
    */
   private ensure(rows: number): void {
-    if (rows <= this.ms.length) return;
+    if (rows <= this.times.a.length) return;
     const cap = Math.max(Math.ceil(rows * 1.25), 1024);
-    const used = this.loaded + 1;
-    this.ms = widened(this.ms, cap, used, Float64Array);
-    this.subject = widened(this.subject, cap, used, Int32Array);
-    for (const c of [this.combo, this.key, this.ip, this.arn, this.ua]) c.grow(cap);
+    for (const c of [this.times, this.subject, this.combo, this.key, this.ip, this.arn, this.ua]) c.grow(cap);
   }
 
   /**
@@ -492,14 +528,14 @@ export class EventColumns {
   private loadEvents(after: number, upTo: number, given: unknown[] | null = null): void {
     const [n, msList, comboText, keyText] = (given ?? this.eventSlice.get(after, upTo)) as [number, string | null, string | null, string | null];
     const ids = this.idsOf(after, upTo, n);
-    // No row has a subject until its slice's are read (-1 also keeps rows without an event, gaps in the ids, out).
-    this.subject.fill(-1, after + 1, upTo + 1);
+    // No row has a subject until its slice's are read (none also keeps rows without an event, gaps in the ids, out).
+    this.subject.fill(0, after + 1, upTo + 1);
     const ok =
       this.codes(comboText, ids, this.combo, this.combos, 5, (t) => this.comboFields.push(t.split('\x1f').map((x) => (x === 'n' ? null : x.slice(1))))) &&
       this.codes(keyText, ids, this.key, this.keys);
     if (ok || n === 0) {
       const m = parseIntegers(msList, this.scratch);
-      for (let i = 0; i < m; i++) this.ms[ids[i]!] = this.scratch[i]!;
+      for (let i = 0; i < m; i++) this.times.set(ids[i]!, this.scratch[i]!);
     } else {
       // A value holds a separator character: this slice row by row.
       const rows = this.db
@@ -507,7 +543,7 @@ export class EventColumns {
         .raw(true)
         .all(after, upTo) as [number, number, string | null, string | null, string, string, string | null, string | null][];
       for (const [id, ms, account, region, source, name, error, key] of rows) {
-        this.ms[id] = ms;
+        this.times.set(id, ms);
         const fields = [account, region, source, name, error];
         // Keyed apart from the loader's texts (which start with 'v' or 'n'): a value may hold its separators.
         this.combo.set(id, codeOf(this.combos, `\0${JSON.stringify(fields)}`, () => this.comboFields.push(fields)));
@@ -601,16 +637,16 @@ export class EventColumns {
   private loadSubjects(k: number, upTo: number): void {
     const from = k * this.slice;
     const [n, sum, rowList, subjectList] = this.subjectSlice.get(from, upTo) as [number, number | null, string | null, string | null];
-    this.subject.fill(-1, from + 1, upTo + 1);
+    this.subject.fill(0, from + 1, upTo + 1);
     const m = parseIntegers(rowList, this.scratch);
     parseIntegers(subjectList, this.scratch2);
     for (let i = 0; i < m; i++) {
       const s = this.scratch2[i]!;
-      if (!(s >= 0 && s <= 0x7fffffff)) {
+      if (!(s >= 0 && s < 0xffffffff)) {
         this.disabled = `subject id ${s} cannot be kept`;
         return;
       }
-      this.subject[this.scratch[i]!] = s;
+      this.subject.set(this.scratch[i]!, s + 1);
     }
     this.sums.set(k, `${upTo}:${n}:${sum}`);
   }
@@ -736,8 +772,10 @@ export class EventColumns {
 
   /** Call `kept(i, t)` for each row the plan keeps (row id, time), in row id order when no set drives it. */
   private each(p: Plan, kept: (i: number, t: number) => void): void {
-    const ms = this.ms;
-    const subject = this.subject;
+    const times = this.times.a;
+    const base = this.times.base;
+    const seconds = times instanceof Int32Array;
+    const subject = this.subject.a;
     const combo = this.combo.a;
     const key = this.key.a;
     const { comboMask, keyCode, subjectMask, from, to } = p;
@@ -749,9 +787,9 @@ export class EventColumns {
       return m;
     });
     const visit = (i: number): void => {
-      const s = subject[i]!;
+      const s = subject[i]! - 1;
       if (s < 0) return;
-      const t = ms[i]!;
+      const t = seconds ? base + times[i]! * 1000 : times[i]!;
       if (!(t >= from && t < to)) return;
       if (comboMask !== null && comboMask[combo[i]!] !== 1) return;
       if (keyCode >= 0 && key[i] !== keyCode) return;
