@@ -772,13 +772,17 @@ export class EventColumns {
 
   /** Call `kept(i, t)` for each row the plan keeps (row id, time), in row id order when no set drives it. */
   private each(p: Plan, kept: (i: number, t: number) => void): void {
-    const times = this.times.a;
+    // Each array read as its one type (a read of either type in one place was ~20 % slower a row), and the time
+    // range compared in the stored seconds: for a whole second s, base + 1000 s >= from exactly when s >= ⌈(from − base) / 1000⌉.
+    const seconds = this.times.a instanceof Int32Array ? this.times.a : null;
+    const ms = seconds === null ? (this.times.a as Float64Array) : null;
     const base = this.times.base;
-    const seconds = times instanceof Int32Array;
     const subject = this.subject.a;
     const combo = this.combo.a;
     const key = this.key.a;
     const { comboMask, keyCode, subjectMask, from, to } = p;
+    const fromS = Math.ceil((from - base) / 1000);
+    const toS = Math.ceil((to - base) / 1000);
     const sets = [...p.sets].sort((a, b) => a.length - b.length);
     const driver = sets.shift();
     const others = sets.map((s) => {
@@ -789,8 +793,15 @@ export class EventColumns {
     const visit = (i: number): void => {
       const s = subject[i]! - 1;
       if (s < 0) return;
-      const t = seconds ? base + times[i]! * 1000 : times[i]!;
-      if (!(t >= from && t < to)) return;
+      let t: number;
+      if (seconds !== null) {
+        const x = seconds[i]!;
+        if (!(x >= fromS && x < toS)) return;
+        t = base + x * 1000;
+      } else {
+        t = ms![i]!;
+        if (!(t >= from && t < to)) return;
+      }
       if (comboMask !== null && comboMask[combo[i]!] !== 1) return;
       if (keyCode >= 0 && key[i] !== keyCode) return;
       if (subjectMask !== null && subjectMask[s] !== 1) return;
