@@ -3,11 +3,12 @@
  * what lets the timeline's histogram, a search page's total and the column part of a free-text search be counted
  * in a few milliseconds instead of scanning the event table (160–260 ms per filter change at 1M events).
  *
- * Per event row id (arrays indexed by `events.id`): its time (`event_ms`, float64), its attribution subject
- * (`event_subjects.subject_id`, int32; -1: none yet, so no table row shows it), and dictionary codes (uint16,
- * widened to uint32 past 65,535 values; 0 is NULL, or no row) of: the facet combination (account, region, source,
- * event name, error code: a few hundred distinct tuples), the access key, the source IP, the principal ARN's and the
- * user agent's `strings` ids. 22 bytes per event (66 MB at 3M), plus a 64 Kib summary of the eventIDs' character
+ * Per event row id (arrays indexed by `events.id`): its time (`event_ms`: int32 whole seconds from the first time,
+ * or float64 ms once a time is not a whole second: `Times`), its attribution subject (`event_subjects.subject_id` + 1;
+ * 0: none yet, so no table row shows it), and dictionary codes (uint16, widened to uint32 past 65,535 values; 0 is
+ * NULL, or no row) of: the facet combination (account, region, source, event name, error code: a few hundred
+ * distinct tuples), the access key, the source IP, the principal ARN's and the user agent's `strings` ids. 16 bytes
+ * per event (48 MB at 3M, 160 MB at 10M), plus a 64 Kib summary of the eventIDs' character
  * pairs (a search for text no eventID can hold skips their scan).
  *
  * Filters are answered as SQL answers them, by the same rules (event-query.ts `whereClause`): the facet filters and
