@@ -11,6 +11,12 @@
  * per event (48 MB at 3M, 160 MB at 10M), plus a 64 Kib summary of the eventIDs' character
  * pairs (a search for text no eventID can hold skips their scan).
  *
+ * Memory stops growing with the case at `COLUMN_ROWS_IN_MEMORY` rows (16M: 256 MB): the columns of the rows past them
+ * are kept in temporary files (column-spill.ts), and a scan reads them a chunk of 65,536 rows at a time, from the
+ * operating system's file cache once read (measured at 10M events with every row spilled: a histogram in ~170 ms
+ * against ~112 ms from memory). What a query itself holds does not grow with the case either: the other id sets of
+ * a filter are walked beside the rows, and the first rows of a page keep at most a few times the page's end.
+ *
  * Filters are answered as SQL answers them, by the same rules (event-query.ts `whereClause`): the facet filters and
  * the key as a mask over the dictionaries (values compared as SQLite compares text, byte for byte); the subject-level
  * filters (mechanism, cluster, namespace, service account, pod, node, principal) as a mask over subjects, read by
@@ -35,9 +41,17 @@ import type { Database, Statement } from 'better-sqlite3';
 import type { EventFilters } from '../../../shared/api';
 import { IdSummary, readIdSummary } from '../db/id-summary';
 import { likePattern, markedSetQueries, SUBJECT_FILTERS, whereClause } from './event-query';
+import { Spill, type ColumnArray, type ColumnType } from './column-spill';
 
-/** Row ids per loading slice (also the checksum slices of `event_subjects`). */
+/** Row ids per loading slice (also the checksum slices of `event_subjects`, and the chunks of the spilled rows). */
 export const SLICE = 65536;
+
+/**
+ * Rows whose columns are kept in memory; the columns of the rows past them are kept in a temporary file
+ * (column-spill.ts), so that the reader's memory stops growing with the case: 256 MB at 16 bytes a row (352 MB had
+ * every dictionary passed 65,535 values). A scan of the spilled rows reads them from the file a chunk at a time.
+ */
+export const COLUMN_ROWS_IN_MEMORY = 16 * 1024 * 1024;
 
 /** Filters this copy answers; any other with a value makes it decline. */
 const KNOWN: ReadonlySet<string> = new Set<keyof EventFilters>([
@@ -46,69 +60,99 @@ const KNOWN: ReadonlySet<string> = new Set<keyof EventFilters>([
 ]);
 
 /**
- * Dictionary codes per row: 16 bits until a dictionary passes 65,535 values, then 32. Only rows up to `top` are ever
- * written or copied: the room past them is zero pages the system has not given memory for yet (see `ensure`).
+ * One column: the rows below `memRows` in a typed array indexed by row id, the rows from it on (a case past the
+ * memory budget, `COLUMN_ROWS_IN_MEMORY`) in a temporary file (column-spill.ts), read a chunk at a time by a scan.
+ * Only rows up to `top` are ever written or copied: the room past them is zero pages the system has not given
+ * memory for yet (see `ensure`).
  */
-class Codes {
-  a: Uint16Array | Uint32Array;
+class Column {
+  a: ColumnArray;
+  /** The rows from `memRows` on (null: none written yet). */
+  spill: Spill | null = null;
   /** One past the highest row written. */
-  private top = 0;
-  constructor(capacity: number) {
-    this.a = new Uint16Array(capacity);
+  protected top = 0;
+  constructor(
+    protected type: ColumnType,
+    readonly memRows: number,
+    readonly chunk: number,
+  ) {
+    this.a = new type(0);
   }
-  set(i: number, code: number): void {
-    if (code > 0xffff && this.a instanceof Uint16Array) this.a = widened(this.a, this.a.length, this.top, Uint32Array);
+  protected put(i: number, v: number): void {
     if (i >= this.top) this.top = i + 1;
-    this.a[i] = code;
+    if (i < this.memRows) this.a[i] = v;
+    else (this.spill ??= new Spill(this.type, this.chunk)).set(i - this.memRows, v);
   }
   grow(capacity: number): void {
-    this.a = this.a instanceof Uint16Array ? widened(this.a, capacity, this.top, Uint16Array) : widened(this.a, capacity, this.top, Uint32Array);
+    const cap = Math.min(capacity, this.memRows);
+    if (cap > this.a.length) this.a = widened(this.a, cap, this.top, this.type);
   }
-  fill(code: number, from: number, to: number): void {
+  fill(v: number, from: number, to: number): void {
     if (to > this.top) this.top = to;
-    this.a.fill(code, from, to);
+    if (from < this.memRows) this.a.fill(v, from, Math.min(to, this.memRows));
+    if (to > this.memRows) (this.spill ??= new Spill(this.type, this.chunk)).fill(v, Math.max(from, this.memRows) - this.memRows, to - this.memRows);
   }
-  /** Bytes of the rows in use. */
-  bytes(rows: number): number {
-    return rows * this.a.BYTES_PER_ELEMENT;
+  /** The rows of spilled chunk k (row memRows + k × chunk at 0), for a scan; the file's chunk is read. */
+  view(k: number): ColumnArray {
+    return this.spill === null ? new this.type(this.chunk) : this.spill.view(k);
+  }
+  /** Every row as another type, through `convert` (the array's room keeps its length). */
+  protected retype(type: ColumnType, convert: (x: number) => number): void {
+    const b = new type(this.a.length);
+    const used = Math.min(this.top, this.a.length);
+    for (let i = 0; i < used; i++) b[i] = convert(this.a[i]!);
+    this.a = b;
+    this.spill = this.spill?.retyped(type, convert) ?? null;
+    this.type = type;
+  }
+  /** Bytes of the rows in use: in memory, and in the file. */
+  bytes(rows: number): { resident: number; spilled: number } {
+    const w = this.a.BYTES_PER_ELEMENT;
+    return { resident: Math.min(rows, this.memRows) * w, spilled: Math.max(0, rows - this.memRows) * w };
+  }
+  close(): void {
+    this.spill?.close();
+    this.spill = null;
+  }
+}
+
+/** Dictionary codes per row: 16 bits until a dictionary passes 65,535 values, then 32. */
+class Codes extends Column {
+  constructor(memRows: number, chunk: number) {
+    super(Uint16Array, memRows, chunk);
+  }
+  set(i: number, code: number): void {
+    if (code > 0xffff && this.type === Uint16Array) this.retype(Uint32Array, (x) => x);
+    this.put(i, code);
   }
 }
 
 /**
  * Event times: whole seconds from the first time loaded, 32 bits, while every time is a whole second within 68 years
- * of it (CloudTrail writes whole seconds), else milliseconds as doubles (8 bytes). Rows past `top` as in `Codes`.
+ * of it (CloudTrail writes whole seconds), else milliseconds as doubles (8 bytes).
  */
-class Times {
-  a: Int32Array | Float64Array;
+class Times extends Column {
   /** The time of second 0 (ms; NaN until the first time). */
   base = Number.NaN;
-  private top = 0;
-  constructor(capacity: number) {
-    this.a = new Int32Array(capacity);
+  constructor(memRows: number, chunk: number) {
+    super(Int32Array, memRows, chunk);
+  }
+  /** Whether the times are whole seconds from `base` (else ms). */
+  inSeconds(): boolean {
+    return this.type === Int32Array;
   }
   set(i: number, ms: number): void {
-    if (i >= this.top) this.top = i + 1;
-    if (this.a instanceof Int32Array) {
+    if (this.type === Int32Array) {
       if (Number.isNaN(this.base)) this.base = Math.floor(ms / 1000) * 1000;
       const s = (ms - this.base) / 1000;
       if (Number.isInteger(s) && s >= -0x80000000 && s <= 0x7fffffff) {
-        this.a[i] = s;
+        this.put(i, s);
         return;
       }
-      this.a = this.inMs();
+      const base = this.base;
+      this.retype(Float64Array, (x) => base + x * 1000);
     }
-    this.a[i] = ms;
-  }
-  grow(capacity: number): void {
-    this.a = this.a instanceof Int32Array ? widened(this.a, capacity, this.top, Int32Array) : widened(this.a, capacity, this.top, Float64Array);
-  }
-  bytes(rows: number): number {
-    return rows * this.a.BYTES_PER_ELEMENT;
-  }
-  private inMs(): Float64Array {
-    const b = new Float64Array(this.a.length);
-    for (let i = 0; i < this.top; i++) b[i] = this.base + this.a[i]! * 1000;
-    return b;
+    this.put(i, ms);
   }
 }
 
@@ -230,6 +274,20 @@ export function searchSliceSql(ids: boolean): string {
  */
 export type SliceSource = (sql: string, after: number, upTo: number) => Promise<unknown[]>;
 
+export interface ColumnOptions {
+  /** Row ids per loading slice (`SLICE`; smaller in tests). */
+  slice?: number;
+  /** Where the slices are read (the scan worker's connection), else on this one. */
+  source?: SliceSource;
+  /** Rows kept in memory (`COLUMN_ROWS_IN_MEMORY`; smaller in tests): the rest are spilled to a file. */
+  memoryRows?: number;
+  /** The room `firstRows` starts with (`FIRST_ROWS_ROOM`; smaller in tests). */
+  firstRowsRoom?: number;
+}
+
+/** Rows `firstRows` keeps before it drops those past the k-th's time (at least 8 k): 786 KB. */
+const FIRST_ROWS_ROOM = 65536;
+
 /** Slices asked of the source ahead of the one being parsed. */
 const AHEAD = 2;
 
@@ -254,14 +312,19 @@ export class EventColumns {
   private searched = 0;
   /** The running load of the search columns (null: none). */
   private searchRun: Promise<void> | null = null;
-  private readonly times = new Times(0);
+  private readonly times: Times;
   /** Subject id + 1 per row (0: none, or not read yet). */
-  private readonly subject = new Codes(0);
-  private readonly combo = new Codes(0);
-  private readonly key = new Codes(0);
-  private readonly ip = new Codes(0);
-  private readonly arn = new Codes(0);
-  private readonly ua = new Codes(0);
+  private readonly subject: Codes;
+  private readonly combo: Codes;
+  private readonly key: Codes;
+  private readonly ip: Codes;
+  private readonly arn: Codes;
+  private readonly ua: Codes;
+  /** Rows whose columns are in memory (the rest are spilled: `Column`). */
+  private readonly memRows: number;
+  /** Row ids the columns have room for. */
+  private capacity = 0;
+  private readonly firstRowsRoom: number;
   private readonly combos = new TextCodes();
   /** Decoded combination fields by code: account, region, source, name, error code. */
   private readonly comboFields: (string | null)[][] = [[null, null, null, null, null]];
@@ -300,9 +363,18 @@ export class EventColumns {
 
   constructor(
     private readonly db: Database,
-    options: { slice?: number; source?: SliceSource } = {},
+    options: ColumnOptions = {},
   ) {
     this.slice = options.slice ?? SLICE;
+    this.memRows = Math.max(1, options.memoryRows ?? COLUMN_ROWS_IN_MEMORY);
+    this.firstRowsRoom = options.firstRowsRoom ?? FIRST_ROWS_ROOM;
+    this.times = new Times(this.memRows, this.slice);
+    this.subject = new Codes(this.memRows, this.slice);
+    this.combo = new Codes(this.memRows, this.slice);
+    this.key = new Codes(this.memRows, this.slice);
+    this.ip = new Codes(this.memRows, this.slice);
+    this.arn = new Codes(this.memRows, this.slice);
+    this.ua = new Codes(this.memRows, this.slice);
     this.source = options.source ?? null;
     this.scratch = new Float64Array(this.slice + 1);
     this.scratch2 = new Float64Array(this.slice + 1);
@@ -318,16 +390,23 @@ export class EventColumns {
     this.dataVersion = db.prepare('PRAGMA data_version').pluck();
   }
 
+  private columns(): Column[] {
+    return [this.times, this.subject, this.combo, this.key, this.ip, this.arn, this.ua];
+  }
+
   /**
-   * Bytes held per event and in all (typed arrays, the rows in use; the dictionaries are a few KB to MB), and the
-   * room reserved to grow into (`ensure`: not written, so not resident).
+   * Bytes per event and in all (typed arrays, the rows in use; the dictionaries are a few KB to MB): in memory, and
+   * in the spill files past `memoryRows`; and the room reserved in memory to grow into (`ensure`: not written, so not
+   * resident).
    */
-  memory(): { rows: number; bytes: number; bytesPerRow: number; reservedBytes: number } {
+  memory(): { rows: number; bytes: number; bytesPerRow: number; residentBytes: number; spilledBytes: number; reservedBytes: number } {
     const rows = this.loaded + 1;
-    const columns = [this.times, this.subject, this.combo, this.key, this.ip, this.arn, this.ua];
-    const bytes = columns.reduce((s, c) => s + c.bytes(rows), 0);
-    const reservedBytes = columns.reduce((s, c) => s + c.a.byteLength, 0);
-    return { rows: this.loaded, bytes, bytesPerRow: bytes / rows, reservedBytes };
+    const parts = this.columns().map((c) => c.bytes(rows));
+    const residentBytes = parts.reduce((s, b) => s + b.resident, 0);
+    const spilledBytes = parts.reduce((s, b) => s + b.spilled, 0);
+    const reservedBytes = this.columns().reduce((s, c) => s + c.a.byteLength, 0);
+    const bytes = residentBytes + spilledBytes;
+    return { rows: this.loaded, bytes, bytesPerRow: bytes / rows, residentBytes, spilledBytes, reservedBytes };
   }
 
   /** Whether every committed change is in the copy (no refresh needed). */
@@ -368,9 +447,11 @@ export class EventColumns {
     }
   }
 
-  /** Stop loading (the connection is closing). */
+  /** Stop loading (the connection is closing): the spill files go (a scan after this answers from nothing). */
   stop(): void {
     this.stopped = true;
+    this.disabled ??= 'closed';
+    for (const c of this.columns()) c.close();
   }
 
   /**
@@ -488,9 +569,9 @@ export class EventColumns {
    * allocator to write the room at once, it would cost what growing did before: the copy had a quarter more.)
    */
   private ensure(rows: number): void {
-    if (rows <= this.times.a.length) return;
-    const cap = Math.max(Math.ceil(rows * 1.25), 1024);
-    for (const c of [this.times, this.subject, this.combo, this.key, this.ip, this.arn, this.ua]) c.grow(cap);
+    if (rows <= this.capacity) return;
+    this.capacity = Math.max(Math.ceil(rows * 1.25), 1024);
+    for (const c of this.columns()) c.grow(this.capacity);
   }
 
   /**
@@ -684,25 +765,36 @@ export class EventColumns {
     // Only the columns where some value holds the text are read (most words are in one or two of them).
     const used = (
       [
-        [this.combo.a, comboMask],
-        [this.key.a, keyMask],
-        [this.ip.a, ipMask],
-        [this.arn.a, arnMask],
-        [this.ua.a, uaMask],
+        [this.combo, comboMask],
+        [this.key, keyMask],
+        [this.ip, ipMask],
+        [this.arn, arnMask],
+        [this.ua, uaMask],
       ] as const
     ).filter(([, mask]) => mask.includes(1));
-    const n = this.searched;
-    if (used.length === 1) {
-      const [codes, mask] = used[0]!;
-      for (let i = 1; i <= n; i++) if (mask[codes[i]!]) out.push(i);
-    } else if (used.length > 1) {
-      for (let i = 1; i <= n; i++) {
-        for (const [codes, mask] of used) {
-          if (mask[codes[i]!]) {
+    // Rows lo..hi, at i − off of `arrays` (the arrays in memory, or a spilled chunk of each).
+    const scan = (arrays: ColumnArray[], off: number, lo: number, hi: number): void => {
+      if (arrays.length === 1) {
+        const codes = arrays[0]!;
+        const mask = used[0]![1];
+        for (let i = lo; i <= hi; i++) if (mask[codes[i - off]!]) out.push(i);
+        return;
+      }
+      for (let i = lo; i <= hi; i++) {
+        for (let c = 0; c < arrays.length; c++) {
+          if (used[c]![1][arrays[c]![i - off]!]) {
             out.push(i);
             break;
           }
         }
+      }
+    };
+    const n = this.searched;
+    if (used.length > 0) {
+      scan(used.map(([column]) => column.a), 0, 1, Math.min(n, this.memRows - 1));
+      for (let k = 0; this.memRows + k * this.slice <= n; k++) {
+        const off = this.memRows + k * this.slice;
+        scan(used.map(([column]) => column.view(k)), off, Math.max(off, 1), Math.min(n, off + this.slice - 1));
       }
     }
     if (this.eventIdMayHold(text)) {
@@ -775,44 +867,80 @@ export class EventColumns {
   private each(p: Plan, kept: (i: number, t: number) => void): void {
     // Each array read as its one type (a read of either type in one place was ~20 % slower a row), and the time
     // range compared in the stored seconds: for a whole second s, base + 1000 s >= from exactly when s >= ⌈(from − base) / 1000⌉.
-    const seconds = this.times.a instanceof Int32Array ? this.times.a : null;
-    const ms = seconds === null ? (this.times.a as Float64Array) : null;
+    const inSeconds = this.times.inSeconds();
+    let seconds = inSeconds ? (this.times.a as Int32Array) : null;
+    let ms = inSeconds ? null : (this.times.a as Float64Array);
     const base = this.times.base;
-    const subject = this.subject.a;
-    const combo = this.combo.a;
-    const key = this.key.a;
+    let subject = this.subject.a;
+    let combo = this.combo.a;
+    let key = this.key.a;
     const { comboMask, keyCode, subjectMask, from, to } = p;
     const fromS = Math.ceil((from - base) / 1000);
     const toS = Math.ceil((to - base) / 1000);
     const sets = [...p.sets].sort((a, b) => a.length - b.length);
     const driver = sets.shift();
-    const others = sets.map((s) => {
-      const m = new Uint8Array(this.loaded + 1);
-      for (const id of s) if (id > 0 && id <= this.loaded) m[id] = 1;
-      return m;
-    });
+    // The other sets are walked beside the rows, which are visited in ascending order either way (a mask of the
+    // case's rows per set was a byte a row: 100 MB a set at 100M events).
+    const others = sets;
+    const at = new Int32Array(others.length);
+    // Row i is at i − off of the arrays: 0 in memory, the first row of the chunk read for the spilled rows.
+    let off = 0;
     const visit = (i: number): void => {
-      const s = subject[i]! - 1;
+      const j = i - off;
+      const s = subject[j]! - 1;
       if (s < 0) return;
       let t: number;
       if (seconds !== null) {
-        const x = seconds[i]!;
+        const x = seconds[j]!;
         if (!(x >= fromS && x < toS)) return;
         t = base + x * 1000;
       } else {
-        t = ms![i]!;
+        t = ms![j]!;
         if (!(t >= from && t < to)) return;
       }
-      if (comboMask !== null && comboMask[combo[i]!] !== 1) return;
-      if (keyCode >= 0 && key[i] !== keyCode) return;
+      if (comboMask !== null && comboMask[combo[j]!] !== 1) return;
+      if (keyCode >= 0 && key[j] !== keyCode) return;
       if (subjectMask !== null && subjectMask[s] !== 1) return;
-      for (const m of others) if (m[i] !== 1) return;
+      for (let o = 0; o < others.length; o++) {
+        const set = others[o]!;
+        let x = at[o]!;
+        while (x < set.length && set[x]! < i) x++;
+        at[o] = x;
+        if (set[x] !== i) return;
+      }
       kept(i, t);
     };
+    // The spilled chunk that holds row i (i >= memRows), read into the views (only the columns the plan reads).
+    const mem = this.memRows;
+    const chunk = this.slice;
+    let held = -1;
+    const hold = (i: number): number => {
+      const k = Math.floor((i - mem) / chunk);
+      if (k !== held) {
+        held = k;
+        off = mem + k * chunk;
+        subject = this.subject.view(k);
+        if (inSeconds) seconds = this.times.view(k) as Int32Array;
+        else ms = this.times.view(k) as Float64Array;
+        if (comboMask !== null) combo = this.combo.view(k);
+        if (keyCode >= 0) key = this.key.view(k);
+      }
+      return off + chunk - 1;
+    };
     if (driver !== undefined) {
-      for (const i of driver) if (i > 0 && i <= this.loaded) visit(i);
+      // (sorted: the rows in memory first)
+      for (const i of driver) {
+        if (i <= 0 || i > this.loaded) continue;
+        if (i >= mem) hold(i);
+        visit(i);
+      }
     } else {
-      for (let i = 1; i <= this.loaded; i++) visit(i);
+      const last = Math.min(this.loaded, mem - 1);
+      for (let i = 1; i <= last; i++) visit(i);
+      for (let i = Math.max(mem, 1); i <= this.loaded; ) {
+        const end = Math.min(this.loaded, hold(i));
+        for (; i <= end; i++) visit(i);
+      }
     }
   }
 
@@ -844,23 +972,41 @@ export class EventColumns {
     const p = this.plan(f, termIds, f.fromMs ?? -Infinity, f.toMs ?? Infinity);
     if (p === undefined) return null;
     if (p === null) return new Int32Array(0);
-    let ids = new Int32Array(1024);
-    let times = new Float64Array(1024);
+    // The rows kept so far that can still be among the first k: whenever they fill the room, only those at or before
+    // the k-th's time stay (ties included), so memory is bounded by k, not by the rows kept (a common word's search
+    // keeps most of the case: 12 bytes a row).
+    let room = Math.max(8 * k, this.firstRowsRoom);
+    let ids = new Int32Array(room);
+    let times = new Float64Array(room);
     let n = 0;
+    let limit = desc ? -Infinity : Infinity;
+    const within = (t: number) => (desc ? t >= limit : t <= limit);
+    const cut = () => {
+      limit = kthSmallest(times.slice(0, n), desc ? n - k : k - 1);
+      let m = 0;
+      for (let j = 0; j < n; j++) {
+        if (within(times[j]!)) {
+          ids[m] = ids[j]!;
+          times[m++] = times[j]!;
+        }
+      }
+      n = m;
+    };
     this.each(p, (i, t) => {
-      if (n === ids.length) {
-        ids = grown(ids, n * 2);
-        times = grown(times, n * 2);
+      if (!within(t)) return;
+      if (n === room) {
+        cut();
+        // Ties at the k-th time all stay: room for more when they fill half of it.
+        if (n * 2 > room) {
+          room *= 2;
+          ids = grown(ids, room);
+          times = grown(times, room);
+        }
       }
       ids[n] = i;
       times[n++] = t;
     });
-    if (n > k) {
-      const limit = kthSmallest(times.slice(0, n), desc ? n - k : k - 1);
-      let m = 0;
-      for (let j = 0; j < n; j++) if (desc ? times[j]! >= limit : times[j]! <= limit) ids[m++] = ids[j]!;
-      n = m;
-    }
+    if (n > k) cut();
     return sortedDistinct(ids.subarray(0, n));
   }
 
@@ -975,7 +1121,7 @@ export function sortedDistinct(ids: ArrayLike<number>): Int32Array {
 const columns = new WeakMap<Database, EventColumns>();
 
 /** Keep the columns of this connection in memory (the reader's): they load in the background from now on. */
-export function enableEventColumns(db: Database, options: { slice?: number; source?: SliceSource } = {}): EventColumns {
+export function enableEventColumns(db: Database, options: ColumnOptions = {}): EventColumns {
   let c = columns.get(db);
   if (!c) {
     c = new EventColumns(db, options);

@@ -39,7 +39,10 @@ try {
 }
 // The columns' next slices are read on the scan worker's connection while this thread parses the one before.
 const scan = helper;
-const columns = enableEventColumns(db, scan ? { source: (sql, after, upTo) => scan.slice(sql, after, upTo) } : {});
+// PODTRAIL_COLUMN_ROWS: the rows whose columns stay in memory (event-columns.ts COLUMN_ROWS_IN_MEMORY), the rest
+// spilled to a temporary file: lower on a machine short of memory, or to measure the spilled scans on a smaller case.
+const memoryRows = Number(process.env.PODTRAIL_COLUMN_ROWS) > 0 ? Number(process.env.PODTRAIL_COLUMN_ROWS) : undefined;
+const columns = enableEventColumns(db, { memoryRows, ...(scan ? { source: (sql: string, after: number, upTo: number) => scan.slice(sql, after, upTo) } : {}) });
 // Once the columns are in, the search's block filters too (read at the first search otherwise: ~40 ms at 1M).
 void columns
   .refresh()

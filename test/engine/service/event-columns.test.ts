@@ -33,6 +33,9 @@ let service: CaseService;
 let fast: Database.Database;
 let sql: Database.Database;
 let columns: EventColumns;
+/** The same columns with most rows past their memory budget (in the spill files: column-spill.ts), on a third connection. */
+let spilledDb: Database.Database;
+let spilled: EventColumns;
 
 function open(path: string): Database.Database {
   const db = new Database(path, { readonly: true });
@@ -144,35 +147,53 @@ function sqlTotal(f: EventFilters): number {
 }
 
 /** The histogram from the columns, asked of them directly (null would be a refusal: the test fails on it). */
-async function fastHistogram(f: EventFilters, buckets: number): Promise<{ fromMs: number; bucketMs: number; counts: number[] | null }> {
+async function fastHistogram(
+  f: EventFilters,
+  buckets: number,
+  c: EventColumns = columns,
+  db: Database.Database = fast,
+): Promise<{ fromMs: number; bucketMs: number; counts: number[] | null }> {
   // The bucketing of countHistogram (its SQL path, on the other connection), then the columns' counts.
   const ref = await countHistogram(sql, { filters: f, buckets });
   const toMs = f.toMs ?? (sql.prepare('SELECT MAX(event_ms) FROM events').pluck().get() as number) + 1;
   const timed = f.fromMs !== undefined || f.toMs !== undefined;
-  return { fromMs: ref.fromMs, bucketMs: ref.bucketMs, counts: columns.histogram(f, termIds(fast), ref.fromMs, toMs, ref.bucketMs, ref.counts.length, timed) };
+  return { fromMs: ref.fromMs, bucketMs: ref.bucketMs, counts: c.histogram(f, termIds(db), ref.fromMs, toMs, ref.bucketMs, ref.counts.length, timed) };
 }
 
 async function compare(f: EventFilters, buckets: number): Promise<number> {
   const want = await countHistogram(sql, { filters: f, buckets });
-  const got = await fastHistogram(f, buckets);
-  expect(got.counts, `the columns answer ${JSON.stringify(f)}`).not.toBeNull();
-  expect({ f, counts: got.counts }).toEqual({ f, counts: want.counts });
-  // The whole path on the fast connection (columns fresh: it must not fall back) gives the same.
-  expect(columns.fresh()).toBe(true);
-  expect(await countHistogram(fast, { filters: f, buckets })).toEqual(want);
   const total = sqlTotal(f);
-  expect({ f, total: columns.total(f, termIds(fast)) }).toEqual({ f, total });
-  // A time-sorted page read among the rows the columns give (event-page.ts) is the page SQL gives.
-  for (const [dir, offset, limit] of [['asc', 0, 100], ['desc', 0, 40], ['asc', 37, 25], ['desc', 150, 60]] as const) {
-    const q: EventQuery = { filters: f, sort: { column: 'eventTime', dir }, offset, limit };
-    const among = columns.firstRows(f, termIds(fast), offset + limit, dir === 'desc');
-    expect(among, `the columns give the first rows of ${JSON.stringify(f)}`).not.toBeNull();
-    expect(among!.length).toBeLessThanOrEqual(total);
-    const want = pageQuery(q, false, searchHits(sql));
-    const got = pageQuery(q, false, undefined, among!);
-    expect({ q, rows: sql.prepare(got.sql).all(...got.params) }).toEqual({ q, rows: sql.prepare(want.sql).all(...want.params) });
+  // The columns in memory, and the same with most rows in their spill files.
+  for (const [c, db] of [[columns, fast], [spilled, spilledDb]] as const) {
+    const kind = c === columns ? 'in memory' : 'spilled';
+    const got = await fastHistogram(f, buckets, c, db);
+    expect(got.counts, `the columns (${kind}) answer ${JSON.stringify(f)}`).not.toBeNull();
+    expect({ kind, f, counts: got.counts }).toEqual({ kind, f, counts: want.counts });
+    // The whole path on the fast connection (columns fresh: it must not fall back) gives the same.
+    expect(c.fresh()).toBe(true);
+    expect(await countHistogram(db, { filters: f, buckets })).toEqual(want);
+    expect({ kind, f, total: c.total(f, termIds(db)) }).toEqual({ kind, f, total });
+    // A time-sorted page read among the rows the columns give (event-page.ts) is the page SQL gives.
+    for (const [dir, offset, limit] of [['asc', 0, 100], ['desc', 0, 40], ['asc', 37, 25], ['desc', 150, 60]] as const) {
+      const q: EventQuery = { filters: f, sort: { column: 'eventTime', dir }, offset, limit };
+      const among = c.firstRows(f, termIds(db), offset + limit, dir === 'desc');
+      expect(among, `the columns (${kind}) give the first rows of ${JSON.stringify(f)}`).not.toBeNull();
+      expect(among!.length).toBeLessThanOrEqual(total);
+      const want = pageQuery(q, false, searchHits(sql));
+      const got = pageQuery(q, false, undefined, among!);
+      expect({ kind, q, rows: sql.prepare(got.sql).all(...got.params) }).toEqual({ kind, q, rows: sql.prepare(want.sql).all(...want.params) });
+    }
   }
   return total;
+}
+
+/** Both copies brought up to date with the case, search columns included. */
+async function refreshBoth(): Promise<void> {
+  for (const c of [columns, spilled]) {
+    await c.refresh();
+    expect(c.fresh()).toBe(true);
+    while (!c.searchLoaded()) await new Promise((r) => setTimeout(r, 10));
+  }
 }
 
 const add = (target: { kind: string; value: string }, kind: 'star' | 'tag', text = '') => h.ok('notes.add', { target, kind, text });
@@ -193,18 +214,39 @@ beforeAll(async () => {
   sql = open(h.casePath);
   // Small slices: the case loads in many, as a large one does.
   columns = enableEventColumns(fast, { slice: 700 });
-  await columns.refresh();
+  // (the rows past the first 1,000 in spill files, read back in chunks of 700 rows)
+  spilledDb = open(h.casePath);
+  spilled = enableEventColumns(spilledDb, { slice: 700, memoryRows: 1000 });
   // (the search columns load after the histogram's, in the background)
-  while (!columns.searchLoaded()) await new Promise((r) => setTimeout(r, 10));
+  await refreshBoth();
   expect(columns.disabled).toBeNull();
-  expect(columns.fresh()).toBe(true);
+  expect(spilled.disabled).toBeNull();
+  expect(spilled.memory().spilledBytes).toBeGreaterThan(spilled.memory().residentBytes);
 }, 300_000);
 
 afterAll(() => {
+  spilled?.stop();
   fast?.close();
   sql?.close();
+  spilledDb?.close();
   service?.close();
 });
+
+/** A copy of the case in a folder of its own, open for writing (`w`); `done` closes it and removes the folder. */
+function caseCopy(name: string): { path: string; w: Database.Database; done: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), 'podtrail-columns-'));
+  const path = join(dir, name);
+  sql.exec(`VACUUM INTO '${path.replaceAll("'", "''")}'`);
+  const w = new Database(path);
+  return {
+    path,
+    w,
+    done: () => {
+      if (w.open) w.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
 
 /** Whether every array of the columns holds only zero bits past its rows in use (the room left to grow into). */
 function unwrittenPastRows(c: EventColumns): boolean {
@@ -381,6 +423,7 @@ describe('the in-memory event columns', () => {
       const like = searchColumnsLike(text);
       const want = (sql.prepare(`SELECT e.id FROM events e WHERE ${like.sql} ORDER BY e.id`).pluck().all(...like.params) as number[]);
       expect({ text, ids: Array.from(columns.searchColumns(text, last) ?? [-1]) }).toEqual({ text, ids: want });
+      expect({ text, spilled: Array.from(spilled.searchColumns(text, last) ?? [-1]) }).toEqual({ text, spilled: want });
     }
     expect(likePattern('a%b')).toBe('%a\\%b%');
   });
@@ -415,10 +458,7 @@ describe('the in-memory event columns', () => {
 
   it('grow past the room they keep, and leave rows without an event (gaps in the ids) out of every answer', async () => {
     // A copy of the case whose later rows are held back, and some rows of the middle gone for good.
-    const dir = mkdtempSync(join(tmpdir(), 'podtrail-columns-'));
-    const copy = join(dir, 'copy.db');
-    sql.exec(`VACUUM INTO '${copy.replaceAll("'", "''")}'`);
-    const w = new Database(copy);
+    const { path: copy, w, done } = caseCopy('copy.db');
     registerEventIdHash(w);
     const max = w.prepare('SELECT MAX(id) FROM events').pluck().get() as number;
     const cut = Math.floor(max * 0.3);
@@ -453,30 +493,135 @@ describe('the in-memory event columns', () => {
         expect({ f, counts: c.histogram(f, termIds(db), ref.fromMs, toMs, ref.bucketMs, ref.counts.length, f.fromMs !== undefined || f.toMs !== undefined) }).toEqual({ f, counts: ref.counts });
       }
     };
+    const spill = new EventColumns(db, { slice: 500, memoryRows: 600 });
     try {
       const c = new EventColumns(db, { slice: 500 });
-      await c.refresh();
-      while (!c.searchLoaded()) await new Promise((r) => setTimeout(r, 5));
-      expect(c.memory().rows).toBe(db.prepare('SELECT MAX(id) FROM events').pluck().get());
-      await check(c);
-      expect(timesIn(c), 'whole seconds: 32 bits a time').toBe('Int32Array');
+      for (const x of [c, spill]) {
+        await x.refresh();
+        while (!x.searchLoaded()) await new Promise((r) => setTimeout(r, 5));
+        expect(x.memory().rows).toBe(db.prepare('SELECT MAX(id) FROM events').pluck().get());
+        await check(x);
+        expect(timesIn(x), 'whole seconds: 32 bits a time').toBe('Int32Array');
+      }
+      expect(spill.memory().spilledBytes).toBeGreaterThan(0);
       const reserved = c.memory().reservedBytes;
       // The held rows come back: more than the room kept, so the arrays are grown (their rows copied, no more).
       w.exec('INSERT INTO events SELECT * FROM held; INSERT INTO event_subjects SELECT * FROM held_subjects;');
       expect(c.fresh()).toBe(false);
-      await c.refresh();
-      while (!c.searchLoaded()) await new Promise((r) => setTimeout(r, 5));
+      for (const x of [c, spill]) {
+        await x.refresh();
+        while (!x.searchLoaded()) await new Promise((r) => setTimeout(r, 5));
+        expect(x.memory().rows).toBe(max);
+        // (the rows in the spill files turned into milliseconds too)
+        expect(timesIn(x)).toBe('Float64Array');
+        await check(x);
+      }
       expect(c.memory().reservedBytes).toBeGreaterThan(reserved);
-      expect(c.memory().rows).toBe(max);
       expect(unwrittenPastRows(c)).toBe(true);
-      expect(timesIn(c)).toBe('Float64Array');
-      await check(c);
+      expect(spill.memory().reservedBytes, 'never more room in memory than the budget').toBeLessThanOrEqual(600 * 8 + 6 * 600 * 2);
       expect(total({ fromMs: odd, toMs: odd + 1 })).toBeGreaterThan(0);
       expect(total({})).toBeLessThan(sqlTotal({}));
     } finally {
+      spill.stop();
       db.close();
-      w.close();
-      rmSync(dir, { recursive: true, force: true });
+      done();
+    }
+  });
+
+  it('give the first rows of a page when hundreds of events share the time at its edge (all of them kept, in bounded room)', async () => {
+    // A copy of the case with every time rounded down to its third hour: ~1,800 events a time, more than the room the
+    // first rows of a short page start with (1,024 rows here), so that the room must grow for the ties.
+    const { path: copy, w, done } = caseCopy('ties.db');
+    w.exec('UPDATE events SET event_ms = (event_ms / 10800000) * 10800000');
+    w.close();
+    const db = open(copy);
+    const c = new EventColumns(db, { slice: 700, memoryRows: 1500, firstRowsRoom: 1024 });
+    try {
+      await c.refresh();
+      const most = db.prepare('SELECT COUNT(*) FROM events GROUP BY event_ms ORDER BY 1 DESC LIMIT 1').pluck().get() as number;
+      expect(most).toBeGreaterThan(1024);
+      for (const f of [{}, { errorCode: 'none' }, { region: 'us-east-1' }] as EventFilters[]) {
+        for (const [dir, offset, limit] of [['asc', 0, 5], ['desc', 0, 5], ['asc', 600, 100], ['desc', 900, 50]] as const) {
+          const q: EventQuery = { filters: f, sort: { column: 'eventTime', dir }, offset, limit };
+          const among = c.firstRows(f, termIds(db), offset + limit, dir === 'desc')!;
+          const want = pageQuery(q, false, searchHits(db));
+          const got = pageQuery(q, false, undefined, among);
+          expect({ q, rows: db.prepare(got.sql).all(...got.params) }).toEqual({ q, rows: db.prepare(want.sql).all(...want.params) });
+        }
+      }
+    } finally {
+      c.stop();
+      db.close();
+      done();
+    }
+  });
+
+  it('widen their codes past 65,535 values, in memory and in the spill files, and answer as SQL does', async () => {
+    // A copy of the case whose rows are repeated under new ids with an access key and a source IP of their own each:
+    // more than 65,535 of either, so that both dictionaries pass 16 bits while most rows are spilled.
+    const { path: copy, w, done } = caseCopy('wide.db');
+    w.pragma('foreign_keys = OFF');
+    const max = w.prepare('SELECT MAX(id) FROM events').pluck().get() as number;
+    const names = w.prepare("SELECT name FROM pragma_table_info('events')").pluck().all() as string[];
+    const copies = Math.ceil(70_000 / max);
+    w.transaction(() => {
+      for (let k = 1; k <= copies; k++) {
+        const id = `(id + ${k * max})`;
+        const list = names.map((c) =>
+          c === 'id' ? id
+          : c === 'access_key_id' ? `'ASIAWIDE' || printf('%012d', ${id})`
+          : c === 'source_ip' ? `'10.' || ((${id} >> 16) & 255) || '.' || ((${id} >> 8) & 255) || '.' || (${id} & 255)`
+          : c);
+        w.exec(`INSERT INTO events (${names.join(', ')}) SELECT ${list.join(', ')} FROM events WHERE id <= ${max}`);
+        w.exec(`INSERT INTO event_subjects (event_rowid, subject_id) SELECT event_rowid + ${k * max}, subject_id FROM event_subjects WHERE event_rowid <= ${max}`);
+      }
+    })();
+    w.close();
+    const db = open(copy);
+    const total = (f: EventFilters) => {
+      const where = whereClause(f, searchHits(db));
+      return db.prepare(`SELECT COUNT(*) FROM ${EVENT_FROM} ${where.sql}`).pluck().get(...where.params) as number;
+    };
+    const keyOf = (id: number) => db.prepare('SELECT access_key_id FROM events WHERE id = ?').pluck().get(id) as string;
+    const ipOf = (id: number) => db.prepare('SELECT source_ip FROM events WHERE id = ?').pluck().get(id) as string;
+    const last = db.prepare('SELECT MAX(id) FROM events').pluck().get() as number;
+    // An early key and IP (codes below 65,536, given before the widening) and late ones (codes past it).
+    const early = max + 17;
+    const late = last - 5;
+    const filters: EventFilters[] = [
+      {}, { region: 'us-east-1' }, { accessKeyId: keyOf(early) }, { accessKeyId: keyOf(late) }, { accessKeyId: keyOf(late), errorCode: 'none' },
+      { search: keyOf(late).slice(4) }, { search: ipOf(late) }, { search: ipOf(early) }, { search: 'ASIAWIDE00000007' },
+    ];
+    const inMemory = new EventColumns(db, { slice: 5000 });
+    const spill = new EventColumns(db, { slice: 5000, memoryRows: 20_000 });
+    const typeOf = (c: EventColumns, k: 'key' | 'ip') => (c as unknown as Record<string, { a: object }>)[k]!.a.constructor.name;
+    try {
+      for (const c of [inMemory, spill]) {
+        await c.refresh();
+        while (!c.searchLoaded()) await new Promise((r) => setTimeout(r, 5));
+        expect(c.memory().rows).toBe(last);
+        expect([typeOf(c, 'key'), typeOf(c, 'ip')]).toEqual(['Uint32Array', 'Uint32Array']);
+        for (const f of filters) {
+          const want = total(f);
+          expect({ f, total: c.total(f, termIds(db)) }).toEqual({ f, total: want });
+          const ref = await countHistogram(db, { filters: f, buckets: 25 });
+          const toMs = (db.prepare('SELECT MAX(event_ms) FROM events').pluck().get() as number) + 1;
+          expect({ f, counts: c.histogram(f, termIds(db), ref.fromMs, toMs, ref.bucketMs, ref.counts.length, false) }).toEqual({ f, counts: ref.counts });
+        }
+        for (const text of [keyOf(late).slice(6), ipOf(late), ipOf(early).slice(0, 8)]) {
+          const like = searchColumnsLike(text);
+          const want = db.prepare(`SELECT e.id FROM events e WHERE ${like.sql} ORDER BY e.id`).pluck().all(...like.params) as number[];
+          expect({ text, ids: Array.from(c.searchColumns(text, last) ?? [-1]) }).toEqual({ text, ids: want });
+        }
+      }
+      expect(total({ accessKeyId: keyOf(late) })).toBeGreaterThan(0);
+      // 24 bytes a row then: both wide columns count 4 bytes a row, in memory and spilled alike.
+      expect(spill.memory().bytes).toBe(inMemory.memory().bytes);
+      expect(spill.memory().residentBytes).toBeLessThan(spill.memory().spilledBytes);
+    } finally {
+      spill.stop();
+      db.close();
+      done();
     }
   });
 
@@ -508,10 +653,10 @@ describe('the in-memory event columns', () => {
     expect(sql.prepare('SELECT COUNT(*) FROM events').pluck().get() as number).toBeGreaterThan(before);
     expect(columns.fresh(), 'another connection committed: the copy is stale').toBe(false);
     expect(columns.total({}, termIds(fast)), 'and refuses to answer until refreshed').toBeNull();
-    await columns.refresh();
-    expect(columns.fresh()).toBe(true);
-    while (!columns.searchLoaded()) await new Promise((r) => setTimeout(r, 10));
+    expect(spilled.total({}, termIds(spilledDb))).toBeNull();
+    await refreshBoth();
     expect(columns.memory().rows).toBe(sql.prepare('SELECT MAX(id) FROM events').pluck().get());
+    expect(spilled.memory().rows).toBe(columns.memory().rows);
     // The new rows went into the room the first load left (no copy of the columns: at 10M events a copy held the old
     // and new arrays at once, ~500 MB), and the room past them was never written (so it holds no memory).
     expect(columns.memory().reservedBytes).toBe(reserved);
@@ -527,7 +672,7 @@ describe('the in-memory event columns', () => {
     const last = (await h.ok<EventPage>('events.query', { filters: {}, sort: { column: 'eventTime', dir: 'desc' }, offset: 0, limit: 1 })).rows[0]!;
     await add({ kind: 'event', value: last.eventID }, 'star');
     expect(columns.fresh()).toBe(false);
-    await columns.refresh();
+    await refreshBoth();
     expect(await compare({ starred: true }, 10)).toBe(starredBefore + 1);
   });
 });
