@@ -147,13 +147,19 @@ export class Spill {
   /** The same rows as another type (a column widened), through `convert`: a new file, this one closed. */
   retyped(type: ColumnType, convert: (x: number) => number): Spill {
     const next = new Spill(type, this.chunk);
-    for (let k = 0; k < this.chunks; k++) {
-      const from = this.view(k);
-      const to = next.writable(k);
-      for (let j = 0; j < from.length; j++) to[j] = convert(from[j]!);
+    try {
+      for (let k = 0; k < this.chunks; k++) {
+        const from = this.view(k);
+        const to = next.writable(k);
+        for (let j = 0; j < from.length; j++) to[j] = convert(from[j]!);
+      }
+      next.flush();
+    } catch (err) {
+      next.close();
+      throw err;
+    } finally {
+      this.close();
     }
-    next.flush();
-    this.close();
     return next;
   }
 

@@ -69,6 +69,11 @@ class Column {
   a: ColumnArray;
   /** The rows from `memRows` on (null: none written yet). */
   spill: Spill | null = null;
+  /**
+   * Why rows past `memRows` could not be kept (no temporary file could be made or written: the copy then declines to
+   * answer, and the callers use SQL), or 'closed'.
+   */
+  failed: string | null = null;
   /** One past the highest row written. */
   protected top = 0;
   constructor(
@@ -81,7 +86,16 @@ class Column {
   protected put(i: number, v: number): void {
     if (i >= this.top) this.top = i + 1;
     if (i < this.memRows) this.a[i] = v;
-    else (this.spill ??= new Spill(this.type, this.chunk)).set(i - this.memRows, v);
+    else this.toSpill((s) => s.set(i - this.memRows, v));
+  }
+  /** Write to the spill file (made when first needed); a failure is kept in `failed`, and nothing more is written. */
+  private toSpill(write: (s: Spill) => void): void {
+    if (this.failed !== null) return;
+    try {
+      write((this.spill ??= new Spill(this.type, this.chunk)));
+    } catch (err) {
+      this.failed = err instanceof Error ? err.message : String(err);
+    }
   }
   grow(capacity: number): void {
     const cap = Math.min(capacity, this.memRows);
@@ -90,7 +104,7 @@ class Column {
   fill(v: number, from: number, to: number): void {
     if (to > this.top) this.top = to;
     if (from < this.memRows) this.a.fill(v, from, Math.min(to, this.memRows));
-    if (to > this.memRows) (this.spill ??= new Spill(this.type, this.chunk)).fill(v, Math.max(from, this.memRows) - this.memRows, to - this.memRows);
+    if (to > this.memRows) this.toSpill((s) => s.fill(v, Math.max(from, this.memRows) - this.memRows, to - this.memRows));
   }
   /** The rows of spilled chunk k (row memRows + k × chunk at 0), for a scan; the file's chunk is read. */
   view(k: number): ColumnArray {
@@ -102,7 +116,9 @@ class Column {
     const used = Math.min(this.top, this.a.length);
     for (let i = 0; i < used; i++) b[i] = convert(this.a[i]!);
     this.a = b;
-    this.spill = this.spill?.retyped(type, convert) ?? null;
+    const spill = this.spill;
+    this.spill = null;
+    if (spill !== null) this.toSpill(() => (this.spill = spill.retyped(type, convert)));
     this.type = type;
   }
   /** Bytes of the rows in use: in memory, and in the file. */
@@ -113,6 +129,7 @@ class Column {
   close(): void {
     this.spill?.close();
     this.spill = null;
+    this.failed ??= 'closed';
   }
 }
 
@@ -411,7 +428,15 @@ export class EventColumns {
 
   /** Whether every committed change is in the copy (no refresh needed). */
   fresh(): boolean {
+    this.checkSpills();
     return this.disabled === null && this.version !== null && this.version === (this.dataVersion.get() as number);
+  }
+
+  /** A column whose spilled rows could not be kept disables the copy (its answers would miss them). */
+  private checkSpills(): void {
+    if (this.disabled !== null) return;
+    const failed = this.columns().find((c) => c.failed !== null);
+    if (failed) this.disabled = `the columns of the rows past ${this.memRows} could not be kept in a temporary file: ${failed.failed}`;
   }
 
   /** Whether a first complete load has been done (later changes are then read quickly). */
@@ -589,7 +614,8 @@ export class EventColumns {
     const next = (from: number) => Math.min(upTo, (Math.floor(from / this.slice) + 1) * this.slice);
     while (this.loaded < upTo) this.loadEvents(this.loaded, next(this.loaded));
     while (this.searched < upTo) this.loadSearch(this.searched, next(this.searched));
-    return true;
+    this.checkSpills();
+    return this.disabled === null;
   }
 
   /** The row ids of (after, upTo], given how many rows the slice has (they are dense but for gaps). */

@@ -556,6 +556,28 @@ describe('the in-memory event columns', () => {
     }
   });
 
+  it('decline to answer when the rows past their budget cannot be kept in a temporary file (SQL answers instead)', async () => {
+    const tmp = process.env.TMPDIR;
+    process.env.TMPDIR = join(h.casePath, '..', 'no-such-folder');
+    const db = open(h.casePath);
+    const c = enableEventColumns(db, { slice: 700, memoryRows: 1000 });
+    try {
+      await c.refresh();
+      expect(c.fresh()).toBe(false);
+      expect(c.disabled).toMatch(/past 1000 could not be kept in a temporary file: ENOENT/);
+      for (const f of [{}, { region: 'us-east-1' }, { search: 'GetObject' }] as EventFilters[]) {
+        expect(c.total(f, termIds(db))).toBeNull();
+        expect(await countHistogram(db, { filters: f, buckets: 20 })).toEqual(await countHistogram(sql, { filters: f, buckets: 20 }));
+      }
+      expect(c.searchColumns('GetObject', sql.prepare('SELECT MAX(id) FROM events').pluck().get() as number)).toBeNull();
+    } finally {
+      process.env.TMPDIR = tmp;
+      if (tmp === undefined) delete process.env.TMPDIR;
+      c.stop();
+      db.close();
+    }
+  });
+
   it('widen their codes past 65,535 values, in memory and in the spill files, and answer as SQL does', async () => {
     // A copy of the case whose rows are repeated under new ids with an access key and a source IP of their own each:
     // more than 65,535 of either, so that both dictionaries pass 16 bits while most rows are spilled.
