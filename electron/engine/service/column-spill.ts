@@ -6,20 +6,25 @@
  * file cache holds what a scan reads again, outside the process, and gives it back under memory pressure.
  *
  * What it holds is derived from the case (times and dictionary codes, read again from it at every start), never
- * evidence. The file is made in the system's temporary folder, readable by this user only, and removed at once where
- * the system allows a file that is open to be removed (Linux, macOS: nothing is left behind even if the process is
- * killed); elsewhere when the columns are closed (`close`), and the files a killed process left there (named after
- * its process id) when the next spill file of any process is made (`removeStale`).
+ * evidence. The file is made in the case's own folder (the reader passes it: the disk that holds the case has room
+ * for a few percent more, where the system's temporary folder may be memory itself, a tmpfs, which would only move
+ * the columns out of the process's count), or in the system's temporary folder when that folder cannot be written
+ * (a case on read-only media). It is readable by this user only, and removed at once where the system allows a file
+ * that is open to be removed (Linux, macOS: nothing is left behind even if the process is killed); elsewhere when the
+ * columns are closed (`close`), and the files a killed process left (named after its process id) when the next spill
+ * file is made in that folder (`removeStale`).
  */
 import { closeSync, openSync, readdirSync, readSync, unlinkSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export type ColumnArray = Uint16Array | Uint32Array | Int32Array | Float64Array;
 export type ColumnType = new (n: number) => ColumnArray;
 
 const PREFIX = 'podtrail-columns-';
+/** This machine's name as a file name holds it: a folder shared by several machines holds their files apart. */
+export const SPILL_HOST = hostname().replace(/[^A-Za-z0-9.]/g, '_') || 'host';
 
 /** Whether a process with this id is running (signal 0 only checks). */
 function alive(pid: number): boolean {
@@ -31,14 +36,15 @@ function alive(pid: number): boolean {
   }
 }
 
-let staleRemoved = false;
+/** The folders already cleaned of stale files by this process. */
+const cleaned = new Set<string>();
 
-/** Remove the spill files of processes that are no longer running (once per process). */
+/** Remove the spill files of this machine's processes that are no longer running. */
 export function removeStale(dir = tmpdir()): number {
   let removed = 0;
   for (const name of readdirSync(dir)) {
-    const m = /^podtrail-columns-(\d+)-[0-9a-f]{16}$/.exec(name);
-    if (!m || Number(m[1]) === process.pid || alive(Number(m[1]))) continue;
+    const m = /^podtrail-columns-(.+)-(\d+)-[0-9a-f]{16}$/.exec(name);
+    if (!m || m[1] !== SPILL_HOST || Number(m[2]) === process.pid || alive(Number(m[2]))) continue;
     try {
       unlinkSync(join(dir, name));
       removed++;
@@ -64,20 +70,15 @@ export class Spill {
   /** Chunks of the file that may hold written rows (reads past them are zeros without a read). */
   private chunks = 0;
 
+  /** `dir`: the folder to make the file in (else, or when it cannot be written, the system's temporary folder). */
   constructor(
     readonly type: ColumnType,
     readonly chunk: number,
+    readonly dir: string | null = null,
   ) {
-    if (!staleRemoved) {
-      staleRemoved = true;
-      try {
-        removeStale();
-      } catch {
-        // (the folder cannot be listed: nothing to clean)
-      }
-    }
-    this.file = join(tmpdir(), `${PREFIX}${process.pid}-${randomBytes(8).toString('hex')}`);
-    this.fd = openSync(this.file, 'wx+', 0o600);
+    const [fd, file] = Spill.open(dir);
+    this.fd = fd;
+    this.file = file;
     try {
       unlinkSync(this.file);
       this.file = null;
@@ -86,6 +87,27 @@ export class Spill {
     }
     this.write = new type(chunk);
     this.read = new type(chunk);
+  }
+
+  private static open(dir: string | null): [number, string] {
+    const folders = dir !== null && dir !== tmpdir() ? [dir, tmpdir()] : [tmpdir()];
+    for (let i = 0; ; i++) {
+      const folder = folders[i]!;
+      if (!cleaned.has(folder)) {
+        cleaned.add(folder);
+        try {
+          removeStale(folder);
+        } catch {
+          // (the folder cannot be listed: nothing to clean)
+        }
+      }
+      const file = join(folder, `${PREFIX}${SPILL_HOST}-${process.pid}-${randomBytes(8).toString('hex')}`);
+      try {
+        return [openSync(file, 'wx+', 0o600), file];
+      } catch (err) {
+        if (i === folders.length - 1) throw err;
+      }
+    }
   }
 
   private load(k: number, into: ColumnArray): void {
@@ -146,7 +168,7 @@ export class Spill {
 
   /** The same rows as another type (a column widened), through `convert`: a new file, this one closed. */
   retyped(type: ColumnType, convert: (x: number) => number): Spill {
-    const next = new Spill(type, this.chunk);
+    const next = new Spill(type, this.chunk, this.dir);
     try {
       for (let k = 0; k < this.chunks; k++) {
         const from = this.view(k);

@@ -12,7 +12,7 @@
  * pairs (a search for text no eventID can hold skips their scan).
  *
  * Memory stops growing with the case at `COLUMN_ROWS_IN_MEMORY` rows (16M: 256 MB): the columns of the rows past them
- * are kept in temporary files (column-spill.ts), and a scan reads them a chunk of 65,536 rows at a time, from the
+ * are kept in temporary files beside the case (column-spill.ts), and a scan reads them a chunk of 65,536 rows at a time, from the
  * operating system's file cache once read (measured at 10M events with every row spilled: a histogram in ~170 ms
  * against ~112 ms from memory). What a query itself holds does not grow with the case either: the other id sets of
  * a filter are walked beside the rows, and the first rows of a page keep at most a few times the page's end.
@@ -80,6 +80,8 @@ class Column {
     protected type: ColumnType,
     readonly memRows: number,
     readonly chunk: number,
+    /** Where the spill file is made (column-spill.ts). */
+    readonly spillDir: string | null,
   ) {
     this.a = new type(0);
   }
@@ -92,7 +94,7 @@ class Column {
   private toSpill(write: (s: Spill) => void): void {
     if (this.failed !== null) return;
     try {
-      write((this.spill ??= new Spill(this.type, this.chunk)));
+      write((this.spill ??= new Spill(this.type, this.chunk, this.spillDir)));
     } catch (err) {
       this.failed = err instanceof Error ? err.message : String(err);
     }
@@ -135,8 +137,8 @@ class Column {
 
 /** Dictionary codes per row: 16 bits until a dictionary passes 65,535 values, then 32. */
 class Codes extends Column {
-  constructor(memRows: number, chunk: number) {
-    super(Uint16Array, memRows, chunk);
+  constructor(memRows: number, chunk: number, spillDir: string | null) {
+    super(Uint16Array, memRows, chunk, spillDir);
   }
   set(i: number, code: number): void {
     if (code > 0xffff && this.type === Uint16Array) this.retype(Uint32Array, (x) => x);
@@ -151,8 +153,8 @@ class Codes extends Column {
 class Times extends Column {
   /** The time of second 0 (ms; NaN until the first time). */
   base = Number.NaN;
-  constructor(memRows: number, chunk: number) {
-    super(Int32Array, memRows, chunk);
+  constructor(memRows: number, chunk: number, spillDir: string | null) {
+    super(Int32Array, memRows, chunk, spillDir);
   }
   /** Whether the times are whole seconds from `base` (else ms). */
   inSeconds(): boolean {
@@ -298,6 +300,8 @@ export interface ColumnOptions {
   source?: SliceSource;
   /** Rows kept in memory (`COLUMN_ROWS_IN_MEMORY`; smaller in tests): the rest are spilled to a file. */
   memoryRows?: number;
+  /** The folder of the spill files (the case's own; else the system's temporary folder: column-spill.ts). */
+  spillDir?: string;
   /** The room `firstRows` starts with (`FIRST_ROWS_ROOM`; smaller in tests). */
   firstRowsRoom?: number;
 }
@@ -385,13 +389,14 @@ export class EventColumns {
     this.slice = options.slice ?? SLICE;
     this.memRows = Math.max(1, options.memoryRows ?? COLUMN_ROWS_IN_MEMORY);
     this.firstRowsRoom = options.firstRowsRoom ?? FIRST_ROWS_ROOM;
-    this.times = new Times(this.memRows, this.slice);
-    this.subject = new Codes(this.memRows, this.slice);
-    this.combo = new Codes(this.memRows, this.slice);
-    this.key = new Codes(this.memRows, this.slice);
-    this.ip = new Codes(this.memRows, this.slice);
-    this.arn = new Codes(this.memRows, this.slice);
-    this.ua = new Codes(this.memRows, this.slice);
+    const dir = options.spillDir ?? null;
+    this.times = new Times(this.memRows, this.slice, dir);
+    this.subject = new Codes(this.memRows, this.slice, dir);
+    this.combo = new Codes(this.memRows, this.slice, dir);
+    this.key = new Codes(this.memRows, this.slice, dir);
+    this.ip = new Codes(this.memRows, this.slice, dir);
+    this.arn = new Codes(this.memRows, this.slice, dir);
+    this.ua = new Codes(this.memRows, this.slice, dir);
     this.source = options.source ?? null;
     this.scratch = new Float64Array(this.slice + 1);
     this.scratch2 = new Float64Array(this.slice + 1);

@@ -10,6 +10,7 @@
  * hit table (raw-search.ts) is built once here for both the page and the timeline.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { dirname, resolve } from 'node:path';
 import type { ActorQuery, ApiResult, EventQuery, HistogramQuery } from '../../../shared/api';
 import { openCase } from '../db/open';
 import { actorTimelineView } from '../k8s/actor-pivot';
@@ -42,7 +43,7 @@ const scan = helper;
 // PODTRAIL_COLUMN_ROWS: the rows whose columns stay in memory (event-columns.ts COLUMN_ROWS_IN_MEMORY), the rest
 // spilled to a temporary file: lower on a machine short of memory, or to measure the spilled scans on a smaller case.
 const memoryRows = Number(process.env.PODTRAIL_COLUMN_ROWS) > 0 ? Number(process.env.PODTRAIL_COLUMN_ROWS) : undefined;
-const columns = enableEventColumns(db, { memoryRows, ...(scan ? { source: (sql: string, after: number, upTo: number) => scan.slice(sql, after, upTo) } : {}) });
+const columns = enableEventColumns(db, { memoryRows, spillDir: dirname(resolve(casePath)), ...(scan ? { source: (sql: string, after: number, upTo: number) => scan.slice(sql, after, upTo) } : {}) });
 // Once the columns are in, the search's block filters too (read at the first search otherwise: ~40 ms at 1M).
 void columns
   .refresh()

@@ -3,17 +3,30 @@
  * one-chunk cache and read back a chunk at a time. Rows never written read as zero (as the room of a typed array
  * does), wherever they are; a column widened keeps every row; the file leaves nothing in the temporary folder.
  */
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { removeStale, Spill } from '../../../electron/engine/service/column-spill';
+import { removeStale, Spill, SPILL_HOST } from '../../../electron/engine/service/column-spill';
 
 const CHUNK = 10;
 
-function spillFiles(): string[] {
-  return readdirSync(tmpdir()).filter((f) => f.startsWith(`podtrail-columns-${process.pid}-`));
+function spillFiles(dir = tmpdir()): string[] {
+  return readdirSync(dir).filter((f) => f.startsWith(`podtrail-columns-${SPILL_HOST}-${process.pid}-`));
+}
+
+/** The spill files this process holds open, by the paths the system gives their descriptors (Linux only). */
+function openSpills(): string[] {
+  return readdirSync('/proc/self/fd')
+    .map((fd) => {
+      try {
+        return readlinkSync(`/proc/self/fd/${fd}`);
+      } catch {
+        return '';
+      }
+    })
+    .filter((p) => p.includes('podtrail-columns-'));
 }
 
 describe('a column spill file', () => {
@@ -72,12 +85,40 @@ describe('a column spill file', () => {
     try {
       // A process that has ended (its id is not running now), this one, and a file that is not a spill file.
       const ended = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString();
-      const names = [`podtrail-columns-${ended}-0123456789abcdef`, `podtrail-columns-${process.pid}-0123456789abcdef`, 'podtrail-columns-notes.txt'];
+      const names = [
+        `podtrail-columns-${SPILL_HOST}-${ended}-0123456789abcdef`,
+        `podtrail-columns-${SPILL_HOST}-${process.pid}-0123456789abcdef`,
+        // (another machine's, in a folder several share: its process ids are not this machine's)
+        `podtrail-columns-other.host-${ended}-0123456789abcdef`,
+        'podtrail-columns-notes.txt',
+      ];
       for (const n of names) writeFileSync(join(dir, n), 'x');
       expect(removeStale(dir)).toBe(1);
-      expect(names.map((n) => existsSync(join(dir, n)))).toEqual([false, true, true]);
+      expect(names.map((n) => existsSync(join(dir, n)))).toEqual([false, true, true, true]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it.skipIf(process.platform !== 'linux')('is made in the folder it is given (the case\'s), or in the temporary folder when that one cannot be written', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'podtrail-case-'));
+    const here = new Spill(Uint16Array, CHUNK, dir);
+    const missing = new Spill(Uint16Array, CHUNK, join(dir, 'no-such-folder'));
+    try {
+      here.set(3, 7);
+      missing.set(3, 8);
+      here.flush();
+      missing.flush();
+      expect([here.view(0)[3], missing.view(0)[3]]).toEqual([7, 8]);
+      const open = openSpills();
+      expect(open.filter((p) => p.startsWith(`${dir}/podtrail-columns-${SPILL_HOST}-${process.pid}-`) && p.endsWith('(deleted)'))).toHaveLength(1);
+      expect(open.filter((p) => p.startsWith(`${tmpdir()}/podtrail-columns-${SPILL_HOST}-${process.pid}-`))).toHaveLength(1);
+      expect(spillFiles(dir)).toEqual([]);
+    } finally {
+      here.close();
+      missing.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+    expect(openSpills()).toEqual([]);
   });
 });
