@@ -28,7 +28,7 @@ export default defineConfig({
   projects: [
     {
       name: 'browser',
-      testMatch: ['browser.spec.ts', 'hostile.spec.ts', 'ruled-out.spec.ts', 'triage.spec.ts', 'table.spec.ts', 'workflow.spec.ts', 'search.spec.ts', 'note-filters.spec.ts', 'people.spec.ts', 'chain-graph.spec.ts'],
+      testMatch: ['browser.spec.ts', 'hostile.spec.ts', 'ruled-out.spec.ts', 'triage.spec.ts', 'table.spec.ts', 'workflow.spec.ts', 'search.spec.ts', 'note-filters.spec.ts', 'people.spec.ts', 'chain-graph.spec.ts', 'timeline.spec.ts'],
       use: {
         browserName: 'chromium',
         viewport: { width: 1440, height: 900 },

@@ -1,6 +1,10 @@
 /**
  * The filtered events over time (`events.histogram`), drawn as SVG bars. Drag across it to narrow the time range;
  * the opened event is marked.
+ *
+ * The bars always say which filters they count: while a newer count runs (the first of a case of millions of events
+ * reads every event once, seconds) the last bars stay, dimmed and marked busy, and the line above says the count is
+ * running instead of giving the earlier filter's total as this one's; a count that fails says so.
  */
 import { useEffect, useLayoutEffect, useMemo, useRef, useState, type PointerEvent as ReactPointerEvent } from 'react';
 import type { EventFilters, Histogram } from '../../../shared/api';
@@ -16,7 +20,9 @@ export function Timeline({ filters, version, markerTime, onRange }: { filters: E
   const client = useClient();
   const box = useRef<HTMLDivElement>(null);
   const [width, setWidth] = useState(0);
-  const [hist, setHist] = useState<Histogram | null>(null);
+  // The bars shown and the request (filters and bucket count) they answer; `failed` the error of the latest request.
+  const [shown, setShown] = useState<{ hist: Histogram; request: string } | null>(null);
+  const [failed, setFailed] = useState<{ request: string; message: string } | null>(null);
   const [brush, setBrush] = useState<{ x0: number; x1: number } | null>(null);
   const [hover, setHover] = useState<number | null>(null);
 
@@ -31,28 +37,38 @@ export function Timeline({ filters, version, markerTime, onRange }: { filters: E
 
   const key = JSON.stringify(cleanFilters(filters));
   const buckets = Math.max(10, Math.min(1000, Math.floor(width / 4)));
+  const request = `${key} ${buckets} ${version}`;
   useEffect(() => {
     if (width === 0) return;
     let live = true;
     const t = setTimeout(() => {
       client.call('events.histogram', { filters: JSON.parse(key) as EventFilters, buckets }).then(
-        (h) => live && setHist(h),
-        () => live && setHist(null),
+        (h) => {
+          if (!live) return;
+          setShown({ hist: h, request });
+          setFailed(null);
+        },
+        (e: unknown) => live && setFailed({ request, message: e instanceof Error ? e.message : String(e) }),
       );
     }, 60);
     return () => {
       live = false;
       clearTimeout(t);
     };
-  }, [client, key, buckets, width, version]);
+  }, [client, key, buckets, width, version, request]);
 
+  const hist = shown?.hist ?? null;
+  // Bars of other filters (or of the case before new evidence) while this count runs: dimmed, their total not given.
+  const error = failed?.request === request ? failed.message : null;
+  const counting = width > 0 && shown?.request !== request && error === null;
+  const current = shown !== null && shown.request === request;
   const bs = useMemo(() => (hist ? bars(hist, width, H) : []), [hist, width]);
   const span = hist ? histogramSpan(hist) : null;
   const ticks = span ? timeTicks(span.fromMs, span.toMs, Math.max(2, Math.floor(width / 110))) : [];
   const xOf = (ms: number) => (span ? ((ms - span.fromMs) / (span.toMs - span.fromMs)) * width : 0);
   const marker = markerTime ? Date.parse(markerTime) : NaN;
   const ranged = filters.fromMs !== undefined || filters.toMs !== undefined;
-  const hb = hover !== null ? bs[Math.min(bs.length - 1, Math.floor((hover / width) * bs.length))] : undefined;
+  const hb = hover !== null && current ? bs[Math.min(bs.length - 1, Math.floor((hover / width) * bs.length))] : undefined;
   const total = hist ? hist.counts.reduce((a, b) => a + b, 0) : 0;
 
   const localX = (e: ReactPointerEvent) => e.clientX - (box.current?.getBoundingClientRect().left ?? 0);
@@ -60,12 +76,20 @@ export function Timeline({ filters, version, markerTime, onRange }: { filters: E
   return (
     <div className="timeline">
       <div className="timeline-info">
-        {hb ? (
+        {error !== null ? (
+          <span className="timeline-error" role="alert" data-testid="timeline-status">
+            The timeline could not be counted: {error}
+          </span>
+        ) : counting ? (
+          <span className="muted" data-testid="timeline-status">
+            Counting events…{hist ? ' (the bars below are the previous count)' : ''}
+          </span>
+        ) : hb ? (
           <span className="mono">
             {formatMs(hb.fromMs)} · <b>{formatCount(hb.count)}</b> events / {formatDuration(hb.toMs - hb.fromMs)}
           </span>
         ) : span ? (
-          <span className="muted">
+          <span className="muted" data-testid="timeline-status">
             {formatCount(total)} events over {formatDuration(span.toMs - span.fromMs)} · {hist ? formatDuration(hist.bucketMs) : ''} per bar · drag to narrow
           </span>
         ) : (
@@ -78,9 +102,10 @@ export function Timeline({ filters, version, markerTime, onRange }: { filters: E
         )}
       </div>
       <div
-        className="timeline-plot"
+        className={`timeline-plot${current ? '' : ' stale'}`}
         ref={box}
         data-testid="timeline"
+        aria-busy={counting}
         onPointerDown={(e) => {
           if (e.button !== 0) return;
           (e.currentTarget as HTMLElement).setPointerCapture(e.pointerId);
