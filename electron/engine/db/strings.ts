@@ -13,6 +13,24 @@ export const EVENTS_VIEW = `
   CREATE VIEW events_v AS SELECT e.*, ${STRING_COLUMNS.map((c, i) => `s${i}.text AS ${c}`).join(', ')}
   FROM events e ${STRING_COLUMNS.map((c, i) => `LEFT JOIN strings s${i} ON s${i}.id = e.${c}_sid`).join(' ')};`;
 
+/**
+ * A row's facet combination (account, region, event source, event name, error code) as the reader's columns key it
+ * (service/event-columns.ts: `COMBO_SQL` makes the same text from the columns): each value `v<text>`, a NULL `n`,
+ * joined by U+001F. The writer stores its `strings` id in the row (`facet_sid`, migration 0150), so that the reader
+ * loads an integer a row instead of building and parsing this text for every row. Null when a value holds U+001F
+ * itself (the text would not split back into the five): such a row has no id and the reader reads its values.
+ */
+export function facetText(account: string | null, region: string | null, source: string, name: string, error: string | null): string | null {
+  const t = `${account === null ? 'n' : `v${account}`}\x1f${region === null ? 'n' : `v${region}`}\x1fv${source}\x1fv${name}\x1f${error === null ? 'n' : `v${error}`}`;
+  return occurrencesOf(t, 0x1f) === 4 ? t : null;
+}
+
+function occurrencesOf(s: string, c: number): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) === c) n++;
+  return n;
+}
+
 /** How many strings the writer keeps in memory (then it starts afresh: memory stays flat whatever the case). */
 const CACHE_STRINGS = 100_000;
 

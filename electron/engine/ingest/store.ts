@@ -11,7 +11,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { PackedBatch, PackedRow } from './raw-blocks';
 import { CODEC_BROTLI, rawReader } from './raw-blocks';
-import { StringIds } from '../db/strings';
+import { facetText, StringIds } from '../db/strings';
 import { IdSummary, readIdSummary, summarizeRows, writeIdSummary } from '../db/id-summary';
 import { IdHashBits } from '../db/event-id';
 import type { AuditRow } from './k8s-normalize';
@@ -82,13 +82,15 @@ export function sameContent(stored: Buffer, sha256Hex: string): boolean {
 }
 
 /** Positional parameters in the column order of the INSERT below (binding an array is cheaper than an object). */
-function eventParams(r: PackedRow, variant: number, fileId: number, blockId: number, s: StringIds): unknown[] {
-  return [
+function eventParams(r: PackedRow, variant: number, fileId: number, blockId: number, s: StringIds, facets: boolean): unknown[] {
+  const params = [
     r.idHash, r.eventId, variant, r.idSynthetic ? 1 : 0, contentKey(r.rawSha256), r.eventTime, r.eventMs, r.eventSource,
     r.eventName, r.awsRegion, r.recipientAccountId, r.sourceIp, s.id(r.userAgent), r.identityType, s.id(r.principalArn),
     s.id(r.principalId), r.accessKeyId, s.id(r.sessionIssuerArn), s.id(r.invokedBy), s.id(r.userName), r.errorCode, r.readOnly,
     fileId, r.recordIndex, blockId, r.rawOff, r.rawLen,
   ];
+  if (facets) params.push(s.id(facetText(r.recipientAccountId, r.awsRegion, r.eventSource, r.eventName, r.errorCode)));
+  return params;
 }
 
 export function emptyOutcome(path: string, status: FileOutcome['status']): FileOutcome {
@@ -142,6 +144,7 @@ export class EvidenceStore {
   private readonly findComplete: Statement;
   private readonly findFailed: Statement;
   private readonly strings: StringIds;
+  private readonly facets: boolean;
   private open: OpenFile | null = null;
   private group: { rows: number; since: number } | null = null;
   /** The eventIDs' summary (db/id-summary.ts), written with each commit that added events (null: a case of a schema
@@ -153,11 +156,14 @@ export class EvidenceStore {
 
   constructor(private readonly db: Database) {
     this.strings = new StringIds(db);
+    // Each row's facet combination id (migration 0150); none in a case of a schema before it (a test that plays an
+    // older PodTrail writes one).
+    this.facets = (db.prepare("SELECT 1 FROM pragma_table_info('events') WHERE name = 'facet_sid'").get() as unknown) !== undefined;
     this.insertEvent = db.prepare(`
       INSERT INTO events (id_hash, event_id, variant, id_synthetic, raw_sha256, event_time, event_ms, event_source, event_name,
         aws_region, recipient_account_id, source_ip, user_agent_sid, identity_type, principal_arn_sid, principal_id_sid, access_key_id,
-        session_issuer_arn_sid, invoked_by_sid, user_name_sid, error_code, read_only, file_id, record_index, raw_block, raw_off, raw_len)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+        session_issuer_arn_sid, invoked_by_sid, user_name_sid, error_code, read_only, file_id, record_index, raw_block, raw_off, raw_len${this.facets ? ', facet_sid' : ''})
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?${this.facets ? ', ?' : ''})`);
     this.byHash = db.prepare('SELECT id, event_id, variant, raw_sha256, raw_block, raw_off, raw_len FROM events WHERE id_hash = ?');
     // The filters apart from the blocks (migration 0140); in the block's row in a case of a schema before it (a test
     // that plays an older PodTrail writes one: the migration copies them).
@@ -305,7 +311,7 @@ export class EvidenceStore {
     const same = known ? (this.byHash.all(row.idHash) as Stored[]).filter((v) => v.event_id === row.eventId) : [];
     let stored = true;
     if (same.length === 0) {
-      this.insertEvent.run(eventParams(row, 0, file.fileId, blockId, this.strings));
+      this.insertEvent.run(eventParams(row, 0, file.fileId, blockId, this.strings, this.facets));
       this.idBits?.add(row.idHash);
       if (this.ids) {
         this.ids.add(row.eventId);
@@ -337,7 +343,7 @@ export class EvidenceStore {
       return false;
     }
     const variant = variants.reduce((m, v) => Math.max(m, v.variant), 0) + 1;
-    this.insertEvent.run(eventParams(row, variant, file.fileId, blockId, this.strings));
+    this.insertEvent.run(eventParams(row, variant, file.fileId, blockId, this.strings, this.facets));
     file.conflicts++;
     return true;
   }

@@ -279,6 +279,26 @@ const COMBO_SQL = ['recipient_account_id', 'aws_region', 'event_source', 'event_
 export const EVENT_SLICE_SQL = `SELECT count(*), group_concat(event_ms), group_concat(${COMBO_SQL}, char(30)), group_concat(${ENC('access_key_id')}, char(30))
   FROM events WHERE id > ? AND id <= ?`;
 
+/**
+ * The same for rows the writer gave their facet combination's `strings` id (`facet_sid`, migration 0150; its text is
+ * what `COMBO_SQL` makes): the ids instead of that text, and how many rows have one (a row without one, whose values
+ * hold U+001F, sends the slice to the statement above). At 10M events the text was ~60 % of the load's SQL and most of
+ * its parse.
+ */
+export const EVENT_FACET_SLICE_SQL = `SELECT count(*), group_concat(event_ms), group_concat(facet_sid), group_concat(${ENC('access_key_id')}, char(30)),
+  count(facet_sid) FROM events WHERE id > ? AND id <= ?`;
+
+/** The last row without a facet id of its own (written before migration 0150); Infinity: no row has one. */
+function facetSidsAfter(db: Database): number {
+  try {
+    const v = db.prepare("SELECT value FROM case_meta WHERE key = 'facet_sids_after'").pluck().get() as string | undefined;
+    const n = Number(v);
+    return v !== undefined && Number.isSafeInteger(n) && n >= 0 ? n : Infinity;
+  } catch {
+    return Infinity; // (no case_meta: a case this reader cannot date)
+  }
+}
+
 /** One slice of the search columns (the eventIDs too unless the writer's summary covers the rows). */
 export function searchSliceSql(ids: boolean): string {
   return `SELECT count(*), group_concat(${ENC('source_ip')}, char(30)), group_concat(ifnull(principal_arn_sid, ''), ','),
@@ -347,6 +367,12 @@ export class EventColumns {
   private capacity = 0;
   private readonly firstRowsRoom: number;
   private readonly combos = new TextCodes();
+  /** Facet combination codes by their `strings` id (`facet_sid`). */
+  private readonly facetCodes = new Map<number, number>();
+  /** Rows after this one have their `facet_sid` (migration 0150); Infinity: none. */
+  private readonly facetsAfter: number;
+  private readonly facetSlice: Statement | null;
+  private readonly facetTextOf: Statement | null;
   /** Decoded combination fields by code: account, region, source, name, error code. */
   private readonly comboFields: (string | null)[][] = [[null, null, null, null, null]];
   private readonly keys = new TextCodes();
@@ -401,6 +427,10 @@ export class EventColumns {
     this.scratch = new Float64Array(this.slice + 1);
     this.scratch2 = new Float64Array(this.slice + 1);
     this.eventSlice = db.prepare(EVENT_SLICE_SQL).raw(true);
+    this.facetsAfter = facetSidsAfter(db);
+    const facets = Number.isFinite(this.facetsAfter);
+    this.facetSlice = facets ? db.prepare(EVENT_FACET_SLICE_SQL).raw(true) : null;
+    this.facetTextOf = facets ? db.prepare('SELECT text FROM strings WHERE id = ?').pluck() : null;
     this.searchSlice = db.prepare(searchSliceSql(true)).raw(true);
     this.searchSliceNoIds = db.prepare(searchSliceSql(false)).raw(true);
     this.idSlice = db.prepare('SELECT group_concat(id) FROM events WHERE id > ? AND id <= ?').pluck();
@@ -456,13 +486,13 @@ export class EventColumns {
    */
   private async loadAhead(
     ranges: [number, number][],
-    sql: string,
+    sql: (after: number) => string,
     done: () => number,
     apply: (after: number, upTo: number, row: unknown[] | null) => void,
     pause: () => Promise<void>,
   ): Promise<void> {
     const source = this.source!;
-    const ask = (r: [number, number]) => source(sql, r[0], r[1]).catch(() => null);
+    const ask = (r: [number, number]) => source(sql(r[0]), r[0], r[1]).catch(() => null);
     // A queue, not an array indexed by slice: a settled promise keeps its row, and every slice's row kept until the
     // load ends was 1.2 GB of text at 10M events.
     const pending = ranges.slice(0, AHEAD).map(ask);
@@ -512,7 +542,8 @@ export class EventColumns {
       // In quarter slices (~25 ms each at 1M events): a request waiting behind one waits little.
       const step = Math.max(1, this.slice >> 2);
       if (this.source) {
-        await this.loadAhead(ranges(this.loaded, hi, step), EVENT_SLICE_SQL, () => this.loaded, (a, b, row) => this.loadEvents(a, b, row), pause);
+        const sql = (after: number) => (after >= this.facetsAfter ? EVENT_FACET_SLICE_SQL : EVENT_SLICE_SQL);
+        await this.loadAhead(ranges(this.loaded, hi, step), sql, () => this.loaded, (a, b, row) => this.loadEvents(a, b, row), pause);
       }
       while (this.loaded < hi && !this.stopped) {
         this.loadEvents(this.loaded, Math.min(hi, (Math.floor(this.loaded / step) + 1) * step));
@@ -542,6 +573,8 @@ export class EventColumns {
   }
 
   private reset(): void {
+    // (a facet id read of other rows may name another text in these)
+    this.facetCodes.clear();
     this.subject.fill(0, 0, this.loaded + 1);
     this.loaded = 0;
     this.searched = 0;
@@ -570,7 +603,8 @@ export class EventColumns {
       if (this.source && this.searched < this.loaded) {
         const stored = this.storedCovers(this.loaded);
         const apply = (a: number, b: number, row: unknown[] | null) => this.loadSearch(a, b, row && { row, stored });
-        await this.loadAhead(ranges(this.searched, this.loaded, step), searchSliceSql(!stored), () => this.searched, apply, pause);
+        const sql = searchSliceSql(!stored);
+        await this.loadAhead(ranges(this.searched, this.loaded, step), () => sql, () => this.searched, apply, pause);
       }
       while (this.searched < this.loaded && !this.stopped) {
         this.loadSearch(this.searched, Math.min(this.loaded, (Math.floor(this.searched / step) + 1) * step));
@@ -637,8 +671,15 @@ export class EventColumns {
     return ids;
   }
 
-  /** Time, facets and key of rows (after, upTo]: one statement, parsed from its concatenations. */
+  /**
+   * Time, facets and key of rows (after, upTo]: one statement, parsed from its concatenations. `given`: the row of
+   * the statement `loadAhead` chose for `after` (the facet ids' past `facetsAfter`).
+   */
   private loadEvents(after: number, upTo: number, given: unknown[] | null = null): void {
+    if (after >= this.facetsAfter) {
+      if (this.loadFacetEvents(after, upTo, given)) return;
+      given = null;
+    }
     const [n, msList, comboText, keyText] = (given ?? this.eventSlice.get(after, upTo)) as [number, string | null, string | null, string | null];
     const ids = this.idsOf(after, upTo, n);
     // No row has a subject until its slice's are read (none also keeps rows without an event, gaps in the ids, out).
@@ -664,6 +705,44 @@ export class EventColumns {
       }
     }
     this.loaded = upTo;
+  }
+
+  /**
+   * `loadEvents` from the facet ids (rows the writer gave one); false, having set nothing, when a row has none or a
+   * key holds a separator (the caller then reads the values).
+   */
+  private loadFacetEvents(after: number, upTo: number, given: unknown[] | null): boolean {
+    const [n, msList, sidList, keyText, withSid] = (given ?? this.facetSlice!.get(after, upTo)) as [number, string | null, string | null, string | null, number];
+    if (withSid !== n) return false;
+    const ids = this.idsOf(after, upTo, n);
+    const m = parseIntegers(sidList, this.scratch2);
+    if (m !== n) return false;
+    // The codes first (a new id's text read once), so that nothing is set unless all of it can be.
+    for (let i = 0; i < m; i++) {
+      const code = this.facetCode(this.scratch2[i]!);
+      if (code < 0) return false;
+      this.scratch2[i] = code;
+    }
+    if (!this.codes(keyText, ids, this.key, this.keys) && n > 0) return false;
+    this.subject.fill(0, after + 1, upTo + 1);
+    for (let i = 0; i < m; i++) this.combo.set(ids[i]!, this.scratch2[i]!);
+    parseIntegers(msList, this.scratch);
+    for (let i = 0; i < m; i++) this.times.set(ids[i]!, this.scratch[i]!);
+    this.loaded = upTo;
+    return true;
+  }
+
+  /** The combination code of a facet id (its text read and coded as the text statement's would be); -1: no such text. */
+  private facetCode(sid: number): number {
+    const had = this.facetCodes.get(sid);
+    if (had !== undefined) return had;
+    const text = Number.isSafeInteger(sid) ? (this.facetTextOf!.get(sid) as string | undefined) : undefined;
+    if (typeof text !== 'string' || occurrences(text, '\x1f') !== 4) return -1;
+    const code = this.combos.codeAt(text, 0, text.length, hashOf(text, 0, text.length), (t) =>
+      this.comboFields.push(t.split('\x1f').map((x) => (x === 'n' ? null : x.slice(1)))),
+    );
+    this.facetCodes.set(sid, code);
+    return code;
   }
 
   /** Source IP, principal ARN and user agent ids, and the eventIDs' character pairs, of rows (after, upTo]. */

@@ -50,6 +50,8 @@ function writeVersion80(from: Db, path: string): Db {
     insertRaw.run(e.id, e.raw);
   }
   old.exec('INSERT INTO main.event_sources SELECT event_rowid, file_id, record_index FROM fresh.event_sources');
+  // (a key of a later migration's, copied with the fresh case's meta: no version-80 case has it)
+  old.exec("DELETE FROM main.case_meta WHERE key = 'facet_sids_after'");
   old.pragma('foreign_keys = ON');
   old.exec('DETACH DATABASE fresh');
   return old;

@@ -77,7 +77,8 @@ const EVIDENCE_FILES_10 = [
 
 function dump10(db: Db) {
   return {
-    meta: db.prepare('SELECT * FROM case_meta').all(),
+    // (keys later migrations add are theirs: 0150's is checked below)
+    meta: db.prepare("SELECT * FROM case_meta WHERE key <> 'facet_sids_after'").all(),
     // The version-10 columns (later migrations add columns; the rows' version-10 values must not change).
     files: db.prepare(`SELECT ${EVIDENCE_FILES_10.join(', ')} FROM evidence_files ORDER BY id`).all(),
     events: eventsWithRaw(db),
@@ -255,6 +256,22 @@ describe('migrations', () => {
     // The blocks keep theirs (clearing them would rewrite every block), and the reader no longer reads them there.
     expect(db.prepare('SELECT id, filter FROM raw_blocks ORDER BY id').all()).toEqual(before);
     expect(db.pragma('foreign_key_check')).toEqual([]);
+    db.close();
+  });
+
+  it('0150 adds the rows\' facet ids without writing the rows there, and says up to which row they have none', () => {
+    const db = openCase(':memory:', { targetVersion: 10 });
+    seed10(db);
+    migrate(db, 140);
+    const rows = db.prepare('SELECT * FROM events ORDER BY id').all();
+    migrate(db, 150);
+    expect(db.prepare("SELECT value FROM case_meta WHERE key = 'facet_sids_after'").pluck().get()).toBe('2');
+    expect(db.prepare('SELECT * FROM events ORDER BY id').all()).toEqual(rows.map((r) => ({ ...(r as object), facet_sid: null })));
+    // An empty case: every row it will hold gets one.
+    const empty = openCase(':memory:', { targetVersion: 140 });
+    migrate(empty, 150);
+    expect(empty.prepare("SELECT value FROM case_meta WHERE key = 'facet_sids_after'").pluck().get()).toBe('0');
+    empty.close();
     db.close();
   });
 

@@ -647,6 +647,62 @@ describe('the in-memory event columns', () => {
     }
   });
 
+  it("load the facets from the writer's facet ids, and from the values in rows without one (written before migration 0150), alike", async () => {
+    // The writer's text for each row is the reader's (COMBO_SQL), and every row of the ingest has one.
+    const combo = ['recipient_account_id', 'aws_region', 'event_source', 'event_name', 'error_code'].map((c) => `ifnull('v' || e.${c}, 'n')`).join(" || char(31) || ");
+    const rows = sql.prepare('SELECT COUNT(*) FROM events').pluck().get() as number;
+    expect(sql.prepare(`SELECT COUNT(*) FROM events e JOIN strings s ON s.id = e.facet_sid WHERE s.text = ${combo}`).pluck().get()).toBe(rows);
+    expect(sql.prepare("SELECT value FROM case_meta WHERE key = 'facet_sids_after'").pluck().get()).toBe('0');
+    expect((columns as unknown as { facetCodes: Map<number, number> }).facetCodes.size).toBeGreaterThan(10);
+
+    // A case upgraded at row 1,234 (mid-slice: the slice across it is read from its values), and one later row
+    // without an id (a value holding U+001F has none): the same answers as SQL, and as the ids alone give.
+    const { path: copy, w, done } = caseCopy('facets.db');
+    const after = 1234;
+    w.prepare('UPDATE events SET facet_sid = NULL WHERE id <= ? OR id = ?').run(after, after + 800);
+    w.prepare("UPDATE case_meta SET value = ? WHERE key = 'facet_sids_after'").run(String(after));
+    // …and a case whose rows all came before it: no ids asked for.
+    const { path: older, w: w2, done: done2 } = caseCopy('older.db');
+    w2.exec("UPDATE events SET facet_sid = NULL; DELETE FROM case_meta WHERE key = 'facet_sids_after'");
+    w.close();
+    w2.close();
+    const dbs = [open(copy), open(older)];
+    const made: EventColumns[] = [];
+    try {
+      const p = pools();
+      const next = rng(1507);
+      const filters: EventFilters[] = [{}, { region: 'us-east-1' }, { errorCode: 'none' }, { eventSource: 'sts.amazonaws.com' }, { mechanism: 'irsa' }];
+      for (let i = 0; i < 40; i++) filters.push(randomFilters(p, next));
+      for (const [i, db] of dbs.entries()) {
+        for (const c of [new EventColumns(db, { slice: 700 }), new EventColumns(db, { slice: 700, memoryRows: 1000 })]) {
+          made.push(c);
+          await c.refresh();
+          while (!c.searchLoaded()) await new Promise((r) => setTimeout(r, 5));
+          expect(c.disabled).toBeNull();
+          const ids = (c as unknown as { facetCodes: Map<number, number> }).facetCodes.size;
+          if (i === 0) expect(ids).toBeGreaterThan(10);
+          else expect(ids).toBe(0);
+          const last = db.prepare('SELECT MAX(id) FROM events').pluck().get() as number;
+          expect(c.memory().rows).toBe(last);
+          for (const f of filters) {
+            const where = whereClause(f, searchHits(db));
+            const want = db.prepare(`SELECT COUNT(*) FROM ${EVENT_FROM} ${where.sql}`).pluck().get(...where.params) as number;
+            expect({ i, f, total: c.total(f, termIds(db)) }).toEqual({ i, f, total: want });
+            const ref = await countHistogram(db, { filters: f, buckets: 30 });
+            const toMs = f.toMs ?? (db.prepare('SELECT MAX(event_ms) FROM events').pluck().get() as number) + 1;
+            const timed = f.fromMs !== undefined || f.toMs !== undefined;
+            expect({ i, f, counts: c.histogram(f, termIds(db), ref.fromMs, toMs, ref.bucketMs, ref.counts.length, timed) }).toEqual({ i, f, counts: ref.counts });
+          }
+        }
+      }
+    } finally {
+      for (const c of made) c.stop();
+      for (const db of dbs) db.close();
+      done();
+      done2();
+    }
+  });
+
   it('follow the case: new evidence and its correlation, and a note, committed by the engine', async () => {
     const before = sql.prepare('SELECT COUNT(*) FROM events').pluck().get() as number;
     // More evidence: a second bundle, and a record under an eventID the case has (a variant).

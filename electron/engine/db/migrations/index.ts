@@ -13,6 +13,7 @@ import * as m0110 from './0110-pod-actors';
 import * as m0120 from './0120-incremental-correlation';
 import * as m0130 from './0130-event-id-summary';
 import * as m0140 from './0140-block-filters-apart';
+import * as m0150 from './0150-facet-sids';
 
 export interface Migration {
   version: number;
@@ -43,6 +44,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 120, name: 'incremental correlation', up: m0120.up },
   { version: 130, name: 'eventID summary for search', up: m0130.up },
   { version: 140, name: 'block filters apart from the blocks', up: m0140.up },
+  { version: 150, name: 'facet combination ids in the event rows', up: m0150.up },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
