@@ -41,6 +41,8 @@ export interface IngestOptions {
   signal?: AbortSignal;
   /** Bytes of archive members in memory at once (default MAX_MEMBER_BYTES_IN_FLIGHT; sources.ts ByteBudget). */
   memberBytesInFlight?: number;
+  /** The page cache past `ingestTuning.bulkLoadRecords` records (default `BULK_LOAD_CACHE`; the app's is smaller). */
+  bulkLoadCache?: number;
 }
 
 export interface IngestSummary {
@@ -433,8 +435,9 @@ async function loadEvidenceInto(db: Database, paths: string[], options: IngestOp
     // What the summary will count: a file found already loaded at commit adds no records.
     progress.records += outcome.records;
     progress.audits += outcome.audits;
-    if (progress.records >= ingestTuning.bulkLoadRecords && (db.pragma('cache_size', { simple: true }) as number) > BULK_LOAD_CACHE) {
-      db.pragma(`cache_size = ${BULK_LOAD_CACHE}`);
+    const bulkCache = options.bulkLoadCache ?? BULK_LOAD_CACHE;
+    if (progress.records >= ingestTuning.bulkLoadRecords && (db.pragma('cache_size', { simple: true }) as number) > bulkCache) {
+      db.pragma(`cache_size = ${bulkCache}`);
     }
     progress.bytes += bytes;
     progress.currentPath = outcome.path;

@@ -21,6 +21,7 @@ import { tempDir } from '../../helpers/evidence';
 import { firstSeenTuning } from '../../../electron/engine/detect/first-seen';
 
 const MERGED = firstSeenTuning.mergedFirsts;
+const FRESH = firstSeenTuning.freshCallsInMemory;
 
 function filesUnder(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -145,21 +146,26 @@ function plans(bundle: string, seed: number): Plan[] {
 }
 
 // `merge`: whether first-seen-api may merge new calls into a service account's state (first-seen.ts `merged`);
-// without, each is walked again from its first new call (what more than a few new first calls take).
+// without, each is walked again from its first new call (what more than a few new first calls take). `held`: whether
+// the new calls are held in memory; without, every service account with a new call is walked again whole (what an add
+// of more than `freshCallsInMemory` calls takes).
 const BUNDLES = [
-  { seed: 9101, k8s: true, merge: true },
-  { seed: 9102, k8s: true, merge: true },
-  { seed: 9103, k8s: true, merge: true },
-  { seed: 9104, k8s: false, merge: true },
-  { seed: 9105, k8s: false, merge: true },
-  { seed: 9106, k8s: true, merge: false },
+  { seed: 9101, k8s: true, merge: true, held: true },
+  { seed: 9102, k8s: true, merge: true, held: true },
+  { seed: 9103, k8s: true, merge: true, held: true },
+  { seed: 9104, k8s: false, merge: true, held: true },
+  { seed: 9105, k8s: false, merge: true, held: true },
+  { seed: 9106, k8s: true, merge: false, held: true },
+  { seed: 9108, k8s: true, merge: true, held: false },
 ];
 
 describe('incremental correlation equals a whole correlation of the same case', () => {
-  it.each(BUNDLES)('seed $seed (EKS audit logs: $k8s, first-seen-api merges: $merge)', async ({ seed, k8s, merge }) => {
+  it.each(BUNDLES)('seed $seed (EKS audit logs: $k8s, first-seen-api merges: $merge, holds new calls: $held)', async ({ seed, k8s, merge, held }) => {
     firstSeenTuning.mergedFirsts = merge ? MERGED : 0;
+    firstSeenTuning.freshCallsInMemory = held ? FRESH : 0;
     onTestFinished(() => {
       firstSeenTuning.mergedFirsts = MERGED;
+      firstSeenTuning.freshCallsInMemory = FRESH;
     });
     const dir = tempDir(`incremental-${seed}`);
     const g = generateBundle({ outDir: join(dir, 'bundle'), events: 2500, seed, k8s, hours: 6 });

@@ -93,9 +93,9 @@ describe.each([
     const cache = CASE_CACHE;
     expect(db.pragma('cache_size', { simple: true })).toBe(cache);
     // A small load keeps the case's cache; a large one (here: from 10 records) takes the larger one while it runs.
-    const cacheDuring = async (into: Database) => {
+    const cacheDuring = async (into: Database, bulkLoadCache?: number) => {
       const seen = new Set<number>();
-      await ingestEvidence(into, [root], { workers, onProgress: () => seen.add(into.pragma('cache_size', { simple: true }) as number) });
+      await ingestEvidence(into, [root], { workers, bulkLoadCache, onProgress: () => seen.add(into.pragma('cache_size', { simple: true }) as number) });
       return [...seen];
     };
     const other = newCase(tempDir('ingest-bulk-large'));
@@ -105,6 +105,13 @@ describe.each([
     expect(await cacheDuring(other)).toContain(BULK_LOAD_CACHE);
     expect(other.pragma('cache_size', { simple: true })).toBe(cache);
     other.close();
+    // The app's smaller one (its process holds the reader's columns too), and never the command line's.
+    const app = newCase(tempDir('ingest-bulk-app'));
+    const seen = await cacheDuring(app, -131072);
+    expect(seen).toContain(-131072);
+    expect(seen).not.toContain(BULK_LOAD_CACHE);
+    expect(app.pragma('cache_size', { simple: true })).toBe(cache);
+    app.close();
     ingestTuning.bulkLoadRecords = tuned;
     expect(await cacheDuring(db)).toEqual([cache]);
     const indexes = () => db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'events_%' ORDER BY name").pluck().all();
