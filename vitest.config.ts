@@ -7,5 +7,7 @@ export default defineConfig({
     hookTimeout: 300_000,
     // Tests build their worlds in temp dirs; ingest tests start worker threads of their own.
     pool: 'forks',
+    // One temporary directory per run, removed after it (test/helpers/temp-root.ts).
+    globalSetup: ['test/helpers/temp-root.ts'],
   },
 });
