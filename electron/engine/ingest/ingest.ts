@@ -91,10 +91,13 @@ function workerScript(): string | null {
 }
 
 /**
- * Jobs in flight per worker. More than one, so that a worker keeps parsing the next files while the writer is
- * busy with (or waiting to acknowledge) an earlier one; memory stays bounded by one batch per job in flight.
+ * Jobs in flight per worker: one. A job's last batch is not waited for (parse-job.ts), so a worker starts its next
+ * file while the writer stores the last; a file of more than one batch waits for the writer between batches anyway,
+ * and files are written in the order they were enumerated, so more jobs per worker mostly held more parsed batches
+ * waiting for their turn, and larger V8 heaps. Measured with 1M events (860 files) loaded into a new case, three pairs:
+ * peak RSS 436 MB against 509 MB with three jobs per worker, wall time 0.99×, CPU 0.91× (docs/benchmarks.md).
  */
-const JOBS_PER_WORKER = 3;
+const JOBS_PER_WORKER = 1;
 
 class WorkerPool implements ParsePool {
   private readonly workers: Worker[] = [];
