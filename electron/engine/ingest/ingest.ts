@@ -91,13 +91,14 @@ function workerScript(): string | null {
 }
 
 /**
- * Jobs in flight per worker: one. A job's last batch is not waited for (parse-job.ts), so a worker starts its next
- * file while the writer stores the last; a file of more than one batch waits for the writer between batches anyway,
- * and files are written in the order they were enumerated, so more jobs per worker mostly held more parsed batches
- * waiting for their turn, and larger V8 heaps. Measured with 1M events (860 files) loaded into a new case, three pairs:
- * peak RSS 436 MB against 509 MB with three jobs per worker, wall time 0.99×, CPU 0.91× (docs/benchmarks.md).
+ * Jobs sent to a worker at once: two, the second waiting in the worker behind the first (worker.ts runs them one at a
+ * time). A job's last batch is not waited for (parse-job.ts), so the worker starts its queued file the moment it ends;
+ * with one job per worker it waited instead for the coordinator to send the next, and the coordinator is also the
+ * writer, often busy storing a batch just then (each worker idle ~30 % of a 200k-event load). Parsed concurrently in
+ * one worker, more jobs held more parsed batches and larger V8 heaps for no gain (three jobs per worker: peak RSS 509
+ * against 436 MB at 1M events, wall 0.99×). docs/benchmarks.md has the measurements.
  */
-const JOBS_PER_WORKER = 1;
+const JOBS_PER_WORKER = 2;
 
 class WorkerPool implements ParsePool {
   private readonly workers: Worker[] = [];
@@ -454,7 +455,9 @@ async function loadEvidenceInto(db: Database, paths: string[], options: IngestOp
   let jobId = 0;
   // A parse that finishes frees its slot before the writer reaches it (its last batch is not acknowledged):
   // without this cap, small files parsed while a large one is written would all wait here, in memory.
-  const maxUnwritten = 2 * Math.max(1, pool.size) * JOBS_PER_WORKER;
+  // Two a worker, as when a worker had one job at a time: a job queued in a worker holds nothing yet, and a file
+  // parsed ahead of the writer holds its last batch. (Four a worker: 1M events loaded in the same time, 0.99×.)
+  const maxUnwritten = 2 * Math.max(1, pool.size);
   const waitForSlot = async () => {
     while ((pool.available === 0 || writer.outstanding >= maxUnwritten) && !writer.error) {
       await new Promise<void>((r) => slotFreed.push(r));

@@ -8,13 +8,19 @@ if (!parentPort) throw new Error('worker.ts must run as a worker thread');
 const port = parentPort;
 const acks = new Map<number, () => void>();
 
-port.on('message', (msg: ToWorker) => {
-  if (msg.type === 'ack') {
-    const resolve = acks.get(msg.jobId);
-    acks.delete(msg.jobId);
-    resolve?.();
-    return;
-  }
+type Job = Extract<ToWorker, { type: 'job' }>;
+/**
+ * Jobs run one at a time, in the order they came; the coordinator may send the next one while this one runs
+ * (ingest.ts `JOBS_PER_WORKER`), so that the worker starts it the moment this one ends instead of waiting for the
+ * coordinator, which is also the writer and often busy storing a batch when a job ends.
+ */
+const queue: Job[] = [];
+let running = false;
+
+function runNext(): void {
+  const msg = queue.shift();
+  running = msg !== undefined;
+  if (!msg) return;
   void runParseJob(
     msg.jobId,
     msg.source,
@@ -26,5 +32,16 @@ port.on('message', (msg: ToWorker) => {
       port.postMessage(out);
     },
     () => new Promise<void>((resolve) => acks.set(msg.jobId, resolve)),
-  );
+  ).finally(runNext);
+}
+
+port.on('message', (msg: ToWorker) => {
+  if (msg.type === 'ack') {
+    const resolve = acks.get(msg.jobId);
+    acks.delete(msg.jobId);
+    resolve?.();
+    return;
+  }
+  queue.push(msg);
+  if (!running) runNext();
 });
