@@ -455,8 +455,9 @@ async function loadEvidenceInto(db: Database, paths: string[], options: IngestOp
   let jobId = 0;
   // A parse that finishes frees its slot before the writer reaches it (its last batch is not acknowledged):
   // without this cap, small files parsed while a large one is written would all wait here, in memory.
-  // Two a worker, as when a worker had one job at a time: a job queued in a worker holds nothing yet, and a file
-  // parsed ahead of the writer holds its last batch. (Four a worker: 1M events loaded in the same time, 0.99×.)
+  // Two a worker, as when a worker had one job at a time: a job queued in a worker holds nothing parsed yet (an
+  // archive member's bytes, within the members' budget), and a file parsed ahead of the writer holds its last batch.
+  // (Four a worker: 1M events loaded in the same time, 0.99×.)
   const maxUnwritten = 2 * Math.max(1, pool.size);
   const waitForSlot = async () => {
     while ((pool.available === 0 || writer.outstanding >= maxUnwritten) && !writer.error) {
