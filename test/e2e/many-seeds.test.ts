@@ -27,36 +27,58 @@ function run(args: string[]): string {
   return r.stdout;
 }
 
+/**
+ * Longer bundles (5,000 events over 10 hours, as `npm run accuracy` draws them) on which a detection once flooded:
+ * - 7106: the nodes of one cluster reach everything they call through VPC endpoints, so their own sessions show no
+ *   public address but the one a thief used their credentials from; token-exchange-outside-cluster took the
+ *   cluster's private addresses and that one for all it leaves from, and flagged every exchange through its NAT
+ *   gateways and every call of those sessions (1,065 flags, 2.3 % of them right);
+ * - 7112: a pod minted a token for its own service account (the attacker's, exchanged from outside); its own SDK's
+ *   next exchange, from the pod's IP, took token-minted-by-non-kubelet to its whole session (24 flags, 1 right).
+ */
+const FLOODED = [7106, 7112];
+
+/**
+ * 7107: a pod mints a token for its own service account and exchanges it at once from its node's NAT address; the
+ * minted token pairs with that exchange (the account's first after the mint), so its session's every call is
+ * flagged, while the pod's own later exchanges are not (7112 above). Every call of every planted attack is flagged.
+ */
+const PAIRED = [7107];
+
+function checkSeed(seed: number, events: number, hours: number, minRecall = 0.7): void {
+  if (!existsSync(join(REPO, 'dist', 'electron', 'cli', 'main.js'))) throw new Error('run `npm run build` first');
+  const dir = mkdtempSync(join(tmpdir(), 'podtrail-seeds-'));
+  try {
+    const g = generateBundle({ outDir: join(dir, 'bundle'), events, seed, k8s: true, hours });
+    const db = join(dir, 'case.db');
+    run(['ingest', g.outDir, '--case', db, '--quiet']);
+    const attributions = run(['attribute', '--case', db]).trim().split('\n').map((l) => JSON.parse(l) as AttributionRecord);
+    const truth = new Map(
+      readFileSync(g.truthPath, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as TruthRecord).map((t) => [t.eventID, t]),
+    );
+    const s = scoreAttributions(attributions, truth);
+    const r = rates(s);
+    expect(s.irsa).toBeGreaterThan(200);
+    expect(s.wrongProven).toBe(0);
+    expect(r.namedRight, s.examples.join('\n')).toBeGreaterThanOrEqual(0.995);
+    expect(r.ambiguousListsTruth, s.examples.join('\n')).toBeGreaterThanOrEqual(0.99);
+    // Floors below the targets (95 % right pods, 90 % precise flags), at the lowest measured over these seeds:
+    // the README reports the rates against the targets.
+    expect(r.right).toBeGreaterThanOrEqual(0.85);
+    // Every planted detection fires, except a deleted pod's credentials on a session left ambiguous with a replica
+    // that still ran (the flag needs every candidate pod stopped: it never accuses a live pod).
+    const byId = new Map(attributions.map((a) => [a.eventID, a]));
+    expect(s.missed.filter((m) => !(m.flag === 'credentials-after-pod-deleted' && byId.get(m.eventID)?.confidence.pod === 'ambiguous'))).toEqual([]);
+    // Target 80 %; one seed measures 75 % (four calls of a deleted pod's session left ambiguous with a live replica).
+    expect(r.attackRecall).toBeGreaterThanOrEqual(minRecall);
+    expect(r.flagPrecision).toBeGreaterThanOrEqual(0.8);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 describe('many generated bundles, each with its own cluster variety', () => {
-  it.each(SEEDS)('seed %i: sound pod answers and precise detections', (seed) => {
-    if (!existsSync(join(REPO, 'dist', 'electron', 'cli', 'main.js'))) throw new Error('run `npm run build` first');
-    const dir = mkdtempSync(join(tmpdir(), 'podtrail-seeds-'));
-    try {
-      const g = generateBundle({ outDir: join(dir, 'bundle'), events: 2500, seed, k8s: true, hours: 6 });
-      const db = join(dir, 'case.db');
-      run(['ingest', g.outDir, '--case', db, '--quiet']);
-      const attributions = run(['attribute', '--case', db]).trim().split('\n').map((l) => JSON.parse(l) as AttributionRecord);
-      const truth = new Map(
-        readFileSync(g.truthPath, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as TruthRecord).map((t) => [t.eventID, t]),
-      );
-      const s = scoreAttributions(attributions, truth);
-      const r = rates(s);
-      expect(s.irsa).toBeGreaterThan(200);
-      expect(s.wrongProven).toBe(0);
-      expect(r.namedRight, s.examples.join('\n')).toBeGreaterThanOrEqual(0.995);
-      expect(r.ambiguousListsTruth, s.examples.join('\n')).toBeGreaterThanOrEqual(0.99);
-      // Floors below the targets (95 % right pods, 90 % precise flags), at the lowest measured over these seeds:
-      // the README reports the rates against the targets.
-      expect(r.right).toBeGreaterThanOrEqual(0.85);
-      // Every planted detection fires, except a deleted pod's credentials on a session left ambiguous with a replica
-      // that still ran (the flag needs every candidate pod stopped: it never accuses a live pod).
-      const byId = new Map(attributions.map((a) => [a.eventID, a]));
-      expect(s.missed.filter((m) => !(m.flag === 'credentials-after-pod-deleted' && byId.get(m.eventID)?.confidence.pod === 'ambiguous'))).toEqual([]);
-      // Target 80 %; one seed measures 75 % (four calls of a deleted pod's session left ambiguous with a live replica).
-      expect(r.attackRecall).toBeGreaterThanOrEqual(0.7);
-      expect(r.flagPrecision).toBeGreaterThanOrEqual(0.8);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+  it.each(SEEDS)('seed %i: sound pod answers and precise detections', (seed) => checkSeed(seed, 2500, 6));
+  it.each(FLOODED)('seed %i (10 hours): no flood of flags', (seed) => checkSeed(seed, 5000, 10));
+  it.each(PAIRED)("seed %i (10 hours): the minted token's session flagged in full", (seed) => checkSeed(seed, 5000, 10, 1));
 });

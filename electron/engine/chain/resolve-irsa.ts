@@ -233,15 +233,22 @@ function irsaPod(ctx: ResolveContext, r: Resolution, iss: Issuance): void {
     return;
   }
   // A token minted outside the kubelet that may have been this exchange's: flag the exchange. The whole session is
-  // suspect only when every pod left in the running got the token that way.
+  // suspect only when every pod left in the running got the token that way. A pod of the account itself (one that
+  // minted a token for its own account) also holds the token its kubelet projects: the minted one pairs with the
+  // account's first exchange after the mint (whoever mints a token to use it does so at once), and its later
+  // exchanges may be its SDK's own.
   const left = verdict.kind === 'one' ? [verdict.pick] : verdict.candidates;
   const minted = left.filter((c) => c.minted);
   if (minted.length > 0) {
+    const exchanges = ctx.webIdentityExchanges(q.namespace, q.serviceAccount).filter((x) => webIdentityOf(x.record).eks?.oidcId === q.oidcId);
+    const before = (x: Issuance) => x.issuedMs < iss.issuedMs || (x.issuedMs === iss.issuedMs && x.eventID < iss.eventID);
+    const paired = (c: (typeof left)[number]) =>
+      c.pod.namespace !== q.namespace || c.pod.serviceAccount !== q.serviceAccount || !exchanges.some((x) => x !== iss && x.issuedMs >= c.mintedMs! && before(x));
     r.exchangeFlags = [
       {
         flag: 'token-minted-by-non-kubelet',
         detail: minted.map((c) => c.why[0]).join('; ') + ` (audit ${minted.flatMap((c) => c.evidence).join(', ')})`,
-        session: minted.length === left.length,
+        session: minted.length === left.length && minted.every(paired),
       },
     ];
   }

@@ -52,17 +52,13 @@ export function detectFlags(db: Database, facts: Facts, resolver: Resolver, sinc
     n += insert.run(rowid, f, detail).changes;
   };
 
-  // Where each cluster's nodes leave from: every address node-role sessions of that cluster used, per instance.
+  // Which instances used each address (their node-role sessions).
   const use = readIpUse(db);
   const instancesByIp = new Map<string, Set<string>>(); // ip → instances whose node-role sessions used it
-  const clusterIps = new Map<string, Set<string>>();
-  for (const { ip, cluster, instance } of use.node) {
+  for (const { ip, instance } of use.node) {
     let set = instancesByIp.get(ip);
     if (!set) instancesByIp.set(ip, (set = new Set()));
     set.add(instance);
-    let c = clusterIps.get(cluster ?? '');
-    if (!c) clusterIps.set(cluster ?? '', (c = new Set()));
-    c.add(ip);
   }
   const firstIp = firstAddresses(db, use.node);
   const agentIps = new Map<string, Set<string>>();
@@ -110,6 +106,7 @@ export function detectFlags(db: Database, facts: Facts, resolver: Resolver, sinc
   //     address the instance's own agents, other instances or two of its pods' sessions never used. Private
   //     addresses count too: a person's address is never the instance's.
   const callsOf = db.prepare('SELECT e.id, e.event_ms FROM event_subjects es JOIN events e ON e.id = es.event_rowid WHERE es.subject_id = ? AND e.source_ip = ? AND e.user_agent_sid IS ?').raw(true);
+  const offNode = new Set<string>(); // `${instance}|${ip}` where the node's credentials were flagged
   for (const u of use.node) {
     const { ip, cluster, instance, ua } = u;
     let detail: ((ms: number) => string) | null = null;
@@ -126,7 +123,37 @@ export function detectFlags(db: Database, facts: Facts, resolver: Resolver, sinc
         detail = (ms) => `credentials of instance ${instance} used at ${isoUtc(ms)} from ${ip}, where the instance's own agents never called from: ${why.join('; ')}`;
       }
     }
-    if (detail) for (const [rowid, ms] of callsOf.all(u.subject, ip, u.uaSid) as [number, number][]) flag(rowid, 'node-credentials-off-node', detail(ms));
+    if (detail) {
+      offNode.add(`${instance}|${ip}`);
+      for (const [rowid, ms] of callsOf.all(u.subject, ip, u.uaSid) as [number, number][]) flag(rowid, 'node-credentials-off-node', detail(ms));
+    }
+  }
+
+  // Where each cluster is seen leaving for the internet: the public addresses its nodes' own sessions used (but an
+  // address their credentials were just flagged at: a thief's is not the cluster's), and those the pod sessions of
+  // two or more service accounts placed on its nodes used (its NAT, when the nodes reach all they call through VPC
+  // endpoints). Private addresses say nothing of it: a call through an endpoint shows the caller's own.
+  const clusterEgress = new Map<string, Set<string>>();
+  const addEgress = (cluster: string, ip: string) => {
+    let set = clusterEgress.get(cluster);
+    if (!set) clusterEgress.set(cluster, (set = new Set()));
+    set.add(ip);
+  };
+  for (const { ip, cluster, instance } of use.node) {
+    if (cluster && isIp(ip) && !isPrivateIp(ip) && !offNode.has(`${instance}|${ip}`)) addEgress(cluster, ip);
+  }
+  const podAccounts = new Map<string, Set<string>>(); // `${cluster}|${ip}` → service accounts whose placed sessions used it
+  for (const { cluster, ip, account } of use.pod) {
+    if (!cluster || !account || !isIp(ip) || isPrivateIp(ip)) continue;
+    const k = `${cluster}|${ip}`;
+    let set = podAccounts.get(k);
+    if (!set) podAccounts.set(k, (set = new Set()));
+    set.add(account);
+  }
+  for (const [k, accounts] of podAccounts) {
+    if (accounts.size < 2) continue;
+    const bar = k.indexOf('|');
+    addEgress(k.slice(0, bar), k.slice(bar + 1));
   }
 
   // token-exchange-outside-cluster and token-minted-by-non-kubelet, on the exchanges themselves
@@ -141,9 +168,10 @@ export function detectFlags(db: Database, facts: Facts, resolver: Resolver, sinc
       const ip = getStr(iss.record, 'sourceIPAddress') ?? '';
       const reasons: string[] = [];
       if (iss.sessionName && !isSdkSessionName(iss.sessionName)) reasons.push(`role session name "${iss.sessionName}" is no AWS SDK's default`);
-      const known = cluster ? clusterIps.get(cluster) : null;
+      const known = cluster ? clusterEgress.get(cluster) : null;
       if (isIp(ip) && !isPrivateIp(ip) && !k8sIps.has(ip) && known && known.size > 0 && !known.has(ip)) {
-        reasons.push(`source ${ip} is not an address the nodes of ${cluster} were seen using`);
+        const seen = [...known].sort();
+        reasons.push(`source ${ip} is not an address ${cluster} was seen leaving from (${seen.slice(0, 4).join(', ')}${seen.length > 4 ? ` and ${seen.length - 4} more` : ''})`);
       }
       if (reasons.length > 0) flag(rowid, 'token-exchange-outside-cluster', `${wi.subject}: ${reasons.join('; ')}`);
       for (const f of resolver.resolveKey(key)?.exchangeFlags ?? []) flag(rowid, f.flag, f.detail);
@@ -203,7 +231,10 @@ interface NodeUse {
  * makes a large share of a trail's calls): the node-role sessions of an instance, the pod sessions placed on a node,
  * and the people, in order of first use.
  */
-function readIpUse(db: Database): { node: NodeUse[]; pod: { subject: number; instance: string; ip: string }[]; person: { ip: string; who: string }[] } {
+function readIpUse(db: Database): {
+  node: NodeUse[];
+  pod: { subject: number; instance: string; ip: string; cluster: string | null; account: string | null }[];
+  person: { ip: string; who: string }[] } {
   const node = (
     db
       .prepare(`
@@ -215,11 +246,12 @@ function readIpUse(db: Database): { node: NodeUse[]; pod: { subject: number; ins
   ).map(([subject, ip, uaSid, ua, cluster, instance, firstMs]) => ({ subject, ip, uaSid, ua, cluster, instance, firstMs }));
   const pod = (
     db
-      .prepare(`SELECT DISTINCT u.subject_id, s.node_instance, u.source_ip FROM subject_ip_use u JOIN subjects s ON s.id = u.subject_id
+      .prepare(`SELECT DISTINCT u.subject_id, s.node_instance, u.source_ip, s.cluster_name, s.namespace || '/' || s.service_account
+                FROM subject_ip_use u JOIN subjects s ON s.id = u.subject_id
                 WHERE s.mechanism IN ('irsa', 'pod-identity') AND s.node_instance IS NOT NULL`)
       .raw(true)
-      .all() as [number, string, string][]
-  ).map(([subject, instance, ip]) => ({ subject, instance, ip }));
+      .all() as [number, string, string, string | null, string | null][]
+  ).map(([subject, instance, ip, cluster, account]) => ({ subject, instance, ip, cluster, account }));
   const person = (
     db
       .prepare(`SELECT u.source_ip, coalesce(s.resolution ->> '$.principal', s.mechanism) FROM subject_ip_use u JOIN subjects s ON s.id = u.subject_id

@@ -32,6 +32,8 @@ export interface PodCandidate {
   evidence: string[];
   /** Found through a token minted outside the kubelet. */
   minted?: boolean;
+  /** When that token was minted. */
+  mintedMs?: number;
   /**
    * Whether a public source address of the calls is one of the NAT addresses the pod's node's own calls left from
    * (`match`), only other NAT addresses were seen for its node (`other`), or nothing is known (`unknown`).
@@ -108,7 +110,7 @@ function mintedElsewhere(tl: Timeline, q: IrsaQuery): PodCandidate[] {
     if (q.atMs - t.tsMs > MINTED_USE_MS) continue;
     const pod = t.requesterPod ? tl.pods.find((p) => (t.requesterPod!.uid ? p.uid === t.requesterPod!.uid : p.name === t.requesterPod!.name)) : undefined;
     if (!pod) continue;
-    const c: PodCandidate = { pod, score: 2, minted: true, why: [`${t.requester} minted a token for ${q.namespace}/${q.serviceAccount} at ${new Date(t.tsMs).toISOString()} (not a kubelet)`], evidence: [t.auditId] };
+    const c: PodCandidate = { pod, score: 2, minted: true, mintedMs: t.tsMs, why: [`${t.requester} minted a token for ${q.namespace}/${q.serviceAccount} at ${new Date(t.tsMs).toISOString()} (not a kubelet)`], evidence: [t.auditId] };
     const e = egressOf(pod, q);
     if (e.podIp) {
       c.score += 4;
