@@ -39,11 +39,17 @@ function run(args: string[]): string {
 const FLOODED = [7106, 7112];
 
 /**
- * 7107: a pod mints a token for its own service account and exchanges it at once from its node's NAT address; the
- * minted token pairs with that exchange (the account's first after the mint), so its session's every call is
- * flagged, while the pod's own later exchanges are not (7112 above). Every call of every planted attack is flagged.
+ * Bundles on which every call of every planted attack is flagged, each for a rule that a narrower one would lose:
+ * - 7107 (5,000 events, 10 hours): a pod mints a token for its own service account and exchanges it at once from its
+ *   node's NAT address; the minted token pairs with that exchange (the account's first after the mint), so its
+ *   session's every call is flagged, while the pod's own later exchanges are not (7112 above);
+ * - 5030 (4,000 events, 8 hours): a pod mints a token for another account, whose pods reach STS through a VPC
+ *   endpoint, and exchanges it through the NAT: the cluster leaves by that address, but that account never does.
  */
-const PAIRED = [7107];
+const FULL_RECALL: [number, number, number][] = [
+  [7107, 5000, 10],
+  [5030, 4000, 8],
+];
 
 function checkSeed(seed: number, events: number, hours: number, minRecall = 0.7): void {
   if (!existsSync(join(REPO, 'dist', 'electron', 'cli', 'main.js'))) throw new Error('run `npm run build` first');
@@ -80,5 +86,5 @@ function checkSeed(seed: number, events: number, hours: number, minRecall = 0.7)
 describe('many generated bundles, each with its own cluster variety', () => {
   it.each(SEEDS)('seed %i: sound pod answers and precise detections', (seed) => checkSeed(seed, 2500, 6));
   it.each(FLOODED)('seed %i (10 hours): no flood of flags', (seed) => checkSeed(seed, 5000, 10));
-  it.each(PAIRED)("seed %i (10 hours): the minted token's session flagged in full", (seed) => checkSeed(seed, 5000, 10, 1));
+  it.each(FULL_RECALL)('seed %i (%i events over %i hours): every call of every planted attack flagged', (seed, events, hours) => checkSeed(seed, events, hours, 1));
 });

@@ -3,7 +3,8 @@
  * is raised where the evidence does not reach (an unknown cluster, an unattributed pod).
  *
  * - token-exchange-outside-cluster: an EKS web-identity token exchanged (AssumeRoleWithWebIdentity) with a role
- *   session name no AWS SDK uses by default, or from a public address the cluster is never seen leaving by.
+ *   session name no AWS SDK uses by default, from a public address the cluster is never seen leaving by, or from a
+ *   public address when the service account's exchanges from anywhere else all came through a VPC endpoint.
  * - node-credentials-off-node: a node's instance-profile credentials used from a public address that neither
  *   the node (its agent's eks-auth calls, its first call) nor any other node of its cluster ever used.
  * - credentials-after-pod-deleted: a pod's credentials used after its containers had stopped (the kubelet's final
@@ -32,6 +33,8 @@ export { isIp, isPrivateIp, isSdkSessionName };
 const GRACE_MS = 60_000;
 /** Clock difference allowed between the cluster's audit log and CloudTrail. */
 const CLOCK_SKEW_MS = 10_000;
+/** How many other exchanges of a service account, all through a VPC endpoint, make one from a public address stand out. */
+const ENDPOINT_BASELINE = 5;
 
 /** The detections this module raises; pod-actors.ts raises the others. */
 const OWN_FLAGS: Flag[] = ['node-credentials-off-node', 'token-exchange-outside-cluster', 'credentials-after-pod-deleted', 'token-minted-by-non-kubelet', 'first-seen-api', 'eks-auth-by-hand'];
@@ -157,6 +160,20 @@ export function detectFlags(db: Database, facts: Facts, resolver: Resolver, sinc
   }
 
   // token-exchange-outside-cluster and token-minted-by-non-kubelet, on the exchanges themselves
+  // Each service account's exchanges (by provider) and their source addresses: a workload reaches STS one way, through
+  // a VPC endpoint (its pods' own private addresses) or through NAT, as its SDK and the VPC are set up.
+  const accountSources = new Map<string, string[]>(); // `${oidcId}|${subject}` → source address of each exchange
+  for (const list of facts.issuances.values()) {
+    for (const iss of list) {
+      if (iss.eventName !== 'AssumeRoleWithWebIdentity') continue;
+      const wi = webIdentityOf(iss.record);
+      if (!wi.eks || !wi.serviceAccount) continue;
+      const k = `${wi.eks.oidcId}|${wi.subject}`;
+      const sources = accountSources.get(k) ?? [];
+      sources.push(getStr(iss.record, 'sourceIPAddress') ?? '');
+      accountSources.set(k, sources);
+    }
+  }
   for (const [key, list] of facts.issuances) {
     for (const iss of list) {
       if (iss.eventName !== 'AssumeRoleWithWebIdentity') continue;
@@ -169,9 +186,19 @@ export function detectFlags(db: Database, facts: Facts, resolver: Resolver, sinc
       const reasons: string[] = [];
       if (iss.sessionName && !isSdkSessionName(iss.sessionName)) reasons.push(`role session name "${iss.sessionName}" is no AWS SDK's default`);
       const known = cluster ? clusterEgress.get(cluster) : null;
-      if (isIp(ip) && !isPrivateIp(ip) && !k8sIps.has(ip) && known && known.size > 0 && !known.has(ip)) {
+      const outside = isIp(ip) && !isPrivateIp(ip) && !k8sIps.has(ip);
+      if (outside && known && known.size > 0 && !known.has(ip)) {
         const seen = [...known].sort();
         reasons.push(`source ${ip} is not an address ${cluster} was seen leaving from (${seen.slice(0, 4).join(', ')}${seen.length > 4 ? ` and ${seen.length - 4} more` : ''})`);
+      } else if (outside) {
+        // The account's exchanges from anywhere else all reached STS through a VPC endpoint (private addresses), and
+        // those from this address are a minority: it took another way than the workload's own.
+        const sources = accountSources.get(`${wi.eks.oidcId}|${wi.subject}`)!;
+        const viaEndpoint = sources.filter((x) => isIp(x) && isPrivateIp(x)).length;
+        const fromHere = sources.filter((x) => x === ip).length;
+        if (viaEndpoint >= ENDPOINT_BASELINE && fromHere < viaEndpoint && viaEndpoint + fromHere === sources.length) {
+          reasons.push(`source ${ip} is public, while the other ${viaEndpoint} exchanges of ${wi.serviceAccount.namespace}/${wi.serviceAccount.serviceAccount} came from private addresses (a VPC endpoint)`);
+        }
       }
       if (reasons.length > 0) flag(rowid, 'token-exchange-outside-cluster', `${wi.subject}: ${reasons.join('; ')}`);
       for (const f of resolver.resolveKey(key)?.exchangeFlags ?? []) flag(rowid, f.flag, f.detail);
