@@ -261,7 +261,8 @@ interface NodeUse {
 function readIpUse(db: Database): {
   node: NodeUse[];
   pod: { subject: number; instance: string; ip: string; cluster: string | null; account: string | null }[];
-  person: { ip: string; who: string }[] } {
+  person: { ip: string; who: string }[];
+} {
   const node = (
     db
       .prepare(`
