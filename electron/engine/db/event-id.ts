@@ -77,3 +77,87 @@ export class IdHashBits {
     return (this.bits[i >>> 5]! & (1 << (i & 31))) !== 0;
   }
 }
+
+/**
+ * The eventID hashes of a case's rows and their row ids, in memory, for a bulk load (ingest.ts `withBulkIndexes`):
+ * the load drops the `events_id_hash` index, whose insert at a random place was ~40 % of a bare row insert (a 1M
+ * load without it: 0.82 × the time, docs/benchmarks.md), and looks a delivery's earlier copies up here instead. The
+ * index is built again, in one sort, when the load ends.
+ *
+ * Open addressing with linear probing, 8 bytes a slot: the hash's low 32 bits (its fingerprint, which also places
+ * it) and the row id (0: an empty slot). Its answers are candidates only: the writer reads each candidate row and
+ * compares its hash and full eventID, as it does the index's. So a row rolled back (its id used again by another
+ * row) or two hashes with the same low bits cost a read, never a wrong match. Row ids of 2^32 and above are not
+ * held (`holds`).
+ */
+export class IdHashTable {
+  private fps: Uint32Array;
+  private rows: Uint32Array;
+  private shift: number;
+  /** Entries held. */
+  size = 0;
+
+  constructor(slotsLog2 = 16) {
+    this.fps = new Uint32Array(2 ** slotsLog2);
+    this.rows = new Uint32Array(2 ** slotsLog2);
+    this.shift = 32 - slotsLog2;
+  }
+
+  /** The (id_hash, id) of every row of the case, when it holds at most `max` rows (all of them below 2^32); null otherwise. */
+  static load(db: Database, max: number): IdHashTable | null {
+    const rows = db.prepare('SELECT id_hash, id FROM events LIMIT ?').raw().all(max + 1) as [number, number][];
+    if (rows.length > max || rows.some(([, id]) => !IdHashTable.holds(id))) return null;
+    let log2 = 16;
+    while (2 ** log2 * 3 < rows.length * 8) log2++; // at most 3/8 full, room to add as many again
+    const table = new IdHashTable(log2);
+    for (const [h, id] of rows) table.add(h, id);
+    return table;
+  }
+
+  static holds(rowid: number): boolean {
+    return Number.isInteger(rowid) && rowid > 0 && rowid <= 0xffffffff;
+  }
+
+  /** Bytes the table's arrays take. */
+  get bytes(): number {
+    return this.fps.byteLength + this.rows.byteLength;
+  }
+
+  private slot(lo: number): number {
+    return Math.imul(lo, 0x9e3779b1) >>> this.shift;
+  }
+
+  add(h: number, rowid: number): void {
+    if (!IdHashTable.holds(rowid)) throw new RangeError(`row id ${rowid} is out of the id table's range`);
+    if ((this.size + 1) * 4 > this.rows.length * 3) this.grow();
+    this.put(h >>> 0, rowid);
+    this.size++;
+  }
+
+  private put(lo: number, rowid: number): void {
+    const mask = this.rows.length - 1;
+    let i = this.slot(lo);
+    while (this.rows[i] !== 0) i = (i + 1) & mask;
+    this.fps[i] = lo;
+    this.rows[i] = rowid;
+  }
+
+  private grow(): void {
+    const { fps, rows } = this;
+    this.fps = new Uint32Array(rows.length * 2);
+    this.rows = new Uint32Array(rows.length * 2);
+    this.shift--;
+    for (let i = 0; i < rows.length; i++) if (rows[i] !== 0) this.put(fps[i]!, rows[i]!);
+  }
+
+  /** The row ids held under this hash's low 32 bits, each once, in ascending order (as the index gives them). */
+  rowsOf(h: number): number[] {
+    const lo = h >>> 0;
+    const mask = this.rows.length - 1;
+    const out: number[] = [];
+    for (let i = this.slot(lo); this.rows[i] !== 0; i = (i + 1) & mask) {
+      if (this.fps[i] === lo && !out.includes(this.rows[i]!)) out.push(this.rows[i]!);
+    }
+    return out.length > 1 ? out.sort((a, b) => a - b) : out;
+  }
+}

@@ -366,21 +366,22 @@ export async function ingestEvidence(db: Database, paths: string[], options: Ing
 }
 
 /**
- * A case with fewer events than this is loaded in bulk: the event table's secondary indexes (time, access key,
+ * A case with fewer events than this is loaded in bulk: the event table's indexes (eventID hash, time, access key,
  * facts) are dropped while the rows go in and built once at the end, a sort instead of a random insert per row.
  * A bigger case keeps them (rebuilding them would cost more than the few files added).
  */
 const BULK_BELOW_EVENTS = 100_000;
 
-/** Run a load with the secondary indexes dropped when the case is small; they are back when it returns or throws. */
+/** Run a load with the event indexes dropped when the case is small; they are back when it returns or throws. */
 async function withBulkIndexes<T>(db: Database, load: () => Promise<T>): Promise<T> {
   const last = (db.prepare('SELECT MAX(id) FROM events').pluck().get() as number | null) ?? 0;
   if (last >= BULK_BELOW_EVENTS) return load();
-  db.exec('DROP INDEX IF EXISTS events_time; DROP INDEX IF EXISTS events_key; DROP INDEX IF EXISTS events_facts;');
+  // The eventID-hash index too: the writer keeps the load's id hashes in memory instead (store.ts, `IdHashTable`).
+  db.exec('DROP INDEX IF EXISTS events_id_hash; DROP INDEX IF EXISTS events_time; DROP INDEX IF EXISTS events_key; DROP INDEX IF EXISTS events_facts;');
   try {
     return await load();
   } finally {
-    // Also after a crash: ensureEventIndexes() runs when a case is next opened for writing (db/open.ts).
+    // After a crash: they are built when the case is next opened for writing (db/open.ts).
     buildSecondaryIndexes(db);
   }
 }

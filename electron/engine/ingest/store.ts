@@ -13,7 +13,8 @@ import type { PackedBatch, PackedRow } from './raw-blocks';
 import { CODEC_BROTLI, rawReader } from './raw-blocks';
 import { facetText, StringIds } from '../db/strings';
 import { IdSummary, readIdSummary, summarizeRows, writeIdSummary } from '../db/id-summary';
-import { IdHashBits } from '../db/event-id';
+import { IdHashBits, IdHashTable } from '../db/event-id';
+import { buildIdHashIndex } from '../db/migrations/0090-compact-store';
 import type { AuditRow } from './k8s-normalize';
 import type { ParseResult } from './parse-file';
 import { canonicalJson } from '../util/canonical';
@@ -63,6 +64,15 @@ const GROUP_ROWS = 50_000;
 /** A case of at most this many events has its id hashes read into an `IdHashBits` when the writer starts. */
 const ID_BITS_UP_TO = 100_000;
 const GROUP_MS = 2_000;
+/** Row ids a load may add past the id table's cap (one batch, with room to spare). */
+const ROW_ID_MARGIN = 2 ** 24;
+
+/**
+ * A bulk load holds its rows' id hashes in an `IdHashTable` (db/event-id.ts) up to this many rows (a table of 64 MiB
+ * at most): past it, the writer builds the `events_id_hash` index before the next batch and looks ids up through it
+ * for the rest of the load. A setting, for tests.
+ */
+export const idTableTuning = { maxRows: 6_000_000 };
 
 /**
  * What an event row keeps of its record's SHA-256 (`raw_sha256`): the first 128 bits. It only tells the deliveries of
@@ -116,6 +126,7 @@ export function emptyOutcome(path: string, status: FileOutcome['status']): FileO
 /** An event already in the case under the same eventID hash. */
 interface Stored {
   id: number;
+  id_hash: number;
   event_id: string;
   variant: number;
   raw_sha256: Buffer;
@@ -128,6 +139,7 @@ export class EvidenceStore {
   private readonly insertEvent: Statement;
 
   private readonly byHash: Statement;
+  private readonly byRowId: Statement;
   private readonly insertBlock: Statement;
   private readonly insertFilter: Statement | null;
   private readonly deleteFilter: Statement | null;
@@ -153,6 +165,9 @@ export class EvidenceStore {
   private idsChanged = false;
   /** The id hashes in the case (null: a case too big to read them for a few files; every row is looked up). */
   private readonly idBits: IdHashBits | null;
+  /** While the case has no `events_id_hash` index (a bulk load dropped it): the id hashes of its rows; null: the index. */
+  private idTable: IdHashTable | null;
+  private readonly hasIdIndex: Statement;
 
   constructor(private readonly db: Database) {
     this.strings = new StringIds(db);
@@ -164,7 +179,9 @@ export class EvidenceStore {
         aws_region, recipient_account_id, source_ip, user_agent_sid, identity_type, principal_arn_sid, principal_id_sid, access_key_id,
         session_issuer_arn_sid, invoked_by_sid, user_name_sid, error_code, read_only, file_id, record_index, raw_block, raw_off, raw_len${this.facets ? ', facet_sid' : ''})
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?${this.facets ? ', ?' : ''})`);
-    this.byHash = db.prepare('SELECT id, event_id, variant, raw_sha256, raw_block, raw_off, raw_len FROM events WHERE id_hash = ?');
+    const stored = 'id, id_hash, event_id, variant, raw_sha256, raw_block, raw_off, raw_len';
+    this.byHash = db.prepare(`SELECT ${stored} FROM events WHERE id_hash = ?`);
+    this.byRowId = db.prepare(`SELECT ${stored} FROM events WHERE id = ?`);
     // The filters apart from the blocks (migration 0140); in the block's row in a case of a schema before it (a test
     // that plays an older PodTrail writes one: the migration copies them).
     const apart = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'raw_block_filters'").get() !== undefined;
@@ -201,6 +218,12 @@ export class EvidenceStore {
     const kept = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'event_id_summary'").get() !== undefined;
     this.ids = kept ? new IdSummary() : null;
     this.idBits = IdHashBits.load(db, ID_BITS_UP_TO);
+    this.hasIdIndex = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'events_id_hash'").pluck();
+    const last = db.prepare('SELECT ifnull(MAX(id), 0) FROM events').pluck().get() as number;
+    // Row ids stay below 2^32 while the table is in use: it holds at most `maxRows` and one batch more.
+    const fits = last + 2 * idTableTuning.maxRows + ROW_ID_MARGIN <= 0xffffffff;
+    this.idTable = this.hasIdIndex.get() === undefined && fits ? IdHashTable.load(db, idTableTuning.maxRows) : null;
+    this.ensureIdIndex();
     if (this.ids) {
       const stored = readIdSummary(db);
       if (stored) this.ids.merge(stored.pairs, stored.singles);
@@ -248,8 +271,39 @@ export class EvidenceStore {
     return this.open;
   }
 
+  /**
+   * Without the id table, the index must be there: built when the table outgrows its cap (inside the open file's
+   * savepoint: one sort of the rows so far), and again when a rollback took that build with it. A case with neither
+   * (too many rows to hold) gets the index at once.
+   */
+  private ensureIdIndex(): void {
+    if (!this.idTable && this.hasIdIndex.get() === undefined) buildIdHashIndex(this.db);
+  }
+
+  /** The rows of the case with this row's eventID (its variants), in row order. */
+  private sameId(row: PackedRow): Stored[] {
+    if (!this.idTable) return (this.byHash.all(row.idHash) as Stored[]).filter((v) => v.event_id === row.eventId);
+    const out: Stored[] = [];
+    for (const id of this.idTable.rowsOf(row.idHash)) {
+      // A candidate only: a row rolled back may have left its entry, its id now another row's.
+      const v = this.byRowId.get(id) as Stored | undefined;
+      if (v && v.id_hash === row.idHash && v.event_id === row.eventId) out.push(v);
+    }
+    return out;
+  }
+
+  private insertRow(row: PackedRow, variant: number, fileId: number, blockId: number): void {
+    const id = Number(this.insertEvent.run(eventParams(row, variant, fileId, blockId, this.strings, this.facets)).lastInsertRowid);
+    this.idTable?.add(row.idHash, id);
+    this.idBits?.add(row.idHash);
+  }
+
   /** A batch from a parse worker: its compressed raw blocks, then its rows pointing into them. */
   addRows(file: OpenFile, batch: PackedBatch): void {
+    if (this.idTable && this.idTable.size >= idTableTuning.maxRows) {
+      this.idTable = null;
+      this.ensureIdIndex();
+    }
     const facts = new Set(batch.factBlocks);
     // A block crosses the worker boundary as a Uint8Array; better-sqlite3 binds Buffers (a view, not a copy).
     const blockIds = batch.blocks.map((data, i) => {
@@ -308,11 +362,10 @@ export class EvidenceStore {
   /** Store one row; true when it became an event row (new or a variant), false for a duplicate delivery. */
   private addRow(file: OpenFile, row: PackedRow, blockId: number): boolean {
     const known = this.idBits === null || this.idBits.mayHave(row.idHash);
-    const same = known ? (this.byHash.all(row.idHash) as Stored[]).filter((v) => v.event_id === row.eventId) : [];
+    const same = known ? this.sameId(row) : [];
     let stored = true;
     if (same.length === 0) {
-      this.insertEvent.run(eventParams(row, 0, file.fileId, blockId, this.strings, this.facets));
-      this.idBits?.add(row.idHash);
+      this.insertRow(row, 0, file.fileId, blockId);
       if (this.ids) {
         this.ids.add(row.eventId);
         this.idsChanged = true;
@@ -343,7 +396,7 @@ export class EvidenceStore {
       return false;
     }
     const variant = variants.reduce((m, v) => Math.max(m, v.variant), 0) + 1;
-    this.insertEvent.run(eventParams(row, variant, file.fileId, blockId, this.strings, this.facets));
+    this.insertRow(row, variant, file.fileId, blockId);
     file.conflicts++;
     return true;
   }
@@ -403,6 +456,7 @@ export class EvidenceStore {
   rollback(): void {
     if (this.open) {
       this.db.exec('ROLLBACK TO evidence_file; RELEASE evidence_file');
+      this.ensureIdIndex();
       this.open = null;
       rawReader(this.db).forget(); // block ids rolled back may be used again
       this.strings.forget();
@@ -413,6 +467,7 @@ export class EvidenceStore {
   abort(): void {
     this.open = null;
     if (this.group && this.db.inTransaction) this.db.exec('ROLLBACK');
+    this.ensureIdIndex();
     rawReader(this.db).forget();
     this.strings.forget();
     this.group = null;

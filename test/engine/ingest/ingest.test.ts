@@ -6,12 +6,12 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
 import type { Database } from 'better-sqlite3';
 import { CASE_CACHE, openCase } from '../../../electron/engine/db/open';
 import { BULK_LOAD_CACHE, ingestEvidence, ingestTuning } from '../../../electron/engine/ingest/ingest';
-import { EvidenceStore, sameContent } from '../../../electron/engine/ingest/store';
-import { IdHashBits } from '../../../electron/engine/db/event-id';
+import { EvidenceStore, idTableTuning, sameContent } from '../../../electron/engine/ingest/store';
+import { hash53, IdHashBits, IdHashTable } from '../../../electron/engine/db/event-id';
 import { normalizeRecord, type EventRow } from '../../../electron/engine/ingest/normalize';
 import { parseEvidence } from '../../../electron/engine/ingest/parse-file';
 import type { JsonObject } from '../../../electron/engine/util/json';
@@ -74,10 +74,18 @@ function truncatedBigTrail(prefix: string, n = 4000): Buffer {
   return full.subarray(0, Math.floor(full.length * 0.9));
 }
 
+const ID_TABLE_ROWS = idTableTuning.maxRows;
+
 describe.each([
-  { workers: 0, label: 'in-process' },
-  { workers: 2, label: 'two worker threads' },
-])('ingest ($label)', ({ workers }) => {
+  { workers: 0, label: 'in-process', idTableRows: ID_TABLE_ROWS },
+  { workers: 2, label: 'two worker threads', idTableRows: ID_TABLE_ROWS },
+  // A bulk load looks eventIDs up in the writer's id table (store.ts); these two take the index's way: throughout
+  // (a table of no rows gives way to the index at once), and from a few rows on (the index built mid-load).
+  { workers: 2, label: 'eventIDs looked up through the index', idTableRows: 0 },
+  { workers: 0, label: 'the id table outgrown after 5 rows', idTableRows: 5 },
+])('ingest ($label)', ({ workers, idTableRows }) => {
+  beforeEach(() => void (idTableTuning.maxRows = idTableRows));
+  afterEach(() => void (idTableTuning.maxRows = ID_TABLE_ROWS));
   if (workers > 0) {
     it('has the compiled worker script (run `npm run build` first)', () => {
       // Without it the pool silently parses in-process and this block would not test worker threads.
@@ -118,10 +126,10 @@ describe.each([
     expect(indexes()).toEqual(['events_facts', 'events_id_hash', 'events_key', 'events_time']);
     expect(db.pragma('cache_size', { simple: true })).toBe(cache);
     // A bulk load that was killed left them missing: the next opening for writing builds them.
-    db.exec('DROP INDEX events_time; DROP INDEX events_key');
+    db.exec('DROP INDEX events_time; DROP INDEX events_key; DROP INDEX events_id_hash');
     db.close();
     const again = newCase(dir);
-    expect(again.prepare("SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name IN ('events_time', 'events_key')").pluck().get()).toBe(2);
+    expect(again.prepare("SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name IN ('events_time', 'events_key', 'events_id_hash')").pluck().get()).toBe(3);
     expect(again.pragma('cache_size', { simple: true })).toBe(cache);
     again.close();
   });
@@ -535,6 +543,97 @@ describe('one transaction per file', () => {
       { path: '/evidence/bad.json', status: 'failed', sha256: '' },
     ]);
     expectConsistent(db);
+    db.close();
+  });
+});
+
+describe("a bulk load's id table (no eventID-hash index)", () => {
+  const hasIndex = (db: Database) => count(db, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = 'events_id_hash'") === 1;
+  const load = async (store: EvidenceStore, path: string, ids: string[], fail = false) => {
+    const bytes = Buffer.from(trailJson(ids.map((id) => apiRecord(id))));
+    const rows: EventRow[] = [];
+    const result = await parseEvidence({ bytes }, { rows: async (r) => void rows.push(...r) });
+    const file = store.begin(path);
+    store.addRows(file, packRows(rows));
+    return fail ? store.recordFailure(path, 'truncated gzip: the compressed data ends early') : store.commit(file, result);
+  };
+  const provenance = (db: Database) =>
+    db
+      .prepare(
+        `SELECT e.event_id AS id, e.variant, group_concat(f.path, ' ') AS files FROM events e
+         JOIN event_sources s ON s.event_rowid = e.id JOIN evidence_files f ON f.id = s.file_id GROUP BY e.id ORDER BY e.event_id`,
+      )
+      .all();
+
+  it('finds earlier deliveries past rolled-back rows whose ids were used again', async () => {
+    const db = openCase(':memory:');
+    db.exec('DROP INDEX events_id_hash');
+    const store = new EvidenceStore(db);
+    expect(await load(store, '/ev/good.json', ['g-1', 'g-2'])).toMatchObject({ newEvents: 2 });
+    // Rows 3 and 4 are written, then rolled back: their entries stay in the table, pointing at ids used again.
+    expect(await load(store, '/ev/bad.json', ['b-1', 'b-2'], true)).toMatchObject({ status: 'failed' });
+    expect(await load(store, '/ev/later.json', ['b-2', 'g-1', 'g-2'])).toMatchObject({ newEvents: 1, duplicates: 2 });
+    expect(db.prepare("SELECT id FROM events WHERE event_id = 'b-2'").pluck().get()).toBe(3);
+    expect(await load(store, '/ev/again.json', ['b-2', 'b-1'])).toMatchObject({ newEvents: 1, duplicates: 1 });
+    store.flush();
+    expect(hasIndex(db)).toBe(false); // the load's end builds it (ingest.ts withBulkIndexes)
+    expect(provenance(db)).toEqual([
+      { id: 'b-1', variant: 0, files: '/ev/again.json' },
+      { id: 'b-2', variant: 0, files: '/ev/later.json /ev/again.json' },
+      { id: 'g-1', variant: 0, files: '/ev/good.json /ev/later.json' },
+      { id: 'g-2', variant: 0, files: '/ev/good.json /ev/later.json' },
+    ]);
+    expectConsistent(db);
+    db.close();
+  });
+
+  it('builds the index once the table is full, and again when a rolled-back file took it', async () => {
+    const tuned = idTableTuning.maxRows;
+    idTableTuning.maxRows = 2;
+    onTestFinished(() => void (idTableTuning.maxRows = tuned));
+    const db = openCase(':memory:');
+    db.exec('DROP INDEX events_id_hash');
+    const store = new EvidenceStore(db);
+    expect(await load(store, '/ev/good.json', ['g-1', 'g-2'])).toMatchObject({ newEvents: 2 });
+    expect(hasIndex(db)).toBe(false);
+    // The table is full: the next batch builds the index inside its file's savepoint, and the file fails.
+    expect(await load(store, '/ev/bad.json', ['b-1', 'g-1'], true)).toMatchObject({ status: 'failed' });
+    expect(hasIndex(db)).toBe(true);
+    expect(await load(store, '/ev/later.json', ['g-2', 'b-1'])).toMatchObject({ newEvents: 1, duplicates: 1 });
+    store.flush();
+    expect(hasIndex(db)).toBe(true);
+    expect(provenance(db)).toEqual([
+      { id: 'b-1', variant: 0, files: '/ev/later.json' },
+      { id: 'g-1', variant: 0, files: '/ev/good.json' },
+      { id: 'g-2', variant: 0, files: '/ev/good.json /ev/later.json' },
+    ]);
+    db.close();
+  });
+
+  it('holds what it is given, and gives candidates only', () => {
+    const t = new IdHashTable(4); // 16 slots: grows several times below
+    const hashes = Array.from({ length: 500 }, (_, i) => hash53(`event-${i}`));
+    hashes.forEach((h, i) => t.add(h, i + 1));
+    expect(t.size).toBe(500);
+    expect(t.bytes).toBe(1024 * 8); // 500 rows at most 3/4 full: 1,024 slots of 8 bytes
+    hashes.forEach((h, i) => expect(t.rowsOf(h)).toContain(i + 1));
+    // Two hashes with the same low 32 bits share their candidates (the writer checks each row's hash and eventID).
+    const twin = hashes[7]! + 2 ** 32;
+    expect(t.rowsOf(twin)).toEqual(t.rowsOf(hashes[7]!));
+    t.add(twin, 900);
+    expect(t.rowsOf(hashes[7]!)).toEqual([8, 900]);
+    t.add(hashes[7]!, 8); // the same row again (a row id used again after a rollback): given once
+    expect(t.rowsOf(hashes[7]!)).toEqual([8, 900]);
+    expect(t.rowsOf(hash53('never added'))).toEqual([]);
+    expect(() => t.add(1, 2 ** 32)).toThrow(RangeError);
+    // Read from a case: every row, or none past `max`.
+    const db = openCase(':memory:');
+    const store = new EvidenceStore(db);
+    const file = store.begin('/ev/a.json');
+    store.addRows(file, packRows(['a', 'b', 'c'].map((id, i) => normalizeRecord(apiRecord(id), JSON.stringify(apiRecord(id)), i))));
+    expect(IdHashTable.load(db, 3)!.rowsOf(hash53('b'))).toEqual([2]);
+    expect(IdHashTable.load(db, 2)).toBeNull();
+    store.rollback();
     db.close();
   });
 });

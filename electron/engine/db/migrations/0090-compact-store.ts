@@ -163,23 +163,38 @@ export const SECONDARY_INDEXES = `
  */
 const INDEX_BUILD_CACHE = -32768;
 
-/** Build the secondary indexes that are missing (after a bulk load, or a bulk load that was killed). */
+/** The eventID-hash index (every lookup by eventID, and the writer's duplicate check, go through it). */
+export const ID_HASH_INDEX = 'CREATE INDEX IF NOT EXISTS events_id_hash ON events(id_hash);';
+
+/**
+ * Build the event indexes that are missing (after a bulk load, or a bulk load that was killed): the secondary ones
+ * and the eventID hash's.
+ */
 export function buildSecondaryIndexes(db: Database): void {
+  buildWithSmallCache(db, `${ID_HASH_INDEX} ${SECONDARY_INDEXES}`);
+}
+
+/** Build the eventID-hash index alone, if missing (a bulk load whose rows outgrew the writer's id table). */
+export function buildIdHashIndex(db: Database): void {
+  buildWithSmallCache(db, ID_HASH_INDEX);
+}
+
+function buildWithSmallCache(db: Database, sql: string): void {
   const cache = db.pragma('cache_size', { simple: true }) as number;
   // Only ever smaller than the connection's own setting (a negative size is KiB, a positive one pages).
   const pageKiB = (db.pragma('page_size', { simple: true }) as number) / 1024;
   if ((cache < 0 ? -cache : cache * pageKiB) <= -INDEX_BUILD_CACHE) {
-    db.exec(SECONDARY_INDEXES);
+    db.exec(sql);
     return;
   }
   db.pragma(`cache_size = ${INDEX_BUILD_CACHE}`);
   try {
-    db.exec(SECONDARY_INDEXES);
+    db.exec(sql);
   } finally {
     db.pragma(`cache_size = ${cache}`);
   }
 }
 
 export function indexes(db: Database): void {
-  db.exec(`CREATE INDEX IF NOT EXISTS events_id_hash ON events(id_hash); ${SECONDARY_INDEXES}`);
+  db.exec(`${ID_HASH_INDEX} ${SECONDARY_INDEXES}`);
 }
