@@ -235,6 +235,11 @@ export class EvidenceStore {
     }
   }
 
+  /** The bytes of the id table (0: eventIDs are looked up through the index). */
+  get idTableBytes(): number {
+    return this.idTable?.bytes ?? 0;
+  }
+
   /** SHA-256s of complete loads of this path: a worker re-hashes first and skips a file already in the case. */
   loadedHashes(path: string): string[] {
     return (this.findComplete.all(path) as { sha256: string }[]).map((r) => r.sha256);
