@@ -105,12 +105,15 @@ export class IdHashTable {
 
   /** The (id_hash, id) of every row of the case, when it holds at most `max` rows (all of them below 2^32); null otherwise. */
   static load(db: Database, max: number): IdHashTable | null {
-    const rows = db.prepare('SELECT id_hash, id FROM events LIMIT ?').raw().all(max + 1) as [number, number][];
-    if (rows.length > max || rows.some(([, id]) => !IdHashTable.holds(id))) return null;
+    const n = db.prepare('SELECT COUNT(*) FROM events').pluck().get() as number;
+    if (n > max) return null;
     let log2 = 16;
-    while (2 ** log2 * 3 < rows.length * 8) log2++; // at most 3/8 full, room to add as many again
+    while (2 ** log2 * 3 < n * 8) log2++; // at most 3/8 full, room to add as many again
     const table = new IdHashTable(log2);
-    for (const [h, id] of rows) table.add(h, id);
+    for (const [h, id] of db.prepare('SELECT id_hash, id FROM events').raw().iterate() as IterableIterator<[number, number]>) {
+      if (!IdHashTable.holds(id)) return null;
+      table.add(h, id);
+    }
     return table;
   }
 
