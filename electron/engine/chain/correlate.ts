@@ -397,6 +397,7 @@ class Correlation {
     db.exec(`
       DROP TABLE IF EXISTS temp.key_windows; DROP TABLE IF EXISTS temp.key_rest;
       CREATE TEMP TABLE key_windows (access_key_id TEXT NOT NULL, from_ms INTEGER NOT NULL, to_ms INTEGER NOT NULL, subject_id INTEGER NOT NULL, types TEXT NOT NULL);
+      CREATE INDEX temp.key_windows_key ON key_windows (access_key_id);
       CREATE TEMP TABLE key_rest (access_key_id TEXT PRIMARY KEY, subject_id INTEGER NOT NULL);`);
     const addWindow = db.prepare('INSERT INTO temp.key_windows VALUES (?, ?, ?, ?, ?)');
     for (const key of keys) {
@@ -404,11 +405,20 @@ class Correlation {
       const id = this.subject(`key:${key}`, null);
       for (const iss of resolver.issuancesOf(key)) addWindow.run(key, iss.issuedMs - WINDOW_SLACK_MS, iss.expiresMs + WINDOW_SLACK_MS, id, sessionTypes(iss).join(','));
     }
-    db.exec(`
-      INSERT OR IGNORE INTO event_subjects (event_rowid, subject_id)
-      SELECT e.id, w.subject_id FROM temp.key_windows w
-      JOIN events e ON e.access_key_id = w.access_key_id AND e.event_ms BETWEEN w.from_ms AND w.to_ms
-      WHERE ${TYPE_FITS}${inScope}`);
+    // Every event (a whole correlation): the events read in row order, each finding its key's windows by index, so
+    // that event_subjects fills in row order too. Read key by key instead (through the key index), each event was a
+    // random read of its row and a random insert: at 1M events 2.2 s instead of 0.9 s. Some events (scope): key by key.
+    db.exec(
+      scope
+        ? `INSERT OR IGNORE INTO event_subjects (event_rowid, subject_id)
+           SELECT e.id, w.subject_id FROM temp.key_windows w
+           JOIN events e ON e.access_key_id = w.access_key_id AND e.event_ms BETWEEN w.from_ms AND w.to_ms
+           WHERE ${TYPE_FITS}${inScope}`
+        : `INSERT OR IGNORE INTO event_subjects (event_rowid, subject_id)
+           SELECT e.id, w.subject_id FROM events e
+           CROSS JOIN temp.key_windows w ON w.access_key_id = e.access_key_id AND e.event_ms BETWEEN w.from_ms AND w.to_ms
+           WHERE e.access_key_id IS NOT NULL AND ${TYPE_FITS} ORDER BY e.id`,
+    );
 
     // 2a. inside a window, but the event's own identity type contradicts the session: its own identity, with a note.
     const conflicts = db
@@ -434,7 +444,13 @@ class Correlation {
       if (rep === undefined) continue;
       addRest.run(key, this.subject(`${resolver.hasIssuance(key) ? 'outside' : 'own'}:${key}`, rep));
     }
-    for (const part of scope ?? ['1']) {
+    if (!scope) {
+      db.exec(`
+        INSERT OR IGNORE INTO event_subjects (event_rowid, subject_id)
+        SELECT e.id, k.subject_id FROM events e CROSS JOIN temp.key_rest k ON k.access_key_id = e.access_key_id
+        WHERE e.access_key_id IS NOT NULL ORDER BY e.id`);
+    }
+    for (const part of scope ?? []) {
       db.exec(`
         INSERT OR IGNORE INTO event_subjects (event_rowid, subject_id)
         SELECT e.id, k.subject_id FROM temp.key_rest k JOIN events e ON e.access_key_id = k.access_key_id WHERE ${part}`);

@@ -161,7 +161,7 @@ export const SECONDARY_INDEXES = `
  * sorted keys on top of a full page cache (peak +258 MiB); with 32 MiB it spills runs to temporary files instead,
  * and took 12.6–13.5 s instead of 17.3 s (the 10M case's time and key indexes, same machine, alternating runs).
  */
-const INDEX_BUILD_CACHE = -32768;
+const INDEX_BUILD_CACHE = -4096;
 
 /** The eventID-hash index (every lookup by eventID, and the writer's duplicate check, go through it). */
 export const ID_HASH_INDEX = 'CREATE INDEX IF NOT EXISTS events_id_hash ON events(id_hash);';
