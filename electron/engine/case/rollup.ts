@@ -45,13 +45,15 @@ export function rebuildRollup(db: Database): void {
  * A whole correlation counts both aggregates in one pass over the events: the events grouped by subject and by
  * every column either aggregate keeps go into a temporary table (a few thousand rows), which `subject_ip_use` is
  * summed from at once and `event_rollup` once the pod-actor splits are made (`rollupFromCounts`). One sort of the
- * joined rows instead of two: at 3M events 8.8 s instead of 9.8 s + 5.5 s.
+ * joined rows instead of two: at 3M events 8.8 s instead of 9.8 s + 5.5 s. The rows are grouped by their facet id
+ * (`facet_sid`) first: it is one of the five facet values' (db/strings.ts `facetText`), so the groups are the same,
+ * and SQLite's sorter compares rows that begin with an integer faster: at 1M events 2.2 s instead of 2.6 s.
  */
 export function countSubjectEvents(db: Database): void {
   db.exec(`
     DROP TABLE IF EXISTS temp.subject_counts;
     CREATE TEMP TABLE subject_counts AS SELECT es.subject_id, ${COLS}, e.source_ip, e.user_agent_sid, COUNT(*) AS n, MIN(e.event_ms) AS first_ms
-      FROM events e JOIN event_subjects es ON es.event_rowid = e.id GROUP BY es.subject_id, ${COLS}, e.source_ip, e.user_agent_sid;
+      FROM events e JOIN event_subjects es ON es.event_rowid = e.id GROUP BY e.facet_sid, es.subject_id, ${COLS}, e.source_ip, e.user_agent_sid;
     DELETE FROM subject_ip_use;
     ${IP_USE_INSERT} SELECT subject_id, source_ip, user_agent_sid, SUM(n), MIN(first_ms) FROM temp.subject_counts
       WHERE source_ip IS NOT NULL GROUP BY subject_id, source_ip, user_agent_sid;`);
