@@ -46,8 +46,9 @@ export function rebuildRollup(db: Database): void {
  * every column either aggregate keeps go into a temporary table (a few thousand rows), which `subject_ip_use` is
  * summed from at once and `event_rollup` once the pod-actor splits are made (`rollupFromCounts`). One sort of the
  * joined rows instead of two: at 3M events 8.8 s instead of 9.8 s + 5.5 s. The rows are grouped by their facet id
- * (`facet_sid`) first: it is one of the five facet values' (db/strings.ts `facetText`), so the groups are the same,
- * and SQLite's sorter compares rows that begin with an integer faster: at 1M events 2.2 s instead of 2.6 s.
+ * (`facet_sid`) first: the `strings` id of the five facet values' text (db/strings.ts `facetText`), so adding it
+ * leaves the groups as they were, and SQLite's sorter compares rows that begin with an integer faster: at 1M events
+ * 2.2 s instead of 2.6 s, at 10M 19.4 s instead of 22.0 s.
  */
 export function countSubjectEvents(db: Database): void {
   db.exec(`
