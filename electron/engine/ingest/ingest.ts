@@ -13,6 +13,7 @@ import { appendCustody, fileManifest, logInterruptedIngest, maxFileId } from '..
 import { EvidenceStore, emptyOutcome, type FileOutcome, type OpenFile } from './store';
 import { runParseJob } from './parse-job';
 import { isFinal, type FromWorker, type ToWorker } from './protocol';
+import { fromWire } from './row-wire';
 import type { ByteSource } from './parse-file';
 import { buildSecondaryIndexes } from '../db/migrations/0090-compact-store';
 
@@ -293,7 +294,7 @@ class WriterQueue {
     switch (msg.type) {
       case 'rows':
         this.open ??= this.store.begin(path);
-        this.store.addRows(this.open, msg.batch);
+        this.store.addRows(this.open, fromWire(msg.batch));
         this.pool.ack(jobId);
         return false;
       case 'audits':

@@ -8,6 +8,7 @@ import { createReadStream } from 'node:fs';
 import { parseEvidence, EvidenceError, type ByteSource, type ParseResult } from './parse-file';
 import type { FromWorker } from './protocol';
 import { packRows } from './raw-blocks';
+import { toWire } from './row-wire';
 
 /** Size and SHA-256 of the raw bytes. */
 async function rawFacts(source: ByteSource): Promise<{ size: number; sha256: string }> {
@@ -39,7 +40,7 @@ export async function runParseJob(
     const result = await parseEvidence(source, {
       rows: async (rows, last) => {
         // The raw texts are compressed here, on the parse worker's core, not by the writer.
-        send({ type: 'rows', jobId, batch: packRows(rows) });
+        send({ type: 'rows', jobId, batch: toWire(packRows(rows)) });
         // Wait for the writer only between batches: the last one is followed by 'done', and the worker can
         // start its next file meanwhile.
         if (!last) await waitAck();

@@ -1,5 +1,5 @@
 /** Messages between the ingest coordinator (the one writer) and its parse workers. */
-import type { PackedBatch } from './raw-blocks';
+import type { WireBatch } from './row-wire';
 import type { AuditRow } from './k8s-normalize';
 import type { ByteSource, ParseResult } from './parse-file';
 
@@ -8,7 +8,7 @@ export type ToWorker =
   | { type: 'ack'; jobId: number };
 
 export type FromWorker =
-  | { type: 'rows'; jobId: number; batch: PackedBatch }
+  | { type: 'rows'; jobId: number; batch: WireBatch }
   | { type: 'audits'; jobId: number; rows: AuditRow[] }
   | { type: 'done'; jobId: number; result: ParseResult }
   | { type: 'skipped'; jobId: number; sha256: string }

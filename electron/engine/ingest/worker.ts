@@ -3,6 +3,7 @@ import { parentPort } from 'node:worker_threads';
 import { runParseJob } from './parse-job';
 import { isFinal, type ToWorker, type FromWorker } from './protocol';
 import { discardBytes } from './discard-bytes';
+import { wireTransfer } from './row-wire';
 
 if (!parentPort) throw new Error('worker.ts must run as a worker thread');
 const port = parentPort;
@@ -29,7 +30,8 @@ function runNext(): void {
       // The job is done with its bytes: an archive member moved here is freed before the coordinator, told the job
       // ended, reads the next one (ingest.ts bounds the members in memory; garbage collection would free it later).
       if (isFinal(out) && 'bytes' in msg.source) discardBytes(msg.source.bytes);
-      port.postMessage(out);
+      // A batch's row columns are handed over, not copied.
+      port.postMessage(out, out.type === 'rows' ? wireTransfer(out.batch) : []);
     },
     () => new Promise<void>((resolve) => acks.set(msg.jobId, resolve)),
   ).finally(runNext);

@@ -34,7 +34,7 @@ describe('parse worker job queue', () => {
     const ended = new Promise<void>((done, fail) => {
       w.on('error', fail);
       w.on('message', (msg: FromWorker) => {
-        seen.push({ jobId: msg.jobId, type: msg.type, rows: msg.type === 'rows' ? msg.batch.rows.length : undefined });
+        seen.push({ jobId: msg.jobId, type: msg.type, rows: msg.type === 'rows' ? msg.batch.rows.count : undefined });
         // Acknowledge each batch a little later, as a busy writer would.
         if (msg.type === 'rows') setTimeout(() => w.postMessage({ type: 'ack', jobId: msg.jobId } satisfies ToWorker), 20);
         if (msg.jobId === 3 && (msg.type === 'done' || msg.type === 'failed')) done();
