@@ -68,11 +68,13 @@ const GROUP_MS = 2_000;
 const ROW_ID_MARGIN = 2 ** 24;
 
 /**
- * A bulk load holds its rows' id hashes in an `IdHashTable` (db/event-id.ts) up to this many rows (a table of 64 MiB
- * at most): past it, the writer builds the `events_id_hash` index before the next batch and looks ids up through it
- * for the rest of the load. A setting, for tests.
+ * A bulk load holds its rows' id hashes in an `IdHashTable` (db/event-id.ts) up to this many rows (a table of 128 MiB
+ * at most, 2^24 slots at most 3/4 full): past it, the writer builds the `events_id_hash` index before the next batch
+ * and looks ids up through it for the rest of the load, each new row then a random insert into that index. At 6M rows
+ * (64 MiB), a 10M-event load spent its last 4M rows so: 21k records/s there against 34k with the table
+ * (docs/benchmarks.md). A setting, for tests.
  */
-export const idTableTuning = { maxRows: 6_000_000 };
+export const idTableTuning = { maxRows: 12_000_000 };
 
 /**
  * What an event row keeps of its record's SHA-256 (`raw_sha256`): the first 128 bits. It only tells the deliveries of
