@@ -378,7 +378,7 @@ async function withBulkIndexes<T>(db: Database, load: () => Promise<T>): Promise
   const last = (db.prepare('SELECT MAX(id) FROM events').pluck().get() as number | null) ?? 0;
   if (last >= BULK_BELOW_EVENTS) return load();
   // The eventID-hash index too: the writer keeps the load's id hashes in memory instead (store.ts, `IdHashTable`).
-  db.exec('DROP INDEX IF EXISTS events_id_hash; DROP INDEX IF EXISTS events_time; DROP INDEX IF EXISTS events_key; DROP INDEX IF EXISTS events_facts;');
+  db.exec('DROP INDEX IF EXISTS events_id_hash; DROP INDEX IF EXISTS events_id_hash_upto; DROP INDEX IF EXISTS events_time; DROP INDEX IF EXISTS events_key; DROP INDEX IF EXISTS events_facts;');
   try {
     return await load();
   } finally {

@@ -14,7 +14,7 @@ import { CODEC_BROTLI, rawReader } from './raw-blocks';
 import { facetText, StringIds } from '../db/strings';
 import { IdSummary, readIdSummary, summarizeRows, writeIdSummary } from '../db/id-summary';
 import { IdHashBits, IdHashTable } from '../db/event-id';
-import { buildIdHashIndex } from '../db/migrations/0090-compact-store';
+import { buildIdHashIndex, buildPartialIdHashIndex, PARTIAL_ID_HASH_INDEX } from '../db/migrations/0090-compact-store';
 import type { AuditRow } from './k8s-normalize';
 import type { ParseResult } from './parse-file';
 import { canonicalJson } from '../util/canonical';
@@ -69,10 +69,12 @@ const ROW_ID_MARGIN = 2 ** 24;
 
 /**
  * A bulk load holds its rows' id hashes in an `IdHashTable` (db/event-id.ts) up to this many rows (a table of 128 MiB
- * at most, 2^24 slots at most 3/4 full): past it, the writer builds the `events_id_hash` index before the next batch
- * and looks ids up through it for the rest of the load, each new row then a random insert into that index. At 6M rows
- * (64 MiB), a 10M-event load spent its last 4M rows so: 21k records/s there against 34k with the table
- * (docs/benchmarks.md). A setting, for tests.
+ * at most, 2^24 slots at most 3/4 full). When it is full, the writer builds an eventID-hash index over the rows so far
+ * only (a partial index, `WHERE id <= <the last row>`: one sort), starts an empty table for the rows after them, and
+ * looks a row up in both. Later rows do not enter that index: had they entered the whole index, each would be a
+ * random insert into it (a 20M-event load wrote its rows past the cap at 13–24k records/s, against ~35k before it,
+ * docs/benchmarks.md). When the next table is full, the partial index is built again over all rows so far. 0: no
+ * table, the whole index throughout (as when the row ids would outgrow the table's 32 bits). A setting, for tests.
  */
 export const idTableTuning = { maxRows: 12_000_000 };
 
@@ -125,6 +127,9 @@ export function emptyOutcome(path: string, status: FileOutcome['status']): FileO
   };
 }
 
+/** The columns of `Stored`. */
+const STORED = 'id, id_hash, event_id, variant, raw_sha256, raw_block, raw_off, raw_len';
+
 /** An event already in the case under the same eventID hash. */
 interface Stored {
   id: number;
@@ -169,6 +174,9 @@ export class EvidenceStore {
   private readonly idBits: IdHashBits | null;
   /** While the case has no `events_id_hash` index (a bulk load dropped it): the id hashes of its rows; null: the index. */
   private idTable: IdHashTable | null;
+  /** Rows up to this id are in the partial eventID-hash index, not in `idTable` (0: no such index; see `idTableTuning`). */
+  private indexedThrough = 0;
+  private byHashUpTo: Statement | null = null;
   private readonly hasIdIndex: Statement;
 
   constructor(private readonly db: Database) {
@@ -181,9 +189,8 @@ export class EvidenceStore {
         aws_region, recipient_account_id, source_ip, user_agent_sid, identity_type, principal_arn_sid, principal_id_sid, access_key_id,
         session_issuer_arn_sid, invoked_by_sid, user_name_sid, error_code, read_only, file_id, record_index, raw_block, raw_off, raw_len${this.facets ? ', facet_sid' : ''})
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?${this.facets ? ', ?' : ''})`);
-    const stored = 'id, id_hash, event_id, variant, raw_sha256, raw_block, raw_off, raw_len';
-    this.byHash = db.prepare(`SELECT ${stored} FROM events WHERE id_hash = ?`);
-    this.byRowId = db.prepare(`SELECT ${stored} FROM events WHERE id = ?`);
+    this.byHash = db.prepare(`SELECT ${STORED} FROM events WHERE id_hash = ?`);
+    this.byRowId = db.prepare(`SELECT ${STORED} FROM events WHERE id = ?`);
     // The filters apart from the blocks (migration 0140); in the block's row in a case of a schema before it (a test
     // that plays an older PodTrail writes one: the migration copies them).
     const apart = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'raw_block_filters'").get() !== undefined;
@@ -279,19 +286,45 @@ export class EvidenceStore {
   }
 
   /**
-   * Without the id table, the index must be there: built when the table outgrows its cap (inside the open file's
-   * savepoint: one sort of the rows so far), and again when a rollback took that build with it. A case with neither
-   * (too many rows to hold) gets the index at once.
+   * Without the id table, the index must be there: built when the table may not go on (`nextIdTable`; inside the open
+   * file's savepoint: one sort of the rows so far), and again when a rollback took that build with it. A case with
+   * neither (too many rows to hold) gets the index at once. With the table past its first cap, the partial index over
+   * the rows before it must be the one for `indexedThrough` (a rollback may have taken its build, or brought back the
+   * one before it).
    */
   private ensureIdIndex(): void {
     if (!this.idTable && this.hasIdIndex.get() === undefined) buildIdHashIndex(this.db);
+    if (this.idTable && this.indexedThrough > 0) buildPartialIdHashIndex(this.db, this.indexedThrough);
+  }
+
+  /** The id table is full: the rows so far go into the partial index, and an empty table takes the rows after them. */
+  private nextIdTable(): void {
+    const last = this.db.prepare('SELECT ifnull(MAX(id), 0) FROM events').pluck().get() as number;
+    if (idTableTuning.maxRows === 0 || last + 2 * idTableTuning.maxRows + ROW_ID_MARGIN > 0xffffffff) {
+      this.idTable = null;
+      this.indexedThrough = 0;
+      this.byHashUpTo = null;
+      this.db.exec(`DROP INDEX IF EXISTS ${PARTIAL_ID_HASH_INDEX}`);
+      this.ensureIdIndex();
+      return;
+    }
+    this.indexedThrough = last;
+    this.idTable = new IdHashTable();
+    this.ensureIdIndex();
+    // INDEXED BY: the rowid bound alone would also let SQLite scan the table by rowid.
+    this.byHashUpTo = this.db.prepare(
+      `SELECT ${STORED} FROM events INDEXED BY ${PARTIAL_ID_HASH_INDEX} WHERE id_hash = ? AND id <= ${last} ORDER BY id`,
+    );
   }
 
   /** The rows of the case with this row's eventID (its variants), in row order. */
   private sameId(row: PackedRow): Stored[] {
     if (!this.idTable) return (this.byHash.all(row.idHash) as Stored[]).filter((v) => v.event_id === row.eventId);
     const out: Stored[] = [];
+    if (this.byHashUpTo) for (const v of this.byHashUpTo.all(row.idHash) as Stored[]) if (v.event_id === row.eventId) out.push(v);
     for (const id of this.idTable.rowsOf(row.idHash)) {
+      // Found through the partial index (a row id given again after a rollback, at or below its bound).
+      if (id <= this.indexedThrough) continue;
       // A candidate only: a row rolled back may have left its entry, its id now another row's.
       const v = this.byRowId.get(id) as Stored | undefined;
       if (v && v.id_hash === row.idHash && v.event_id === row.eventId) out.push(v);
@@ -307,10 +340,7 @@ export class EvidenceStore {
 
   /** A batch from a parse worker: its compressed raw blocks, then its rows pointing into them. */
   addRows(file: OpenFile, batch: PackedBatch): void {
-    if (this.idTable && this.idTable.size >= idTableTuning.maxRows) {
-      this.idTable = null;
-      this.ensureIdIndex();
-    }
+    if (this.idTable && this.idTable.size >= idTableTuning.maxRows) this.nextIdTable();
     const facts = new Set(batch.factBlocks);
     // A block crosses the worker boundary as a Uint8Array; better-sqlite3 binds Buffers (a view, not a copy).
     const blockIds = batch.blocks.map((data, i) => {

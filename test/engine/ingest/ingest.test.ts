@@ -9,6 +9,7 @@ import { gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
 import type { Database } from 'better-sqlite3';
 import { CASE_CACHE, openCase } from '../../../electron/engine/db/open';
+import { buildSecondaryIndexes } from '../../../electron/engine/db/migrations/0090-compact-store';
 import { BULK_LOAD_CACHE, ingestEvidence, ingestTuning } from '../../../electron/engine/ingest/ingest';
 import { EvidenceStore, idTableTuning, sameContent } from '../../../electron/engine/ingest/store';
 import { hash53, IdHashBits, IdHashTable } from '../../../electron/engine/db/event-id';
@@ -593,26 +594,71 @@ describe("a bulk load's id table (no eventID-hash index)", () => {
     db.close();
   });
 
-  it('builds the index once the table is full, and again when a rolled-back file took it', async () => {
+  const partialThrough = (db: Database) => {
+    const sql = db.prepare("SELECT sql FROM sqlite_master WHERE type = 'index' AND name = 'events_id_hash_upto'").pluck().get() as string | undefined;
+    return sql === undefined ? null : Number(/WHERE id <= (\d+)$/.exec(sql)![1]);
+  };
+  const rowsOf = (ids: string[]) => {
+    const rows: EventRow[] = ids.map((id, i) => normalizeRecord(apiRecord(id), JSON.stringify(apiRecord(id)), i));
+    return packRows(rows);
+  };
+
+  /** A writer on a new in-memory case as a bulk load has it (no eventID-hash index), its id table capped at `rows`. */
+  const bulkWriter = (rows: number) => {
     const tuned = idTableTuning.maxRows;
-    idTableTuning.maxRows = 2;
+    idTableTuning.maxRows = rows;
     onTestFinished(() => void (idTableTuning.maxRows = tuned));
     const db = openCase(':memory:');
     db.exec('DROP INDEX events_id_hash');
-    const store = new EvidenceStore(db);
+    return { db, store: new EvidenceStore(db) };
+  };
+
+  it('indexes the rows so far apart once the table is full, and again when a rolled-back file took that', async () => {
+    const { db, store } = bulkWriter(2);
     expect(await load(store, '/ev/good.json', ['g-1', 'g-2'])).toMatchObject({ newEvents: 2 });
-    expect(hasIndex(db)).toBe(false);
-    // The table is full: the next batch builds the index inside its file's savepoint, and the file fails.
+    expect(partialThrough(db)).toBeNull();
+    // The table is full: the next batch indexes rows 1-2 apart (inside its file's savepoint), and the file fails.
     expect(await load(store, '/ev/bad.json', ['b-1', 'g-1'], true)).toMatchObject({ status: 'failed' });
+    expect(partialThrough(db)).toBe(2);
+    expect(hasIndex(db)).toBe(false);
+    expect(await load(store, '/ev/later.json', ['g-2', 'b-1'])).toMatchObject({ newEvents: 1, duplicates: 1 });
+    // A file of three batches: the third finds the table full again and indexes rows 1-4, two of them its own; it fails.
+    const file = store.begin('/ev/three.json');
+    store.addRows(file, rowsOf(['t-1']));
+    store.addRows(file, rowsOf(['t-2']));
+    expect(partialThrough(db)).toBe(3);
+    store.addRows(file, rowsOf(['t-3']));
+    expect(partialThrough(db)).toBe(5);
+    store.recordFailure('/ev/three.json', 'truncated gzip: the compressed data ends early');
+    // The rollback brought back the index from before the file (rows 1-2); the writer builds the one over 1-5 again.
+    // Row ids 4 and 5 are then given again, at or below that bound.
+    expect(partialThrough(db)).toBe(5);
+    expect(await load(store, '/ev/next.json', ['t-2', 'g-1', 'b-1', 'n-1'])).toMatchObject({ newEvents: 2, duplicates: 2 });
+    expect(db.prepare("SELECT id FROM events WHERE event_id IN ('t-2', 'n-1') ORDER BY id").pluck().all()).toEqual([4, 5]);
+    expect(await load(store, '/ev/again.json', ['n-1', 't-2', 'g-2', 'x-1'])).toMatchObject({ newEvents: 1, duplicates: 3 });
+    store.flush();
+    expect(provenance(db)).toEqual([
+      { id: 'b-1', variant: 0, files: '/ev/later.json /ev/next.json' },
+      { id: 'g-1', variant: 0, files: '/ev/good.json /ev/next.json' },
+      { id: 'g-2', variant: 0, files: '/ev/good.json /ev/later.json /ev/again.json' },
+      { id: 'n-1', variant: 0, files: '/ev/next.json /ev/again.json' },
+      { id: 't-2', variant: 0, files: '/ev/next.json /ev/again.json' },
+      { id: 'x-1', variant: 0, files: '/ev/again.json' },
+    ]);
+    // The load's end drops the partial index and builds the whole one.
+    buildSecondaryIndexes(db);
+    expect(partialThrough(db)).toBeNull();
     expect(hasIndex(db)).toBe(true);
+    db.close();
+  });
+
+  it('uses the whole index from the start when the table is set to hold no rows', async () => {
+    const { db, store } = bulkWriter(0);
+    expect(await load(store, '/ev/good.json', ['g-1', 'g-2'])).toMatchObject({ newEvents: 2 });
+    expect(hasIndex(db)).toBe(true);
+    expect(partialThrough(db)).toBeNull();
     expect(await load(store, '/ev/later.json', ['g-2', 'b-1'])).toMatchObject({ newEvents: 1, duplicates: 1 });
     store.flush();
-    expect(hasIndex(db)).toBe(true);
-    expect(provenance(db)).toEqual([
-      { id: 'b-1', variant: 0, files: '/ev/later.json' },
-      { id: 'g-1', variant: 0, files: '/ev/good.json' },
-      { id: 'g-2', variant: 0, files: '/ev/good.json /ev/later.json' },
-    ]);
     db.close();
   });
 

@@ -170,11 +170,30 @@ const INDEX_BUILD_CACHE = -4096;
 export const ID_HASH_INDEX = 'CREATE INDEX IF NOT EXISTS events_id_hash ON events(id_hash);';
 
 /**
+ * A bulk load's eventID-hash index over its rows up to a row id, made when they outgrew the writer's id table
+ * (ingest/store.ts): rows after that id are not in it, so adding them costs it nothing. Gone when the load ends.
+ */
+export const PARTIAL_ID_HASH_INDEX = 'events_id_hash_upto';
+
+export function partialIdHashIndexSql(through: number): string {
+  if (!Number.isSafeInteger(through) || through < 0) throw new RangeError(`bad row id ${through}`);
+  return `CREATE INDEX ${PARTIAL_ID_HASH_INDEX} ON events(id_hash) WHERE id <= ${through}`;
+}
+
+/** (Re)build the partial eventID-hash index over the rows up to `through`, unless it is already that one. */
+export function buildPartialIdHashIndex(db: Database, through: number): void {
+  const want = partialIdHashIndexSql(through);
+  const have = db.prepare("SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?").pluck().get(PARTIAL_ID_HASH_INDEX);
+  if (have === want) return;
+  buildWithSmallCache(db, `DROP INDEX IF EXISTS ${PARTIAL_ID_HASH_INDEX}; ${want};`);
+}
+
+/**
  * Build the event indexes that are missing (after a bulk load, or a bulk load that was killed): the secondary ones
- * and the eventID hash's.
+ * and the eventID hash's (the load's partial one dropped).
  */
 export function buildSecondaryIndexes(db: Database): void {
-  buildWithSmallCache(db, `${ID_HASH_INDEX} ${SECONDARY_INDEXES}`);
+  buildWithSmallCache(db, `DROP INDEX IF EXISTS ${PARTIAL_ID_HASH_INDEX}; ${ID_HASH_INDEX} ${SECONDARY_INDEXES}`);
 }
 
 /** Build the eventID-hash index alone, if missing (a bulk load whose rows outgrew the writer's id table). */
