@@ -25,6 +25,16 @@ export function facetText(account: string | null, region: string | null, source:
   return occurrencesOf(t, 0x1f) === 4 ? t : null;
 }
 
+/** The values of a `facetText` (account, region, event source, event name, error code), however many it holds. */
+export function facetFields(text: string): (string | null)[] {
+  return text.split('\x1f').map((x) => (x === 'n' ? null : x.slice(1)));
+}
+
+/** The five values of a `facetText`; null for text that does not hold five. */
+export function facetValues(text: string): (string | null)[] | null {
+  return occurrencesOf(text, 0x1f) === 4 ? facetFields(text) : null;
+}
+
 function occurrencesOf(s: string, c: number): number {
   let n = 0;
   for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) === c) n++;

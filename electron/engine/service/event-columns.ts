@@ -40,6 +40,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { EventFilters } from '../../../shared/api';
 import { IdSummary, readIdSummary } from '../db/id-summary';
+import { facetFields, facetValues } from '../db/strings';
 import { likePattern, markedSetQueries, SUBJECT_FILTERS, whereClause } from './event-query';
 import { Spill, type ColumnArray, type ColumnType } from './column-spill';
 
@@ -685,7 +686,7 @@ export class EventColumns {
     // No row has a subject until its slice's are read (none also keeps rows without an event, gaps in the ids, out).
     this.subject.fill(0, after + 1, upTo + 1);
     const ok =
-      this.codes(comboText, ids, this.combo, this.combos, 5, (t) => this.comboFields.push(t.split('\x1f').map((x) => (x === 'n' ? null : x.slice(1))))) &&
+      this.codes(comboText, ids, this.combo, this.combos, 5, (t) => this.comboFields.push(facetFields(t))) &&
       this.codes(keyText, ids, this.key, this.keys);
     if (ok || n === 0) {
       const m = parseIntegers(msList, this.scratch);
@@ -737,10 +738,9 @@ export class EventColumns {
     const had = this.facetCodes.get(sid);
     if (had !== undefined) return had;
     const text = Number.isSafeInteger(sid) ? (this.facetTextOf!.get(sid) as string | undefined) : undefined;
-    if (typeof text !== 'string' || occurrences(text, '\x1f') !== 4) return -1;
-    const code = this.combos.codeAt(text, 0, text.length, hashOf(text, 0, text.length), (t) =>
-      this.comboFields.push(t.split('\x1f').map((x) => (x === 'n' ? null : x.slice(1)))),
-    );
+    const fields = typeof text === 'string' ? facetValues(text) : null;
+    if (fields === null) return -1;
+    const code = this.combos.codeAt(text!, 0, text!.length, hashOf(text!, 0, text!.length), () => this.comboFields.push(fields));
     this.facetCodes.set(sid, code);
     return code;
   }

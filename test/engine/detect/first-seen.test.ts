@@ -6,11 +6,15 @@ import { describe, expect, it } from 'vitest';
 import type { Database } from 'better-sqlite3';
 import { openCase } from '../../../electron/engine/db/open';
 import { BASELINE_CALLS, BASELINE_MS, firstSeenApis } from '../../../electron/engine/detect/first-seen';
-import { StringIds } from '../../../electron/engine/db/strings';
+import { facetText, StringIds } from '../../../electron/engine/db/strings';
 
 const T0 = Date.parse('2026-03-02T00:00:00Z');
 
-function caseWith(subjects: { key: string; sa: string | null; identity?: string }[]) {
+/**
+ * `facets`: which rows carry their facet combination's id as the writer writes it (migration 0150): none (a case
+ * written before it), all, or every other row.
+ */
+function caseWith(subjects: { key: string; sa: string | null; identity?: string }[], facets: 'none' | 'all' | 'alternate' = 'none') {
   const db = openCase(':memory:');
   const ids = new Map<string, number>();
   for (const s of subjects) {
@@ -30,6 +34,9 @@ function caseWith(subjects: { key: string; sa: string | null; identity?: string 
          file_id, record_index, raw_block, raw_off, raw_len)
        VALUES (?, ?, ?, x'00', ?, ?, ?, ?, ?, 0, 0, 0, 0, 0)`,
     ).run(id, id, `ev-${id}`, new Date(ms).toISOString(), ms, source, name, invokedBy === null ? null : new StringIds(db).id(invokedBy));
+    if (facets === 'all' || (facets === 'alternate' && id % 2 === 0)) {
+      db.prepare('UPDATE events SET facet_sid = ? WHERE id = ?').run(new StringIds(db).id(facetText('111122223333', 'eu-west-1', source, name, null)), id);
+    }
     db.prepare('INSERT INTO event_subjects (event_rowid, subject_id) VALUES (?, ?)').run(id, ids.get(subject)!);
     return id;
   };
@@ -87,5 +94,33 @@ describe('first-seen-api', () => {
     call('k2', T0 + BASELINE_MS + 3, 'iam.amazonaws.com', 'CreateUser');
     expect(flagged(db)).toEqual([]);
     db.close();
+  });
+
+  it('gives the same flags, reasons and state whether the rows carry their facet ids or not', () => {
+    const outcome = (facets: 'none' | 'all' | 'alternate') => {
+      const { db, call } = caseWith([{ key: 'k1', sa: 'orders' }, { key: 'k2', sa: 'orders' }, { key: 'k3', sa: 'billing' }], facets);
+      baseline(call, 'k1', BASELINE_CALLS, BASELINE_MS);
+      baseline(call, 'k3', BASELINE_CALLS, BASELINE_MS);
+      // Calls at the same moment are walked in row order; the same API under two services is two APIs.
+      call('k2', T0 + BASELINE_MS + 5000, 'iam.amazonaws.com', 'ListUsers');
+      call('k1', T0 + BASELINE_MS + 5000, 'iam.amazonaws.com', 'CreateAccessKey');
+      call('k3', T0 + BASELINE_MS + 5000, 'iam.amazonaws.com', 'CreateAccessKey');
+      call('k3', T0 + BASELINE_MS + 6000, 'sts.amazonaws.com', 'AssumeRole');
+      call('k1', T0 + BASELINE_MS + 7000, 'organizations.amazonaws.com', 'ListUsers');
+      call('k1', T0 + BASELINE_MS + 4000, 'kms.amazonaws.com', 'Decrypt', 's3.amazonaws.com');
+      const hits = firstSeenApis(db);
+      const state = db.prepare('SELECT * FROM first_seen_state ORDER BY sa').all();
+      db.close();
+      return { hits, state };
+    };
+    const none = outcome('none');
+    expect(none.hits.map((h) => h.detail)).toEqual([
+      `prod/shop/orders called iam:ListUsers for the first time at 2026-03-02T01:00:05Z, after ${BASELINE_CALLS} calls of 2 other APIs since 2026-03-02T00:00:00Z`,
+      `prod/shop/orders called iam:CreateAccessKey for the first time at 2026-03-02T01:00:05Z, after ${BASELINE_CALLS + 1} calls of 3 other APIs since 2026-03-02T00:00:00Z`,
+      `prod/shop/billing called iam:CreateAccessKey for the first time at 2026-03-02T01:00:05Z, after ${BASELINE_CALLS} calls of 2 other APIs since 2026-03-02T00:00:00Z`,
+      `prod/shop/orders called organizations:ListUsers for the first time at 2026-03-02T01:00:07Z, after ${BASELINE_CALLS + 2} calls of 4 other APIs since 2026-03-02T00:00:00Z`,
+    ]);
+    expect(outcome('all')).toEqual(none);
+    expect(outcome('alternate')).toEqual(none);
   });
 });
