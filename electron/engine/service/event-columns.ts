@@ -41,6 +41,7 @@ import type { Database, Statement } from 'better-sqlite3';
 import type { EventFilters } from '../../../shared/api';
 import { IdSummary, readIdSummary } from '../db/id-summary';
 import { facetFields, facetValues } from '../db/strings';
+import { IdList } from '../util/id-list';
 import { likePattern, markedSetQueries, SUBJECT_FILTERS, whereClause } from './event-query';
 import { Spill, type ColumnArray, type ColumnType } from './column-spill';
 
@@ -871,7 +872,7 @@ export class EventColumns {
     };
     const arnMask = sidMask(this.arnCodes);
     const uaMask = sidMask(this.uaCodes);
-    const out: number[] = [];
+    const out = new IdList();
     // Only the columns where some value holds the text are read (most words are in one or two of them).
     const used = (
       [
@@ -909,9 +910,9 @@ export class EventColumns {
     }
     if (this.eventIdMayHold(text)) {
       for (const id of this.db.prepare("SELECT id FROM events WHERE event_id LIKE ? ESCAPE '\\'").pluck().all(pattern) as number[]) out.push(id);
-      return sortedDistinct(out);
+      return out.sortedDistinct();
     }
-    return Int32Array.from(out);
+    return out.toArray();
   }
 
   /**
@@ -1222,10 +1223,9 @@ function occurrences(s: string, sep: string): number {
 }
 
 export function sortedDistinct(ids: ArrayLike<number>): Int32Array {
-  const a = Int32Array.from(ids).sort();
-  let n = 0;
-  for (let i = 0; i < a.length; i++) if (i === 0 || a[i] !== a[i - 1]) a[n++] = a[i]!;
-  return a.slice(0, n);
+  const list = new IdList(ids.length);
+  list.pushAll(ids);
+  return list.sortedDistinct();
 }
 
 const columns = new WeakMap<Database, EventColumns>();

@@ -29,7 +29,8 @@ import { isBareToken, requiredTokens, type SearchTerm } from './search-terms';
 import { BlockScan, recordsAt, scanQuery, type RecordRef } from './block-scan';
 import type { ScanHelper } from './scan-helper';
 import { searchColumnsLike, type SearchHits } from './event-query';
-import { eventColumnsOf, sortedDistinct } from './event-columns';
+import { eventColumnsOf } from './event-columns';
+import { IdList } from '../util/id-list';
 
 /** Hit tables kept per connection. */
 const KEEP = 32;
@@ -237,7 +238,7 @@ export class RawSearch {
     this.loadFilters();
     const probe = filterProbe(requiredTokens(term), isBareToken(term));
     const reader = rawReader(this.db);
-    const found: number[] = [];
+    const found = new IdList();
     const stats: SearchStats = { blocks: this.filters.size, candidates: 0, records: 0, matches: 0, ms: 0, columnMatches: 0, columnMs: 0 };
     const q = scanQuery(term);
     const candidates: number[] = [];
@@ -272,13 +273,13 @@ export class RawSearch {
       for (const b of candidates) if (!filterOf(b)) check(b);
       const theirs = this.helper.share(term, shared, check);
       stats.records += theirs.records;
-      for (const row of theirs.rows) found.push(row);
+      found.pushAll(theirs.rows);
     } else {
       for (const b of candidates) check(b);
     }
     stats.matches = found.length;
     stats.ms = performance.now() - t0;
-    let ids = sortedDistinct(found);
+    let ids = found.sortedDistinct();
     if (term.kind === 'text') {
       // …and the events the phrase is a substring of a column of (the search box's meaning before raw search).
       const t1 = performance.now();

@@ -10,6 +10,7 @@ import { openCase } from '../db/open';
 import { decompressBlock } from '../ingest/raw-blocks';
 import { BlockFilter } from '../ingest/block-filter';
 import { BlockScan, recordsAt, scanQuery } from './block-scan';
+import { IdList } from '../util/id-list';
 import { DONE, NEXT, PROGRESS, RUNNING, STATE, WAITING, type ScanAnswer, type ScanJob, type SliceAnswer, type SliceJob } from './scan-protocol';
 
 if (!parentPort) throw new Error('scan-worker must run as a worker thread');
@@ -24,7 +25,7 @@ const blockOf: Statement = db.prepare('SELECT b.codec, b.data, f.filter FROM raw
 function run(job: ScanJob): ScanAnswer {
   const { control, blocks } = job;
   const q = scanQuery(job.term);
-  const rows: number[] = [];
+  const rows = new IdList();
   let records = 0;
   for (let i = Atomics.add(control, NEXT, 1); i < blocks.length; i = Atomics.add(control, NEXT, 1)) {
     const block = blocks[i]!;
@@ -36,7 +37,7 @@ function run(job: ScanJob): ScanAnswer {
     for (const r of scan.rows(block, decompressBlock(row.codec, row.data), list, q)) rows.push(r);
     Atomics.add(control, PROGRESS, 1);
   }
-  return { job: job.job, rows: Int32Array.from(rows), records };
+  return { job: job.job, rows: rows.toArray(), records };
 }
 
 /** The column slice statements the reader asks for, by their text (event-columns.ts: a few). */
