@@ -49,14 +49,15 @@ export function rebuildRollup(db: Database): void {
  *
  * Counted as a hash aggregate, not a GROUP BY: each joined row is an upsert into the small table's unique index
  * (`COUNT_KEY`), which stays in the page cache, where a GROUP BY made SQLite's sorter sort every joined row (spilling
- * to temporary files past its cache): at 1M events 3.3–4.1 s → 1.3–1.6 s, at 10M 45.4 s → 16.3 s (one run each,
- * both with other work on the machine; the same rows). The key is the row's facet id (`facet_sid`: the `strings` id
- * of the five facet values' text, db/strings.ts `facetText`), which stands for those five values; a row without one
- * (written before migration 0150, or a value holding U+001F) keys on the five values themselves, -1 for a NULL (an
- * integer never equals a text: the table's columns have no type, so nothing is converted). A NULL in a UNIQUE column
- * would make every such row a group of its own, hence the same for the address and the user agent ('' for none).
+ * to temporary files past its cache): at 1M events 3.3–4.1 s → 1.3–1.6 s (three runs), at 10M 45.4 s → 16.3 s
+ * (one), both with other work on the machine; the same rows. The key begins with the row's facet id (`facet_sid`: the
+ * `strings` id of the five facet values' text, db/strings.ts `facetText`; -1 for a row without one), an integer that
+ * ends most comparisons, then holds the five values themselves, so that it is exact whatever the id (keying on the
+ * id alone was 5–10 % faster at 1M). A NULL in a UNIQUE column would make every such row a group of its own: a NULL
+ * is keyed as -1 ('' for the user agent's id), which equals no text (the table's columns have no type, so nothing is
+ * converted).
  */
-const FACET_KEYS = ROLLUP_COLUMNS.map((c, i) => `CASE WHEN e.facet_sid IS NULL THEN coalesce(e.${c}, -1) ELSE 0 END AS k${i}`);
+const FACET_KEYS = ROLLUP_COLUMNS.map((c, i) => `coalesce(e.${c}, -1) AS k${i}`);
 const COUNT_KEY = `facet_key, subject_id, ip_key, ua_key, ${ROLLUP_COLUMNS.map((_, i) => `k${i}`).join(', ')}`;
 export function countSubjectEvents(db: Database): void {
   db.exec(`

@@ -197,7 +197,9 @@ const SA_CALLS_SORTED = `SELECT e.id, e.event_ms, es.subject_id, e.facet_sid,
 function* sortedCalls(db: Database): Generator<Row> {
   const keyOf = new Map(db.prepare(`SELECT s.id, ${SA_KEY_SQL} FROM subjects s WHERE s.service_account IS NOT NULL`).raw(true).all() as [number, string][]);
   const textOf = db.prepare('SELECT text FROM strings WHERE id = ?').pluck();
-  const apiOf = new Map<number, [string, string]>();
+  const apiOfRow = db.prepare('SELECT event_source, event_name FROM events WHERE id = ?').raw(true);
+  // By facet id; null: an id that names no facet combination (a damaged case), whose rows are read for theirs.
+  const apiOf = new Map<number, [string, string] | null>();
   for (const [rowid, ms, subject, sid, source, name] of db.prepare(SA_CALLS_SORTED).raw(true).iterate() as IterableIterator<[number, number, number, number | null, string, string]>) {
     if (sid === null) {
       yield [rowid, ms, source, name, keyOf.get(subject)!];
@@ -207,10 +209,10 @@ function* sortedCalls(db: Database): Generator<Row> {
     if (api === undefined) {
       const text = textOf.get(sid) as string | undefined;
       const values = text === undefined ? null : facetValues(text);
-      if (values === null) throw new Error(`first-seen-api: event ${rowid} has facet id ${sid}, which names no facet combination`);
-      apiOf.set(sid, (api = [values[2]!, values[3]!]));
+      apiOf.set(sid, (api = values === null ? null : [values[2]!, values[3]!]));
     }
-    yield [rowid, ms, api[0], api[1], keyOf.get(subject)!];
+    const [src, api1] = api ?? (apiOfRow.get(rowid) as [string, string]);
+    yield [rowid, ms, src, api1, keyOf.get(subject)!];
   }
 }
 

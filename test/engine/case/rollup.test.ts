@@ -1,8 +1,9 @@
 /**
  * The whole correlation's per-subject counts (case/rollup.ts `countSubjectEvents`, then `rollupFromCounts`): counted
  * by upserting each event into a small keyed table, they must give what grouping the joined rows gives, whatever
- * the rows hold: facet ids or not (a case written before migration 0150), NULL accounts, regions, error codes,
- * addresses and user agents, and values a facet id cannot stand for.
+ * the rows hold: facet ids or not (a case written before migration 0150), ids that name another combination or none
+ * (a damaged case), NULL accounts, regions, error codes, addresses and user agents, and values a facet id cannot
+ * stand for.
  */
 import { describe, expect, it } from 'vitest';
 import type { Database } from 'better-sqlite3';
@@ -21,7 +22,7 @@ function lcg(seed: number) {
   };
 }
 
-function caseWith(rows: number, facets: 'none' | 'all' | 'alternate', seed: number): Database {
+function caseWith(rows: number, facets: 'none' | 'all' | 'alternate' | 'damaged', seed: number): Database {
   const db = openCase(':memory:');
   const strings = new StringIds(db);
   const pick = lcg(seed);
@@ -50,10 +51,13 @@ function caseWith(rows: number, facets: 'none' | 'all' | 'alternate', seed: numb
   for (let id = 1; id <= rows; id++) {
     const ms = T0 + pick(100_000) * 1000;
     const [account, region, [source, name], error] = [accounts[pick(3)]!, regions[pick(3)]!, apis[pick(3)]!, errors[pick(3)]!];
-    const withFacet = facets === 'all' || (facets === 'alternate' && id % 2 === 0);
+    const withFacet = facets === 'all' || facets === 'damaged' || (facets === 'alternate' && id % 2 === 0);
     // A value holding U+001F has no facet id even from the writer (facetText gives none).
     const text = withFacet ? facetText(account, region, source!, name!, error) : null;
-    insert.run(id, id, `ev-${id}`, new Date(ms).toISOString(), ms, source, name, account, region, error, ips[pick(4)]!, agents[pick(3)]!, text === null ? null : strings.id(text));
+    let sid = text === null ? null : strings.id(text);
+    // A damaged case: some rows' facet id is another combination's, or names nothing.
+    if (facets === 'damaged' && id % 5 === 0) sid = id % 2 ? strings.id(facetText('111122223333', 'eu-west-1', 's3.amazonaws.com', 'GetObject', null)) : 987_654;
+    insert.run(id, id, `ev-${id}`, new Date(ms).toISOString(), ms, source, name, account, region, error, ips[pick(4)]!, agents[pick(3)]!, sid);
     attribute.run(id, subjects[pick(4)]!);
   }
   return db;
@@ -92,7 +96,7 @@ function counted(db: Database) {
 }
 
 describe('per-subject counts of a whole correlation', () => {
-  for (const facets of ['all', 'none', 'alternate'] as const) {
+  for (const facets of ['all', 'none', 'alternate', 'damaged'] as const) {
     it(`equal the grouped rows (facet ids: ${facets})`, () => {
       for (const seed of [1, 2, 3]) {
         const db = caseWith(3000, facets, seed);

@@ -14,7 +14,7 @@ const T0 = Date.parse('2026-03-02T00:00:00Z');
  * `facets`: which rows carry their facet combination's id as the writer writes it (migration 0150): none (a case
  * written before it), all, or every other row.
  */
-function caseWith(subjects: { key: string; sa: string | null; identity?: string }[], facets: 'none' | 'all' | 'alternate' = 'none') {
+function caseWith(subjects: { key: string; sa: string | null; identity?: string }[], facets: 'none' | 'all' | 'alternate' | 'damaged' = 'none') {
   const db = openCase(':memory:');
   const ids = new Map<string, number>();
   for (const s of subjects) {
@@ -34,9 +34,11 @@ function caseWith(subjects: { key: string; sa: string | null; identity?: string 
          file_id, record_index, raw_block, raw_off, raw_len)
        VALUES (?, ?, ?, x'00', ?, ?, ?, ?, ?, 0, 0, 0, 0, 0)`,
     ).run(id, id, `ev-${id}`, new Date(ms).toISOString(), ms, source, name, invokedBy === null ? null : new StringIds(db).id(invokedBy));
-    if (facets === 'all' || (facets === 'alternate' && id % 2 === 0)) {
+    if (facets === 'all' || (facets !== 'none' && id % 2 === 0)) {
       db.prepare('UPDATE events SET facet_sid = ? WHERE id = ?').run(new StringIds(db).id(facetText('111122223333', 'eu-west-1', source, name, null)), id);
     }
+    // A damaged case: some rows' facet ids name no facet combination (a string that is not one, or none at all).
+    if (facets === 'damaged' && id % 3 === 0) db.prepare('UPDATE events SET facet_sid = ? WHERE id = ?').run(id % 2 ? 987_654 : new StringIds(db).id('aws-cli/2'), id);
     db.prepare('INSERT INTO event_subjects (event_rowid, subject_id) VALUES (?, ?)').run(id, ids.get(subject)!);
     return id;
   };
@@ -96,8 +98,8 @@ describe('first-seen-api', () => {
     db.close();
   });
 
-  it('gives the same flags, reasons and state whether the rows carry their facet ids or not', () => {
-    const outcome = (facets: 'none' | 'all' | 'alternate') => {
+  it('gives the same flags, reasons and state whether the rows carry their facet ids or not, or ids that name none', () => {
+    const outcome = (facets: 'none' | 'all' | 'alternate' | 'damaged') => {
       const { db, call } = caseWith([{ key: 'k1', sa: 'orders' }, { key: 'k2', sa: 'orders' }, { key: 'k3', sa: 'billing' }], facets);
       baseline(call, 'k1', BASELINE_CALLS, BASELINE_MS);
       baseline(call, 'k3', BASELINE_CALLS, BASELINE_MS);
@@ -122,5 +124,6 @@ describe('first-seen-api', () => {
     ]);
     expect(outcome('all')).toEqual(none);
     expect(outcome('alternate')).toEqual(none);
+    expect(outcome('damaged')).toEqual(none);
   });
 });
