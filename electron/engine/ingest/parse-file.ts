@@ -23,6 +23,7 @@ import { getStr, obj, str } from '../util/json';
 import { isLogstashRecord, looksLikeCloudTrail, unwrapSiem, type SiemFormat, type SiemShape } from './siem';
 import { AuditRecordError, inventoryKind, isAuditEvent, normalizeAudit, stripTimestampPrefix, type AuditRow, type InventoryKind } from './k8s-normalize';
 import { GzipMemberProbe } from './gzip-members';
+import { readWholeFile, type WholeFile } from './whole-file';
 import { integrityDocumentKind, type IntegrityDocumentKind } from '../integrity/documents';
 
 export type EvidenceFormat =
@@ -120,6 +121,8 @@ const CONTAINER_FORMATS: Record<string, EvidenceFormat> = {
   associations: 'eks-pod-identity-associations',
 };
 const BATCH = 2000;
+/** The size of the chunks the scanner is given (gunzip's output chunks; a file read whole is cut the same way). */
+const WHOLE_CHUNK = 256 * 1024;
 
 export type ByteSource = { path: string } | { bytes: Buffer };
 
@@ -169,57 +172,68 @@ export async function parseEvidence(
   let probe: GzipMemberProbe | null = null;
   const lineMode: { reader: LineReader | null } = { reader: null };
 
+  let whole: WholeFile | null = null;
+
   try {
-    compression = (await startsWithGzipMagic(source)) ? 'gzip' : null;
-    const stages: (Readable | Transform)[] = [
-      openSource(source),
-      new Transform({
-        transform(chunk: Buffer, _enc, cb) {
-          size += chunk.length;
-          rawHash.update(chunk);
-          cb(null, chunk);
-        },
-      }),
-    ];
-    if (compression === 'gzip') {
-      decompressedTap = hashTap(decompressedHash, limits.maxDecompressedBytes, () =>
-        new EvidenceError(
-          `decompressed size exceeds the ${limits.maxDecompressedBytes}-byte cap (gzip bomb or oversized file)`,
-        ),
-      );
-      probe = new GzipMemberProbe();
-      const p = probe;
-      state.trackAppended(() => p.firstMemberProgress());
-      stages.push(probe, createGunzip({ chunkSize: 256 * 1024 }), decompressedTap);
-    }
     // The consumer's own error (not JSON, a limit) is the one to report, not the abort it causes upstream.
     let consumeError: unknown = null;
     let decided = false;
-    const consume = async function (chunks: AsyncIterable<Buffer>): Promise<void> {
-      try {
-        for await (const chunk of chunks) {
-          // CloudWatch Logs exports to S3 prefix every line with a timestamp: not JSON, read line by line.
-          if (!decided) {
-            decided = true;
-            if (startsWithTimestampLine(chunk)) {
-              lineMode.reader = new LineReader((line, i, origin) => state.exportLine(line, i, origin));
-              state.setLineFormat();
-            }
-          }
-          if (lineMode.reader) lineMode.reader.push(chunk);
-          else scanner.push(chunk);
-          await state.flushIfFull();
+    const feed = async (chunk: Buffer): Promise<void> => {
+      // CloudWatch Logs exports to S3 prefix every line with a timestamp: not JSON, read line by line.
+      if (!decided) {
+        decided = true;
+        if (startsWithTimestampLine(chunk)) {
+          lineMode.reader = new LineReader((line, i, origin) => state.exportLine(line, i, origin));
+          state.setLineFormat();
         }
-      } catch (err) {
-        consumeError = err;
-        throw err;
       }
+      if (lineMode.reader) lineMode.reader.push(chunk);
+      else scanner.push(chunk);
+      await state.flushIfFull();
     };
-    try {
-      // pipeline's typings do not cover a variable-length stage list; the runtime accepts it.
-      await (pipeline as unknown as (...stages: unknown[]) => Promise<void>)(...stages, consume);
-    } catch (err) {
-      throw consumeError ?? err;
+    whole = await readWholeFile(source, limits.maxDecompressedBytes);
+    if (whole) {
+      // A small file, one gzip member at most (whole-file.ts): its text in the chunks gunzip would give.
+      size = whole.size;
+      compression = whole.compression;
+      for (let at = 0; at < whole.data.length; at += WHOLE_CHUNK) await feed(whole.data.subarray(at, at + WHOLE_CHUNK));
+    } else {
+      compression = (await startsWithGzipMagic(source)) ? 'gzip' : null;
+      const stages: (Readable | Transform)[] = [
+        openSource(source),
+        new Transform({
+          transform(chunk: Buffer, _enc, cb) {
+            size += chunk.length;
+            rawHash.update(chunk);
+            cb(null, chunk);
+          },
+        }),
+      ];
+      if (compression === 'gzip') {
+        decompressedTap = hashTap(decompressedHash, limits.maxDecompressedBytes, () =>
+          new EvidenceError(
+            `decompressed size exceeds the ${limits.maxDecompressedBytes}-byte cap (gzip bomb or oversized file)`,
+          ),
+        );
+        probe = new GzipMemberProbe();
+        const p = probe;
+        state.trackAppended(() => p.firstMemberProgress());
+        stages.push(probe, createGunzip({ chunkSize: WHOLE_CHUNK }), decompressedTap);
+      }
+      const consume = async function (chunks: AsyncIterable<Buffer>): Promise<void> {
+        try {
+          for await (const chunk of chunks) await feed(chunk);
+        } catch (err) {
+          consumeError = err;
+          throw err;
+        }
+      };
+      try {
+        // pipeline's typings do not cover a variable-length stage list; the runtime accepts it.
+        await (pipeline as unknown as (...stages: unknown[]) => Promise<void>)(...stages, consume);
+      } catch (err) {
+        throw consumeError ?? err;
+      }
     }
     if (size === 0) throw new EvidenceError('empty file');
     if (lineMode.reader) lineMode.reader.end();
@@ -231,16 +245,17 @@ export async function parseEvidence(
   } catch (err) {
     throw toEvidenceError(err, compression);
   }
-  const members = probe?.result() ?? null;
+  // A file read whole is one gzip member with nothing after it (whole-file.ts), as the probe would have found.
+  const members = whole?.compression === 'gzip' ? { trailingBytes: 0 } : (probe?.result() ?? null);
   // Rare (appended data): read the file again for the hash of the first member alone.
   const sha256FirstMember = members?.trailingBytes ? await firstMemberSha256(source) : null;
   const notes = state.notes(members?.trailingBytes ?? null, probe?.firstMemberLength() ?? null);
 
   return {
     size,
-    decompressedSize: decompressedTap ? decompressedTap.bytes() : size,
-    sha256: rawHash.digest('hex'),
-    sha256Decompressed: compression === 'gzip' ? decompressedHash.digest('hex') : null,
+    decompressedSize: whole ? whole.data.length : decompressedTap ? decompressedTap.bytes() : size,
+    sha256: whole ? whole.sha256 : rawHash.digest('hex'),
+    sha256Decompressed: whole ? whole.sha256Decompressed : compression === 'gzip' ? decompressedHash.digest('hex') : null,
     compression,
     gzipTrailingBytes: members?.trailingBytes ?? null,
     sha256FirstMember,

@@ -1,0 +1,86 @@
+/**
+ * A small evidence file read in one piece: its bytes, hashes and (gzip) decompressed text from one synchronous read,
+ * one SHA-256 call each and one inflate, instead of a stream of transforms.
+ *
+ * The streamed read (parse-file.ts `parseEvidence`) inflates a gzip file twice: once to read it (Node's gunzip, which
+ * reads every member) and once in `GzipMemberProbe`, which finds where the first member ends (data appended after
+ * what CloudTrail wrote must be told apart). CloudTrail's files are small and have one member. Here one raw inflate
+ * reads the first member and says how many compressed bytes it used (`bytesWritten`); when the member header, that
+ * deflate stream and its 8-byte trailer make up the whole file, and the trailer's CRC-32 and length match what was
+ * inflated (the checks gunzip makes), the file is one member and its text is exactly what gunzip gives. Anything
+ * else — appended data, a truncated or damaged file, a header CRC, a file or text past `wholeFileTuning.maxBytes` or the
+ * decompressed cap — returns null, and the file is read by the stream as before (which reports what is wrong the way
+ * it always has). So this changes how fast a file is read, never what is read from it.
+ */
+import { createHash } from 'node:crypto';
+import { stat, readFile } from 'node:fs/promises';
+import { crc32, inflateRawSync } from 'node:zlib';
+import { gzipHeaderLength } from './gzip-members';
+import type { ByteSource } from './parse-file';
+
+/**
+ * Files (and their decompressed text) up to `maxBytes` are read whole; larger ones are streamed. Two parse workers
+ * hold at most one such file each (its bytes and its text). A setting, so that tests can stream every file and
+ * compare.
+ */
+export const wholeFileTuning = { maxBytes: 32 * 1024 * 1024 };
+
+const FHCRC = 0x02;
+
+export interface WholeFile {
+  /** Bytes of the file as stored. */
+  size: number;
+  sha256: string;
+  compression: 'gzip' | null;
+  /** The text to parse: the file's bytes, or the gzip member's decompressed bytes. */
+  data: Buffer;
+  sha256Decompressed: string | null;
+}
+
+function sha256(bytes: Buffer): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/**
+ * The file read whole, or null when it is to be streamed (too large, empty, or a gzip file that is not exactly one
+ * intact member: see above). `maxDecompressed` is the parse limits' cap on a gzip file's text.
+ */
+export async function readWholeFile(source: ByteSource, maxDecompressed: number): Promise<WholeFile | null> {
+  const max = wholeFileTuning.maxBytes;
+  let raw: Buffer;
+  // An archive member's bytes arrive in a worker as a Uint8Array (structured clone): seen as a Buffer, not copied.
+  if ('bytes' in source) {
+    const bytes: Uint8Array = source.bytes;
+    raw = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  } else {
+    const info = await stat(source.path);
+    if (!info.isFile() || info.size === 0 || info.size > max) return null;
+    raw = await readFile(source.path);
+  }
+  if (raw.length === 0 || raw.length > max) return null;
+  if (raw.length < 2 || raw[0] !== 0x1f || raw[1] !== 0x8b) return { size: raw.length, sha256: sha256(raw), compression: null, data: raw, sha256Decompressed: null };
+  const data = inflateOneMember(raw, Math.min(max, maxDecompressed));
+  if (data === null) return null;
+  return { size: raw.length, sha256: sha256(raw), compression: 'gzip', data, sha256Decompressed: sha256(data) };
+}
+
+/** The decompressed text of a gzip file that is exactly one intact member with at most `max` bytes of text; else null. */
+export function inflateOneMember(raw: Buffer, max: number): Buffer | null {
+  const header = gzipHeaderLength(raw);
+  if (header === null || header < 0 || raw[3]! & FHCRC) return null;
+  // The trailer's length field (mod 2^32): a text too long for a whole read is streamed without inflating it here.
+  if (raw.length < header + 8 || raw.readUInt32LE(raw.length - 4) > max) return null;
+  let out: Buffer;
+  let used: number;
+  try {
+    const result = inflateRawSync(raw.subarray(header), { info: true, maxOutputLength: max }) as unknown as { buffer: Buffer; engine: { bytesWritten: number } };
+    out = result.buffer;
+    used = result.engine.bytesWritten;
+  } catch {
+    return null;
+  }
+  const end = header + used + 8;
+  if (end !== raw.length) return null;
+  if (raw.readUInt32LE(end - 8) !== crc32(out) || raw.readUInt32LE(end - 4) !== out.length % 0x100000000) return null;
+  return out;
+}
