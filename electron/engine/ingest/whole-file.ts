@@ -12,7 +12,7 @@
  * decompressed cap — returns null, and the file is read by the stream as before (which reports what is wrong the way
  * it always has). So this changes how fast a file is read, never what is read from it.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { stat, readFile } from 'node:fs/promises';
 import { crc32, inflateRawSync } from 'node:zlib';
 import { gzipHeaderLength } from './gzip-members';
@@ -38,7 +38,7 @@ export interface WholeFile {
 }
 
 function sha256(bytes: Buffer): string {
-  return createHash('sha256').update(bytes).digest('hex');
+  return hash('sha256', bytes, 'hex');
 }
 
 /**
