@@ -19,11 +19,12 @@ import { gzipHeaderLength } from './gzip-members';
 import type { ByteSource } from './parse-file';
 
 /**
- * Files (and their decompressed text) up to `maxBytes` are read whole; larger ones are streamed. Two parse workers
- * hold at most one such file each (its bytes and its text). A setting, so that tests can stream every file and
- * compare.
+ * Files (and their decompressed text) up to `maxBytes` are read whole; larger ones are streamed. Each parse worker
+ * holds one such file at a time (its bytes and its text, where the stream held 256 KiB of text): at most ~32 MiB more
+ * a worker, against a peak under 1 GB that a 10M-event add into an open case approaches (docs/benchmarks.md).
+ * CloudTrail's files are a few MiB of text. A setting, so that tests can stream every file and compare.
  */
-export const wholeFileTuning = { maxBytes: 32 * 1024 * 1024 };
+export const wholeFileTuning = { maxBytes: 16 * 1024 * 1024 };
 
 const FHCRC = 0x02;
 
