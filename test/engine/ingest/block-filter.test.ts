@@ -5,7 +5,7 @@
  * parse workers' own code (raw-blocks.ts packRows), and for each record terms drawn from its own text and values.
  */
 import { describe, expect, it } from 'vitest';
-import { CODEC_BROTLI, decompressBlock, packRows } from '../../../electron/engine/ingest/raw-blocks';
+import { CODEC_BROTLI, columnSpans, decompressBlock, packRows } from '../../../electron/engine/ingest/raw-blocks';
 import { asciiLower, BlockFilter, buildBlockFilter, filterBytes, filterProbe, searchableText, tokenHash, tokensOf } from '../../../electron/engine/ingest/block-filter';
 import { join } from 'node:path';
 import { openCase } from '../../../electron/engine/db/open';
@@ -322,5 +322,51 @@ describe('block filter', () => {
     const joined = new BlockFilter(buildBlockFilter(Buffer.from('abcd'), ['ab', 'cd']).filter);
     expect(joined.mayContain(tokenHash('ab')) && joined.mayContain(tokenHash('cd'))).toBe(true);
     expect(joined.offsets).toEqual([0, 2, 4]);
+  });
+});
+
+describe('columnSpans: where a record writes its column values', () => {
+  const at = (raw: string, value: string, from = 0) => {
+    const i = raw.indexOf(`"${value}"`, from) + 1;
+    return [i, i + value.length];
+  };
+
+  it('finds each column at an occurrence holding the row\'s own value, in text order, and only there', () => {
+    // The session issuer's arn comes first and differs from the principal's; a request parameter is named
+    // eventName too, with another value; the user agent holds a quote (escaped in JSON): not looked for.
+    const record = {
+      eventVersion: '1.08',
+      userIdentity: {
+        type: 'AssumedRole',
+        sessionContext: { sessionIssuer: { arn: 'arn:aws:iam::111122223333:role/issuer' } },
+        arn: 'arn:aws:sts::111122223333:assumed-role/issuer/s1',
+        accessKeyId: 'ASIAEXAMPLEKEY000001',
+      },
+      eventTime: '2024-03-01T10:00:00Z',
+      requestParameters: { eventName: 'NotTheName' },
+      eventSource: 'kms.amazonaws.com',
+      eventName: 'Decrypt',
+      awsRegion: 'us-east-1',
+      sourceIPAddress: '203.0.113.9',
+      userAgent: 'agent "quoted"',
+      eventID: '3f1c2a4e-0000-4000-8000-000000000001',
+    };
+    const raw = JSON.stringify(record);
+    const row: EventRow = normalizeRecord(record, raw, 0);
+    const expected = [
+      at(raw, record.userIdentity.arn),
+      at(raw, record.userIdentity.accessKeyId),
+      at(raw, 'kms.amazonaws.com'),
+      at(raw, 'Decrypt'),
+      at(raw, '203.0.113.9'),
+      at(raw, record.eventID),
+    ]
+      .sort((a, b) => a[0]! - b[0]!)
+      .flat();
+    expect(columnSpans(raw, raw.length, row)).toEqual(expected);
+    // Not ASCII (the byte length differs from the text's): none.
+    expect(columnSpans(raw, raw.length + 1, row)).toBeUndefined();
+    // A record that writes none of its values where a key says so: none.
+    expect(columnSpans('{"eventName":"Other"}', 21, row)).toBeUndefined();
   });
 });
