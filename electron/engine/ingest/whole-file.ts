@@ -48,15 +48,21 @@ function sha256(bytes: Buffer): string {
  */
 export async function readWholeFile(source: ByteSource, maxDecompressed: number): Promise<WholeFile | null> {
   const max = wholeFileTuning.maxBytes;
+  if (max <= 0) return null;
   let raw: Buffer;
   // An archive member's bytes arrive in a worker as a Uint8Array (structured clone): seen as a Buffer, not copied.
   if ('bytes' in source) {
     const bytes: Uint8Array = source.bytes;
     raw = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   } else {
-    const info = await stat(source.path);
-    if (!info.isFile() || info.size === 0 || info.size > max) return null;
-    raw = await readFile(source.path);
+    try {
+      const info = await stat(source.path);
+      if (!info.isFile() || info.size === 0 || info.size > max) return null;
+      raw = await readFile(source.path);
+    } catch {
+      // Missing, unreadable, a folder: the stream reports it, in the words it always has.
+      return null;
+    }
   }
   if (raw.length === 0 || raw.length > max) return null;
   if (raw.length < 2 || raw[0] !== 0x1f || raw[1] !== 0x8b) return { size: raw.length, sha256: sha256(raw), compression: null, data: raw, sha256Decompressed: null };

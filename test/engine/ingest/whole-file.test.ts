@@ -119,6 +119,14 @@ describe('a file parses the same read whole or streamed', () => {
         expect(whole, name).toEqual(streamed);
       }
     }
+    // A path that cannot be read (missing, a folder) fails with the same error either way.
+    for (const path of [`${dir}/missing.json.gz`, dir]) {
+      wholeFileTuning.maxBytes = MAX;
+      const whole = await parsed({ path });
+      wholeFileTuning.maxBytes = 0;
+      expect(whole).toEqual(await parsed({ path }));
+      expect(whole.error).toMatch(/cannot read/);
+    }
     // The decompressed cap is reported the same way (the whole read leaves the file to the stream).
     wholeFileTuning.maxBytes = MAX;
     const capped = await parsed({ bytes: gzipSync(real) }, { ...DEFAULT_PARSE_LIMITS, maxDecompressedBytes: 100 });
