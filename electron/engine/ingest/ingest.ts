@@ -1,7 +1,8 @@
 /**
  * Ingest coordinator: enumerates evidence, hands files to parse workers (both cores parse), and is the one
  * writer. Files are written one at a time, each in its own transaction; a worker whose file is not the one
- * being written waits for its batch to be acknowledged, which bounds memory.
+ * being written parses on until a few of its batches wait to be acknowledged (parse-job.ts `BATCHES_AHEAD`), which
+ * bounds memory.
  */
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -12,7 +13,7 @@ import { ByteBudget, enumerateEvidence, MAX_MEMBER_BYTES_IN_FLIGHT } from './sou
 import { appendCustody, fileManifest, logInterruptedIngest, maxFileId } from '../custody/log';
 import { EvidenceStore, emptyOutcome, type FileOutcome, type OpenFile } from './store';
 import { runParseJob } from './parse-job';
-import { isFinal, type FromWorker, type ToWorker } from './protocol';
+import { BatchAcks, isFinal, type FromWorker, type ToWorker } from './protocol';
 import { fromWire } from './row-wire';
 import type { ByteSource } from './parse-file';
 import { buildSecondaryIndexes } from '../db/migrations/0090-compact-store';
@@ -164,7 +165,7 @@ class WorkerPool implements ParsePool {
 class InlinePool implements ParsePool {
   readonly size = 1;
   private busy = false;
-  private readonly acks = new Map<number, () => void>();
+  private readonly acks = new BatchAcks();
 
   get available(): number {
     return this.busy ? 0 : 1;
@@ -181,14 +182,12 @@ class InlinePool implements ParsePool {
         // Deliver asynchronously, as a worker would.
         setImmediate(() => onMessage(msg));
       },
-      () => new Promise<void>((resolve) => this.acks.set(job.jobId, resolve)),
+      () => this.acks.wait(job.jobId),
     );
   }
 
   ack(jobId: number): void {
-    const r = this.acks.get(jobId);
-    this.acks.delete(jobId);
-    r?.();
+    this.acks.ack(jobId);
   }
 
   async close(): Promise<void> {}

@@ -1,7 +1,7 @@
 /**
  * One parse job, independent of where it runs (a worker thread, or in-process when workers are off).
- * Rows go out in batches and the job waits for each batch to be written before reading on, so memory stays
- * bounded by one batch per job whatever the file size.
+ * Rows go out in batches, and the job reads on while at most `BATCHES_AHEAD` of them wait to be written, so memory
+ * stays bounded by a few batches per job whatever the file size.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -22,6 +22,16 @@ async function rawFacts(source: ByteSource): Promise<{ size: number; sha256: str
   return { size, sha256: hash.digest('hex') };
 }
 
+/**
+ * Batches a job may have sent and the writer not yet stored while it parses on (past them, it waits for the oldest).
+ * The writer stores files in order, one at a time. Until 2026-12-06 a job waited for each batch before reading on: a
+ * worker parsing the file after the one being written sent its first batch and waited until the other worker had
+ * parsed the rest of that file and the writer had stored it. Each of the two workers of a 1M-event load waited 4.3–5.4
+ * s so, while one core parsed; with one, three or seven batches ahead, never, and the load took 26.3–26.9 s against
+ * 29.5–30.0 s (docs/benchmarks.md). A batch in flight is about a megabyte (its compressed blocks and row columns).
+ */
+export const BATCHES_AHEAD = 2;
+
 export async function runParseJob(
   jobId: number,
   source: ByteSource,
@@ -29,6 +39,13 @@ export async function runParseJob(
   send: (msg: FromWorker) => void,
   waitAck: () => Promise<void>,
 ): Promise<void> {
+  // The acknowledgements still awaited, oldest first (one per batch sent: they come in the order of the batches).
+  const unacked: Promise<void>[] = [];
+  const sent = async (last: boolean): Promise<void> => {
+    unacked.push(waitAck());
+    // The last batch is followed by 'done', and the worker starts its next file meanwhile.
+    if (!last && unacked.length > BATCHES_AHEAD) await unacked.shift();
+  };
   try {
     if (loadedHashes.length > 0) {
       const { sha256 } = await rawFacts(source);
@@ -41,13 +58,11 @@ export async function runParseJob(
       rows: async (rows, last) => {
         // The raw texts are compressed here, on the parse worker's core, not by the writer.
         send({ type: 'rows', jobId, batch: toWire(packRows(rows)) });
-        // Wait for the writer only between batches: the last one is followed by 'done', and the worker can
-        // start its next file meanwhile.
-        if (!last) await waitAck();
+        await sent(last);
       },
       audits: async (rows) => {
         send({ type: 'audits', jobId, rows });
-        await waitAck();
+        await sent(false);
       },
     });
     send({ type: 'done', jobId, result });

@@ -1,13 +1,13 @@
 /** Parse worker thread: decompression, hashing, JSON splitting and record validation run here, off the writer. */
 import { parentPort } from 'node:worker_threads';
 import { runParseJob } from './parse-job';
-import { isFinal, type ToWorker, type FromWorker } from './protocol';
+import { BatchAcks, isFinal, type ToWorker, type FromWorker } from './protocol';
 import { discardBytes } from './discard-bytes';
 import { wireTransfer } from './row-wire';
 
 if (!parentPort) throw new Error('worker.ts must run as a worker thread');
 const port = parentPort;
-const acks = new Map<number, () => void>();
+const acks = new BatchAcks();
 
 type Job = Extract<ToWorker, { type: 'job' }>;
 /**
@@ -33,15 +33,13 @@ function runNext(): void {
       // A batch's row columns are handed over, not copied.
       port.postMessage(out, out.type === 'rows' ? wireTransfer(out.batch) : []);
     },
-    () => new Promise<void>((resolve) => acks.set(msg.jobId, resolve)),
+    () => acks.wait(msg.jobId),
   ).finally(runNext);
 }
 
 port.on('message', (msg: ToWorker) => {
   if (msg.type === 'ack') {
-    const resolve = acks.get(msg.jobId);
-    acks.delete(msg.jobId);
-    resolve?.();
+    acks.ack(msg.jobId);
     return;
   }
   queue.push(msg);

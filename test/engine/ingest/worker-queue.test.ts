@@ -6,7 +6,8 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import type { FromWorker, ToWorker } from '../../../electron/engine/ingest/protocol';
+import { BATCHES_AHEAD } from '../../../electron/engine/ingest/parse-job';
+import { BatchAcks, type FromWorker, type ToWorker } from '../../../electron/engine/ingest/protocol';
 import { apiRecord, put, tempDir, trailJson } from '../../helpers/evidence';
 
 const WORKER_SCRIPT = resolve(__dirname, '..', '..', '..', 'dist', 'electron', 'engine', 'ingest', 'worker.js');
@@ -54,5 +55,70 @@ describe('parse worker job queue', () => {
     expect(seen.filter((m) => m.jobId === 2).map((m) => m.type)).toEqual(['rows', 'done']);
     // A job that fails does not stop the queue: it ends with its own 'failed' message.
     expect(seen.filter((m) => m.jobId === 3).map((m) => m.type)).toEqual(['failed']);
+  });
+
+  it(`parses on while ${BATCHES_AHEAD} batches wait to be written, and waits for the oldest past them`, async () => {
+    const dir = tempDir('worker-ahead');
+    // ~2,000 rows a batch: 14,000 records make 7 batches at least.
+    const path = trail(dir, 'long', 14_000);
+    const w = new Worker(WORKER_SCRIPT);
+    onTestFinished(() => void w.terminate());
+    const batches: number[] = [];
+    let ended = false;
+    let onMessage = (): void => {};
+    w.on('message', (msg: FromWorker) => {
+      if (msg.type === 'rows') batches.push(msg.batch.rows.count);
+      if (msg.type === 'done') ended = true;
+      onMessage();
+    });
+    const settled = async (): Promise<void> => {
+      // Until no message has come for 300 ms: the worker waits (or has ended).
+      for (;;) {
+        const before = batches.length;
+        await new Promise((r) => setTimeout(r, 300));
+        if (batches.length === before) return;
+      }
+    };
+    w.postMessage({ type: 'job', jobId: 1, displayPath: path, source: { path }, loadedHashes: [] } satisfies ToWorker);
+    await settled();
+    // No batch acknowledged: the ones it may have ahead, and the one it waits on.
+    expect(batches.length).toBe(BATCHES_AHEAD + 1);
+    expect(ended).toBe(false);
+    // One acknowledgement: one batch more, then it waits again.
+    w.postMessage({ type: 'ack', jobId: 1 } satisfies ToWorker);
+    await settled();
+    expect(batches.length).toBe(BATCHES_AHEAD + 2);
+    // Every batch acknowledged as it comes: the job runs to its end with every row.
+    onMessage = () => w.postMessage({ type: 'ack', jobId: 1 } satisfies ToWorker);
+    for (let i = 0; i < batches.length; i++) w.postMessage({ type: 'ack', jobId: 1 } satisfies ToWorker);
+    for (let i = 0; i < 100 && !ended; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(ended).toBe(true);
+    expect(batches.length).toBeGreaterThanOrEqual(7);
+    expect(batches.reduce((a, b) => a + b, 0)).toBe(14_000);
+  });
+});
+
+describe('BatchAcks', () => {
+  it("resolves a job's waits in the order they were made, one per acknowledgement, and ignores the rest", async () => {
+    const acks = new BatchAcks();
+    const done: string[] = [];
+    const a1 = acks.wait(1).then(() => done.push('1a'));
+    const a2 = acks.wait(1).then(() => done.push('1b'));
+    const b1 = acks.wait(2).then(() => done.push('2a'));
+    acks.ack(1);
+    await a1;
+    expect(done).toEqual(['1a']);
+    acks.ack(2);
+    acks.ack(1);
+    await Promise.all([a2, b1]);
+    expect(done).toEqual(['1a', '2a', '1b']);
+    // An acknowledgement that no wait is behind changes nothing for the next wait.
+    acks.ack(1);
+    const a3 = acks.wait(1).then(() => done.push('1c'));
+    await new Promise((r) => setTimeout(r, 10));
+    expect(done).not.toContain('1c');
+    acks.ack(1);
+    await a3;
+    expect(done.at(-1)).toBe('1c');
   });
 });
