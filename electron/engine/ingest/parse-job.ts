@@ -1,6 +1,6 @@
 /**
  * One parse job, independent of where it runs (a worker thread, or in-process when workers are off).
- * Rows go out in batches, and the job reads on while at most `BATCHES_AHEAD` of them wait to be written, so memory
+ * Rows go out in batches, and the job reads on while at most `batchesAhead` of them wait to be written, so memory
  * stays bounded by a few batches per job whatever the file size.
  */
 import { createHash } from 'node:crypto';
@@ -23,7 +23,8 @@ async function rawFacts(source: ByteSource): Promise<{ size: number; sha256: str
 }
 
 /**
- * Batches a job may have sent and the writer not yet stored while it parses on (past them, it waits for the oldest).
+ * Batches a job of a bulk load may have sent and the writer not yet stored while it parses on (past them, it waits for
+ * the oldest; a load into a case that holds many events sends none ahead: ingest.ts `batchesAheadFor`).
  * The writer stores files in order, one at a time. Until 2026-12-06 a job waited for each batch before reading on: a
  * worker parsing the file after the one being written sent its first batch and waited until the other worker had
  * parsed the rest of that file and the writer had stored it. Each of the two workers of a 1M-event load waited 4.3–5.4
@@ -38,13 +39,14 @@ export async function runParseJob(
   loadedHashes: string[],
   send: (msg: FromWorker) => void,
   waitAck: () => Promise<void>,
+  batchesAhead: number,
 ): Promise<void> {
   // The acknowledgements still awaited, oldest first (one per batch sent: they come in the order of the batches).
   const unacked: Promise<void>[] = [];
   const sent = async (last: boolean): Promise<void> => {
     unacked.push(waitAck());
     // The last batch is followed by 'done', and the worker starts its next file meanwhile.
-    if (!last && unacked.length > BATCHES_AHEAD) await unacked.shift();
+    if (!last && unacked.length > batchesAhead) await unacked.shift();
   };
   try {
     if (loadedHashes.length > 0) {

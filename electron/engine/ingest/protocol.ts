@@ -4,7 +4,7 @@ import type { AuditRow } from './k8s-normalize';
 import type { ByteSource, ParseResult } from './parse-file';
 
 export type ToWorker =
-  | { type: 'job'; jobId: number; displayPath: string; source: ByteSource; loadedHashes: string[] }
+  | { type: 'job'; jobId: number; displayPath: string; source: ByteSource; loadedHashes: string[]; batchesAhead: number }
   | { type: 'ack'; jobId: number };
 
 export type FromWorker =

@@ -34,6 +34,7 @@ function runNext(): void {
       port.postMessage(out, out.type === 'rows' ? wireTransfer(out.batch) : []);
     },
     () => acks.wait(msg.jobId),
+    msg.batchesAhead,
   ).finally(runNext);
 }
 

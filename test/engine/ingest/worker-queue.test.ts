@@ -42,7 +42,7 @@ describe('parse worker job queue', () => {
       });
     });
     for (const [jobId, path] of [big, small, bad].entries()) {
-      const job: ToWorker = { type: 'job', jobId: jobId + 1, displayPath: path, source: { path }, loadedHashes: [] };
+      const job: ToWorker = { type: 'job', jobId: jobId + 1, displayPath: path, source: { path }, loadedHashes: [], batchesAhead: 0 };
       w.postMessage(job);
     }
     await ended;
@@ -57,7 +57,7 @@ describe('parse worker job queue', () => {
     expect(seen.filter((m) => m.jobId === 3).map((m) => m.type)).toEqual(['failed']);
   });
 
-  it(`parses on while ${BATCHES_AHEAD} batches wait to be written, and waits for the oldest past them`, async () => {
+  it.each([BATCHES_AHEAD, 0])('parses on while %i batches wait to be written, and waits for the oldest past them', async (ahead) => {
     const dir = tempDir('worker-ahead');
     // ~2,000 rows a batch: 14,000 records make 7 batches at least.
     const path = trail(dir, 'long', 14_000);
@@ -79,15 +79,15 @@ describe('parse worker job queue', () => {
         if (batches.length === before) return;
       }
     };
-    w.postMessage({ type: 'job', jobId: 1, displayPath: path, source: { path }, loadedHashes: [] } satisfies ToWorker);
+    w.postMessage({ type: 'job', jobId: 1, displayPath: path, source: { path }, loadedHashes: [], batchesAhead: ahead } satisfies ToWorker);
     await settled();
     // No batch acknowledged: the ones it may have ahead, and the one it waits on.
-    expect(batches.length).toBe(BATCHES_AHEAD + 1);
+    expect(batches.length).toBe(ahead + 1);
     expect(ended).toBe(false);
     // One acknowledgement: one batch more, then it waits again.
     w.postMessage({ type: 'ack', jobId: 1 } satisfies ToWorker);
     await settled();
-    expect(batches.length).toBe(BATCHES_AHEAD + 2);
+    expect(batches.length).toBe(ahead + 2);
     // Every batch acknowledged as it comes: the job runs to its end with every row.
     onMessage = () => w.postMessage({ type: 'ack', jobId: 1 } satisfies ToWorker);
     for (let i = 0; i < batches.length; i++) w.postMessage({ type: 'ack', jobId: 1 } satisfies ToWorker);
