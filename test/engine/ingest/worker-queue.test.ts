@@ -71,27 +71,25 @@ describe('parse worker job queue', () => {
       if (msg.type === 'done') ended = true;
       onMessage();
     });
-    const settled = async (): Promise<void> => {
-      // Until no message has come for 300 ms: the worker waits (or has ended).
-      for (;;) {
-        const before = batches.length;
-        await new Promise((r) => setTimeout(r, 300));
-        if (batches.length === before) return;
-      }
+    // Until `n` batches have come (a busy machine may take seconds), then a second more: no further batch may come
+    // while the worker waits.
+    const settled = async (n: number): Promise<void> => {
+      for (let i = 0; i < 600 && batches.length < n; i++) await new Promise((r) => setTimeout(r, 50));
+      await new Promise((r) => setTimeout(r, 1_000));
     };
     w.postMessage({ type: 'job', jobId: 1, displayPath: path, source: { path }, loadedHashes: [], batchesAhead: ahead } satisfies ToWorker);
-    await settled();
+    await settled(ahead + 1);
     // No batch acknowledged: the ones it may have ahead, and the one it waits on.
     expect(batches.length).toBe(ahead + 1);
     expect(ended).toBe(false);
     // One acknowledgement: one batch more, then it waits again.
     w.postMessage({ type: 'ack', jobId: 1 } satisfies ToWorker);
-    await settled();
+    await settled(ahead + 2);
     expect(batches.length).toBe(ahead + 2);
     // Every batch acknowledged as it comes: the job runs to its end with every row.
     onMessage = () => w.postMessage({ type: 'ack', jobId: 1 } satisfies ToWorker);
     for (let i = 0; i < batches.length; i++) w.postMessage({ type: 'ack', jobId: 1 } satisfies ToWorker);
-    for (let i = 0; i < 100 && !ended; i++) await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 600 && !ended; i++) await new Promise((r) => setTimeout(r, 50));
     expect(ended).toBe(true);
     expect(batches.length).toBeGreaterThanOrEqual(7);
     expect(batches.reduce((a, b) => a + b, 0)).toBe(14_000);
