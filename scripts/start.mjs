@@ -56,7 +56,7 @@ function ensureBuilt() {
   }
   if (!existsSync(join(root, 'renderer', 'dist', 'index.html'))) {
     say('building the renderer (vite)…');
-    run(bin('vite'), ['build', '--config', 'renderer/vite.config.ts', '--logLevel', 'warn'], 'the renderer build');
+    run(bin('vite'), ['build', '--config', 'renderer/vite.config.mts', '--logLevel', 'warn'], 'the renderer build');
   }
 }
 

@@ -73,7 +73,7 @@ export function decompressBlock(codec: number, data: Uint8Array): Buffer {
  * The record's keys of the columns a free-text phrase is also matched against (event-query.ts `SEARCH_COLUMNS`),
  * with the row's value of each: `arn` and `accessKeyId` are `userIdentity`'s. A key's bit is 1 << its index.
  */
-const COLUMN_VALUES: readonly [string, (row: EventRow) => string | null][] = [
+export const COLUMN_VALUES: readonly [string, (row: EventRow) => string | null][] = [
   ['eventName', (r) => r.eventName],
   ['eventSource', (r) => r.eventSource],
   ['arn', (r) => r.principalArn],
@@ -112,19 +112,30 @@ function matchedKey(raw: string, end: number): number {
  * character) are looked for, and any occurrence will do: the quote before the colon is not preceded by a backslash
  * (it follows the key's last letter), so it ends a string, the colon is structural, and the value's quotes delimit
  * a whole string whose text is the column's value.
+ *
+ * A record without a backslash escapes nothing, so none of its values holds such a character (JSON escapes every
+ * quote, backslash and control character in a string): only a record with one has its values tested. The scan stops
+ * once every value looked for is found. Both: 2.2 µs a record instead of 2.7–2.8 (57,013 records of the 1M bundle,
+ * the same spans for each).
  */
 export function columnSpans(raw: string, byteLength: number, row: EventRow): number[] | undefined {
   if (raw.length !== byteLength) return undefined;
+  const plain = raw.indexOf('\\') < 0;
+  let wanted = 0;
+  for (let c = 0; c < COLUMN_VALUES.length; c++) {
+    const v = COLUMN_VALUES[c]![1](row);
+    if (v && (plain || !ESCAPED_IN_JSON.test(v))) wanted |= 1 << c;
+  }
+  if (wanted === 0) return undefined;
   let spans: number[] | undefined;
   let found = 0;
   COLUMN_KEY.lastIndex = 0;
-  while (COLUMN_KEY.test(raw)) {
+  while (found !== wanted && COLUMN_KEY.test(raw)) {
     const at = COLUMN_KEY.lastIndex;
     const index = matchedKey(raw, at);
     const bit = 1 << index;
-    if ((found & bit) !== 0) continue;
-    const v = COLUMN_VALUES[index]![1](row);
-    if (!v || ESCAPED_IN_JSON.test(v)) continue;
+    if ((found & bit) !== 0 || (wanted & bit) === 0) continue;
+    const v = COLUMN_VALUES[index]![1](row)!;
     if (raw.charCodeAt(at + v.length) !== 0x22 || !raw.startsWith(v, at)) continue;
     found |= bit;
     (spans ??= []).push(at, at + v.length);

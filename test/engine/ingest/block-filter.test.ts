@@ -5,7 +5,7 @@
  * parse workers' own code (raw-blocks.ts packRows), and for each record terms drawn from its own text and values.
  */
 import { describe, expect, it } from 'vitest';
-import { CODEC_BROTLI, columnSpans, decompressBlock, packRows } from '../../../electron/engine/ingest/raw-blocks';
+import { CODEC_BROTLI, COLUMN_VALUES, columnSpans, decompressBlock, packRows } from '../../../electron/engine/ingest/raw-blocks';
 import { asciiLower, BlockFilter, buildBlockFilter, filterBytes, filterProbe, searchableText, tokenHash, tokensOf } from '../../../electron/engine/ingest/block-filter';
 import { join } from 'node:path';
 import { openCase } from '../../../electron/engine/db/open';
@@ -368,5 +368,38 @@ describe('columnSpans: where a record writes its column values', () => {
     expect(columnSpans(raw, raw.length + 1, row)).toBeUndefined();
     // A record that writes none of its values where a key says so: none.
     expect(columnSpans('{"eventName":"Other"}', 21, row)).toBeUndefined();
+  });
+
+  it('equals a plain search for each key and value on generated records, escapes in and around the values', () => {
+    // The reference: for each column whose value JSON writes as it is, the first `"<key>":"<value>"`; in text order.
+    const reference = (raw: string, row: EventRow): number[] | undefined => {
+      const found: [number, number][] = [];
+      for (const [key, of] of COLUMN_VALUES) {
+        const v = of(row);
+        if (!v || /["\\\x00-\x1f]/.test(v)) continue;
+        const at = raw.indexOf(`"${key}":"${v}"`);
+        if (at >= 0) found.push([at + key.length + 4, at + key.length + 4 + v.length]);
+      }
+      return found.length ? found.sort((a, b) => a[0] - b[0]).flat() : undefined;
+    };
+    // Half the records without the characters JSON escapes (the generator's words hold them often).
+    const clean = (v: unknown): unknown =>
+      typeof v === 'string' ? v.replace(/["\\\n\t]/g, '') : Array.isArray(v) ? v.map(clean) : v !== null && typeof v === 'object' ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, clean(x)])) : v;
+    const r = rng(41);
+    const records = Array.from({ length: 3000 }, (_, i) => (i % 2 ? clean(record(r, i, true)) : record(r, i, true)) as Record<string, unknown>);
+    const generated = records.map((rec, i) => normalizeRecord(rec, JSON.stringify(rec), i));
+    let escaped = 0;
+    let spanned = 0;
+    records.forEach((rec, i) => {
+      const raw = JSON.stringify(rec);
+      if (raw.includes('\\')) escaped++;
+      const got = columnSpans(raw, raw.length, generated[i]!);
+      if (got) spanned++;
+      expect(got, raw).toEqual(reference(raw, generated[i]!));
+    });
+    // Both kinds were there: records with escapes (a quote, backslash or control character in some value) and without.
+    expect(escaped).toBeGreaterThan(300);
+    expect(records.length - escaped).toBeGreaterThan(300);
+    expect(spanned).toBe(records.length);
   });
 });

@@ -22,7 +22,7 @@ export default defineConfig({
   server: {
     // shared/ (the API table's types) lives beside renderer/.
     fs: { allow: ['..'] },
-    // `vite --config renderer/vite.config.ts` against a running `podtrail serve`: PODTRAIL_API=http://127.0.0.1:<port>
+    // `vite --config renderer/vite.config.mts` against a running `podtrail serve`: PODTRAIL_API=http://127.0.0.1:<port>
     proxy: process.env.PODTRAIL_API ? { '/api': { target: process.env.PODTRAIL_API, changeOrigin: true } } : undefined,
   },
 });
