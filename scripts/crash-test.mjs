@@ -36,9 +36,16 @@ function removeCase(path) {
   for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(path + suffix, { force: true });
 }
 
+/**
+ * How long one uninterrupted or resumed `podtrail ingest` of the test's bundle may take (~1 s on a quiet machine):
+ * past it the run is a hang, reported as this iteration's failure (its killed case kept), not a wait without end.
+ */
+const INGEST_LIMIT_MS = 120_000;
+
 /** `podtrail ingest` to completion: exit 0, or 2 when some evidence is unreadable (the bundle has such files). */
 function ingestToEnd(casePath, inputs) {
-  const r = spawnSync(process.execPath, [BIN, 'ingest', '--quiet', '--case', casePath, ...inputs], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [BIN, 'ingest', '--quiet', '--case', casePath, ...inputs], { encoding: 'utf8', timeout: INGEST_LIMIT_MS, killSignal: 'SIGKILL' });
+  if (r.error?.code === 'ETIMEDOUT') throw new Error(`podtrail ingest did not end within ${INGEST_LIMIT_MS / 1000} s (killed):\n${r.stdout}\n${r.stderr}`);
   if (r.status !== 0 && r.status !== 2) throw new Error(`podtrail ingest exited ${r.status}${r.signal ? ` (${r.signal})` : ''}:\n${r.stdout}\n${r.stderr}`);
   return r.status;
 }
@@ -76,8 +83,11 @@ async function timedIngest(casePath, inputs) {
   const poll = setInterval(() => {
     if (openedMs === null && existsSync(casePath)) openedMs = Date.now() - started;
   }, 2);
-  const [code] = await once(child, 'close');
+  const limit = setTimeout(() => child.kill('SIGKILL'), INGEST_LIMIT_MS);
+  const [code, signal] = await once(child, 'close');
   clearInterval(poll);
+  clearTimeout(limit);
+  if (signal === 'SIGKILL') throw new Error(`podtrail ingest did not end within ${INGEST_LIMIT_MS / 1000} s (killed)`);
   if (code !== 0 && code !== 2) throw new Error(`podtrail ingest exited ${code}`);
   return { openedMs: openedMs ?? 0, totalMs: Date.now() - started };
 }
@@ -311,6 +321,12 @@ export async function runCrashTest({ iterations = 100, seed = 1, events = 800, b
       : { problems: run.code === referenceExit ? [] : [`ingest exited ${run.code} before the kill, reference ${referenceExit}`], stage: 'after the process had ended' };
     stages.set(check.stage, (stages.get(check.stage) ?? 0) + 1);
     const problems = [...check.problems];
+    // What the kill left, kept until the iteration passes: a failing resume is replayed from it.
+    const killedCopy = join(work, 'killed.db');
+    if (keepFailures) {
+      removeCase(killedCopy);
+      for (const suffix of ['', '-wal']) if (existsSync(casePath + suffix)) copyFileSync(casePath + suffix, killedCopy + suffix);
+    }
     // Resume: the same command again, to the end; then exactly the reference's counts.
     try {
       const exit = ingestToEnd(casePath, inputs);
@@ -330,6 +346,7 @@ export async function runCrashTest({ iterations = 100, seed = 1, events = 800, b
       if (keepFailures) {
         kept = join(work, `failed-${i}.db`);
         for (const suffix of ['', '-wal']) if (existsSync(casePath + suffix)) copyFileSync(casePath + suffix, kept + suffix);
+        for (const suffix of ['', '-wal']) if (existsSync(killedCopy + suffix)) copyFileSync(killedCopy + suffix, join(work, `failed-${i}-as-killed.db${suffix}`));
       }
       failures.push({ iteration: i, delayMs, stage: check.stage, problems, kept });
       log(`crash-test: iteration ${i} (kill after ${delayMs} ms, ${check.stage}) FAILED:\n  ${problems.join('\n  ')}`);
@@ -339,6 +356,7 @@ export async function runCrashTest({ iterations = 100, seed = 1, events = 800, b
   }
   const seconds = (Date.now() - started) / 1000;
   removeCase(casePath);
+  removeCase(join(work, 'killed.db'));
   if (!dir && failures.length === 0) rmSync(work, { recursive: true, force: true });
   return { iterations, seed, killed, referenceMs, windowStart, reference, stages: Object.fromEntries(stages), failures, seconds, work };
 }

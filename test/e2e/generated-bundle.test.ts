@@ -19,8 +19,8 @@ import { REPO } from '../helpers/reference';
 const CLI = join(REPO, 'bin', 'podtrail.js');
 
 function podtrail(args: string[]): { status: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', maxBuffer: 1 << 30 });
-  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', maxBuffer: 1 << 30, timeout: 300_000, killSignal: 'SIGKILL' });
+  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.error ? `${r.error.message}\n${r.stderr}` : r.stderr };
 }
 
 interface Mismatch {
@@ -86,7 +86,7 @@ describe.each([
     expect(ingest.stderr).toBe('');
     expect(ingest.status).toBe(0);
     ingestOut = ingest.stdout;
-    const out = execFileSync(process.execPath, [CLI, 'attribute', '--case', casePath], { encoding: 'utf8', maxBuffer: 1 << 30 });
+    const out = execFileSync(process.execPath, [CLI, 'attribute', '--case', casePath], { encoding: 'utf8', maxBuffer: 1 << 30, timeout: 300_000, killSignal: 'SIGKILL' });
     attributions = out.trim().split('\n').map((l) => JSON.parse(l) as AttributionRecord);
     truth = new Map(
       readFileSync(result.truthPath, 'utf8')

@@ -22,8 +22,8 @@ const CLI = join(REPO, 'bin', 'podtrail.js');
 const SEEDS = Array.from({ length: 20 }, (_, i) => 9001 + i);
 
 function run(args: string[]): string {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', maxBuffer: 1 << 30 });
-  if (r.status !== 0) throw new Error(`podtrail ${args[0]} exited ${r.status}: ${r.stderr}`);
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', maxBuffer: 1 << 30, timeout: 300_000, killSignal: 'SIGKILL' });
+  if (r.status !== 0) throw new Error(`podtrail ${args[0]} exited ${r.status}${r.error ? ` (${r.error.message})` : ''}: ${r.stderr}`);
   return r.stdout;
 }
 

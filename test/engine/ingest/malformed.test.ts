@@ -396,7 +396,7 @@ describe('the command line names the file and the record', () => {
     const typed = put(ev, 'typed.json', trailJson([apiRecord('t-0'), apiRecord('t-1', { userIdentity: 'root' })]));
     const lines = put(ev, 'lines.jsonl', `${stringify(apiRecord('l-0'))}\n${stringify(apiRecord('l-1')).slice(0, 30)}\n${stringify(apiRecord('l-2'))}\n`);
     const dup = put(ev, 'dup.json', `{"Records":[${stringify(apiRecord('d-0')).replace('"eventName":"ListBuckets"', '"eventName":"ListBuckets","eventName":"DeleteBucket"')}]}`);
-    const r = spawnSync(process.execPath, [join(REPO, 'bin', 'podtrail.js'), 'ingest', '--quiet', '--case', join(dir, 'case.db'), ev], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [join(REPO, 'bin', 'podtrail.js'), 'ingest', '--quiet', '--case', join(dir, 'case.db'), ev], { encoding: 'utf8', timeout: 300_000, killSignal: 'SIGKILL' });
     expect(r.status, r.stderr).toBe(2);
     const at = trail.length - 30;
     expect(r.stdout).toContain(`${cut}: not valid JSON at byte ${at}: JSON ends early inside record 1 (which starts at byte ${trail.indexOf('{"eventVersion"', 20)})`);

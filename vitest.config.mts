@@ -9,5 +9,7 @@ export default defineConfig({
     pool: 'forks',
     // One temporary directory per run, removed after it (test/helpers/temp-root.ts).
     globalSetup: ['test/helpers/temp-root.ts'],
+    // A file whose test blocks its process (no timeout can fire there) fails the run by name instead of holding it.
+    reporters: ['default', './test/helpers/watchdog-reporter.ts'],
   },
 });
