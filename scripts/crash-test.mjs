@@ -16,7 +16,7 @@
 // generator over an uninterrupted run's duration, so a run is reproducible up to the machine's timing; a failing
 // iteration keeps its case file and prints the seed and delay. Exits 1 on any failure.
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,15 +39,48 @@ function removeCase(path) {
 /**
  * How long one uninterrupted or resumed `podtrail ingest` of the test's bundle may take (~1 s on a quiet machine):
  * past it the run is a hang, reported as this iteration's failure (its killed case kept), not a wait without end.
+ * Before it is killed, the hung process writes a Node diagnostic report (SIGUSR2), and the failure quotes the
+ * JavaScript stacks of its main thread and its parse workers: where it waited.
  */
 const INGEST_LIMIT_MS = 120_000;
 
+/** The JavaScript stacks of a Node diagnostic report, its worker threads' too, and its active handles. */
+function reportStacks(report) {
+  const stack = (r) => (r?.javascriptStack?.stack ?? []).map((l) => `    ${l.trim()}`).join('\n');
+  const workers = (report.workers ?? []).map((w, i) => `  worker ${i}: ${w?.javascriptStack?.message ?? ''}\n${stack(w)}`);
+  // An empty main stack: the main thread was idle in its event loop, waiting (on what: its active handles).
+  const handles = (report.libuv ?? []).filter((h) => h.is_active).map((h) => h.type).join(', ');
+  return [`  main: ${report.javascriptStack?.message ?? ''}\n${stack(report)}`, ...workers, `  active handles: ${handles}`].join('\n');
+}
+
 /** `podtrail ingest` to completion: exit 0, or 2 when some evidence is unreadable (the bundle has such files). */
-function ingestToEnd(casePath, inputs) {
-  const r = spawnSync(process.execPath, [BIN, 'ingest', '--quiet', '--case', casePath, ...inputs], { encoding: 'utf8', timeout: INGEST_LIMIT_MS, killSignal: 'SIGKILL' });
-  if (r.error?.code === 'ETIMEDOUT') throw new Error(`podtrail ingest did not end within ${INGEST_LIMIT_MS / 1000} s (killed):\n${r.stdout}\n${r.stderr}`);
-  if (r.status !== 0 && r.status !== 2) throw new Error(`podtrail ingest exited ${r.status}${r.signal ? ` (${r.signal})` : ''}:\n${r.stdout}\n${r.stderr}`);
-  return r.status;
+async function ingestToEnd(casePath, inputs) {
+  const reports = mkdtempSync(join(tmpdir(), 'podtrail-crash-report-'));
+  try {
+    const child = spawn(process.execPath, ['--report-on-signal', '--report-signal=SIGUSR2', `--report-directory=${reports}`, BIN, 'ingest', '--quiet', '--case', casePath, ...inputs], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (d) => (out += d));
+    child.stderr.setEncoding('utf8').on('data', (d) => (out += d));
+    let hung = false;
+    const limit = setTimeout(() => {
+      hung = true;
+      child.kill('SIGUSR2');
+      setTimeout(() => child.kill('SIGKILL'), 3_000);
+    }, INGEST_LIMIT_MS);
+    const [code, signal] = await once(child, 'close');
+    clearTimeout(limit);
+    if (hung) {
+      const written = readdirSync(reports).filter((f) => f.endsWith('.json'));
+      const stacks = written.length > 0 ? reportStacks(JSON.parse(readFileSync(join(reports, written[0]), 'utf8'))) : '  (no diagnostic report was written)';
+      throw new Error(`podtrail ingest did not end within ${INGEST_LIMIT_MS / 1000} s (killed); where it was:\n${stacks}\n${out}`);
+    }
+    if (code !== 0 && code !== 2) throw new Error(`podtrail ingest exited ${code}${signal ? ` (${signal})` : ''}:\n${out}`);
+    return code;
+  } finally {
+    rmSync(reports, { recursive: true, force: true });
+  }
 }
 
 /** A trail record of the crash test's own malformed files. */
@@ -289,7 +322,7 @@ export async function runCrashTest({ iterations = 100, seed = 1, events = 800, b
   // by a cold file cache), so that few kills land after the process has ended.
   const referencePath = join(work, 'reference.db');
   removeCase(referencePath);
-  const referenceExit = ingestToEnd(referencePath, inputs);
+  const referenceExit = await ingestToEnd(referencePath, inputs);
   const reference = readCounts(referencePath);
   const referenceFiles = referenceFileMap(referencePath);
   const timings = [];
@@ -329,7 +362,7 @@ export async function runCrashTest({ iterations = 100, seed = 1, events = 800, b
     }
     // Resume: the same command again, to the end; then exactly the reference's counts.
     try {
-      const exit = ingestToEnd(casePath, inputs);
+      const exit = await ingestToEnd(casePath, inputs);
       if (exit !== referenceExit) problems.push(`after resume: exit ${exit}, reference ${referenceExit}`);
       const after = readCounts(casePath);
       for (const [k, v] of Object.entries(reference)) {

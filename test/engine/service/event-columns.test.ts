@@ -528,6 +528,38 @@ describe('the in-memory event columns', () => {
     }
   });
 
+  it('take as many rows again as they first loaded into the room they keep, without growing (no copy of the columns)', async () => {
+    // The case's later half held back, then committed: an add as large as the case (10M events into a 10M-event case).
+    const { path: copy, w, done } = caseCopy('half.db');
+    const max = w.prepare('SELECT MAX(id) FROM events').pluck().get() as number;
+    const cut = Math.floor(max / 2);
+    w.pragma('foreign_keys = OFF');
+    w.exec(`CREATE TABLE held AS SELECT * FROM events WHERE id > ${cut};
+            CREATE TABLE held_subjects AS SELECT * FROM event_subjects WHERE event_rowid > ${cut};
+            DELETE FROM event_subjects WHERE event_rowid > ${cut};
+            DELETE FROM events WHERE id > ${cut};`);
+    const db = open(copy);
+    const c = new EventColumns(db, { slice: 500 });
+    try {
+      await c.refresh();
+      expect(c.memory().rows).toBe(cut);
+      const arrays = () => (['times', 'subject', 'combo', 'key', 'ip', 'arn', 'ua'] as const).map((k) => (c as unknown as Record<string, { a: object }>)[k]!.a);
+      const before = arrays();
+      const reserved = c.memory().reservedBytes;
+      w.exec('INSERT INTO events SELECT * FROM held; INSERT INTO event_subjects SELECT * FROM held_subjects;');
+      await c.refresh();
+      expect(c.memory().rows).toBe(max);
+      expect(c.total({}, termIds(db))).toBe(db.prepare('SELECT COUNT(*) FROM events').pluck().get());
+      // The same arrays (none copied into a larger one), the same room.
+      expect(arrays().every((a, i) => a === before[i])).toBe(true);
+      expect(c.memory().reservedBytes).toBe(reserved);
+    } finally {
+      c.stop();
+      db.close();
+      done();
+    }
+  });
+
   it('give the first rows of a page when hundreds of events share the time at its edge (all of them kept, in bounded room)', async () => {
     // A copy of the case with every time rounded down to its third hour: ~1,800 events a time, more than the room the
     // first rows of a short page start with (1,024 rows here), so that the room must grow for the ties.
