@@ -310,9 +310,9 @@ export async function runCrashTest({ iterations = 100, seed = 1, events = 800, b
     const gen = spawnSync(
       process.execPath,
       [join(ROOT, 'dist', 'test', 'generator', 'cli.js'), '--out', out, '--events', String(events), '--seed', String(seed), '--k8s', '--hours', '1', '--truth', join(work, 'truth.jsonl')],
-      { encoding: 'utf8' },
+      { encoding: 'utf8', timeout: INGEST_LIMIT_MS, killSignal: 'SIGKILL' },
     );
-    if (gen.status !== 0) throw new Error(`generator failed: ${gen.stderr}`);
+    if (gen.status !== 0) throw new Error(`generator failed${gen.error ? ` (${gen.error.message})` : ''}: ${gen.stderr}`);
     writeBadFiles(join(out, 'zz-malformed'));
     inputs = [out];
   }

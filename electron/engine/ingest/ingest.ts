@@ -104,32 +104,45 @@ function workerScript(): string | null {
  */
 const JOBS_PER_WORKER = 2;
 
-class WorkerPool implements ParsePool {
+export class WorkerPool implements ParsePool {
   private readonly workers: Worker[] = [];
   private readonly load = new Map<Worker, number>();
   private readonly owner = new Map<number, Worker>();
   private readonly handlers = new Map<number, (msg: FromWorker) => void>();
   private failure: Error | null = null;
+  private closing = false;
 
   constructor(script: string, readonly size: number) {
     for (let i = 0; i < size; i++) {
       const w = new Worker(script);
       w.on('message', (msg: FromWorker) => {
         this.handlers.get(msg.jobId)?.(msg);
-        if (isFinal(msg)) {
-          this.handlers.delete(msg.jobId);
-          this.owner.delete(msg.jobId);
-          this.load.set(w, this.load.get(w)! - 1);
-        }
+        if (isFinal(msg)) this.finished(w, msg.jobId);
       });
-      w.on('error', (err) => {
-        this.failure = err;
-        for (const [jobId, h] of this.handlers) {
-          if (this.owner.get(jobId) === w) h({ type: 'failed', jobId, error: `parse worker crashed: ${err.message}`, facts: {} });
-        }
+      w.on('error', (err) => this.lost(w, new Error(`parse worker crashed: ${err.message}`)));
+      // A worker that ends without an error (an exit from its code, a thread the system stopped) ends its jobs too:
+      // otherwise the load would wait for them for ever, its other workers kept alive.
+      w.on('exit', (code) => {
+        if (!this.closing) this.lost(w, new Error(`parse worker stopped (exit code ${code})`));
       });
       this.workers.push(w);
       this.load.set(w, 0);
+    }
+  }
+
+  private finished(w: Worker, jobId: number): void {
+    this.handlers.delete(jobId);
+    this.owner.delete(jobId);
+    this.load.set(w, this.load.get(w)! - 1);
+  }
+
+  /** A worker is gone: each job it held fails (once), and no job is sent to the pool again. */
+  private lost(w: Worker, err: Error): void {
+    this.failure ??= err;
+    for (const [jobId, h] of [...this.handlers]) {
+      if (this.owner.get(jobId) !== w) continue;
+      this.finished(w, jobId);
+      h({ type: 'failed', jobId, error: err.message, facts: {} });
     }
   }
 
@@ -160,6 +173,7 @@ class WorkerPool implements ParsePool {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
 }

@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { BATCHES_AHEAD } from '../../../electron/engine/ingest/parse-job';
+import { WorkerPool } from '../../../electron/engine/ingest/ingest';
 import { BatchAcks, type FromWorker, type ToWorker } from '../../../electron/engine/ingest/protocol';
 import { apiRecord, put, tempDir, trailJson } from '../../helpers/evidence';
 
@@ -94,6 +95,37 @@ describe('parse worker job queue', () => {
     expect(batches.length).toBeGreaterThanOrEqual(7);
     expect(batches.reduce((a, b) => a + b, 0)).toBe(14_000);
   });
+});
+
+describe('the parse worker pool', () => {
+  it('ends the jobs of a worker that stops without an error, once each, and takes no job after', async () => {
+    const pool = new WorkerPool(resolve(__dirname, '..', '..', 'fixtures', 'workers', 'parse-worker-exits.mjs'), 1);
+    try {
+      const got: FromWorker[] = [];
+      const ended = new Promise<void>((done) => {
+        const on = (msg: FromWorker) => {
+          got.push(msg);
+          // Two jobs a worker at once: the first ends, then the third is sent to wait behind the second, which stops
+          // the worker.
+          // (after the pool has counted job 1 ended, as the load's own wait for a slot resumes)
+          if (msg.jobId === 1) queueMicrotask(() => pool.run({ jobId: 3, displayPath: 'c.json', source: { path: 'c.json' }, batchesAhead: 0 }, [], on));
+          if (got.filter((m) => m.type === 'failed').length === 3) done();
+        };
+        pool.run({ jobId: 1, displayPath: 'a.json', source: { path: 'a.json' }, batchesAhead: 0 }, [], on);
+        pool.run({ jobId: 2, displayPath: 'b.json', source: { path: 'b.json' }, batchesAhead: 0 }, [], on);
+      });
+      await ended;
+      await new Promise((r) => setTimeout(r, 100)); // nothing more comes
+      expect(got.map((m) => [m.jobId, m.type, m.type === 'failed' ? m.error : ''])).toEqual([
+        [1, 'failed', 'first job: a file this worker refuses'],
+        [2, 'failed', 'parse worker stopped (exit code 3)'],
+        [3, 'failed', 'parse worker stopped (exit code 3)'],
+      ]);
+      expect(() => pool.run({ jobId: 4, displayPath: 'd.json', source: { path: 'd.json' }, batchesAhead: 0 }, [], () => {})).toThrow(/parse worker stopped \(exit code 3\)/);
+    } finally {
+      await pool.close();
+    }
+  }, 20_000);
 });
 
 describe('BatchAcks', () => {
