@@ -81,7 +81,7 @@ describe('the watchdog reporter', () => {
   });
 
   it('reads its limit from PODTRAIL_TEST_FILE_LIMIT_MIN, and refuses one that is not a positive number', () => {
-    expect(fileLimitMs({})).toBe(20 * MIN);
+    expect(fileLimitMs({})).toBe(30 * MIN);
     expect(fileLimitMs({ PODTRAIL_TEST_FILE_LIMIT_MIN: '0.5' })).toBe(30_000);
     expect(() => fileLimitMs({ PODTRAIL_TEST_FILE_LIMIT_MIN: 'ten' })).toThrow(/PODTRAIL_TEST_FILE_LIMIT_MIN.*"ten"/);
     expect(() => fileLimitMs({ PODTRAIL_TEST_FILE_LIMIT_MIN: '0' })).toThrow(/positive/);
