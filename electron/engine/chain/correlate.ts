@@ -21,6 +21,7 @@ import { isoUtc } from '../util/time';
 import { rawReader, type RawRef } from '../ingest/raw-blocks';
 import { hash53 } from '../db/event-id';
 import type { Confidence } from '../../../shared/attribution';
+import { trimNativeHeap } from '../util/native-heap';
 
 const DOWNGRADE: Record<Confidence, Confidence> = { proven: 'inferred', inferred: 'inferred', ambiguous: 'ambiguous', none: 'none' };
 
@@ -246,6 +247,8 @@ export function correlate(db: Database, opts: { whole?: boolean } = {}): Correla
     })();
   } finally {
     db.pragma(`cache_size = ${cacheSize}`);
+    // Its sorters, the cache beyond the case's and the facts' blocks: freed now, given back (native-heap.ts).
+    trimNativeHeap();
   }
   return { ...summarize(db), elapsedMs: Date.now() - started, mode: why === undefined ? 'incremental' : 'whole', ...(why !== undefined && !opts.whole ? { why } : {}) };
 }

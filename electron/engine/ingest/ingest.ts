@@ -17,6 +17,7 @@ import { BatchAcks, isFinal, type FromWorker, type ToWorker } from './protocol';
 import { fromWire } from './row-wire';
 import type { ByteSource } from './parse-file';
 import { buildSecondaryIndexes } from '../db/migrations/0090-compact-store';
+import { PeriodicHeapTrim, trimNativeHeap } from '../util/native-heap';
 
 /** Counts so far, in the summary's terms: `done` marks the last report, whose counts are the summary's. */
 export interface IngestProgress {
@@ -425,8 +426,16 @@ async function loadEvidence(db: Database, paths: string[], options: IngestOption
     return await withBulkIndexes(db, (bulk) => loadEvidenceInto(db, paths, options, bulk));
   } finally {
     db.pragma(`cache_size = ${cache}`);
+    // The load's page cache beyond the case's, its parse workers' buffers: freed now, given back (native-heap.ts).
+    trimNativeHeap();
   }
 }
+
+/**
+ * How often a load gives the C heap's free pages back to the system (native-heap.ts), checked as each file is
+ * stored. What the parse workers and the writer free between two trims is all the allocator can keep.
+ */
+export const HEAP_TRIM_INTERVAL_MS = 10_000;
 
 /**
  * A bulk load's parse jobs send batches ahead of the writer (parse-job.ts `BATCHES_AHEAD`); a load into a case that
@@ -462,6 +471,7 @@ async function loadEvidenceInto(db: Database, paths: string[], options: IngestOp
   };
   let decompressedBytes = 0;
   const slotFreed: (() => void)[] = [];
+  const heapTrim = new PeriodicHeapTrim(HEAP_TRIM_INTERVAL_MS);
   const writer = new WriterQueue(store, pool, (outcome, _records, bytes, decompressed) => {
     decompressedBytes += decompressed;
     files.push(outcome);
@@ -480,6 +490,7 @@ async function loadEvidenceInto(db: Database, paths: string[], options: IngestOp
     progress.bytes += bytes;
     progress.currentPath = outcome.path;
     report();
+    heapTrim.tick();
     slotFreed.shift()?.(); // one job fewer waiting to be written
   }, () => {
     for (const r of slotFreed.splice(0)) r();
