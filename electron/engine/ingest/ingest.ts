@@ -416,8 +416,12 @@ async function withBulkIndexes<T>(db: Database, load: (bulk: boolean) => Promise
  * 1.02 × the time (six pairs, 45 MB less); the table's bytes are taken out of it instead.
  */
 export const BULK_LOAD_CACHE = -262144;
-/** From how many records a load takes `BULK_LOAD_CACHE` (a setting, for tests). */
-export const ingestTuning = { bulkLoadRecords: 1_000_000 };
+/**
+ * Settings, for tests. `bulkLoadRecords`: from how many records a load takes `BULK_LOAD_CACHE`.
+ * `heapTrimIntervalMs`: how often a load gives the C heap's free pages back to the system (native-heap.ts), checked
+ * as each file is stored: what the parse workers and the writer free between two trims is all the allocator keeps.
+ */
+export const ingestTuning = { bulkLoadRecords: 1_000_000, heapTrimIntervalMs: 10_000 };
 
 async function loadEvidence(db: Database, paths: string[], options: IngestOptions): Promise<IngestSummary> {
   const cache = db.pragma('cache_size', { simple: true }) as number;
@@ -431,11 +435,6 @@ async function loadEvidence(db: Database, paths: string[], options: IngestOption
   }
 }
 
-/**
- * How often a load gives the C heap's free pages back to the system (native-heap.ts), checked as each file is
- * stored. What the parse workers and the writer free between two trims is all the allocator can keep.
- */
-export const HEAP_TRIM_INTERVAL_MS = 10_000;
 
 /**
  * A bulk load's parse jobs send batches ahead of the writer (parse-job.ts `BATCHES_AHEAD`); a load into a case that
@@ -471,7 +470,7 @@ async function loadEvidenceInto(db: Database, paths: string[], options: IngestOp
   };
   let decompressedBytes = 0;
   const slotFreed: (() => void)[] = [];
-  const heapTrim = new PeriodicHeapTrim(HEAP_TRIM_INTERVAL_MS);
+  const heapTrim = new PeriodicHeapTrim(ingestTuning.heapTrimIntervalMs);
   const writer = new WriterQueue(store, pool, (outcome, _records, bytes, decompressed) => {
     decompressedBytes += decompressed;
     files.push(outcome);

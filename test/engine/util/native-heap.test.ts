@@ -10,7 +10,7 @@ import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { nativeHeapStats, nativeHeapTrim, PeriodicHeapTrim, trimNativeHeap } from '../../../electron/engine/util/native-heap';
 import { openCase } from '../../../electron/engine/db/open';
-import { ingestEvidence } from '../../../electron/engine/ingest/ingest';
+import { ingestEvidence, ingestTuning } from '../../../electron/engine/ingest/ingest';
 import { correlate } from '../../../electron/engine/chain/correlate';
 import { apiRecord, put, tempDir, trailJson } from '../../helpers/evidence';
 
@@ -90,6 +90,33 @@ describe('a load and a correlation give the heap back when they end', () => {
       correlate(db);
       expect(nativeHeapStats.requested).toBe(beforeCorrelation + 1);
     } finally {
+      db.close();
+    }
+  });
+});
+
+describe('a long load trims as it goes', () => {
+  it('checks as each file is stored, at most once per interval', async () => {
+    const dir = tempDir('heap-load');
+    for (let f = 0; f < 4; f++) {
+      const records = Array.from({ length: 5 }, (_, i) => apiRecord(`00000000-0000-4000-8000-${String(f * 10 + i).padStart(12, '0')}`));
+      put(dir, `AWSLogs/111122223333/CloudTrail/us-east-1/2026/01/01/f${f}.json`, trailJson(records));
+    }
+    const interval = ingestTuning.heapTrimIntervalMs;
+    const db = openCase(join(dir, 'case.db'));
+    try {
+      ingestTuning.heapTrimIntervalMs = 0; // every stored file
+      const before = nativeHeapStats.requested;
+      const s = await ingestEvidence(db, [join(dir, 'AWSLogs')], { workers: 0 });
+      expect(s.loaded).toBe(4);
+      expect(nativeHeapStats.requested - before).toBe(4 + 1); // each file, and the load's end
+      ingestTuning.heapTrimIntervalMs = 3_600_000;
+      const again = nativeHeapStats.requested;
+      put(dir, 'AWSLogs/111122223333/CloudTrail/us-east-1/2026/01/01/f9.json', trailJson([apiRecord('00000000-0000-4000-8000-000000000999')]));
+      await ingestEvidence(db, [join(dir, 'AWSLogs')], { workers: 0 });
+      expect(nativeHeapStats.requested - again).toBe(1); // the end only
+    } finally {
+      ingestTuning.heapTrimIntervalMs = interval;
       db.close();
     }
   });
