@@ -435,7 +435,6 @@ async function loadEvidence(db: Database, paths: string[], options: IngestOption
   }
 }
 
-
 /**
  * A bulk load's parse jobs send batches ahead of the writer (parse-job.ts `BATCHES_AHEAD`); a load into a case that
  * already holds many events does not: there the writer is the slower side (each event goes into the big case's

@@ -22,25 +22,16 @@ interface TrimState {
 
 let state: TrimState | undefined;
 
-function glibcVersion(): string | undefined {
-  try {
-    const report = process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined;
-    return report?.header?.glibcVersionRuntime;
-  } catch {
-    return undefined;
-  }
-}
-
 function load(): TrimState {
   if (process.platform !== 'linux') return { trim: null, reason: `not needed on ${process.platform}: its allocator returns freed memory itself` };
-  if (!glibcVersion()) return { trim: null, reason: 'the C library is not glibc (no malloc_trim)' };
+  // libc.so.6 is glibc's: musl has neither that file nor the call, and a failed load is reported below, not thrown.
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only where it is used (Linux, glibc)
     const koffi = require('koffi') as typeof import('koffi');
     const fn = koffi.load('libc.so.6').func('int malloc_trim(size_t pad)') as unknown as Trim;
     return { trim: fn, reason: null };
   } catch (err) {
-    return { trim: null, reason: `malloc_trim could not be loaded: ${(err as Error).message}` };
+    return { trim: null, reason: `glibc's malloc_trim could not be loaded (not glibc?): ${(err as Error).message}` };
   }
 }
 
