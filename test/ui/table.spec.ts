@@ -141,3 +141,61 @@ for (const viewport of [{ width: 1440, height: 900 }, { width: 1280, height: 800
     });
   });
 }
+
+test('a filter change asks the engine for the first page alone, and shows its rows and its total together', async ({ t }) => {
+  const { page } = t;
+  await expect(total(page)).toHaveText(`${demo.caseEvents.toLocaleString('en-US')} events`);
+  // A region whose first event (by time, the table's order) is not the case's first: the rows visibly change.
+  const sort: EventQuery['sort'] = { column: 'eventTime', dir: 'asc' };
+  const all = await t.call<EventPage>('events.query', { filters: {}, sort, offset: 0, limit: 1 });
+  const facets = await t.call<{ regions: string[] }>('events.facets', {});
+  let region: string | null = null;
+  let want: EventPage | null = null;
+  for (const r of facets.regions) {
+    const p = await t.call<EventPage>('events.query', { filters: { region: r }, sort, offset: 0, limit: 1 });
+    if (p.total > 0 && p.rows[0]!.eventID !== all.rows[0]!.eventID) {
+      region = r;
+      want = p;
+      break;
+    }
+  }
+  expect(region, 'a region whose first event is not the case’s first').not.toBeNull();
+  const expectedTotal = `${want!.total.toLocaleString('en-US')} events`;
+
+  // In the page: each table page asked for and answered (its offset, in order), and the first row and the total
+  // after every batch of DOM changes.
+  await page.evaluate(() => {
+    const w = window as unknown as { __log: string[]; __snaps: [string | null, string | null][] };
+    w.__log = [];
+    w.__snaps = [];
+    const original = window.fetch.bind(window);
+    window.fetch = async (input: RequestInfo | URL, init?: RequestInit) => {
+      const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+      const page = url.includes('/api/events.query') ? (JSON.parse(String(init?.body ?? '{}')) as { offset?: number }).offset : undefined;
+      if (page !== undefined) w.__log.push(`ask ${page}`);
+      const res = await original(input, init);
+      if (page !== undefined) w.__log.push(`answer ${page}`);
+      return res;
+    };
+    new MutationObserver(() => {
+      const first = document.querySelector('[data-testid="event-row"][data-index="0"]')?.getAttribute('data-event-id') ?? null;
+      w.__snaps.push([first, document.querySelector('[data-testid="event-total"]')?.textContent ?? null]);
+    }).observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
+  });
+  const select = page.locator('label.f', { has: page.locator('span', { hasText: /^region$/ }) }).locator('select');
+  await select.selectOption(region!);
+  await expect(total(page)).toHaveText(expectedTotal);
+  await expect(page.locator('[data-testid="event-row"][data-index="0"]')).toHaveAttribute('data-event-id', want!.rows[0]!.eventID);
+
+  const { log, snaps } = await page.evaluate(() => {
+    const w = window as unknown as { __log: string[]; __snaps: [string | null, string | null][] };
+    return { log: w.__log, snaps: w.__snaps };
+  });
+  // The first page is asked for alone: the pages after it only once it has answered (with the last query's total,
+  // they went out at once and the engine answered two queries before the table could show one).
+  expect(log[0]).toBe('ask 0');
+  expect(log.indexOf('answer 0'), JSON.stringify(log)).toBe(1);
+  // Never the new rows under another total: both come from one render.
+  const torn = snaps.filter(([first, shown]) => first === want!.rows[0]!.eventID && shown !== expectedTotal);
+  expect(torn, JSON.stringify(snaps.slice(0, 20))).toEqual([]);
+});

@@ -218,6 +218,9 @@ export function App({ mode }: { mode: 'electron' | 'browser' }) {
     close: () => setExportOpen(false),
   });
 
+  // A 'who' filter: the detail pane has a Person tab (that person's AWS and Kubernetes timeline), shown first.
+  const person = filters.principal ?? null;
+
   const changeFilters = useCallback((f: EventFilters) => {
     setFilters(f);
     setSelection(null);
@@ -258,14 +261,41 @@ export function App({ mode }: { mode: 'electron' | 'browser' }) {
     [client, elements, expansions],
   );
 
-  const pivot = useCallback(
-    (f: EventFilters) => {
-      // "their calls": the detail pane turns to the person's timeline (the Person tab).
-      if (f.principal) setEventTabFor(null);
-      changeFilters(cleanFilters({ ...filters, ...f }));
+  // The callbacks below keep their identity across renders (the filters are read when called): the graph, the
+  // detail pane and the timeline are memoized, and a new callback would draw them again on every filter change.
+  const pivot = useCallback((f: EventFilters) => {
+    // "their calls": the detail pane turns to the person's timeline (the Person tab).
+    if (f.principal) setEventTabFor(null);
+    setFilters((prev) => cleanFilters({ ...prev, ...f }));
+    setSelection(null);
+    setNotice(null);
+  }, []);
+
+  /** The timeline's brush: the time range added to the filters. */
+  const narrowTime = useCallback((r: { fromMs?: number; toMs?: number }) => {
+    setFilters((prev) => ({ ...prev, ...r }));
+    setSelection(null);
+    setNotice(null);
+  }, []);
+
+  const locateRef = useRef(locate);
+  locateRef.current = locate;
+  const jump = useCallback((id: string) => void locateRef.current(id), []);
+  const openFromPerson = useCallback(
+    (id: string) => {
+      setEventTabFor(person);
+      void locateRef.current(id);
     },
-    [filters, changeFilters],
+    [person],
   );
+  const clickRow = useCallback(
+    (index: number, row: { eventID: string }) => {
+      select(index, row.eventID, false);
+      openChain(row.eventID);
+    },
+    [select, openChain],
+  );
+  const clearGraphSelection = useCallback(() => setGraphSel(null), []);
 
   /** One credential session as the unit of triage: every event of the key, whatever the other filters were. */
   const filterSession = useCallback(
@@ -289,8 +319,6 @@ export function App({ mode }: { mode: 'electron' | 'browser' }) {
   }
 
   const exportTarget = selection?.eventID ?? opened?.eventID ?? null;
-  // A 'who' filter: the detail pane has a Person tab (that person's AWS and Kubernetes timeline), shown first.
-  const person = filters.principal ?? null;
   const personTab = person !== null && eventTabFor !== person;
   // Under a star or tag filter the rows follow the examiner's notes: read again after each change.
   const rowsVersion = filters.starred || filters.tag ? `${version}.${notes.revision}` : version;
@@ -320,7 +348,7 @@ export function App({ mode }: { mode: 'electron' | 'browser' }) {
         notice={notice}
         flagCounts={summary ? { byFlag: summary.byFlag, flaggedEvents: summary.flaggedEvents } : null}
       />
-      <Timeline filters={filters} version={rowsVersion} markerTime={trace?.event?.eventTime ?? null} onRange={(r) => changeFilters({ ...filters, ...r })} />
+      <Timeline filters={filters} version={rowsVersion} markerTime={trace?.event?.eventTime ?? null} onRange={narrowTime} />
       <main className="workspace">
         <section className="table-pane" aria-label="Events">
           <EventTable
@@ -333,10 +361,7 @@ export function App({ mode }: { mode: 'electron' | 'browser' }) {
             openedEventID={opened?.eventID ?? null}
             scrollRequest={scrollRequest}
             onTotal={setTotal}
-            onRowClick={(index, row) => {
-              select(index, row.eventID, false);
-              openChain(row.eventID);
-            }}
+            onRowClick={clickRow}
             onFilter={rowFilter}
           />
         </section>
@@ -372,10 +397,7 @@ export function App({ mode }: { mode: 'electron' | 'browser' }) {
                 principal={person}
                 version={version}
                 openedEventID={opened?.eventID ?? null}
-                onOpenEvent={(id) => {
-                  setEventTabFor(person);
-                  void locate(id);
-                }}
+                onOpenEvent={openFromPerson}
               />
             </div>
           )}
@@ -387,9 +409,9 @@ export function App({ mode }: { mode: 'electron' | 'browser' }) {
               elements={elements}
               selected={graphSel}
               expansions={expansions}
-              onClearSelection={() => setGraphSel(null)}
+              onClearSelection={clearGraphSelection}
               onSelect={setGraphSel}
-              onJump={(id) => void locate(id)}
+              onJump={jump}
               onPivot={pivot}
               onSession={filterSession}
               onExpand={expand}

@@ -3,7 +3,7 @@
  * model/layout.ts) and reports clicks; selection lives in the App. Double-click (or "Expand") loads a node's
  * blast radius.
  */
-import { useEffect, useRef } from 'react';
+import { memo, useEffect, useRef } from 'react';
 import cytoscape, { type Core, type StylesheetJson } from 'cytoscape';
 import type { GraphElement } from '../model/graph';
 import { FIT_MAX_ZOOM, isWrapEdge, type Position } from '../model/layout';
@@ -99,7 +99,7 @@ function stylesheet(): StylesheetJson {
   return s;
 }
 
-export function ChainGraph({
+function ChainGraphView({
   elements,
   positions,
   selected,
@@ -297,3 +297,6 @@ function fit(c: Core): void {
     c.center();
   }
 }
+
+/** Drawn again only when its props change (a filter change or a new total leaves the graph as it is). */
+export const ChainGraph = memo(ChainGraphView);

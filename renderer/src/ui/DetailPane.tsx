@@ -2,6 +2,7 @@
  * The detail pane: the verdict for the opened event, its candidates and notes, the chain's steps, and the
  * evidence behind whatever is selected in the graph (or the event's own record when nothing is).
  */
+import { memo } from 'react';
 import type { EventFilters, EventPage, TraceView } from '../../../shared/api';
 import { eventRecordFields, type ExpandSpec, type GraphElement } from '../model/graph';
 import { formatTime, shortSource, shown } from '../model/format';
@@ -34,7 +35,7 @@ interface Props {
   onExpand: (nodeId: string) => void;
 }
 
-export function DetailPane({ trace, loading, error, elements, selected, expansions, onClearSelection, onSelect, onJump, onPivot, onSession, onExpand }: Props) {
+function DetailPaneView({ trace, loading, error, elements, selected, expansions, onClearSelection, onSelect, onJump, onPivot, onSession, onExpand }: Props) {
   if (loading) return <div className="detail muted pad">Tracing…</div>;
   if (error) return <div className="detail err pad">{error}</div>;
   if (!trace) {
@@ -139,3 +140,5 @@ export function DetailPane({ trace, loading, error, elements, selected, expansio
   );
 }
 
+/** Drawn again only when its props change (a filter change or a new total leaves the detail as it is). */
+export const DetailPane = memo(DetailPaneView);

@@ -7,7 +7,7 @@
  * opens to its audit record as read (`evidence.audit`: the raw text, each file, record index and SHA-256).
  * Evidence text is hostile: it only becomes React text, through `shown()`.
  */
-import { useEffect, useState } from 'react';
+import { memo, useEffect, useState } from 'react';
 import type { ActorEntry, ActorTimelineView } from '../../../shared/api';
 import { formatCount, formatTime, shown } from '../model/format';
 import { errorText, useClient } from './client-context';
@@ -50,7 +50,7 @@ function Entry({ e, opened, onOpenEvent }: { e: ActorEntry; opened: boolean; onO
   );
 }
 
-export function PersonPanel({ principal, version, openedEventID, onOpenEvent }: { principal: string; version: number; openedEventID: string | null; onOpenEvent: (eventID: string) => void }) {
+function PersonPanelView({ principal, version, openedEventID, onOpenEvent }: { principal: string; version: number; openedEventID: string | null; onOpenEvent: (eventID: string) => void }) {
   const client = useClient();
   const key = `${version}|${principal}`;
   const [loaded, setLoaded] = useState<Loaded | null>(null);
@@ -99,3 +99,6 @@ export function PersonPanel({ principal, version, openedEventID, onOpenEvent }: 
     </div>
   );
 }
+
+/** Drawn again only when its props change. */
+export const PersonPanel = memo(PersonPanelView);

@@ -6,7 +6,7 @@
  * reads every event once, seconds) the last bars stay, dimmed and marked busy, and the line above says the count is
  * running instead of giving the earlier filter's total as this one's; a count that fails says so.
  */
-import { useEffect, useLayoutEffect, useMemo, useRef, useState, type PointerEvent as ReactPointerEvent } from 'react';
+import { memo, useEffect, useLayoutEffect, useMemo, useRef, useState, type PointerEvent as ReactPointerEvent } from 'react';
 import type { EventFilters, Histogram } from '../../../shared/api';
 import { bars, filtersFromBrush, histogramSpan, timeTicks } from '../model/histogram';
 import { cleanFilters } from '../model/query';
@@ -16,7 +16,7 @@ import { useClient } from './client-context';
 const H = 46;
 const AXIS = 14;
 
-export function Timeline({ filters, version, markerTime, onRange }: { filters: EventFilters; version: number | string; markerTime: string | null; onRange: (r: { fromMs?: number; toMs?: number }) => void }) {
+function TimelineView({ filters, version, markerTime, onRange }: { filters: EventFilters; version: number | string; markerTime: string | null; onRange: (r: { fromMs?: number; toMs?: number }) => void }) {
   const client = useClient();
   const box = useRef<HTMLDivElement>(null);
   const [width, setWidth] = useState(0);
@@ -143,3 +143,6 @@ export function Timeline({ filters, version, markerTime, onRange }: { filters: E
     </div>
   );
 }
+
+/** Drawn again only when its props change (not for every state change of the window: the total, the selection). */
+export const Timeline = memo(TimelineView);
