@@ -297,10 +297,11 @@ const EventTableView = forwardRef<EventTableHandle, Props>(function EventTable({
 
   // Fetch what the viewport shows; forget what it left far behind. Not with the last query's total: the new query's
   // first page is on its way, and the pages after it asked for at once made the engine answer two queries before the
-  // table could show one (page 0 in 74 ms instead of ~30 at 1M events, scripts/bench-ui.mjs).
+  // table could show one (page 0 in 74 ms instead of ~30 at 1M events, scripts/bench-ui.mjs). At the top of the
+  // table, only the pages in view: the next page (200 rows on) is asked for once the viewport moves.
   useEffect(() => {
     if (total === null || last < first || answered.current !== loader) return;
-    loader.want(first, last, total, 1);
+    loader.want(first, last, total, first > 0 ? 1 : 0);
   }, [first, last, total, loader]);
 
   // Jumps (search, j/k): once the total is known, move to the row's block, then bring the row into view.
