@@ -1,11 +1,10 @@
 /**
- * The event table over any number of events: @tanstack/react-table for columns and (server-side) sorting,
- * @tanstack/react-virtual for the viewport. Rows arrive in pages of 200 (`events.query`) as the viewport moves;
- * near pages are cached, far ones dropped, so a million rows scroll like a hundred.
+ * The event table over any number of events: @tanstack/react-table for columns and (server-side) sorting, a
+ * windowing of fixed-height rows for the viewport (useRowWindow.ts). Rows arrive in pages of 200 (`events.query`)
+ * as the viewport moves; near pages are cached, far ones dropped, so a million rows scroll like a hundred.
  */
 import { forwardRef, memo, useEffect, useImperativeHandle, useMemo, useRef, useState } from 'react';
 import { flexRender, getCoreRowModel, useReactTable, type ColumnDef, type ColumnSizingState, type Row, type SortingState, type VisibilityState } from '@tanstack/react-table';
-import { useVirtualizer } from '@tanstack/react-virtual';
 import type { EventFilters, EventQuery, EventRowView } from '../../../shared/api';
 import type { Flag } from '../../../shared/attribution';
 import { bySeverity, severityOf, topSeverity } from '../../../shared/detections';
@@ -17,6 +16,8 @@ import { errorText, useClient } from './client-context';
 import type { Selection } from './App';
 import { ColumnsMenu, loadColumnPrefs, PINNED_COLUMNS, RowMarks, RowMenuNotes, saveColumnPrefs } from './table-columns';
 import { FieldColumnsMenu, fieldColumn, useFieldColumns } from './field-columns';
+import { useRowWindow } from './useRowWindow';
+import type { RowWindowGeometry } from '../model/row-window';
 
 export const ROW_H = 22;
 /** Room after the last column for the Columns button (sticky at the right edge). */
@@ -26,6 +27,8 @@ const HEAD_H = 22;
 // Browsers cap element height (Chromium ~33.5M px, Firefox ~17.9M px): taller tables scroll in blocks.
 const MAX_PX = typeof navigator !== 'undefined' && /Firefox\//.test(navigator.userAgent) ? 17_000_000 : 32_000_000;
 const BLOCK_ROWS = rowsPerBlock(MAX_PX, ROW_H);
+/** The rows' windowing: fixed-height rows below the sticky header, 16 drawn beyond the viewport either side. */
+const GEOMETRY: RowWindowGeometry = { row: ROW_H, head: HEAD_H, overscan: 16 };
 
 export interface ScrollRequest {
   index: number;
@@ -283,17 +286,12 @@ const EventTableView = forwardRef<EventTableHandle, Props>(function EventTable({
   }, [loader]);
 
   const block = blockFor(base, total ?? 0, BLOCK_ROWS);
-  const virtualizer = useVirtualizer({
-    count: block.count,
-    getScrollElement: () => scroller.current,
-    estimateSize: () => ROW_H,
-    overscan: 16,
-    scrollMargin: HEAD_H,
-    scrollPaddingStart: HEAD_H,
-  });
-  const items = virtualizer.getVirtualItems();
-  const first = items.length ? block.base + items[0]!.index : 0;
-  const last = items.length ? block.base + items[items.length - 1]!.index : -1;
+  const win = useRowWindow(scroller, block.count, GEOMETRY);
+  const { scrollToIndex } = win;
+  const inBlock: number[] = [];
+  for (let i = win.first; i <= win.last; i++) inBlock.push(i);
+  const first = inBlock.length ? block.base + win.first : 0;
+  const last = inBlock.length ? block.base + win.last : -1;
 
   // Fetch what the viewport shows; forget what it left far behind. Not with the last query's total: the new query's
   // first page is on its way, and the pages after it asked for at once made the engine answer two queries before the
@@ -314,8 +312,8 @@ const EventTableView = forwardRef<EventTableHandle, Props>(function EventTable({
       return;
     }
     pending.current = null;
-    virtualizer.scrollToIndex(Math.min(req.index, total - 1) - b.base, { align: req.align ?? 'auto' });
-  }, [pendingTick, total, block.base, virtualizer]);
+    scrollToIndex(Math.min(req.index, total - 1) - b.base, req.align ?? 'auto');
+  }, [pendingTick, total, block.base, scrollToIndex]);
 
   useImperativeHandle(
     ref,
@@ -424,23 +422,23 @@ const EventTableView = forwardRef<EventTableHandle, Props>(function EventTable({
             />
           </div>
         </div>
-        <div className="tbody" role="rowgroup" style={{ height: virtualizer.getTotalSize(), width }}>
-          {items.map((vi) => {
-            const index = block.base + vi.index;
+        <div className="tbody" role="rowgroup" style={{ height: win.totalSize, width }}>
+          {inBlock.map((i) => {
+            const index = block.base + i;
             const row = loader.cache.get(index);
             const trow = row ? byRowid.get(row.rowid) : undefined;
             const selected = selection?.index === index;
-            const style = { transform: `translateY(${vi.start - HEAD_H}px)`, height: ROW_H, width };
+            const style = { transform: `translateY(${i * ROW_H}px)`, height: ROW_H, width };
             if (!row || !trow) {
               return (
-                <div key={vi.key} className="tr loading" style={style} aria-busy="true">
+                <div key={i} className="tr loading" style={style} aria-busy="true">
                   <span className="placeholder" />
                 </div>
               );
             }
             return (
               <div
-                key={vi.key}
+                key={i}
                 role="row"
                 className={`tr ${selected ? 'selected' : ''} ${row.eventID === openedEventID ? 'opened' : ''} ${index % 2 ? 'odd' : ''}`}
                 style={style}
