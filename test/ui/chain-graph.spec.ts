@@ -240,3 +240,19 @@ test('past the pod: a CI deploy draws the chained deploy role down to the IAM us
   await checkStepEvidence(page, `${keys[2]}->${root}`, cred.hops.filter((h) => h.rule === 'principal').flatMap((h) => h.records), 'proven');
   await checkGuards(page, guards, allowed());
 });
+
+test('the graph engine is made with the first chain drawn, not at the start (where the first rows are on their way)', async ({ page }) => {
+  const guards = guard(page);
+  await page.goto(url);
+  await waitForCase(page);
+  // cytoscape registers its instance on its container and adds its canvases there.
+  const made = () =>
+    page.getByTestId('chain-graph').evaluate((el) => ({ cy: (el as HTMLElement & { _cyreg?: { cy?: unknown } })._cyreg?.cy !== undefined, canvases: el.querySelectorAll('canvas').length }));
+  expect(await made()).toEqual({ cy: false, canvases: 0 });
+  await expect(page.getByTestId('chain-graph')).toHaveAttribute('data-nodes', '0');
+  await openEvent(page, all[0]!.eventID);
+  await expect.poll(async () => (await made()).cy).toBe(true);
+  expect((await made()).canvases).toBeGreaterThan(0);
+  await expect.poll(() => nodeIds(page)).toContain('event');
+  await checkGuards(page, guards, allowed());
+});

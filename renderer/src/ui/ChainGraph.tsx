@@ -133,32 +133,18 @@ function ChainGraphView({
     handlers.current = { onSelect, onExpand, onViewport };
   }, [onSelect, onExpand, onViewport]);
 
-  useEffect(() => {
-    const c = cytoscape({
-      container: box.current,
-      style: stylesheet(),
-      layout: { name: 'preset' },
-      minZoom: 0.15,
-      maxZoom: 3,
-      boxSelectionEnabled: false,
-      autoungrabify: false,
-      selectionType: 'single',
-      wheelSensitivity: 0.3,
-    });
-    c.on('tap', 'node', (e) => handlers.current.onSelect({ group: 'nodes', id: e.target.id() }));
-    c.on('tap', 'edge', (e) => handlers.current.onSelect({ group: 'edges', id: e.target.id() }));
-    c.on('tap', (e) => {
-      if (e.target === c) handlers.current.onSelect(null);
-    });
-    c.on('dbltap', 'node', (e) => handlers.current.onExpand(e.target.id()));
-    cy.current = c;
-    return () => {
-      c.destroy();
+  useEffect(
+    () => () => {
+      cy.current?.destroy();
       cy.current = null;
-    };
-  }, []);
+    },
+    [],
+  );
 
   useEffect(() => {
+    // The drawing engine is made with the first elements: the app's start (no event opened) draws nothing, and
+    // making it there took 60–100 ms of the main thread while the first rows were on their way.
+    if (!cy.current && elements.length > 0 && box.current) cy.current = makeGraph(box.current, handlers);
     const c = cy.current;
     if (!c) return;
     c.batch(() => {
@@ -274,6 +260,28 @@ function ChainGraphView({
       {(loading || (!nodes && empty)) && <div className="chain-empty">{loading ? 'Tracing…' : empty}</div>}
     </div>
   );
+}
+
+/** The cytoscape instance of the chain pane, its taps reported through `handlers` (the latest callbacks). */
+function makeGraph(container: HTMLDivElement, handlers: { current: { onSelect: (s: GraphSelection | null) => void; onExpand: (nodeId: string) => void } }): Core {
+  const c = cytoscape({
+    container,
+    style: stylesheet(),
+    layout: { name: 'preset' },
+    minZoom: 0.15,
+    maxZoom: 3,
+    boxSelectionEnabled: false,
+    autoungrabify: false,
+    selectionType: 'single',
+    wheelSensitivity: 0.3,
+  });
+  c.on('tap', 'node', (e) => handlers.current.onSelect({ group: 'nodes', id: e.target.id() }));
+  c.on('tap', 'edge', (e) => handlers.current.onSelect({ group: 'edges', id: e.target.id() }));
+  c.on('tap', (e) => {
+    if (e.target === c) handlers.current.onSelect(null);
+  });
+  c.on('dbltap', 'node', (e) => handlers.current.onExpand(e.target.id()));
+  return c;
 }
 
 /** The access key of the selected session node, or of the session a selected step leads to (or comes from). */
