@@ -45,10 +45,15 @@ const FLOODED = [7106, 7112];
  *   session's every call is flagged, while the pod's own later exchanges are not (7112 above);
  * - 5030 (4,000 events, 8 hours): a pod mints a token for another account, whose pods reach STS through a VPC
  *   endpoint, and exchanges it through the NAT: the cluster leaves by that address, but that account never does.
+ * - 7110 (5,000 events, 10 hours): a pod mints a token for another account and exchanges it with the AWS CLI from its
+ *   node's NAT address, while that account's pods are alive on nodes behind the same NAT: which pod made the exchange
+ *   stays ambiguous, but none of the account's other exchanges was made with a person's tool, so the session is the
+ *   minted token's and its secret reads are flagged (they were not before 2026-12-07).
  */
 const FULL_RECALL: [number, number, number][] = [
   [7107, 5000, 10],
   [5030, 4000, 8],
+  [7110, 5000, 10],
 ];
 
 function checkSeed(seed: number, events: number, hours: number, minRecall = 0.7): void {

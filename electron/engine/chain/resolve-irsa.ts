@@ -15,6 +15,7 @@ import { hasPodsOf, nodesOfCluster } from '../k8s/facts';
 import { clusterKey } from './clusters';
 import { getStr, type JsonObject } from '../util/json';
 import { isoUtc } from '../util/time';
+import { userAgentKind } from './node';
 
 /** Exchanges of the account this close to the one decided are cited as the lineage's evidence. */
 const LINEAGE_EVIDENCE_MS = 2 * 3600_000;
@@ -166,6 +167,23 @@ function lineageOf(ctx: ResolveContext, q: PodQuery): Map<string, Set<string>> |
   return result;
 }
 
+/** Other exchanges of the account, none made with a person's tool, that make one made with such a tool stand out. */
+const HAND_BASELINE = 3;
+
+/**
+ * Why the exchange is not the workload's own (its SDK refreshing the token its kubelet projects), or null: it was
+ * made with a tool a person runs (the AWS CLI, an attack tool: node.ts `userAgentKind`), and the account's other
+ * exchanges, at least `HAND_BASELINE` of them, never were. With a token minted outside the kubelet and paired with
+ * this exchange, that session is the minted token's even while pods of the account were alive to make it.
+ */
+export function byHand(iss: Issuance, exchanges: readonly Issuance[]): string | null {
+  const ua = getStr(iss.record, 'userAgent');
+  if (userAgentKind(ua) !== 'tool') return null;
+  const others = exchanges.filter((x) => x !== iss);
+  if (others.length < HAND_BASELINE || others.some((x) => userAgentKind(getStr(x.record, 'userAgent')) === 'tool')) return null;
+  return `the exchange was made with ${ua!.split(' ')[0]}, a tool a person runs, and none of the account's ${others.length} other exchanges was: not the workload's SDK`;
+}
+
 /** Rule: IRSA → pod, from the audit timeline (see k8s/narrow.ts and k8s/lineage.ts). */
 function irsaPod(ctx: ResolveContext, r: Resolution, iss: Issuance): void {
   const k8s = ctx.facts.k8s!;
@@ -233,10 +251,10 @@ function irsaPod(ctx: ResolveContext, r: Resolution, iss: Issuance): void {
     return;
   }
   // A token minted outside the kubelet that may have been this exchange's: flag the exchange. The whole session is
-  // suspect only when every pod left in the running got the token that way. A pod of the account itself (one that
-  // minted a token for its own account) also holds the token its kubelet projects: the minted one pairs with the
-  // account's first exchange after the mint (whoever mints a token to use it does so at once), and its later
-  // exchanges may be its SDK's own.
+  // suspect when every pod left in the running got the token that way, or when the exchange was made by hand (below).
+  // A pod of the account itself (one that minted a token for its own account) also holds the token its kubelet
+  // projects: the minted one pairs with the account's first exchange after the mint (whoever mints a token to use it
+  // does so at once), and its later exchanges may be its SDK's own.
   const left = verdict.kind === 'one' ? [verdict.pick] : verdict.candidates;
   const minted = left.filter((c) => c.minted);
   if (minted.length > 0) {
@@ -244,11 +262,12 @@ function irsaPod(ctx: ResolveContext, r: Resolution, iss: Issuance): void {
     const before = (x: Issuance) => x.issuedMs < iss.issuedMs || (x.issuedMs === iss.issuedMs && x.eventID < iss.eventID);
     const paired = (c: (typeof left)[number]) =>
       c.pod.namespace !== q.namespace || c.pod.serviceAccount !== q.serviceAccount || !exchanges.some((x) => x !== iss && x.issuedMs >= c.mintedMs! && before(x));
+    const hand = minted.every(paired) ? byHand(iss, exchanges) : null;
     r.exchangeFlags = [
       {
         flag: 'token-minted-by-non-kubelet',
-        detail: minted.map((c) => c.why[0]).join('; ') + ` (audit ${minted.flatMap((c) => c.evidence).join(', ')})`,
-        session: minted.length === left.length && minted.every(paired),
+        detail: minted.map((c) => c.why[0]).join('; ') + ` (audit ${minted.flatMap((c) => c.evidence).join(', ')})` + (hand && minted.length < left.length ? `; ${hand}` : ''),
+        session: minted.every(paired) && (minted.length === left.length || hand !== null),
       },
     ];
   }
