@@ -27,7 +27,7 @@ const PREFIX = 'podtrail-columns-';
 export const SPILL_HOST = hostname().replace(/[^A-Za-z0-9.]/g, '_') || 'host';
 
 /** Whether a process with this id is running (signal 0 only checks). */
-function alive(pid: number): boolean {
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -37,6 +37,7 @@
  * are the checksums read (~35 ms at 1M events). A refresh is done again if a commit landed while it ran, so that
  * what is kept is one committed state.
  */
+import { existsSync } from 'node:fs';
 import type { Database, Statement } from 'better-sqlite3';
 import type { EventFilters } from '../../../shared/api';
 import { IdSummary, readIdSummary } from '../db/id-summary';
@@ -44,6 +45,7 @@ import { facetFields, facetValues } from '../db/strings';
 import { IdList } from '../util/id-list';
 import { likePattern, markedSetQueries, SUBJECT_FILTERS, whereClause } from './event-query';
 import { Spill, type ColumnArray, type ColumnType } from './column-spill';
+import { caseFingerprint, readColumnImage, writeColumnImage, type ImageArray } from './column-image';
 
 /** Row ids per loading slice (also the checksum slices of `event_subjects`, and the chunks of the spilled rows). */
 export const SLICE = 65536;
@@ -124,6 +126,17 @@ class Column {
     this.spill = null;
     if (spill !== null) this.toSpill(() => (this.spill = spill.retyped(type, convert)));
     this.type = type;
+  }
+  /** Take `a` (of `type`) as the array, its first `top` rows written (a column image read back: column-image.ts). */
+  adopt(type: ColumnType, a: ColumnArray, top: number): void {
+    if (this.spill !== null || this.top > 0) throw new Error('a column image is read only into empty columns');
+    this.type = type;
+    this.a = a;
+    this.top = top;
+  }
+  /** The rows in use, 0..top-1 (in memory: a column whose rows are spilled has no image). */
+  used(): ColumnArray {
+    return this.a.subarray(0, this.top);
   }
   /** Bytes of the rows in use: in memory, and in the file. */
   bytes(rows: number): { resident: number; spilled: number } {
@@ -226,6 +239,17 @@ class TextCodes {
   values(): (string | null)[] {
     return this.encoded.map((t) => (t === 'n' ? null : t.slice(1)));
   }
+
+  /** A dictionary holding `encoded` by code (as `encoded` gave them; code 0 must be NULL's `n`). */
+  static of(encoded: readonly string[]): TextCodes {
+    if (encoded[0] !== 'n' || encoded.some((t) => typeof t !== 'string')) throw new Error('a dictionary without NULL as code 0');
+    const d = new TextCodes();
+    for (let i = 1; i < encoded.length; i++) {
+      const t = encoded[i]!;
+      if (d.codeAt(t, 0, t.length, hashOf(t, 0, t.length)) !== i) throw new Error(`a dictionary holding ${JSON.stringify(t.slice(0, 40))} twice`);
+    }
+    return d;
+  }
 }
 
 /**
@@ -326,6 +350,44 @@ export interface ColumnOptions {
   spillDir?: string;
   /** The room `firstRows` starts with (`FIRST_ROWS_ROOM`; smaller in tests). */
   firstRowsRoom?: number;
+  /**
+   * Where the columns' image is kept (column-image.ts; the reader's: beside the case), and from how many rows one is
+   * written (`IMAGE_MIN_ROWS`; smaller in tests). Without it, none is read or written.
+   */
+  image?: { path: string; minRows?: number; delayMs?: number };
+}
+
+/** Rows from which the columns are worth an image: below them, reading the case is about as quick (~1.3 s a million). */
+export const IMAGE_MIN_ROWS = 250_000;
+/**
+ * When the image is written again: once the columns hold a quarter more rows than it does (a load adding evidence
+ * refreshes them every few seconds; 160 MB written each time at 10M events would only slow it), at most once a minute,
+ * half a second after the load that calls for it (so that the requests waiting for that load are answered first), or
+ * when the columns are closed before then.
+ * The subjects a later correlation changed are not a reason: the next start reads again the slices whose checksum
+ * differs from the image's.
+ */
+const IMAGE_GROWTH = 1.25;
+const IMAGE_EVERY_MS = 60_000;
+const IMAGE_DELAY_MS = 500;
+/** The image of a case's columns: the case's file name and this. */
+export const IMAGE_SUFFIX = '.columns';
+
+/** What a column image keeps besides the arrays (column-image.ts). */
+interface ImageState {
+  loaded: number;
+  searched: number;
+  slice: number;
+  timesBase: number | null;
+  storedThrough: number;
+  sums: [number, string][];
+  combos: string[];
+  comboFields: (string | null)[][];
+  facetCodes: [number, number][];
+  keys: string[];
+  ips: string[];
+  arnCodes: [number, number][];
+  uaCodes: [number, number][];
 }
 
 /** Rows `firstRows` keeps before it drops those past the k-th's time (at least 8 k): 786 KB. */
@@ -368,7 +430,7 @@ export class EventColumns {
   /** Row ids the columns have room for. */
   private capacity = 0;
   private readonly firstRowsRoom: number;
-  private readonly combos = new TextCodes();
+  private combos = new TextCodes();
   /** Facet combination codes by their `strings` id (`facet_sid`). */
   private readonly facetCodes = new Map<number, number>();
   /** Rows after this one have their `facet_sid` (migration 0150); Infinity: none. */
@@ -376,9 +438,9 @@ export class EventColumns {
   private readonly facetSlice: Statement | null;
   private readonly facetTextOf: Statement | null;
   /** Decoded combination fields by code: account, region, source, name, error code. */
-  private readonly comboFields: (string | null)[][] = [[null, null, null, null, null]];
-  private readonly keys = new TextCodes();
-  private readonly ips = new TextCodes();
+  private comboFields: (string | null)[][] = [[null, null, null, null, null]];
+  private keys = new TextCodes();
+  private ips = new TextCodes();
   private readonly arnCodes = new Map<number, number>();
   private readonly uaCodes = new Map<number, number>();
   /** eventID characters and character pairs present in some eventID (db/id-summary.ts). */
@@ -395,7 +457,16 @@ export class EventColumns {
   /** Why the copy cannot be used (a row id or subject id it cannot index): the callers use SQL. */
   disabled: string | null = null;
   /** Load and refresh times (for benchmarks). */
-  readonly stats = { loadMs: 0, refreshes: 0 };
+  readonly stats = { loadMs: 0, refreshes: 0, imageRows: 0, image: null as string | null };
+  /** The column image beside the case (column-image.ts): read at the first refresh, written when a load is through. */
+  private readonly image: { path: string; minRows: number; delayMs: number } | null;
+  /** Whether the image was tried at the first refresh. */
+  private imageTried = false;
+  /** Rows of the image last written or read (0: none). */
+  private imageRows = 0;
+  /** When the last image was written (ms since the epoch), and the write waiting to run. */
+  private imageAt = 0;
+  private imageTimer: ReturnType<typeof setTimeout> | null = null;
 
   /** Parsing room for one slice's integers. */
   private readonly scratch: Float64Array;
@@ -426,6 +497,9 @@ export class EventColumns {
     this.arn = new Codes(this.memRows, this.slice, dir);
     this.ua = new Codes(this.memRows, this.slice, dir);
     this.source = options.source ?? null;
+    this.image = options.image
+      ? { path: options.image.path, minRows: options.image.minRows ?? IMAGE_MIN_ROWS, delayMs: options.image.delayMs ?? IMAGE_DELAY_MS }
+      : null;
     this.scratch = new Float64Array(this.slice + 1);
     this.scratch2 = new Float64Array(this.slice + 1);
     this.eventSlice = db.prepare(EVENT_SLICE_SQL).raw(true);
@@ -511,6 +585,12 @@ export class EventColumns {
 
   /** Stop loading (the connection is closing): the spill files go (a scan after this answers from nothing). */
   stop(): void {
+    if (this.imageTimer !== null) {
+      // An image called for and not yet written: now, while the connection is open.
+      clearTimeout(this.imageTimer);
+      this.imageTimer = null;
+      this.writeImage();
+    }
     this.stopped = true;
     this.disabled ??= 'closed';
     for (const c of this.columns()) c.close();
@@ -531,6 +611,10 @@ export class EventColumns {
 
   private async run(pause: () => Promise<void>): Promise<void> {
     const t0 = performance.now();
+    if (this.image && !this.imageTried && this.loaded === 0) {
+      this.imageTried = true;
+      this.readImage(this.image.path);
+    }
     for (let pass = 0; pass < 8 && !this.stopped; pass++) {
       const version = this.dataVersion.get() as number;
       const [lo, hi] = this.db.prepare('SELECT ifnull(MIN(id), 1), ifnull(MAX(id), 0) FROM events').raw(true).get() as [number, number];
@@ -614,6 +698,150 @@ export class EventColumns {
       }
     } catch {
       // (the connection closed) a search then scans with SQL
+      return;
+    }
+    this.planImage();
+  }
+
+  /** Whether the columns call for a new image (see `IMAGE_GROWTH`), and schedule its write. */
+  private planImage(): void {
+    const image = this.image;
+    if (!image || this.imageTimer !== null || this.stopped) return;
+    if (this.loaded < image.minRows || this.loaded < this.imageRows * IMAGE_GROWTH) return;
+    const wait = Math.max(image.delayMs, this.imageAt + IMAGE_EVERY_MS - Date.now());
+    this.imageTimer = setTimeout(() => {
+      this.imageTimer = null;
+      this.writeImage();
+    }, this.imageAt === 0 ? image.delayMs : wait);
+    this.imageTimer.unref?.();
+  }
+
+  /**
+   * Write the columns' image when they hold a whole committed state (search columns too, no row spilled to a file).
+   * Synchronous: the columns must not change while their bytes are hashed and written (~0.7 s for 10M rows). A failure
+   * (a read-only folder) is noted, never raised.
+   */
+  private writeImage(): void {
+    const image = this.image;
+    if (!image || this.stopped || this.disabled !== null || this.refreshing !== null || this.searchRun !== null) return;
+    if (!this.searchLoaded() || !this.fresh() || this.loaded + 1 > this.memRows) return;
+    try {
+      const fingerprint = caseFingerprint(this.db);
+      // Read in the same committed state as the columns (nothing committed since): else the next refresh writes it.
+      if (!this.fresh()) return;
+      const rows = this.loaded + 1;
+      const arrays: Record<string, ImageArray> = {
+        ids_pairs: this.ids.pairs,
+        ids_singles: this.ids.singles,
+      };
+      for (const [name, c] of this.named()) {
+        const a = c.used();
+        if (a.length !== rows) return; // (a column not written to the last row: no image)
+        arrays[name] = a;
+      }
+      const state: ImageState = {
+        loaded: this.loaded,
+        searched: this.searched,
+        slice: this.slice,
+        timesBase: this.times.base,
+        storedThrough: this.storedThrough,
+        sums: [...this.sums],
+        combos: this.combos.encoded,
+        comboFields: this.comboFields,
+        facetCodes: [...this.facetCodes],
+        keys: this.keys.encoded,
+        ips: this.ips.encoded,
+        arnCodes: [...this.arnCodes],
+        uaCodes: [...this.uaCodes],
+      };
+      writeColumnImage(image.path, { fingerprint, state, arrays });
+      this.imageRows = this.loaded;
+      this.imageAt = Date.now();
+      this.stats.image = `written: ${this.loaded} rows`;
+    } catch (err) {
+      this.stats.image = `not written: ${(err as Error).message}`;
+    }
+  }
+
+  private named(): [string, Column][] {
+    return [
+      ['times', this.times],
+      ['subject', this.subject],
+      ['combo', this.combo],
+      ['key', this.key],
+      ['ip', this.ip],
+      ['arn', this.arn],
+      ['ua', this.ua],
+    ];
+  }
+
+  /**
+   * Read the columns from their image, if it was made from this case (column-image.ts); the refresh that follows reads
+   * the rows added since and the subjects of every slice whose checksum changed. Nothing is kept of an image that
+   * fails a check: the columns are then read from the case.
+   */
+  private readImage(path: string): void {
+    if (!existsSync(path)) return;
+    try {
+      const hi = this.db.prepare('SELECT ifnull(MAX(id), 0) FROM events').pluck().get() as number;
+      const room = (rows: number) => Math.min(Math.max(Math.max(rows, hi + 1) * 2, 1024), this.memRows);
+      const img = readColumnImage<ImageState>(path, this.db, (name, Type, length) => (name.startsWith('ids_') ? new Type(length) : new Type(room(length))));
+      const s = img.state;
+      const rows = s.loaded + 1;
+      if (!(Number.isSafeInteger(s.loaded) && s.loaded > 0 && s.searched === s.loaded && s.slice === this.slice)) throw new Error('its rows are not whole slices of this reader');
+      if (s.loaded > hi) throw new Error(`it holds ${s.loaded} rows, the case ${hi}`);
+      if (rows > this.memRows) throw new Error('its rows do not fit the memory budget');
+      const combos = TextCodes.of(s.combos);
+      if (s.comboFields.length !== s.combos.length) throw new Error('its facet combinations and their fields differ in number');
+      const keys = TextCodes.of(s.keys);
+      const ips = TextCodes.of(s.ips);
+      const a = img.arrays;
+      for (const [name] of this.named()) if (!a[name] || a[name]!.length < rows) throw new Error(`it has no ${name} column`);
+      // Every code names an entry of its dictionary (a subject id is checked by the refresh's checksums).
+      const within = (name: string, n: number) => {
+        const col = a[name]!;
+        for (let i = 0; i < rows; i++) if (col[i]! >= n) throw new Error(`its ${name} column holds a code its dictionary lacks`);
+      };
+      within('combo', s.combos.length);
+      within('key', s.keys.length);
+      within('ip', s.ips.length);
+      within('arn', s.arnCodes.length + 1);
+      within('ua', s.uaCodes.length + 1);
+      // The sid dictionaries give codes 1..n in order of first sight (`sidCode`), the facet ids codes of `combos`.
+      const dense = (entries: [number, number][]) => {
+        const codes = new Set(entries.map(([, c]) => c));
+        if (codes.size !== entries.length || entries.some(([sid, c]) => !Number.isSafeInteger(sid) || !(c >= 1 && c <= entries.length))) throw new Error('a dictionary of ids with gaps');
+      };
+      dense(s.arnCodes);
+      dense(s.uaCodes);
+      if (s.facetCodes.some(([, c]) => !(Number.isSafeInteger(c) && c >= 0 && c < s.combos.length))) throw new Error('a facet id naming no combination');
+      if (a.ids_pairs?.length !== this.ids.pairs.length || a.ids_singles?.length !== this.ids.singles.length) throw new Error('its eventID summary is not whole');
+      // All checked: the columns take it.
+      for (const [name, c] of this.named()) c.adopt(a[name]!.constructor as ColumnType, a[name] as ColumnArray, rows);
+      this.capacity = this.times.a.length;
+      this.times.base = s.timesBase ?? Number.NaN;
+      this.combos = combos;
+      this.comboFields = s.comboFields;
+      this.facetCodes.clear();
+      for (const [sid, code] of s.facetCodes) this.facetCodes.set(sid, code);
+      this.keys = keys;
+      this.ips = ips;
+      this.arnCodes.clear();
+      for (const [sid, code] of s.arnCodes) this.arnCodes.set(sid, code);
+      this.uaCodes.clear();
+      for (const [sid, code] of s.uaCodes) this.uaCodes.set(sid, code);
+      this.ids.clear();
+      this.ids.merge(a.ids_pairs as Uint8Array, a.ids_singles as Uint8Array);
+      this.storedThrough = s.storedThrough;
+      this.sums.clear();
+      for (const [k, sum] of s.sums) this.sums.set(k, sum);
+      this.loaded = s.loaded;
+      this.searched = s.searched;
+      this.imageRows = s.loaded;
+      this.stats.imageRows = s.loaded;
+      this.stats.image = `read: ${s.loaded} rows`;
+    } catch (err) {
+      this.stats.image = `not used: ${(err as Error).message}`;
     }
   }
 

@@ -14,7 +14,7 @@ import { dirname, resolve } from 'node:path';
 import type { ActorQuery, ApiResult, EventQuery, HistogramQuery } from '../../../shared/api';
 import { openCase } from '../db/open';
 import { actorTimelineView } from '../k8s/actor-pivot';
-import { enableEventColumns } from './event-columns';
+import { enableEventColumns, IMAGE_SUFFIX } from './event-columns';
 import { EventPages } from './event-page';
 import { rawSearch } from './raw-search';
 import { columnsReady, countHistogram, SupersededError, termIds } from './histogram';
@@ -43,7 +43,13 @@ const scan = helper;
 // PODTRAIL_COLUMN_ROWS: the rows whose columns stay in memory (event-columns.ts COLUMN_ROWS_IN_MEMORY), the rest
 // spilled to a temporary file: lower on a machine short of memory, or to measure the spilled scans on a smaller case.
 const memoryRows = Number(process.env.PODTRAIL_COLUMN_ROWS) > 0 ? Number(process.env.PODTRAIL_COLUMN_ROWS) : undefined;
-const columns = enableEventColumns(db, { memoryRows, spillDir: dirname(resolve(casePath)), ...(scan ? { source: (sql: string, after: number, upTo: number) => scan.slice(sql, after, upTo) } : {}) });
+// The columns' image beside the case (column-image.ts): a case opened again is not read whole to make them.
+const columns = enableEventColumns(db, {
+  memoryRows,
+  spillDir: dirname(resolve(casePath)),
+  image: { path: resolve(casePath) + IMAGE_SUFFIX },
+  ...(scan ? { source: (sql: string, after: number, upTo: number) => scan.slice(sql, after, upTo) } : {}),
+});
 // Once the columns are in, the search's block filters too (read at the first search otherwise: ~40 ms at 1M).
 void columns
   .refresh()
