@@ -56,7 +56,7 @@ const FULL_RECALL: [number, number, number][] = [
   [7110, 5000, 10],
 ];
 
-function checkSeed(seed: number, events: number, hours: number, minRecall = 0.7): void {
+function checkSeed(seed: number, events: number, hours: number, minRecall = 0.8): void {
   if (!existsSync(join(REPO, 'dist', 'electron', 'cli', 'main.js'))) throw new Error('run `npm run build` first');
   const dir = mkdtempSync(join(tmpdir(), 'podtrail-seeds-'));
   try {
@@ -80,7 +80,8 @@ function checkSeed(seed: number, events: number, hours: number, minRecall = 0.7)
     // that still ran (the flag needs every candidate pod stopped: it never accuses a live pod).
     const byId = new Map(attributions.map((a) => [a.eventID, a]));
     expect(s.missed.filter((m) => !(m.flag === 'credentials-after-pod-deleted' && byId.get(m.eventID)?.confidence.pod === 'ambiguous'))).toEqual([]);
-    // Target 80 %; one seed measures 75 % (four calls of a deleted pod's session left ambiguous with a live replica).
+    // Target 80 %, met on every seed since 2026-12-07 (lowest 83.3 %: calls of a deleted pod's session left ambiguous
+    // with a live replica; 75 % before a minted token's session exchanged with the AWS CLI was carried).
     expect(r.attackRecall).toBeGreaterThanOrEqual(minRecall);
     expect(r.flagPrecision).toBeGreaterThanOrEqual(0.8);
   } finally {
