@@ -13,8 +13,8 @@
  * a SHA-256 that is checked before any of it is used. A file that fails any check is not used (the columns are read
  * from the case), and the next image written replaces it.
  *
- * Layout: `PTCOLS` and a format byte pair, the header's length (uint32 LE), the header (JSON), then each array's
- * bytes at the 8-byte aligned offsets the header gives.
+ * Layout: `PTCOLS` and a format byte pair, the header's length (uint32 LE), the header (JSON), the SHA-256 of the
+ * header's bytes and the arrays' (32 bytes), then each array's bytes at the 8-byte aligned offsets the header gives.
  */
 import { closeSync, fstatSync, openSync, readdirSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
@@ -22,7 +22,7 @@ import { createHash } from 'node:crypto';
 import type { Database } from 'better-sqlite3';
 import { alive, SPILL_HOST } from './column-spill';
 
-const MAGIC = Buffer.from('PTCOLS01', 'latin1');
+const MAGIC = Buffer.from('PTCOLS02', 'latin1');
 
 /** The evidence the columns were made from (see above). */
 export interface CaseFingerprint {
@@ -62,8 +62,10 @@ interface Header<H> {
   fingerprint: CaseFingerprint;
   state: H;
   arrays: { name: string; type: TypeName; length: number; offset: number }[];
-  sha256: string;
 }
+
+/** Bytes of the SHA-256 after the header: of the header's bytes and every array's. */
+const DIGEST = 32;
 
 const align = (n: number) => Math.ceil(n / 8) * 8;
 
@@ -82,21 +84,23 @@ function bytesOf(a: ImageArray): Uint8Array {
  */
 export function writeColumnImage<H>(path: string, image: ColumnImage<H>): number {
   const names = Object.keys(image.arrays);
-  const hash = createHash('sha256');
   let at = 0;
   const arrays = names.map((name) => {
     const a = image.arrays[name]!;
-    hash.update(bytesOf(a));
     const entry = { name, type: typeName(a), length: a.length, offset: at };
     at = align(at + a.byteLength);
     return entry;
   });
-  const header: Header<H> = { fingerprint: image.fingerprint, state: image.state, arrays, sha256: hash.digest('hex') };
+  const header: Header<H> = { fingerprint: image.fingerprint, state: image.state, arrays };
   const json = Buffer.from(JSON.stringify(header), 'utf8');
-  const head = Buffer.alloc(align(MAGIC.length + 4 + json.length));
+  // The digest covers the header (dictionaries, checksums, the eventIDs' summary's reach) and the arrays alike.
+  const hash = createHash('sha256').update(json);
+  for (const name of names) hash.update(bytesOf(image.arrays[name]!));
+  const head = Buffer.alloc(align(MAGIC.length + 4 + json.length + DIGEST));
   MAGIC.copy(head, 0);
   head.writeUInt32LE(json.length, MAGIC.length);
   json.copy(head, MAGIC.length + 4);
+  hash.digest().copy(head, MAGIC.length + 4 + json.length);
   removeStale(path);
   const tmp = `${path}.${SPILL_HOST}-${process.pid}-${Date.now()}.tmp`;
   const fd = openSync(tmp, 'w', 0o600);
@@ -158,14 +162,15 @@ export function readColumnImage<H>(
     if (readSync(fd, first, 0, first.length, 0) !== first.length || !first.subarray(0, MAGIC.length).equals(MAGIC)) throw new Error('not a column image of this format');
     const length = first.readUInt32LE(MAGIC.length);
     if (length > size) throw new Error('its header runs past its end');
-    const json = Buffer.alloc(length);
-    if (readSync(fd, json, 0, length, first.length) !== length) throw new Error('its header is cut short');
-    const header = JSON.parse(json.toString('utf8')) as Header<H>;
+    const json = Buffer.alloc(length + DIGEST);
+    if (readSync(fd, json, 0, json.length, first.length) !== json.length) throw new Error('its header is cut short');
+    const header = JSON.parse(json.subarray(0, length).toString('utf8')) as Header<H>;
+    const digest = json.subarray(length);
     const now = caseFingerprint(db, header.fingerprint.files);
     if (now.schema !== header.fingerprint.schema) throw new Error(`made for schema ${header.fingerprint.schema}, the case is at ${now.schema}`);
     if (now.digest !== header.fingerprint.digest) throw new Error('made from other evidence than this case holds');
-    const base = align(first.length + length);
-    const hash = createHash('sha256');
+    const base = align(first.length + length + DIGEST);
+    const hash = createHash('sha256').update(json.subarray(0, length));
     const arrays: Record<string, ImageArray> = {};
     for (const e of header.arrays) {
       const Type = TYPES[e.type];
@@ -182,7 +187,7 @@ export function readColumnImage<H>(
       hash.update(view);
       arrays[e.name] = a;
     }
-    if (hash.digest('hex') !== header.sha256) throw new Error('its bytes do not match their SHA-256');
+    if (!hash.digest().equals(digest)) throw new Error('its bytes do not match their SHA-256');
     return { state: header.state, fingerprint: header.fingerprint, arrays };
   } finally {
     closeSync(fd);

@@ -462,8 +462,9 @@ export class EventColumns {
   private readonly image: { path: string; minRows: number; delayMs: number } | null;
   /** Whether the image was tried at the first refresh. */
   private imageTried = false;
-  /** Rows of the image last written or read (0: none). */
+  /** Rows of the image last written or read (0: none), and the rows of its search columns. */
   private imageRows = 0;
+  private imageSearched = 0;
   /** When the last image was written (ms since the epoch), and the write waiting to run. */
   private imageAt = 0;
   private imageTimer: ReturnType<typeof setTimeout> | null = null;
@@ -585,12 +586,11 @@ export class EventColumns {
 
   /** Stop loading (the connection is closing): the spill files go (a scan after this answers from nothing). */
   stop(): void {
-    if (this.imageTimer !== null) {
-      // An image called for and not yet written: now, while the connection is open.
-      clearTimeout(this.imageTimer);
-      this.imageTimer = null;
-      this.writeImage();
-    }
+    if (this.imageTimer !== null) clearTimeout(this.imageTimer);
+    this.imageTimer = null;
+    // An image called for and not yet written: now, while the connection is open (the search columns as far as
+    // they are: the next start reads the rest).
+    if (this.imageDue()) this.writeImage();
     this.stopped = true;
     this.disabled ??= 'closed';
     for (const c of this.columns()) c.close();
@@ -703,11 +703,20 @@ export class EventColumns {
     this.planImage();
   }
 
-  /** Whether the columns call for a new image (see `IMAGE_GROWTH`), and schedule its write. */
+  /**
+   * Whether the columns call for a new image: a quarter more rows than the last (`IMAGE_GROWTH`), or their search
+   * columns whole where the last image's were not.
+   */
+  private imageDue(): boolean {
+    const image = this.image;
+    if (!image || this.stopped || this.version === null || this.loaded < image.minRows) return false;
+    return this.loaded >= this.imageRows * IMAGE_GROWTH || (this.searched >= this.loaded && this.imageSearched < this.imageRows);
+  }
+
+  /** Schedule the image's write when one is due. */
   private planImage(): void {
     const image = this.image;
-    if (!image || this.imageTimer !== null || this.stopped) return;
-    if (this.loaded < image.minRows || this.loaded < this.imageRows * IMAGE_GROWTH) return;
+    if (!image || this.imageTimer !== null || !this.imageDue()) return;
     const wait = Math.max(image.delayMs, this.imageAt + IMAGE_EVERY_MS - Date.now());
     this.imageTimer = setTimeout(() => {
       this.imageTimer = null;
@@ -717,27 +726,29 @@ export class EventColumns {
   }
 
   /**
-   * Write the columns' image when they hold a whole committed state (search columns too, no row spilled to a file).
-   * Synchronous: the columns must not change while their bytes are hashed and written (~0.7 s for 10M rows). A failure
-   * (a read-only folder) is noted, never raised.
+   * Write the columns' image when they hold a whole committed state (the search columns as far as they are loaded; no
+   * row spilled to a file). Synchronous: the columns must not change while their bytes are hashed and written (~0.7 s
+   * for 10M rows; a search columns' slice is loaded whole between two turns of the event loop). A failure (a
+   * read-only folder) is noted, never raised.
    */
   private writeImage(): void {
     const image = this.image;
-    if (!image || this.stopped || this.disabled !== null || this.refreshing !== null || this.searchRun !== null) return;
-    if (!this.searchLoaded() || !this.fresh() || this.loaded + 1 > this.memRows) return;
+    if (!image || this.stopped || this.disabled !== null || this.refreshing !== null) return;
+    if (this.version === null || this.loaded + 1 > this.memRows) return;
     try {
+      // The columns hold a committed state (a refresh's, whole); what was committed since (a note, evidence, a
+      // correlation) only adds files to the fingerprint whose rows come after theirs, and changes subjects the next
+      // start reads again by their checksums: the rows the image holds are the case's whatever came since.
       const fingerprint = caseFingerprint(this.db);
-      // Read in the same committed state as the columns (nothing committed since): else the next refresh writes it.
-      if (!this.fresh()) return;
-      const rows = this.loaded + 1;
       const arrays: Record<string, ImageArray> = {
         ids_pairs: this.ids.pairs,
         ids_singles: this.ids.singles,
       };
-      for (const [name, c] of this.named()) {
-        const a = c.used();
-        if (a.length !== rows) return; // (a column not written to the last row: no image)
-        arrays[name] = a;
+      for (const [name, c, search] of this.named()) {
+        // Every row's place up to the last loaded (a row id no event has is written as the load left it: zero).
+        const n = search ? this.searched + 1 : this.loaded + 1;
+        if (c.a.length < n) return;
+        arrays[name] = c.a.subarray(0, n);
       }
       const state: ImageState = {
         loaded: this.loaded,
@@ -756,22 +767,24 @@ export class EventColumns {
       };
       writeColumnImage(image.path, { fingerprint, state, arrays });
       this.imageRows = this.loaded;
+      this.imageSearched = this.searched;
       this.imageAt = Date.now();
-      this.stats.image = `written: ${this.loaded} rows`;
+      this.stats.image = `written: ${this.loaded} rows${this.searched < this.loaded ? `, search columns of ${this.searched}` : ''}`;
     } catch (err) {
       this.stats.image = `not written: ${(err as Error).message}`;
     }
   }
 
-  private named(): [string, Column][] {
+  /** The columns by name, and whether each is a search column (loaded in the second phase). */
+  private named(): [string, Column, boolean][] {
     return [
-      ['times', this.times],
-      ['subject', this.subject],
-      ['combo', this.combo],
-      ['key', this.key],
-      ['ip', this.ip],
-      ['arn', this.arn],
-      ['ua', this.ua],
+      ['times', this.times, false],
+      ['subject', this.subject, false],
+      ['combo', this.combo, false],
+      ['key', this.key, false],
+      ['ip', this.ip, true],
+      ['arn', this.arn, true],
+      ['ua', this.ua, true],
     ];
   }
 
@@ -788,19 +801,24 @@ export class EventColumns {
       const img = readColumnImage<ImageState>(path, this.db, (name, Type, length) => (name.startsWith('ids_') ? new Type(length) : new Type(room(length))));
       const s = img.state;
       const rows = s.loaded + 1;
-      if (!(Number.isSafeInteger(s.loaded) && s.loaded > 0 && s.searched === s.loaded && s.slice === this.slice)) throw new Error('its rows are not whole slices of this reader');
+      if (!(Number.isSafeInteger(s.loaded) && s.loaded > 0 && Number.isSafeInteger(s.searched) && s.searched >= 0 && s.searched <= s.loaded && s.slice === this.slice)) {
+        throw new Error('its rows are not slices of this reader');
+      }
+      const lengthOf = (search: boolean) => (search ? s.searched + 1 : rows);
       if (s.loaded > hi) throw new Error(`it holds ${s.loaded} rows, the case ${hi}`);
       if (rows > this.memRows) throw new Error('its rows do not fit the memory budget');
       const combos = TextCodes.of(s.combos);
       if (s.comboFields.length !== s.combos.length) throw new Error('its facet combinations and their fields differ in number');
+      if (s.comboFields.some((f) => !Array.isArray(f) || f.length !== 5 || f.some((x) => x !== null && typeof x !== 'string'))) throw new Error('a facet combination of other fields');
       const keys = TextCodes.of(s.keys);
       const ips = TextCodes.of(s.ips);
       const a = img.arrays;
-      for (const [name] of this.named()) if (!a[name] || a[name]!.length < rows) throw new Error(`it has no ${name} column`);
+      for (const [name, , search] of this.named()) if (!a[name] || a[name]!.length < lengthOf(search)) throw new Error(`it has no ${name} column`);
       // Every code names an entry of its dictionary (a subject id is checked by the refresh's checksums).
       const within = (name: string, n: number) => {
         const col = a[name]!;
-        for (let i = 0; i < rows; i++) if (col[i]! >= n) throw new Error(`its ${name} column holds a code its dictionary lacks`);
+        const end = lengthOf(name === 'ip' || name === 'arn' || name === 'ua');
+        for (let i = 0; i < end; i++) if (col[i]! >= n) throw new Error(`its ${name} column holds a code its dictionary lacks`);
       };
       within('combo', s.combos.length);
       within('key', s.keys.length);
@@ -817,7 +835,7 @@ export class EventColumns {
       if (s.facetCodes.some(([, c]) => !(Number.isSafeInteger(c) && c >= 0 && c < s.combos.length))) throw new Error('a facet id naming no combination');
       if (a.ids_pairs?.length !== this.ids.pairs.length || a.ids_singles?.length !== this.ids.singles.length) throw new Error('its eventID summary is not whole');
       // All checked: the columns take it.
-      for (const [name, c] of this.named()) c.adopt(a[name]!.constructor as ColumnType, a[name] as ColumnArray, rows);
+      for (const [name, c, search] of this.named()) c.adopt(a[name]!.constructor as ColumnType, a[name] as ColumnArray, lengthOf(search));
       this.capacity = this.times.a.length;
       this.times.base = s.timesBase ?? Number.NaN;
       this.combos = combos;
@@ -838,6 +856,7 @@ export class EventColumns {
       this.loaded = s.loaded;
       this.searched = s.searched;
       this.imageRows = s.loaded;
+      this.imageSearched = s.searched;
       this.stats.imageRows = s.loaded;
       this.stats.image = `read: ${s.loaded} rows`;
     } catch (err) {

@@ -25,6 +25,8 @@ export type HostMessage =
  * page (`events.query`) is sent there only when it searches or is filtered and sorted by time (`readerAnswers`).
  */
 export const READER_CALLS: ReadonlySet<string> = new Set(['events.histogram', 'actor.timeline', 'events.query']);
+/** How long a closing case waits for the reader to close its connection before it is stopped. */
+const READER_CLOSE_MS = 5_000;
 
 /** Whether a (validated) call goes to the reader worker. */
 export function readerAnswers(name: string, input: unknown): boolean {
@@ -148,7 +150,22 @@ export class EngineHost {
     const reader = this.reader;
     this.reader = 'off';
     if (reader && reader !== 'off') {
+      // The reader closes its connection first (writing the columns' image if one is due: ~1 s at 10M events), and
+      // is stopped anyway if it has not within a few seconds.
+      const closed = new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, READER_CLOSE_MS);
+        reader.on('message', (m: HostMessage) => {
+          if (m.kind !== 'closed') return;
+          clearTimeout(timer);
+          resolve();
+        });
+        reader.once('exit', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
       reader.postMessage({ kind: 'close' } satisfies HostRequest);
+      await closed;
       await reader.terminate();
     }
     this.worker.postMessage({ kind: 'close' } satisfies HostRequest);

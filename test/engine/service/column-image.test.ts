@@ -197,6 +197,13 @@ describe('the column image beside the case', () => {
     damaged[damaged.length - 100]! ^= 0x40;
     writeFileSync(image, damaged);
     await expectNotUsed(/^not used: its bytes do not match their SHA-256$/);
+    // A text of its dictionaries changed (the header: valid JSON still).
+    const at = good.indexOf('"vASIA');
+    expect(at).toBeGreaterThan(0);
+    const renamed = Buffer.from(good);
+    renamed[at + 6] = renamed[at + 6] === 0x41 ? 0x42 : 0x41;
+    writeFileSync(image, renamed);
+    await expectNotUsed(/^not used: its bytes do not match their SHA-256$/);
     writeFileSync(image, good);
     truncateSync(image, good.length - 1000);
     await expectNotUsed(/^not used: array \w+ (runs past the file's end|is cut short)$/);
@@ -233,6 +240,30 @@ describe('the column image beside the case', () => {
     expect(c.stats.image).toMatch(/^written: /);
     const again = await load(path);
     expect(again.c.stats.image).toMatch(/^read: /);
+    close(again);
+  });
+
+  it('closed before its search columns are in, keeps what was loaded; the next start loads the rest and writes it whole', async () => {
+    const path = copyCase('f.db');
+    const db = new Database(path, { readonly: true });
+    registerEventIdHash(db);
+    const c = new EventColumns(db, { slice: 300, image: { path: path + IMAGE_SUFFIX, minRows: 100, delayMs: 0 } });
+    await c.refresh();
+    // (the search columns' load has just begun, in the background)
+    expect(c.searchLoaded()).toBe(false);
+    c.stop();
+    db.close();
+    expect(c.stats.image).toMatch(/^written: \d+ rows, search columns of \d+$/);
+    const b = await load(path);
+    expect(b.c.stats.imageRows).toBeGreaterThan(0);
+    const fresh = await load(path, false);
+    expect(state(b.c)).toEqual(state(fresh.c));
+    await answersAsSql(b);
+    expect(b.c.stats.image, 'the image written again, whole').toMatch(/^written: \d+ rows$/);
+    close(b);
+    close(fresh);
+    const again = await load(path);
+    expect(again.asked, 'the next start reads no slice').toBe(0);
     close(again);
   });
 
