@@ -354,7 +354,7 @@ export interface ColumnOptions {
    * Where the columns' image is kept (column-image.ts; the reader's: beside the case), and from how many rows one is
    * written (`IMAGE_MIN_ROWS`; smaller in tests). Without it, none is read or written.
    */
-  image?: { path: string; minRows?: number; delayMs?: number };
+  image?: { path: string; minRows?: number; delayMs?: number; idleMs?: number };
 }
 
 /** Rows from which the columns are worth an image: below them, reading the case is about as quick (~1.3 s a million). */
@@ -362,14 +362,20 @@ export const IMAGE_MIN_ROWS = 250_000;
 /**
  * When the image is written again: once the columns hold a quarter more rows than it does (a load adding evidence
  * refreshes them every few seconds; 160 MB written each time at 10M events would only slow it), at most once a minute,
- * half a second after the load that calls for it (so that the requests waiting for that load are answered first), or
- * when the columns are closed before then.
+ * half a second after the load that calls for it and once the columns have gone unasked for two seconds (so that
+ * the requests waiting for that load, and a user changing filters, are answered first), or when the columns are
+ * closed before then.
  * The subjects a later correlation changed are not a reason: the next start reads again the slices whose checksum
  * differs from the image's.
  */
 const IMAGE_GROWTH = 1.25;
 const IMAGE_EVERY_MS = 60_000;
 const IMAGE_DELAY_MS = 500;
+/**
+ * How long the columns must go unasked before the image is written: its write holds this thread (~1 s at 10M
+ * events), which a user changing filters would feel.
+ */
+const IMAGE_IDLE_MS = 2_000;
 /** The image of a case's columns: the case's file name and this. */
 export const IMAGE_SUFFIX = '.columns';
 
@@ -459,7 +465,7 @@ export class EventColumns {
   /** Load and refresh times (for benchmarks). */
   readonly stats = { loadMs: 0, refreshes: 0, imageRows: 0, image: null as string | null };
   /** The column image beside the case (column-image.ts): read at the first refresh, written when a load is through. */
-  private readonly image: { path: string; minRows: number; delayMs: number } | null;
+  private readonly image: { path: string; minRows: number; delayMs: number; idleMs: number } | null;
   /** Whether the image was tried at the first refresh. */
   private imageTried = false;
   /** Rows of the image last written or read (0: none), and the rows of its search columns. */
@@ -468,6 +474,8 @@ export class EventColumns {
   /** When the last image was written (ms since the epoch), and the write waiting to run. */
   private imageAt = 0;
   private imageTimer: ReturnType<typeof setTimeout> | null = null;
+  /** When the columns were last asked something (an image waits for a pause in the requests). */
+  private lastAsked = 0;
 
   /** Parsing room for one slice's integers. */
   private readonly scratch: Float64Array;
@@ -499,7 +507,12 @@ export class EventColumns {
     this.ua = new Codes(this.memRows, this.slice, dir);
     this.source = options.source ?? null;
     this.image = options.image
-      ? { path: options.image.path, minRows: options.image.minRows ?? IMAGE_MIN_ROWS, delayMs: options.image.delayMs ?? IMAGE_DELAY_MS }
+      ? {
+          path: options.image.path,
+          minRows: options.image.minRows ?? IMAGE_MIN_ROWS,
+          delayMs: options.image.delayMs ?? IMAGE_DELAY_MS,
+          idleMs: options.image.idleMs ?? IMAGE_IDLE_MS,
+        }
       : null;
     this.scratch = new Float64Array(this.slice + 1);
     this.scratch2 = new Float64Array(this.slice + 1);
@@ -718,10 +731,17 @@ export class EventColumns {
     const image = this.image;
     if (!image || this.imageTimer !== null || !this.imageDue()) return;
     const wait = Math.max(image.delayMs, this.imageAt + IMAGE_EVERY_MS - Date.now());
-    this.imageTimer = setTimeout(() => {
+    const fire = (): void => {
+      const busy = image.idleMs - (Date.now() - this.lastAsked);
+      if (busy > 0) {
+        this.imageTimer = setTimeout(fire, busy);
+        this.imageTimer.unref?.();
+        return;
+      }
       this.imageTimer = null;
       this.writeImage();
-    }, this.imageAt === 0 ? image.delayMs : wait);
+    };
+    this.imageTimer = setTimeout(fire, this.imageAt === 0 ? image.delayMs : wait);
     this.imageTimer.unref?.();
   }
 
@@ -1099,6 +1119,7 @@ export class EventColumns {
    * not hold every row up to `upTo` (the caller scans with SQL).
    */
   searchColumns(text: string, upTo: number): Int32Array | null {
+    this.lastAsked = Date.now();
     if (!this.catchUp(upTo)) return null;
     const pattern = likePattern(text);
     const like = (values: (string | null)[]): Uint8Array => {
@@ -1327,6 +1348,7 @@ export class EventColumns {
    * search for a common word keeps 100,000s). Sorted row ids, or null when the copy cannot answer.
    */
   firstRows(f: EventFilters, termIds: TermIds, k: number, desc: boolean): Int32Array | null {
+    this.lastAsked = Date.now();
     if (!this.fresh() || k < 1) return null;
     const p = this.plan(f, termIds, f.fromMs ?? -Infinity, f.toMs ?? Infinity);
     if (p === undefined) return null;
@@ -1375,6 +1397,7 @@ export class EventColumns {
    * not counted; without one every row counts, in the buckets that exist).
    */
   histogram(f: EventFilters, termIds: TermIds, fromMs: number, toMs: number, bucketMs: number, buckets: number, timed: boolean): number[] | null {
+    this.lastAsked = Date.now();
     if (!this.fresh()) return null;
     const counts = new Array<number>(buckets).fill(0);
     const p = this.plan(f, termIds, timed ? fromMs : -Infinity, timed ? toMs : Infinity);
@@ -1385,6 +1408,7 @@ export class EventColumns {
 
   /** How many events the filters keep (the table's total), or null when the copy cannot answer. */
   total(f: EventFilters, termIds: TermIds): number | null {
+    this.lastAsked = Date.now();
     if (!this.fresh()) return null;
     const p = this.plan(f, termIds, f.fromMs ?? -Infinity, f.toMs ?? Infinity);
     if (p === undefined) return null;

@@ -61,7 +61,7 @@ async function load(path: string, image = true, minRows = 100): Promise<Loaded> 
     out.asked++;
     return db.prepare(sql).raw(true).get(after, upTo) as unknown[];
   };
-  out.c = new EventColumns(db, { slice: 300, source, ...(image ? { image: { path: path + IMAGE_SUFFIX, minRows, delayMs: 0 } } : {}) });
+  out.c = new EventColumns(db, { slice: 300, source, ...(image ? { image: { path: path + IMAGE_SUFFIX, minRows, delayMs: 0, idleMs: 0 } } : {}) });
   await out.c.refresh();
   expect(out.c.fresh()).toBe(true);
   while (!out.c.searchLoaded()) await new Promise((r) => setTimeout(r, 5));
@@ -243,11 +243,29 @@ describe('the column image beside the case', () => {
     close(again);
   });
 
+  it('waits for a pause in the requests before it is written (its write holds the reader)', async () => {
+    const path = copyCase('g.db');
+    const db = new Database(path, { readonly: true });
+    registerEventIdHash(db);
+    const c = new EventColumns(db, { slice: 300, image: { path: path + IMAGE_SUFFIX, minRows: 100, delayMs: 100, idleMs: 1_000 } });
+    await c.refresh();
+    while (!c.searchLoaded()) await new Promise((r) => setTimeout(r, 5));
+    for (let i = 0; i < 12; i++) {
+      expect(c.total({ region: 'us-east-1' }, termIds(db))).toBeGreaterThan(0);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(c.stats.image, 'asked every 50 ms for 600 ms: not yet').toBeNull();
+    for (let waited = 0; c.stats.image === null && waited < 5_000; waited += 50) await new Promise((r) => setTimeout(r, 50));
+    expect(c.stats.image).toMatch(/^written: /);
+    c.stop();
+    db.close();
+  });
+
   it('closed before its search columns are in, keeps what was loaded; the next start loads the rest and writes it whole', async () => {
     const path = copyCase('f.db');
     const db = new Database(path, { readonly: true });
     registerEventIdHash(db);
-    const c = new EventColumns(db, { slice: 300, image: { path: path + IMAGE_SUFFIX, minRows: 100, delayMs: 0 } });
+    const c = new EventColumns(db, { slice: 300, image: { path: path + IMAGE_SUFFIX, minRows: 100, delayMs: 0, idleMs: 0 } });
     await c.refresh();
     // (the search columns' load has just begun, in the background)
     expect(c.searchLoaded()).toBe(false);
@@ -275,7 +293,7 @@ describe('the column image beside the case', () => {
     close(small);
     const db = new Database(path, { readonly: true });
     registerEventIdHash(db);
-    const c = new EventColumns(db, { slice: 300, image: { path: join(dir, 'no-such-folder', 'x.columns'), minRows: 100, delayMs: 0 } });
+    const c = new EventColumns(db, { slice: 300, image: { path: join(dir, 'no-such-folder', 'x.columns'), minRows: 100, delayMs: 0, idleMs: 0 } });
     await c.refresh();
     while (!c.searchLoaded()) await new Promise((r) => setTimeout(r, 5));
     await new Promise((r) => setTimeout(r, 20));
