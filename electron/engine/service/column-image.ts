@@ -14,15 +14,17 @@
  * from the case), and the next image written replaces it.
  *
  * Layout: `PTCOLS` and a format byte pair, the header's length (uint32 LE), the header (JSON), the SHA-256 of the
- * header's bytes and the arrays' (32 bytes), then each array's bytes at the 8-byte aligned offsets the header gives.
+ * header's bytes and the arrays' (32 bytes, of their bytes before compression), then each array, Brotli-compressed, at
+ * the 8-byte aligned offset the header gives.
  */
 import { closeSync, fstatSync, openSync, readdirSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { createHash } from 'node:crypto';
+import { brotliCompressSync, brotliDecompressSync, constants } from 'node:zlib';
 import type { Database } from 'better-sqlite3';
 import { alive, SPILL_HOST } from './column-spill';
 
-const MAGIC = Buffer.from('PTCOLS02', 'latin1');
+const MAGIC = Buffer.from('PTCOLS03', 'latin1');
 
 /** The evidence the columns were made from (see above). */
 export interface CaseFingerprint {
@@ -61,7 +63,8 @@ export interface ColumnImage<H> {
 interface Header<H> {
   fingerprint: CaseFingerprint;
   state: H;
-  arrays: { name: string; type: TypeName; length: number; offset: number }[];
+  /** Each array: its type and elements, and where its Brotli-compressed bytes are (offset from the first, bytes). */
+  arrays: { name: string; type: TypeName; length: number; offset: number; bytes: number }[];
 }
 
 /** Bytes of the SHA-256 after the header: of the header's bytes and every array's. */
@@ -79,16 +82,22 @@ function bytesOf(a: ImageArray): Uint8Array {
 }
 
 /**
- * Write the image to `path` (a file of its own written first, then renamed over it: a reader never sees half of one).
- * The arrays are written from where they are, not copied.
+ * The arrays compressed as the case's raw blocks are (Brotli, quality 1): a third of their size (16 bytes an event
+ * would be 0.09 × the gzip evidence beside a case of ~2.9 ×; 0.03 × so), ~1 s each way for 10M events.
  */
+function compress(a: ImageArray): Buffer {
+  return brotliCompressSync(bytesOf(a), { params: { [constants.BROTLI_PARAM_QUALITY]: 1, [constants.BROTLI_PARAM_SIZE_HINT]: a.byteLength } });
+}
+
+/** Write the image to `path` (a file of its own written first, then renamed over it: a reader never sees half of one). */
 export function writeColumnImage<H>(path: string, image: ColumnImage<H>): number {
   const names = Object.keys(image.arrays);
+  const packed = names.map((name) => compress(image.arrays[name]!));
   let at = 0;
-  const arrays = names.map((name) => {
+  const arrays = names.map((name, i) => {
     const a = image.arrays[name]!;
-    const entry = { name, type: typeName(a), length: a.length, offset: at };
-    at = align(at + a.byteLength);
+    const entry = { name, type: typeName(a), length: a.length, offset: at, bytes: packed[i]!.byteLength };
+    at = align(at + packed[i]!.byteLength);
     return entry;
   });
   const header: Header<H> = { fingerprint: image.fingerprint, state: image.state, arrays };
@@ -112,8 +121,7 @@ export function writeColumnImage<H>(path: string, image: ColumnImage<H>): number
     };
     put(head);
     const pad = new Uint8Array(8);
-    for (let i = 0; i < names.length; i++) {
-      const b = bytesOf(image.arrays[names[i]!]!);
+    for (const b of packed) {
       put(b);
       if (align(b.byteLength) > b.byteLength) put(pad.subarray(0, align(b.byteLength) - b.byteLength));
     }
@@ -178,12 +186,22 @@ export function readColumnImage<H>(
       const a = alloc(e.name, Type, e.length);
       if (!(a instanceof Type) || a.length < e.length) throw new Error(`array ${e.name} does not fit`);
       const view = new Uint8Array(a.buffer, a.byteOffset, e.length * Type.BYTES_PER_ELEMENT);
-      if (base + e.offset + view.byteLength > size) throw new Error(`array ${e.name} runs past the file's end`);
-      for (let off = 0; off < view.byteLength; ) {
-        const n = readSync(fd, view, off, view.byteLength - off, base + e.offset + off);
+      if (!(Number.isSafeInteger(e.bytes) && e.bytes >= 0 && Number.isSafeInteger(e.offset) && e.offset >= 0)) throw new Error(`array ${e.name} has no place`);
+      if (base + e.offset + e.bytes > size) throw new Error(`array ${e.name} runs past the file's end`);
+      const packed = Buffer.allocUnsafe(e.bytes);
+      for (let off = 0; off < e.bytes; ) {
+        const n = readSync(fd, packed, off, e.bytes - off, base + e.offset + off);
         if (n === 0) throw new Error(`array ${e.name} is cut short`);
         off += n;
       }
+      let bytes: Buffer;
+      try {
+        bytes = brotliDecompressSync(packed, { maxOutputLength: Math.max(1, view.byteLength) });
+      } catch (err) {
+        throw new Error(`array ${e.name} does not decompress: ${(err as Error).message}`);
+      }
+      if (bytes.byteLength !== view.byteLength) throw new Error(`array ${e.name} holds ${bytes.byteLength} bytes, not ${view.byteLength}`);
+      view.set(bytes);
       hash.update(view);
       arrays[e.name] = a;
     }
