@@ -75,6 +75,19 @@ function close(l: Loaded): void {
   l.db.close();
 }
 
+/** The columns of a read connection to `path`, their image at `image.path` (beside the case unless given). */
+function columnsOn(path: string, image: { path?: string; minRows?: number; delayMs: number; idleMs?: number }): Omit<Loaded, 'asked'> {
+  const db = new Database(path, { readonly: true });
+  registerEventIdHash(db);
+  return { db, c: new EventColumns(db, { slice: 300, image: { minRows: 100, ...image, path: image.path ?? path + IMAGE_SUFFIX } }) };
+}
+
+/** Until the columns' search columns are loaded (the first phase: `refresh`). */
+async function searchIn(c: EventColumns): Promise<void> {
+  await c.refresh();
+  while (!c.searchLoaded()) await new Promise((r) => setTimeout(r, 5));
+}
+
 type Inner = Record<'times' | 'subject' | 'combo' | 'key' | 'ip' | 'arn' | 'ua', { used(): ArrayLike<number> & { constructor: { name: string } }; base?: number }> & {
   loaded: number;
   searched: number;
@@ -229,11 +242,8 @@ describe('the column image beside the case', () => {
 
   it('is written when the columns are closed before its time comes', async () => {
     const path = copyCase('e.db');
-    const db = new Database(path, { readonly: true });
-    registerEventIdHash(db);
-    const c = new EventColumns(db, { slice: 300, image: { path: path + IMAGE_SUFFIX, minRows: 100, delayMs: 60_000 } });
-    await c.refresh();
-    while (!c.searchLoaded()) await new Promise((r) => setTimeout(r, 5));
+    const { db, c } = columnsOn(path, { delayMs: 60_000 });
+    await searchIn(c);
     expect(existsSync(path + IMAGE_SUFFIX)).toBe(false);
     c.stop();
     db.close();
@@ -245,11 +255,8 @@ describe('the column image beside the case', () => {
 
   it('waits for a pause in the requests before it is written (its write holds the reader)', async () => {
     const path = copyCase('g.db');
-    const db = new Database(path, { readonly: true });
-    registerEventIdHash(db);
-    const c = new EventColumns(db, { slice: 300, image: { path: path + IMAGE_SUFFIX, minRows: 100, delayMs: 100, idleMs: 1_000 } });
-    await c.refresh();
-    while (!c.searchLoaded()) await new Promise((r) => setTimeout(r, 5));
+    const { db, c } = columnsOn(path, { delayMs: 100, idleMs: 1_000 });
+    await searchIn(c);
     for (let i = 0; i < 12; i++) {
       expect(c.total({ region: 'us-east-1' }, termIds(db))).toBeGreaterThan(0);
       await new Promise((r) => setTimeout(r, 50));
@@ -263,9 +270,7 @@ describe('the column image beside the case', () => {
 
   it('closed before its search columns are in, keeps what was loaded; the next start loads the rest and writes it whole', async () => {
     const path = copyCase('f.db');
-    const db = new Database(path, { readonly: true });
-    registerEventIdHash(db);
-    const c = new EventColumns(db, { slice: 300, image: { path: path + IMAGE_SUFFIX, minRows: 100, delayMs: 0, idleMs: 0 } });
+    const { db, c } = columnsOn(path, { delayMs: 0, idleMs: 0 });
     await c.refresh();
     // (the search columns' load has just begun, in the background)
     expect(c.searchLoaded()).toBe(false);
@@ -291,11 +296,8 @@ describe('the column image beside the case', () => {
     expect(small.c.stats.image).toBeNull();
     expect(existsSync(path + IMAGE_SUFFIX)).toBe(false);
     close(small);
-    const db = new Database(path, { readonly: true });
-    registerEventIdHash(db);
-    const c = new EventColumns(db, { slice: 300, image: { path: join(dir, 'no-such-folder', 'x.columns'), minRows: 100, delayMs: 0, idleMs: 0 } });
-    await c.refresh();
-    while (!c.searchLoaded()) await new Promise((r) => setTimeout(r, 5));
+    const { db, c } = columnsOn(path, { path: join(dir, 'no-such-folder', 'x.columns'), delayMs: 0, idleMs: 0 });
+    await searchIn(c);
     await new Promise((r) => setTimeout(r, 20));
     expect(c.stats.image).toMatch(/^not written: ENOENT/);
     expect(c.total({}, termIds(db))).toBe(db.prepare('SELECT COUNT(*) FROM events').pluck().get());
