@@ -3,6 +3,7 @@
  * resolves each distinct credential once, and points every event at its subject. Runs in one transaction,
  * so a case is never left half-attributed.
  */
+import { randomUUID } from 'node:crypto';
 import type { Database } from 'better-sqlite3';
 import { buildFacts, FACT_SQL_FILTER } from './facts';
 import { TimelineBuilder } from '../k8s/timeline';
@@ -243,7 +244,14 @@ export function correlate(db: Database, opts: { whole?: boolean } = {}): Correla
     db.transaction(() => {
       if (why === undefined) run.incremental(state!.events_max);
       else run.whole();
-      db.prepare('INSERT OR REPLACE INTO correlation_state (id, engine, events_max, audits_max, documents_max) VALUES (1, ?, ?, ?, ?)').run(ENGINE, marks.events, marks.audits, marks.documents);
+      // A new token with the subjects it wrote (migration 0160): a reader that kept the old ones reads them again.
+      db.prepare('INSERT OR REPLACE INTO correlation_state (id, engine, events_max, audits_max, documents_max, subjects_token) VALUES (1, ?, ?, ?, ?, ?)').run(
+        ENGINE,
+        marks.events,
+        marks.audits,
+        marks.documents,
+        randomUUID(),
+      );
     })();
   } finally {
     db.pragma(`cache_size = ${cacheSize}`);

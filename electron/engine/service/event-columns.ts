@@ -34,8 +34,10 @@
  * changes with every correlation: each slice of `event_subjects` is kept with a checksum (row count and a sum of a
  * non-linear mix of row id and subject), and only the slices whose checksum changed are read again. `PRAGMA
  * data_version` says when another connection has committed anything (an ingest, a correlation, a note); only then
- * are the checksums read (~35 ms at 1M events). A refresh is done again if a commit landed while it ran, so that
- * what is kept is one committed state.
+ * are the checksums read (~35 ms at 1M events, 1.4–1.75 s at 10M), and only when the correlation's token
+ * (`correlation_state.subjects_token`, new with each correlation) is not the one the subjects were read at: a note,
+ * a star or a tag changes no subject. A refresh is done again if a commit landed while it ran, so that what is kept
+ * is one committed state.
  */
 import { existsSync } from 'node:fs';
 import type { Database, Statement } from 'better-sqlite3';
@@ -325,6 +327,15 @@ function facetSidsAfter(db: Database): number {
   }
 }
 
+/** The statement reading the correlation's subjects token (migration 0160); null in a case without the column. */
+function tokenStatement(db: Database): Statement | null {
+  try {
+    return db.prepare('SELECT subjects_token FROM correlation_state').pluck();
+  } catch {
+    return null; // (a case this reader cannot date: the checksums are read)
+  }
+}
+
 /** One slice of the search columns (the eventIDs too unless the writer's summary covers the rows). */
 export function searchSliceSql(ids: boolean): string {
   return `SELECT count(*), group_concat(${ENC('source_ip')}, char(30)), group_concat(ifnull(principal_arn_sid, ''), ','),
@@ -387,6 +398,8 @@ interface ImageState {
   timesBase: number | null;
   storedThrough: number;
   sums: [number, string][];
+  /** The correlation's token the subjects were read at (`subjectsToken`). */
+  subjectsToken: string | null;
   combos: string[];
   comboFields: (string | null)[][];
   facetCodes: [number, number][];
@@ -455,6 +468,13 @@ export class EventColumns {
   private storedThrough = 0;
   /** Per slice of `event_subjects`: its checksum when its subjects were read (absent: none read). */
   private readonly sums = new Map<number, string>();
+  /**
+   * The correlation's token (`correlation_state.subjects_token`, migration 0160) when the subjects were last read
+   * slice by slice: while the case has the same, no correlation has changed them and the checksums are not read (null:
+   * none known, they are).
+   */
+  private subjectsToken: string | null = null;
+  private readonly tokenOf: Statement | null;
   /** `PRAGMA data_version` at the last complete refresh (null: never complete). */
   private version: number | null = null;
   private refreshing: Promise<void> | null = null;
@@ -463,7 +483,7 @@ export class EventColumns {
   /** Why the copy cannot be used (a row id or subject id it cannot index): the callers use SQL. */
   disabled: string | null = null;
   /** Load and refresh times (for benchmarks). */
-  readonly stats = { loadMs: 0, refreshes: 0, imageRows: 0, image: null as string | null };
+  readonly stats = { loadMs: 0, refreshes: 0, subjectChecks: 0, imageRows: 0, image: null as string | null };
   /** The column image beside the case (column-image.ts): read at the first refresh, written when a load is through. */
   private readonly image: { path: string; minRows: number; delayMs: number; idleMs: number } | null;
   /** Whether the image was tried at the first refresh. */
@@ -530,6 +550,7 @@ export class EventColumns {
       .raw(true);
     this.sumSlice = db.prepare(`SELECT count(*), sum(${mix}) FROM event_subjects WHERE event_rowid > ? AND event_rowid <= ?`).raw(true);
     this.dataVersion = db.prepare('PRAGMA data_version').pluck();
+    this.tokenOf = tokenStatement(db);
   }
 
   private columns(): Column[] {
@@ -648,15 +669,24 @@ export class EventColumns {
         this.loadEvents(this.loaded, Math.min(hi, (Math.floor(this.loaded / step) + 1) * step));
         await pause();
       }
-      // Subjects: the slices whose checksum changed (a slice never read is read at once: its read gives the checksum).
-      for (let k = 0; k * this.slice < hi && !this.stopped; k++) {
-        const upTo = Math.min((k + 1) * this.slice, hi);
-        const had = this.sums.get(k);
-        const [n, sum] = had === undefined ? [0, null] : (this.sumSlice.get(k * this.slice, upTo) as [number, number | null]);
-        if (had === undefined || had !== `${upTo}:${n}:${sum}`) {
-          this.loadSubjects(k, upTo);
-          await pause();
+      // Subjects: the slices whose checksum changed (a slice never read is read at once: its read gives the checksum);
+      // none while the correlation's token is the one they were read at (rows added since have no subject yet).
+      const token = (this.tokenOf?.get() as string | null | undefined) ?? null;
+      if (token === null || token !== this.subjectsToken) {
+        this.stats.subjectChecks++;
+        let k = 0;
+        for (; k * this.slice < hi && !this.stopped; k++) {
+          const upTo = Math.min((k + 1) * this.slice, hi);
+          const had = this.sums.get(k);
+          const [n, sum] = had === undefined ? [0, null] : (this.sumSlice.get(k * this.slice, upTo) as [number, number | null]);
+          if (had === undefined || had !== `${upTo}:${n}:${sum}`) {
+            this.loadSubjects(k, upTo);
+            await pause();
+          }
         }
+        // Every slice read after the token was: a correlation committed meanwhile wrote another token, so the next
+        // refresh checks them again (the slices it changed before this read them are then read again).
+        if (k * this.slice >= hi) this.subjectsToken = token;
       }
       for (const k of [...this.sums.keys()]) if (k * this.slice >= hi) this.sums.delete(k);
       if (this.stopped) return;
@@ -678,6 +708,7 @@ export class EventColumns {
     this.loaded = 0;
     this.searched = 0;
     this.sums.clear();
+    this.subjectsToken = null;
     this.ids.clear();
     this.storedThrough = 0;
   }
@@ -758,7 +789,8 @@ export class EventColumns {
     try {
       // The columns hold a committed state (a refresh's, whole); what was committed since (a note, evidence, a
       // correlation) only adds files to the fingerprint whose rows come after theirs, and changes subjects the next
-      // start reads again by their checksums: the rows the image holds are the case's whatever came since.
+      // start reads again by their checksums (under another correlation token): the rows the image holds are the
+      // case's whatever came since.
       const fingerprint = caseFingerprint(this.db);
       const arrays: Record<string, ImageArray> = {
         ids_pairs: this.ids.pairs,
@@ -777,6 +809,7 @@ export class EventColumns {
         timesBase: this.times.base,
         storedThrough: this.storedThrough,
         sums: [...this.sums],
+        subjectsToken: this.subjectsToken,
         combos: this.combos.encoded,
         comboFields: this.comboFields,
         facetCodes: [...this.facetCodes],
@@ -828,13 +861,16 @@ export class EventColumns {
       if (s.loaded > hi) throw new Error(`it holds ${s.loaded} rows, the case ${hi}`);
       if (rows > this.memRows) throw new Error('its rows do not fit the memory budget');
       const combos = TextCodes.of(s.combos);
+      const token = s.subjectsToken ?? null;
+      if (token !== null && typeof token !== 'string') throw new Error('a correlation token of another kind');
       if (s.comboFields.length !== s.combos.length) throw new Error('its facet combinations and their fields differ in number');
       if (s.comboFields.some((f) => !Array.isArray(f) || f.length !== 5 || f.some((x) => x !== null && typeof x !== 'string'))) throw new Error('a facet combination of other fields');
       const keys = TextCodes.of(s.keys);
       const ips = TextCodes.of(s.ips);
       const a = img.arrays;
       for (const [name, , search] of this.named()) if (!a[name] || a[name]!.length < lengthOf(search)) throw new Error(`it has no ${name} column`);
-      // Every code names an entry of its dictionary (a subject id is checked by the refresh's checksums).
+      // Every code names an entry of its dictionary (the subject ids are the correlation's the image names by its token:
+      // under another token the refresh reads every slice whose checksum changed).
       const within = (name: string, n: number) => {
         const col = a[name]!;
         const end = lengthOf(name === 'ip' || name === 'arn' || name === 'ua');
@@ -873,6 +909,7 @@ export class EventColumns {
       this.storedThrough = s.storedThrough;
       this.sums.clear();
       for (const [k, sum] of s.sums) this.sums.set(k, sum);
+      this.subjectsToken = token;
       this.loaded = s.loaded;
       this.searched = s.searched;
       this.imageRows = s.loaded;

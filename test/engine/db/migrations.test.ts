@@ -275,6 +275,24 @@ describe('migrations', () => {
     db.close();
   });
 
+  it("0160 gives a correlated case's subjects a token of their own, and a case never correlated none", () => {
+    const tokenOf = (db: Db) => db.prepare('SELECT subjects_token FROM correlation_state').pluck().get();
+    const cases = [1, 2].map(() => {
+      const db = openCase(':memory:', { targetVersion: 150 });
+      db.prepare('INSERT INTO correlation_state (id, engine, events_max, audits_max, documents_max) VALUES (1, ?, 7, 0, 0)').run('podtrail 0.1.0');
+      migrate(db, 160);
+      return db;
+    });
+    const [a, b] = cases.map(tokenOf);
+    expect(a).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(b, 'two cases alike never share one').not.toBe(a);
+    expect(cases[0]!.prepare('SELECT engine, events_max FROM correlation_state').get()).toEqual({ engine: 'podtrail 0.1.0', events_max: 7 });
+    const never = openCase(':memory:', { targetVersion: 150 });
+    migrate(never, 160);
+    expect(tokenOf(never)).toBeUndefined();
+    for (const db of [...cases, never]) db.close();
+  });
+
   it('a file case migrated step by step equals one created at the latest version', () => {
     const dir = tempDir('migrate');
     const stepwise = openCase(join(dir, 'a.db'), { targetVersion: 10 });

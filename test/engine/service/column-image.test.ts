@@ -4,7 +4,7 @@
  * evidence and a correlation added since, the image and a refresh give what a fresh load gives; an image made from
  * other evidence, for another schema, damaged or cut short is never used (the columns are read from the case).
  */
-import { mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync, existsSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, truncateSync, writeFileSync, existsSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -16,16 +16,18 @@ import { correlate } from '../../../electron/engine/chain/correlate';
 import { EventColumns, IMAGE_SUFFIX, type SliceSource } from '../../../electron/engine/service/event-columns';
 import { countHistogram, termIds } from '../../../electron/engine/service/histogram';
 import { SPILL_HOST } from '../../../electron/engine/service/column-spill';
+import { NoteStore } from '../../../electron/engine/notes/store';
 import type { EventFilters } from '../../../shared/api';
 import { generateBundle } from '../../generator';
 
 let dir: string;
 let casePath: string;
 let later: string;
+let first: string;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'podtrail-column-image-'));
-  const first = generateBundle({ outDir: join(dir, 'first'), events: 2500, seed: 9111, k8s: true, hours: 4 }).outDir;
+  first = generateBundle({ outDir: join(dir, 'first'), events: 2500, seed: 9111, k8s: true, hours: 4 }).outDir;
   later = generateBundle({ outDir: join(dir, 'later'), events: 800, seed: 9112, hours: 2, startTime: '2026-03-02T03:00:00Z' }).outDir;
   casePath = join(dir, 'case.db');
   const db = openCase(casePath);
@@ -303,5 +305,61 @@ describe('the column image beside the case', () => {
     expect(c.total({}, termIds(db))).toBe(db.prepare('SELECT COUNT(*) FROM events').pluck().get());
     c.stop();
     db.close();
+  });
+});
+
+describe("the events' subjects, kept while no correlation changes them (the correlation's token)", () => {
+  /** The events' subject column as the columns hold it. */
+  const subjects = (c: EventColumns) => Array.from((c as unknown as Inner).subject.used());
+
+  it('a note changes none: the refresh after it and a start from the image read no checksum, and answer as a fresh load', async () => {
+    const path = copyCase('n.db');
+    const a = await load(path);
+    expect(a.c.stats.subjectChecks, 'the first load reads every slice').toBe(1);
+    const w = openCase(path);
+    const eventId = w.prepare('SELECT event_id FROM events ORDER BY id LIMIT 1').pluck().get() as string;
+    new NoteStore(w).add({ kind: 'event', value: eventId }, 'tag', 'exfil');
+    w.close();
+    expect(a.c.fresh(), 'a commit: the columns refresh').toBe(false);
+    await a.c.refresh();
+    expect(a.c.fresh()).toBe(true);
+    expect(a.c.stats.subjectChecks, 'no checksum read after the note').toBe(1);
+    const fresh = await load(path, false);
+    expect(state(a.c)).toEqual(state(fresh.c));
+    const b = await load(path);
+    expect(b.c.stats.image).toMatch(/^read: /);
+    expect(b.c.stats.subjectChecks, 'the image is of the same correlation: no checksum read').toBe(0);
+    expect(state(b.c)).toEqual(state(fresh.c));
+    await answersAsSql(b);
+    for (const l of [a, b, fresh]) close(l);
+  });
+
+  it('evidence that changes the subjects of events the case has (Kubernetes only, no new event): read again after its correlation', async () => {
+    const path = join(mkdtempSync(join(dir, 'k8s-')), 'k.db');
+    const w = openCase(path);
+    await ingestEvidence(w, [join(first, 'AWSLogs')]);
+    correlate(w);
+    const rows = w.prepare('SELECT COUNT(*) FROM events').pluck().get();
+    const a = await load(path);
+    const before = subjects(a.c);
+    const k8s = [join(first, 'k8s'), join(first, 'aws'), ...readdirSync(first).filter((f) => f.startsWith('describe-cluster-')).map((f) => join(first, f))];
+    await ingestEvidence(w, k8s);
+    correlate(w);
+    expect(w.prepare('SELECT COUNT(*) FROM events').pluck().get(), 'no event added').toBe(rows);
+    w.close();
+    await a.c.refresh();
+    expect(a.c.stats.subjectChecks).toBe(2);
+    expect(subjects(a.c), 'the Kubernetes evidence changed some subjects').not.toEqual(before);
+    const fresh = await load(path, false);
+    expect(state(a.c)).toEqual(state(fresh.c));
+    close(a);
+    // The image written before (of the correlation before): taken, its subjects read again by their checksums.
+    const b = await load(path);
+    expect(b.c.stats.image).toMatch(/^read: /);
+    expect(b.c.stats.subjectChecks).toBe(1);
+    expect(state(b.c)).toEqual(state(fresh.c));
+    await answersAsSql(b);
+    close(b);
+    close(fresh);
   });
 });

@@ -232,6 +232,12 @@ afterAll(() => {
   service?.close();
 });
 
+/**
+ * What a correlation writes with the subjects it changes (migration 0160), for a test that writes `event_subjects`
+ * itself: the columns read them again only under a new token.
+ */
+const NEW_SUBJECTS = 'UPDATE correlation_state SET subjects_token = lower(hex(randomblob(16)));';
+
 /** A copy of the case in a folder of its own, open for writing (`w`); `done` closes it and removes the folder. */
 function caseCopy(name: string): { path: string; w: Database.Database; done: () => void } {
   const dir = mkdtempSync(join(tmpdir(), 'podtrail-columns-'));
@@ -506,7 +512,7 @@ describe('the in-memory event columns', () => {
       expect(spill.memory().spilledBytes).toBeGreaterThan(0);
       const reserved = c.memory().reservedBytes;
       // The held rows come back: more than the room kept, so the arrays are grown (their rows copied, no more).
-      w.exec('INSERT INTO events SELECT * FROM held; INSERT INTO event_subjects SELECT * FROM held_subjects;');
+      w.exec(`INSERT INTO events SELECT * FROM held; INSERT INTO event_subjects SELECT * FROM held_subjects; ${NEW_SUBJECTS}`);
       expect(c.fresh()).toBe(false);
       for (const x of [c, spill]) {
         await x.refresh();
@@ -546,7 +552,7 @@ describe('the in-memory event columns', () => {
       const arrays = () => (['times', 'subject', 'combo', 'key', 'ip', 'arn', 'ua'] as const).map((k) => (c as unknown as Record<string, { a: object }>)[k]!.a);
       const before = arrays();
       const reserved = c.memory().reservedBytes;
-      w.exec('INSERT INTO events SELECT * FROM held; INSERT INTO event_subjects SELECT * FROM held_subjects;');
+      w.exec(`INSERT INTO events SELECT * FROM held; INSERT INTO event_subjects SELECT * FROM held_subjects; ${NEW_SUBJECTS}`);
       await c.refresh();
       expect(c.memory().rows).toBe(max);
       expect(c.total({}, termIds(db))).toBe(db.prepare('SELECT COUNT(*) FROM events').pluck().get());

@@ -14,6 +14,7 @@ import * as m0120 from './0120-incremental-correlation';
 import * as m0130 from './0130-event-id-summary';
 import * as m0140 from './0140-block-filters-apart';
 import * as m0150 from './0150-facet-sids';
+import * as m0160 from './0160-subjects-token';
 
 export interface Migration {
   version: number;
@@ -45,6 +46,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 130, name: 'eventID summary for search', up: m0130.up },
   { version: 140, name: 'block filters apart from the blocks', up: m0140.up },
   { version: 150, name: 'facet combination ids in the event rows', up: m0150.up },
+  { version: 160, name: "a token for each correlation's subjects", up: m0160.up },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
