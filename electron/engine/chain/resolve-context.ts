@@ -10,6 +10,7 @@ import { clusterKeyParts } from './clusters';
 export class ResolveContext {
   private exchangeIndex: Map<string, Issuance[]> | null = null;
   private readonly exchangeTimes = new Map<string, number[]>();
+  private readonly sessionUse = new Map<string, { atMs: number; expiresMs: number }[]>();
   /** Per service account (OIDC id, namespace, name): the refresh-lineage result (k8s/lineage.ts), once computed. */
   readonly lineage = new Map<string, Map<string, Set<string>> | null>();
 
@@ -61,6 +62,14 @@ export class ResolveContext {
     let times = this.exchangeTimes.get(k);
     if (!times) this.exchangeTimes.set(k, (times = this.webIdentityExchanges(namespace, serviceAccount).map((i) => i.issuedMs)));
     return times;
+  }
+
+  /** `exchangesOf` with when the session each issued expires. */
+  sessionsOf(namespace: string, serviceAccount: string): { atMs: number; expiresMs: number }[] {
+    const k = `${namespace}/${serviceAccount}`;
+    let list = this.sessionUse.get(k);
+    if (!list) this.sessionUse.set(k, (list = this.webIdentityExchanges(namespace, serviceAccount).map((i) => ({ atMs: i.issuedMs, expiresMs: i.expiresMs }))));
+    return list;
   }
 
   /** Every AssumeRoleWithWebIdentity by one service account, in any cluster. */

@@ -122,6 +122,7 @@ function narrowExchange(ctx: ResolveContext, q: PodQuery, iss: Issuance): PodVer
       sourceIps: ips,
       inCluster: q.inCluster,
       exchanges: ctx.exchangesOf(q.namespace, q.serviceAccount),
+      sessions: ctx.sessionsOf(q.namespace, q.serviceAccount),
       sessionName: iss.sessionName,
       egressOf: (node) => {
         const instance = ctx.instanceOfNode(node);

@@ -22,6 +22,8 @@ import { isIp, isPrivateIp } from '../util/ip';
 export const IRSA_AUDIENCE = 'sts.amazonaws.com';
 /** How soon after the kubelet's token request a starting pod's SDK exchanges it. */
 export const FRESH_TOKEN_MS = 60_000;
+/** How long before its credentials expire an AWS SDK refreshes them (botocore: 15 minutes; others less). */
+export const REFRESH_WINDOW_MS = 15 * 60_000;
 /** How long after a token minted outside the kubelet an exchange is attributed to it as a possibility. */
 export const MINTED_USE_MS = 5 * 60_000;
 
@@ -61,6 +63,11 @@ export interface IrsaQuery {
   inCluster?: ((p: PodLife) => boolean) | null;
   /** Times of every AssumeRoleWithWebIdentity of this service account (to pair a fresh token with one exchange). */
   exchanges: number[];
+  /**
+   * The same exchanges with when the session each issued expires, so that an exchange that may be an older pod's
+   * refresh is not taken for a new pod's first one (`refreshDue`).
+   */
+  sessions?: readonly { atMs: number; expiresMs: number }[];
   /**
    * The NAT addresses a Kubernetes node's own calls left from (public source addresses, with every address that
    * shares a NAT gateway with them: see k8s/facts.ts), or null when none was seen.
@@ -126,10 +133,13 @@ function mintedElsewhere(tl: Timeline, q: IrsaQuery): PodCandidate[] {
  * either: the token is the account's last kubelet token before the call, the call is the account's first exchange
  * after the token, and any other exchange in the token's first minute follows another pod's newer token (pods
  * that start one after the other: token, exchange, token, exchange). An exchange in that minute with no newer
- * token before it may be an older pod's refresh, and then neither is paired.
+ * token before it may be an older pod's refresh, and then neither is paired; so may the exchange itself when an
+ * older session of the account stopped being used at it (`handsOff`): a new pod's SDK exchanges its token at its
+ * first AWS call, which may come minutes later, while another pod's SDK refreshes within that minute.
  */
-function pairsWith(tl: Timeline, q: IrsaQuery, token: TokenRequest): boolean {
+function pairsWith(tl: Timeline, q: IrsaQuery, token: TokenRequest, pod: PodLife): boolean {
   if (q.exchanges.filter((x) => x >= token.tsMs && x <= q.atMs).length !== 1) return false;
+  if (refreshDue(tl, q, pod)) return false;
   const newer: number[] = []; // the account's kubelet tokens after this one, within its minute
   for (const t of tl.tokens) {
     if (t.tsMs > token.tsMs + FRESH_TOKEN_MS) break; // sorted by time
@@ -139,6 +149,25 @@ function pairsWith(tl: Timeline, q: IrsaQuery, token: TokenRequest): boolean {
     newer.push(t.tsMs);
   }
   return q.exchanges.every((y) => y <= q.atMs || y > token.tsMs + FRESH_TOKEN_MS || newer.some((t) => t < y));
+}
+
+/**
+ * Whether the exchange at `q.atMs` may be the refresh of an older session of the account: a session not yet expired
+ * at the exchange but within `REFRESH_WINDOW_MS` of its expiry (an SDK refreshes before its credentials expire, at
+ * its next call), for which no other exchange of the account came in that window (its holder may have refreshed
+ * there instead), and whose holder may still run: one of the account's pods alive when it was issued is alive at the
+ * exchange and is not the one whose token this is.
+ */
+function refreshDue(tl: Timeline, q: IrsaQuery, fresh: PodLife): boolean {
+  for (const s of q.sessions ?? []) {
+    if (s.atMs >= q.atMs || s.expiresMs <= q.atMs || q.atMs < s.expiresMs - REFRESH_WINDOW_MS) continue;
+    if (q.exchanges.some((x) => x !== q.atMs && x >= s.expiresMs - REFRESH_WINDOW_MS && x < q.atMs)) continue;
+    const holder = tl.pods.some(
+      (p) => p !== fresh && p.namespace === q.namespace && p.serviceAccount === q.serviceAccount && aliveAt(p, s.atMs) && aliveAt(p, q.atMs) && (!q.inCluster || q.inCluster(p)),
+    );
+    if (holder) return true;
+  }
+  return false;
 }
 
 /**
@@ -172,7 +201,7 @@ export function irsaCandidates(tl: Timeline, q: IrsaQuery): PodCandidate[] {
       c.score += 1;
       c.why.push(`kubelet token for ${IRSA_AUDIENCE} requested at ${new Date(token.tsMs).toISOString()}`);
       c.evidence.push(token.auditId);
-      if (q.atMs - token.tsMs <= FRESH_TOKEN_MS && pairsWith(tl, q, token)) c.fresh = true;
+      if (q.atMs - token.tsMs <= FRESH_TOKEN_MS && pairsWith(tl, q, token, p)) c.fresh = true;
     }
     const e = egressOf(p, q);
     if (e.podIp) {

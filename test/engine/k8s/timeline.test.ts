@@ -169,6 +169,45 @@ describe('rule: IRSA → pod', () => {
     expect(at(4000).kind).toBe('several');
   });
 
+  it("an older pod's session due for its refresh at the exchange: the new pod's token pairs with it no more", () => {
+    // (seed 7423: two deployments share the account; the new pod's SDK exchanged its token at its first AWS call, 11
+    // minutes after it; 8 s after the token, the older pod refreshed a session 50 minutes old: the new pod was named)
+    const tl = timelineOf([
+      podCreate(0, 'api-1', 'u1', 'api'), binding(1, 'api-1', 'u1', NODE_A), token(2, 'api-1', 'u1', NODE_A),
+      podCreate(3000, 'api-2', 'u2', 'api'), binding(3001, 'api-2', 'u2', NODE_A), token(3002, 'api-2', 'u2', NODE_A),
+    ]);
+    const hour = 3600;
+    const at = (s: number, sessions: [number, number][]) =>
+      decide(
+        irsaCandidates(tl, {
+          namespace: 'payments', serviceAccount: 'api', atMs: T(s), sourceIps: ['52.1.2.3'], inCluster,
+          exchanges: sessions.map(([x]) => T(x)), sessions: sessions.map(([x, len]) => ({ atMs: T(x), expiresMs: T(x + len) })),
+        }),
+      );
+    // api-1's session from 10 s, an hour long, is 50 minutes old at 3010: within the 15 minutes an SDK refreshes in.
+    expect(at(3010, [[10, hour], [3010, hour]]).kind).toBe('several');
+    // The same session refreshed at 2990 already (another exchange in its window): the token pairs again.
+    const refreshed = at(3010, [[10, hour], [2990, hour], [3010, hour]]);
+    expect(refreshed.kind === 'one' && refreshed.pick.pod.name).toBe('api-2');
+    // A session of 12 hours, or one already expired, or one issued 20 minutes before: not due, the token pairs.
+    for (const earlier of [[10, 12 * hour], [10, 2000], [1800, hour]] as [number, number][]) {
+      const v = at(3010, [earlier, [3010, hour]]);
+      expect(v.kind === 'one' && v.pick.pod.name, JSON.stringify(earlier)).toBe('api-2');
+    }
+    // Its holder gone before the exchange (api-1 deleted; api-3 started after the session): nothing to refresh it,
+    // the token pairs.
+    const gone = timelineOf([
+      podCreate(0, 'api-1', 'u1', 'api'), binding(1, 'api-1', 'u1', NODE_A), token(2, 'api-1', 'u1', NODE_A), del(2900, 'api-1', 'u1'),
+      podCreate(1000, 'api-3', 'u3', 'api'), binding(1001, 'api-3', 'u3', NODE_A), token(1002, 'api-3', 'u3', NODE_A),
+      podCreate(3000, 'api-2', 'u2', 'api'), binding(3001, 'api-2', 'u2', NODE_A), token(3002, 'api-2', 'u2', NODE_A),
+    ]);
+    const v = decide(irsaCandidates(gone, {
+      namespace: 'payments', serviceAccount: 'api', atMs: T(3010), sourceIps: ['52.1.2.3'], inCluster,
+      exchanges: [T(10), T(3010)], sessions: [{ atMs: T(10), expiresMs: T(10 + hour) }, { atMs: T(3010), expiresMs: T(3010 + hour) }],
+    }));
+    expect(v.kind === 'one' && v.pick.pod.name).toBe('api-2');
+  });
+
   it('pods that start one after the other (token, exchange, token, exchange) each pair with their own exchange', () => {
     const tl = timelineOf([
       podCreate(990, 'api-1', 'u1', 'api'), binding(991, 'api-1', 'u1', NODE_A), token(1000, 'api-1', 'u1', NODE_A),
