@@ -154,14 +154,14 @@ function pairsWith(tl: Timeline, q: IrsaQuery, token: TokenRequest, pod: PodLife
 /**
  * Whether the exchange at `q.atMs` may be the refresh of an older session of the account: a session not yet expired
  * at the exchange but within `REFRESH_WINDOW_MS` of its expiry (an SDK refreshes before its credentials expire, at
- * its next call), for which no other exchange of the account came in that window (its holder may have refreshed
- * there instead), and whose holder may still run: one of the account's pods alive when it was issued is alive at the
- * exchange and is not the one whose token this is.
+ * its next call), for which no other exchange of the account came in that window before it expired (its holder may
+ * have refreshed there instead: then the new pod's token breaks the tie as before), and whose holder may still run:
+ * one of the account's pods alive when it was issued is alive at the exchange and is not the one whose token this is.
  */
 function refreshDue(tl: Timeline, q: IrsaQuery, fresh: PodLife): boolean {
   for (const s of q.sessions ?? []) {
     if (s.atMs >= q.atMs || s.expiresMs <= q.atMs || q.atMs < s.expiresMs - REFRESH_WINDOW_MS) continue;
-    if (q.exchanges.some((x) => x !== q.atMs && x >= s.expiresMs - REFRESH_WINDOW_MS && x < q.atMs)) continue;
+    if (q.exchanges.some((x) => x !== q.atMs && x >= s.expiresMs - REFRESH_WINDOW_MS && x <= s.expiresMs)) continue;
     const holder = tl.pods.some(
       (p) => p !== fresh && p.namespace === q.namespace && p.serviceAccount === q.serviceAccount && aliveAt(p, s.atMs) && aliveAt(p, q.atMs) && (!q.inCluster || q.inCluster(p)),
     );

@@ -189,6 +189,11 @@ describe('rule: IRSA → pod', () => {
     // The same session refreshed at 2990 already (another exchange in its window): the token pairs again.
     const refreshed = at(3010, [[10, hour], [2990, hour], [3010, hour]]);
     expect(refreshed.kind === 'one' && refreshed.pick.pod.name).toBe('api-2');
+    // …or may refresh at 3300, before it expires (3610): either exchange may be the refresh, the token pairs as before.
+    const later = at(3010, [[10, hour], [3010, hour], [3300, hour]]);
+    expect(later.kind === 'one' && later.pick.pod.name).toBe('api-2');
+    // An exchange only after it expired (3700: the new pod's first, in seed 7423) leaves 3010 its only refresh.
+    expect(at(3010, [[10, hour], [3010, hour], [3700, hour]]).kind).toBe('several');
     // A session of 12 hours, or one already expired, or one issued 20 minutes before: not due, the token pairs.
     for (const earlier of [[10, 12 * hour], [10, 2000], [1800, hour]] as [number, number][]) {
       const v = at(3010, [earlier, [3010, hour]]);
