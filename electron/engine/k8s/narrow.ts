@@ -133,9 +133,9 @@ function mintedElsewhere(tl: Timeline, q: IrsaQuery): PodCandidate[] {
  * either: the token is the account's last kubelet token before the call, the call is the account's first exchange
  * after the token, and any other exchange in the token's first minute follows another pod's newer token (pods
  * that start one after the other: token, exchange, token, exchange). An exchange in that minute with no newer
- * token before it may be an older pod's refresh, and then neither is paired; so may the exchange itself when an
- * older session of the account stopped being used at it (`handsOff`): a new pod's SDK exchanges its token at its
- * first AWS call, which may come minutes later, while another pod's SDK refreshes within that minute.
+ * token before it may be an older pod's refresh, and then neither is paired; so may the exchange itself when it is
+ * an older session's only possible refresh (`refreshDue`): a new pod's SDK exchanges its token at its first AWS
+ * call, which may come minutes later, while another pod's SDK refreshes within that minute.
  */
 function pairsWith(tl: Timeline, q: IrsaQuery, token: TokenRequest, pod: PodLife): boolean {
   if (q.exchanges.filter((x) => x >= token.tsMs && x <= q.atMs).length !== 1) return false;

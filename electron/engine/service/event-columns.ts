@@ -398,8 +398,9 @@ interface ImageState {
   timesBase: number | null;
   storedThrough: number;
   sums: [number, string][];
-  /** The correlation's token the subjects were read at (`subjectsToken`). */
+  /** The correlation's token the subjects were read at (`subjectsToken`), and the last row then. */
   subjectsToken: string | null;
+  subjectsThrough: number;
   combos: string[];
   comboFields: (string | null)[][];
   facetCodes: [number, number][];
@@ -474,6 +475,11 @@ export class EventColumns {
    * none known, they are).
    */
   private subjectsToken: string | null = null;
+  /**
+   * The last row when the subjects were read under `subjectsToken`: the rows after it may have been given subjects by
+   * that same correlation (committed after the refresh read its last row), so their slices are still checked.
+   */
+  private subjectsThrough = 0;
   private readonly tokenOf: Statement | null;
   /** `PRAGMA data_version` at the last complete refresh (null: never complete). */
   private version: number | null = null;
@@ -670,11 +676,12 @@ export class EventColumns {
         await pause();
       }
       // Subjects: the slices whose checksum changed (a slice never read is read at once: its read gives the checksum);
-      // none while the correlation's token is the one they were read at (rows added since have no subject yet).
+      // while the correlation's token is the one they were read at, only the slices of rows added since.
       const token = (this.tokenOf?.get() as string | null | undefined) ?? null;
-      if (token === null || token !== this.subjectsToken) {
-        this.stats.subjectChecks++;
-        let k = 0;
+      const from = token !== null && token === this.subjectsToken ? Math.floor(this.subjectsThrough / this.slice) : 0;
+      if (from * this.slice < hi) {
+        if (from === 0) this.stats.subjectChecks++;
+        let k = from;
         for (; k * this.slice < hi && !this.stopped; k++) {
           const upTo = Math.min((k + 1) * this.slice, hi);
           const had = this.sums.get(k);
@@ -686,7 +693,10 @@ export class EventColumns {
         }
         // Every slice read after the token was: a correlation committed meanwhile wrote another token, so the next
         // refresh checks them again (the slices it changed before this read them are then read again).
-        if (k * this.slice >= hi) this.subjectsToken = token;
+        if (k * this.slice >= hi) {
+          this.subjectsToken = token;
+          this.subjectsThrough = hi;
+        }
       }
       for (const k of [...this.sums.keys()]) if (k * this.slice >= hi) this.sums.delete(k);
       if (this.stopped) return;
@@ -709,6 +719,7 @@ export class EventColumns {
     this.searched = 0;
     this.sums.clear();
     this.subjectsToken = null;
+    this.subjectsThrough = 0;
     this.ids.clear();
     this.storedThrough = 0;
   }
@@ -810,6 +821,7 @@ export class EventColumns {
         storedThrough: this.storedThrough,
         sums: [...this.sums],
         subjectsToken: this.subjectsToken,
+        subjectsThrough: this.subjectsThrough,
         combos: this.combos.encoded,
         comboFields: this.comboFields,
         facetCodes: [...this.facetCodes],
@@ -863,6 +875,8 @@ export class EventColumns {
       const combos = TextCodes.of(s.combos);
       const token = s.subjectsToken ?? null;
       if (token !== null && typeof token !== 'string') throw new Error('a correlation token of another kind');
+      const through = s.subjectsThrough ?? 0;
+      if (!(Number.isSafeInteger(through) && through >= 0)) throw new Error('a last row of another kind');
       if (s.comboFields.length !== s.combos.length) throw new Error('its facet combinations and their fields differ in number');
       if (s.comboFields.some((f) => !Array.isArray(f) || f.length !== 5 || f.some((x) => x !== null && typeof x !== 'string'))) throw new Error('a facet combination of other fields');
       const keys = TextCodes.of(s.keys);
@@ -910,6 +924,7 @@ export class EventColumns {
       this.sums.clear();
       for (const [k, sum] of s.sums) this.sums.set(k, sum);
       this.subjectsToken = token;
+      this.subjectsThrough = through;
       this.loaded = s.loaded;
       this.searched = s.searched;
       this.imageRows = s.loaded;

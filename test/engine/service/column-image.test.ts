@@ -334,6 +334,38 @@ describe("the events' subjects, kept while no correlation changes them (the corr
     for (const l of [a, b, fresh]) close(l);
   });
 
+  it("rows given subjects by a correlation committed while the refresh ran are read, though the token was read after it", async () => {
+    // The case's later rows held back, then committed with their subjects and a new token (an ingest and its
+    // correlation) at the refresh's first pause: after it had read the last row, before it read the token.
+    const path = copyCase('r.db');
+    const w = new Database(path);
+    const max = w.prepare('SELECT MAX(id) FROM events').pluck().get() as number;
+    const cut = Math.floor(max * 0.6);
+    w.pragma('foreign_keys = OFF');
+    w.exec(`CREATE TEMP TABLE held AS SELECT * FROM events WHERE id > ${cut};
+            CREATE TEMP TABLE held_subjects AS SELECT * FROM event_subjects WHERE event_rowid > ${cut};
+            DELETE FROM event_subjects WHERE event_rowid > ${cut}; DELETE FROM events WHERE id > ${cut};`);
+    const { db, c } = columnsOn(path, { delayMs: 60_000 });
+    let committed = false;
+    await c.refresh(async () => {
+      if (!committed) {
+        committed = true;
+        w.exec(`INSERT INTO events SELECT * FROM held; INSERT INTO event_subjects SELECT * FROM held_subjects;
+                UPDATE correlation_state SET subjects_token = 'the next correlation';`);
+      }
+      await new Promise((r) => setImmediate(r));
+    });
+    expect(committed).toBe(true);
+    await searchIn(c);
+    const fresh = await load(path, false);
+    expect(subjects(c)).toEqual(subjects(fresh.c));
+    expect(subjects(c).slice(cut + 1).some((x) => x > 0), 'the rows after the cut have subjects').toBe(true);
+    c.stop();
+    db.close();
+    w.close();
+    close(fresh);
+  });
+
   it('evidence that changes the subjects of events the case has (Kubernetes only, no new event): read again after its correlation', async () => {
     const path = join(mkdtempSync(join(dir, 'k8s-')), 'k.db');
     const w = openCase(path);
