@@ -96,8 +96,7 @@ function tokenBefore(tokens: TokenRequest[], p: PodLife, atMs: number): TokenReq
   let best: TokenRequest | null = null;
   for (const t of tokens) {
     if (t.tsMs > atMs) break; // sorted by time
-    if (t.namespace !== p.namespace || !t.audiences.includes(IRSA_AUDIENCE)) continue;
-    if (!(t.podUid && p.uid ? t.podUid === p.uid : t.podName === p.name)) continue;
+    if (!t.audiences.includes(IRSA_AUDIENCE) || !tokenOf(t, p)) continue;
     if (t.expiresMs !== null && t.expiresMs < atMs) continue;
     best = t;
   }
@@ -140,6 +139,7 @@ function mintedElsewhere(tl: Timeline, q: IrsaQuery): PodCandidate[] {
 function pairsWith(tl: Timeline, q: IrsaQuery, token: TokenRequest, pod: PodLife): boolean {
   if (q.exchanges.filter((x) => x >= token.tsMs && x <= q.atMs).length !== 1) return false;
   if (refreshDue(tl, q, pod)) return false;
+  if (unusedTokenBefore(tl, q, token, pod)) return false;
   const newer: number[] = []; // the account's kubelet tokens after this one, within its minute
   for (const t of tl.tokens) {
     if (t.tsMs > token.tsMs + FRESH_TOKEN_MS) break; // sorted by time
@@ -149,6 +149,29 @@ function pairsWith(tl: Timeline, q: IrsaQuery, token: TokenRequest, pod: PodLife
     newer.push(t.tsMs);
   }
   return q.exchanges.every((y) => y <= q.atMs || y > token.tsMs + FRESH_TOKEN_MS || newer.some((t) => t < y));
+}
+
+/**
+ * Whether another pod of the account that may make the call (alive at it, in the cluster) was handed a kubelet token
+ * within the minute before the call, no later than `token`, with no exchange of the account from its token until
+ * `token`: that pod's first exchange is still to come, and its SDK may make its first AWS call before the other's.
+ * Pods started together (a rollout's replicas on one node, their tokens milliseconds apart) leave the exchange
+ * ambiguous; pods started one after the other (token, exchange, token, exchange) do not.
+ */
+function unusedTokenBefore(tl: Timeline, q: IrsaQuery, token: TokenRequest, pod: PodLife): boolean {
+  for (const t of tl.tokens) {
+    if (t.tsMs > token.tsMs) break; // sorted by time
+    if (t === token || t.tsMs < q.atMs - FRESH_TOKEN_MS || !t.nodeName) continue;
+    if (t.namespace !== q.namespace || t.serviceAccount !== q.serviceAccount || !t.audiences.includes(IRSA_AUDIENCE)) continue;
+    const other = tl.pods.some((p) => p !== pod && tokenOf(t, p) && p.serviceAccount === q.serviceAccount && aliveAt(p, q.atMs) && (!q.inCluster || q.inCluster(p)));
+    if (other && !q.exchanges.some((x) => x >= t.tsMs && x < token.tsMs)) return true;
+  }
+  return false;
+}
+
+/** Whether a token request was made for this pod (by uid where both have one, else by name). */
+function tokenOf(t: TokenRequest, p: PodLife): boolean {
+  return t.namespace === p.namespace && (t.podUid && p.uid ? t.podUid === p.uid : t.podName === p.name);
 }
 
 /**

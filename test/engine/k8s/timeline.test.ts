@@ -169,6 +169,42 @@ describe('rule: IRSA → pod', () => {
     expect(at(4000).kind).toBe('several');
   });
 
+  it('replicas handed their tokens together: the last token pairs with the exchange no more', () => {
+    // (seed 9002: a rollout started three replicas on one node; two got their tokens 68 ms apart, the earlier one's SDK
+    // exchanged 41 s later, and the later token's pod was named for it)
+    const tl = timelineOf([
+      podCreate(0, 'api-1', 'u1', 'api'), binding(0.1, 'api-1', 'u1', NODE_A),
+      podCreate(0.2, 'api-2', 'u2', 'api'), binding(0.3, 'api-2', 'u2', NODE_A),
+      token(2.739, 'api-1', 'u1', NODE_A), token(2.807, 'api-1', 'u1', NODE_A),
+      token(2.86, 'api-2', 'u2', NODE_A), token(2.875, 'api-2', 'u2', NODE_A),
+    ]);
+    const at = (s: number, exchanges: number[], timeline = tl) =>
+      decide(irsaCandidates(timeline, { namespace: 'payments', serviceAccount: 'api', atMs: T(s), sourceIps: ['52.1.2.3'], inCluster, exchanges: exchanges.map(T) }));
+    const v = at(44, [44]);
+    expect(v.kind).toBe('several');
+    expect(v.kind === 'several' && v.candidates.map((c) => c.pod.name).sort()).toEqual(['api-1', 'api-2']);
+    // api-1's tokens more than a minute before the exchange: api-2's alone are fresh (its own earlier one no bar), and pair.
+    const late = at(62.84, [62.84]);
+    expect(late.kind === 'one' && late.pick.pod.name).toBe('api-2');
+    // api-1 exchanged between the two tokens (token, exchange, token, exchange): api-2's token pairs with the next.
+    const serial = timelineOf([
+      podCreate(0, 'api-1', 'u1', 'api'), binding(0.1, 'api-1', 'u1', NODE_A), token(1, 'api-1', 'u1', NODE_A),
+      podCreate(4, 'api-2', 'u2', 'api'), binding(4.1, 'api-2', 'u2', NODE_A), token(5, 'api-2', 'u2', NODE_A),
+    ]);
+    const next = at(20, [3, 20], serial);
+    expect(next.kind === 'one' && next.pick.pod.name).toBe('api-2');
+    // Without that exchange, either pod's first may be this one.
+    expect(at(20, [20], serial).kind).toBe('several');
+    // api-1 deleted before the exchange: it made no call, api-2's token pairs (api-0, long running, is ruled out).
+    const gone = timelineOf([
+      podCreate(0, 'api-0', 'u0', 'api'), binding(0.1, 'api-0', 'u0', NODE_A), token(1, 'api-0', 'u0', NODE_A),
+      podCreate(100, 'api-1', 'u1', 'api'), binding(100.1, 'api-1', 'u1', NODE_A), token(101, 'api-1', 'u1', NODE_A), del(110, 'api-1', 'u1'),
+      podCreate(104, 'api-2', 'u2', 'api'), binding(104.1, 'api-2', 'u2', NODE_A), token(105, 'api-2', 'u2', NODE_A),
+    ]);
+    const alone = at(120, [120], gone);
+    expect(alone.kind === 'one' && alone.pick.pod.name).toBe('api-2');
+  });
+
   it("an older pod's session due for its refresh at the exchange: the new pod's token pairs with it no more", () => {
     // (seed 7423: two deployments share the account; the new pod's SDK exchanged its token at its first AWS call, 11
     // minutes after it; 8 s after the token, the older pod refreshed a session 50 minutes old: the new pod was named)
