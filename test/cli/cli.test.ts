@@ -38,7 +38,7 @@ function buildEvidence(dir: string, withTruncated: boolean) {
   const call = { ...(JSON.parse(readFileSync(referencePath('seed-examples/000-01-GetSecretValue.json'), 'utf8')) as JsonObject), eventID: 'irsa-call-0001' };
   const issue = { ...(JSON.parse(readFileSync(referencePath('seed-examples/000-02-AssumeRoleWithWebIdentity.json'), 'utf8')) as JsonObject), eventID: 'irsa-issue-0001' };
   const hostile = apiRecord('hostile-0001', { userAgent: HOSTILE_UA, sourceIPAddress: HOSTILE_IP, eventTime: '2024-11-13T09:00:00Z' });
-  put(root, 'AWSLogs/012345678910/CloudTrail/us-east-1/2024/11/13/012345678910_CloudTrail_us-east-1_20241113T0900Z_seed.json.gz', gzipSync(trailJson([issue, call, hostile])));
+  put(root, 'AWSLogs/210987654321/CloudTrail/us-east-1/2024/11/13/210987654321_CloudTrail_us-east-1_20241113T0900Z_seed.json.gz', gzipSync(trailJson([issue, call, hostile])));
   good.push(issue, call, hostile);
   let bad: string | null = null;
   if (withTruncated) {
@@ -277,12 +277,12 @@ describe('a case with one truncated file', () => {
     const r = await podtrail(['trace', 'irsa-call-0001', '--case', casePath]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^GetSecretValue \(secretsmanager\.amazonaws\.com\) at 2024-11-13T08:44:27Z$/m);
-    expect(r.stdout).toMatch(/012345678910_CloudTrail_us-east-1_20241113T0900Z_seed\.json\.gz #1/);
+    expect(r.stdout).toMatch(/210987654321_CloudTrail_us-east-1_20241113T0900Z_seed\.json\.gz #1/);
     expect(r.stdout).toMatch(/^Chain:$/m);
     expect(r.stdout).toMatch(/^ {2}1\. \[\w+\] /m);
     expect(r.stdout).toMatch(/AssumeRoleWithWebIdentity 2024-11-12T13:28:26Z irsa-issue-0001/);
     expect(r.stdout).toMatch(/mechanism\s+irsa/);
-    expect(r.stdout).toMatch(/namespace\/sa\s+airflow \/ my-flow-1220d985a/);
+    expect(r.stdout).toMatch(/namespace\/sa\s+pipelines \/ nightly-runner-5c81f2/);
 
     const json = await podtrail(['trace', 'irsa-call-0001', '--case', casePath, '--format', 'json']);
     expect(json.code).toBe(0);
@@ -327,7 +327,7 @@ describe('a case with one truncated file', () => {
       case: { failedFiles: number };
     };
     expect(m.event.eventID).toBe('irsa-call-0001');
-    expect(m.attribution).toMatchObject({ mechanism: 'irsa', namespace: 'airflow' });
+    expect(m.attribution).toMatchObject({ mechanism: 'irsa', namespace: 'pipelines' });
     expect(m.case.failedFiles).toBe(1);
     expect(m.files.map((f) => f.path).some((p) => p.endsWith('_seed.json.gz'))).toBe(true);
     expect(m.files.every((f) => /^[0-9a-f]{64}$/.test(f.sha256))).toBe(true);

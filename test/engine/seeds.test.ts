@@ -27,12 +27,12 @@ beforeAll(async () => {
 });
 
 describe('seed 000 (Mitiga, "EKS role unchaining")', () => {
-  it('GetSecretValue by an IRSA session → namespace airflow, service account my-flow-1220d985a, via its AssumeRoleWithWebIdentity', () => {
+  it('GetSecretValue by an IRSA session → namespace pipelines, service account nightly-runner-5c81f2, via its AssumeRoleWithWebIdentity', () => {
     const [a] = byName.get('GetSecretValue')!;
     expect(a!.mechanism).toBe('irsa');
-    expect(a!.namespace).toBe('airflow');
-    expect(a!.serviceAccount).toBe('my-flow-1220d985a');
-    expect(a!.cluster).toEqual({ name: null, arn: null, oidcId: '0YY74BNCIDF85NC326F7545VF21' });
+    expect(a!.namespace).toBe('pipelines');
+    expect(a!.serviceAccount).toBe('nightly-runner-5c81f2');
+    expect(a!.cluster).toEqual({ name: null, arn: null, oidcId: '8F3C1A9E5D7B2C4A6E0F1B3D5C7A9E2F' });
     expect(a!.chain[0]!.issuedBy?.eventName).toBe('AssumeRoleWithWebIdentity');
     // The article's records put the call 19 h after the key's recorded expiration: linked by key id, not proven.
     expect(a!.confidence.identity).toBe('inferred');
@@ -40,15 +40,15 @@ describe('seed 000 (Mitiga, "EKS role unchaining")', () => {
     expect(a!.pod).toBeNull();
   });
 
-  it('ModifyDBInstance by a Pod Identity session → pod be-server-7f958859c6-s62w5 in production, proven by session tags', () => {
+  it('ModifyDBInstance by a Pod Identity session → pod orders-api-5d8c7b9f4-q2x7m in orders, proven by session tags', () => {
     const [a] = byName.get('ModifyDBInstance')!;
     expect(a).toMatchObject({
       mechanism: 'pod-identity',
       chained: false,
-      cluster: { name: 'eks-my-cluster-1', arn: 'arn:aws:eks:us-east-1:012345678910:cluster/eks-my-cluster-1' },
-      namespace: 'production',
-      serviceAccount: 'production-sa',
-      pod: { name: 'be-server-7f958859c6-s62w5', uid: 'af4af1ce-140a-41e6-96ac-4710e7ccc38b' },
+      cluster: { name: 'eks-orders-1', arn: 'arn:aws:eks:us-east-1:210987654321:cluster/eks-orders-1' },
+      namespace: 'orders',
+      serviceAccount: 'orders-api-sa',
+      pod: { name: 'orders-api-5d8c7b9f4-q2x7m', uid: '3b7e2d91-6c4f-4a8e-9d15-0f2c8a6b4e73' },
       confidence: { identity: 'proven', pod: 'proven', node: 'none' },
     });
   });

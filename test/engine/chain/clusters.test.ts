@@ -7,7 +7,7 @@ describe('rule: OIDC id → cluster, from evidence only', () => {
     cluster: {
       name: 'prod-east',
       arn: 'arn:aws:eks:us-east-1:111122223333:cluster/prod-east',
-      identity: { oidc: { issuer: 'https://oidc.eks.us-east-1.amazonaws.com/id/0YY74BNCIDF85NC326F7545VF21' } },
+      identity: { oidc: { issuer: 'https://oidc.eks.us-east-1.amazonaws.com/id/8F3C1A9E5D7B2C4A6E0F1B3D5C7A9E2F' } },
     },
   });
 
@@ -15,7 +15,7 @@ describe('rule: OIDC id → cluster, from evidence only', () => {
     expect(clusterFactFromDocument({ kind: 'eks-describe-cluster', ref: 'file:x#1', raw: describeCluster })).toEqual({
       name: 'prod-east',
       arn: 'arn:aws:eks:us-east-1:111122223333:cluster/prod-east',
-      oidcId: '0YY74BNCIDF85NC326F7545VF21',
+      oidcId: '8F3C1A9E5D7B2C4A6E0F1B3D5C7A9E2F',
       account: '111122223333',
       region: 'us-east-1',
       key: '111122223333:us-east-1:prod-east',
@@ -29,7 +29,7 @@ describe('rule: OIDC id → cluster, from evidence only', () => {
     expect(c.name).toBe('test');
     expect(c.oidcId).toBeNull();
     const describe = { ...rec, eventName: 'DescribeCluster', responseElements: JSON.parse(describeCluster) };
-    expect(clusterFactFromRecord(fact(describe))!.oidcId).toBe('0YY74BNCIDF85NC326F7545VF21');
+    expect(clusterFactFromRecord(fact(describe))!.oidcId).toBe('8F3C1A9E5D7B2C4A6E0F1B3D5C7A9E2F');
   });
 
   it('uses CreateOpenIDConnectProvider only when a tag names the cluster', () => {

@@ -13,7 +13,7 @@ function asiaVariant(rec: JsonObject): JsonObject {
 describe('rule: key issuance', () => {
   it('links the IRSA key of the seed to its AssumeRoleWithWebIdentity (responseElements.credentials.accessKeyId)', () => {
     const iss = issuanceOf(fact(loadRecord('seed-examples/000-02-AssumeRoleWithWebIdentity.json')))!;
-    expect(iss.accessKeyId).toBe('ASIAQV9HXLTLJIT5R3XCH');
+    expect(iss.accessKeyId).toBe('ASIAZX4PQ7PIPELINE2K');
     expect(iss.eventName).toBe('AssumeRoleWithWebIdentity');
     // "Nov 12, 2024, 1:43:26 PM": STS's expiration format in CloudTrail, UTC.
     expect(new Date(iss.expiresMs).toISOString()).toBe('2024-11-12T13:43:26.000Z');

@@ -8,8 +8,8 @@ import { byHand } from '../../../electron/engine/chain/resolve-irsa';
 describe('rule: IRSA', () => {
   it('reads namespace and service account from userIdentity.userName (seed 000-02)', () => {
     const wi = webIdentityOf(loadRecord('seed-examples/000-02-AssumeRoleWithWebIdentity.json'));
-    expect(wi.serviceAccount).toEqual({ namespace: 'airflow', serviceAccount: 'my-flow-1220d985a' });
-    expect(wi.eks).toEqual({ region: 'us-east-1', oidcId: '0YY74BNCIDF85NC326F7545VF21' });
+    expect(wi.serviceAccount).toEqual({ namespace: 'pipelines', serviceAccount: 'nightly-runner-5c81f2' });
+    expect(wi.eks).toEqual({ region: 'us-east-1', oidcId: '8F3C1A9E5D7B2C4A6E0F1B3D5C7A9E2F' });
     expect(wi.subjectField).toBe('userIdentity.userName');
   });
 
@@ -25,7 +25,7 @@ describe('rule: IRSA', () => {
 
   it('names the provider of an IRSA session from webIdFederationData (seed 000-01)', () => {
     const wi = webIdentityOf(loadRecord('seed-examples/000-01-GetSecretValue.json'));
-    expect(wi.eks?.oidcId).toBe('0YY74BNCIDF85NC326F7545VF21');
+    expect(wi.eks?.oidcId).toBe('8F3C1A9E5D7B2C4A6E0F1B3D5C7A9E2F');
   });
 
   it('does not mistake other web identities for EKS', () => {

@@ -13,12 +13,12 @@ describe('rule: EKS Pod Identity', () => {
     const rec = loadRecord('seed-examples/000-04-AssumeRole.json');
     expect(isPodIdentityIssuance(rec)).toBe(true);
     expect(podIdentityTags(rec)).toEqual({
-      clusterArn: 'arn:aws:eks:us-east-1:012345678910:cluster/eks-my-cluster-1',
-      clusterName: 'eks-my-cluster-1',
-      namespace: 'production',
-      serviceAccount: 'production-sa',
-      podName: 'be-server-7f958859c6-s62w5',
-      podUid: 'af4af1ce-140a-41e6-96ac-4710e7ccc38b',
+      clusterArn: 'arn:aws:eks:us-east-1:210987654321:cluster/eks-orders-1',
+      clusterName: 'eks-orders-1',
+      namespace: 'orders',
+      serviceAccount: 'orders-api-sa',
+      podName: 'orders-api-5d8c7b9f4-q2x7m',
+      podUid: '3b7e2d91-6c4f-4a8e-9d15-0f2c8a6b4e73',
     });
   });
 

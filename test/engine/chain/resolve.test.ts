@@ -68,8 +68,8 @@ describe('chain resolution', () => {
     ).resolveKey('ASIAHOP200000000001')!;
     expect(r.mechanism).toBe('irsa');
     expect(r.chained).toBe(true);
-    expect(r.namespace).toBe('airflow');
-    expect(r.serviceAccount).toBe('my-flow-1220d985a');
+    expect(r.namespace).toBe('pipelines');
+    expect(r.serviceAccount).toBe('nightly-runner-5c81f2');
     expect(r.chain.map((l) => l.accessKeyId)).toEqual(['ASIAHOP200000000001', 'ASIAHOP100000000001', 'ASIAROOT00000000001']);
     expect(r.chain.map((l) => l.issuedBy?.eventID)).toEqual(['e3', 'e2', 'e1']);
     expect(r.hops.filter((h) => h.rule === 'role-chain')).toHaveLength(2);

@@ -7,8 +7,8 @@ import type { AuditRow } from '../../../electron/engine/ingest/k8s-normalize';
 import { stripTimestampPrefix } from '../../../electron/engine/ingest/k8s-normalize';
 import { referencePath } from '../../helpers/reference';
 
-const REAL = readFileSync(referencePath('public/doc-examples/k8s-audit_01_eks-kubelet-patch-pod-status_node-role-session-in-user.extra_go-lambda-eks-logs-README.json'), 'utf8').trim();
-const event = (auditID: string, verb = 'create') => JSON.stringify({ ...JSON.parse(REAL), auditID, verb });
+const KUBELET_PATCH = readFileSync(referencePath('public/doc-examples/k8s-audit_01_eks-kubelet-patch-pod-status_node-role-session-in-user.extra.json'), 'utf8').trim();
+const event = (auditID: string, verb = 'create') => JSON.stringify({ ...JSON.parse(KUBELET_PATCH), auditID, verb });
 
 async function parse(bytes: Buffer) {
   const audits: AuditRow[] = [];
@@ -17,22 +17,22 @@ async function parse(bytes: Buffer) {
 }
 
 describe('Kubernetes audit events', () => {
-  it('reads a real EKS audit event (kubelet status patch with the node role session in user.extra)', async () => {
-    const { result, audits } = await parse(Buffer.from(REAL));
+  it('reads an EKS audit event (kubelet status patch with the node role session in user.extra)', async () => {
+    const { result, audits } = await parse(Buffer.from(KUBELET_PATCH));
     expect(result.format).toBe('k8s-audit');
     expect(audits).toHaveLength(1);
     expect(audits[0]).toMatchObject({
-      auditId: '0e507148-8b16-4dfb-934b-9b05dba50974',
+      auditId: '5b0f6c2e-9a41-4d7e-8c3b-2e6f1a9d4c70',
       verb: 'patch',
       resource: 'pods',
       subresource: 'status',
-      namespace: 'default',
-      name: 'stress-83-tbnq2',
-      username: 'system:node:ip-00-00-00-00.eu-west-1.compute.internal',
-      sourceIp: '54.75.17.171',
+      namespace: 'batch',
+      name: 'load-gen-42-w7kxq',
+      username: 'system:node:ip-10-20-0-11.eu-west-1.compute.internal',
+      sourceIp: '198.51.100.24',
       code: 200,
     });
-    expect(audits[0]!.tsMs).toBe(Date.parse('2021-09-27T08:36:44.021638Z'));
+    expect(audits[0]!.tsMs).toBe(Date.parse('2024-05-14T06:12:09.326117Z'));
   });
 
   it('reads JSON Lines of audit events', async () => {

@@ -119,13 +119,13 @@ describe('pod timeline from audit events', () => {
     expect(b.build().pods[0]!.nodeName).toBeNull();
   });
 
-  it('reads the real EKS kubelet status patch: pod uid, node and its instance id', () => {
-    const real = JSON.parse(readFileSync(referencePath('public/doc-examples/k8s-audit_01_eks-kubelet-patch-pod-status_node-role-session-in-user.extra_go-lambda-eks-logs-README.json'), 'utf8')) as JsonObject;
+  it('reads an EKS kubelet status patch: pod uid, node and its instance id', () => {
+    const patch = JSON.parse(readFileSync(referencePath('public/doc-examples/k8s-audit_01_eks-kubelet-patch-pod-status_node-role-session-in-user.extra.json'), 'utf8')) as JsonObject;
     const b = new TimelineBuilder();
-    b.audit({ auditId: 'real', tsMs: Date.parse('2021-09-27T08:36:44Z'), record: real });
+    b.audit({ auditId: 'patch', tsMs: Date.parse('2024-05-14T06:12:09Z'), record: patch });
     const tl = b.build();
-    expect(tl.pods[0]).toMatchObject({ uid: '10177585-b79f-44a0-bdcc-c68ec12d012a', name: 'stress-83-tbnq2', nodeName: 'ip-00-00-00-00.eu-west-1.compute.internal' });
-    expect(tl.nodes.get('ip-00-00-00-00.eu-west-1.compute.internal')?.instanceId).toBe('i-00000000000000');
+    expect(tl.pods[0]).toMatchObject({ uid: '6e2d9b41-3f7a-4c85-a0d2-9b1e5c7f3a68', name: 'load-gen-42-w7kxq', nodeName: 'ip-10-20-0-11.eu-west-1.compute.internal' });
+    expect(tl.nodes.get('ip-10-20-0-11.eu-west-1.compute.internal')?.instanceId).toBe('i-0a1b2c3d4e5f60718');
   });
 });
 
