@@ -66,13 +66,17 @@ const FULL_RECALL: [number, number, number][] = [
  * - 9002 (4,000 events, 8 hours): a rollout started three replicas on one node; two were handed their tokens 68 ms
  *   apart, and the earlier one's SDK exchanged 41 s later: the later token was paired with it, its pod named for 18
  *   calls. The exchange stays ambiguous (the bundle's right-pod rate is ~60 %: one node, one NAT for the rollout).
+ * - 9307 (6,000 events, 12 hours): as 7423, but the new pod's first exchange came six minutes after its token, before
+ *   the older pod's session expired, while that pod refreshed 45 s after the token: either exchange could be the
+ *   refresh, and the token was paired with the refresh (3 calls).
  */
 const NAMED_WRONG: [number, number, number, number][] = [
   [7423, 5000, 10, 0.75],
   [9002, 4000, 8, 0.55],
+  [9307, 6000, 12, 0.95],
 ];
 
-function checkSeed(seed: number, events: number, hours: number, minRecall = 0.8, minRight = 0.85): void {
+function checkSeed(seed: number, events: number, hours: number, minRecall = 0.8, minRight = 0.85, noneWrong = false): void {
   if (!existsSync(join(REPO, 'dist', 'electron', 'cli', 'main.js'))) throw new Error('run `npm run build` first');
   const dir = mkdtempSync(join(tmpdir(), 'podtrail-seeds-'));
   try {
@@ -88,6 +92,8 @@ function checkSeed(seed: number, events: number, hours: number, minRecall = 0.8,
     expect(s.irsa).toBeGreaterThan(200);
     expect(s.wrongProven).toBe(0);
     expect(r.namedRight, s.examples.join('\n')).toBeGreaterThanOrEqual(0.995);
+    // A bundle that once had pods named wrongly: none now (the rate alone would let 9307's three calls through).
+    if (noneWrong) expect(s.wrong, s.examples.join('\n')).toBe(0);
     expect(r.ambiguousListsTruth, s.examples.join('\n')).toBeGreaterThanOrEqual(0.99);
     // Floors below the targets (95 % right pods, 90 % precise flags), at the lowest measured over these seeds:
     // the README reports the rates against the targets.
@@ -109,5 +115,5 @@ describe('many generated bundles, each with its own cluster variety', () => {
   it.each(SEEDS)('seed %i: sound pod answers and precise detections', (seed) => checkSeed(seed, 2500, 6));
   it.each(FLOODED)('seed %i (10 hours): no flood of flags', (seed) => checkSeed(seed, 5000, 10));
   it.each(FULL_RECALL)('seed %i (%i events over %i hours): every call of every planted attack flagged', (seed, events, hours) => checkSeed(seed, events, hours, 1));
-  it.each(NAMED_WRONG)('seed %i (%i events over %i hours): no pod named wrongly', (seed, events, hours, minRight) => checkSeed(seed, events, hours, 0.8, minRight));
+  it.each(NAMED_WRONG)('seed %i (%i events over %i hours): no pod named wrongly', (seed, events, hours, minRight) => checkSeed(seed, events, hours, 0.8, minRight, true));
 });

@@ -10,7 +10,7 @@ import { clusterKeyParts } from './clusters';
 export class ResolveContext {
   private exchangeIndex: Map<string, Issuance[]> | null = null;
   private readonly exchangeTimes = new Map<string, number[]>();
-  private readonly sessionUse = new Map<string, { atMs: number; expiresMs: number }[]>();
+  private readonly sessionUse = new Map<string, { atMs: number; expiresMs: number; lastUseMs: number | null }[]>();
   /** Per service account (OIDC id, namespace, name): the refresh-lineage result (k8s/lineage.ts), once computed. */
   readonly lineage = new Map<string, Map<string, Set<string>> | null>();
 
@@ -64,11 +64,14 @@ export class ResolveContext {
     return times;
   }
 
-  /** `exchangesOf` with when the session each issued expires. */
-  sessionsOf(namespace: string, serviceAccount: string): { atMs: number; expiresMs: number }[] {
+  /** `exchangesOf` with when the session each issued expires, and when its key was last used (null: never). */
+  sessionsOf(namespace: string, serviceAccount: string): { atMs: number; expiresMs: number; lastUseMs: number | null }[] {
     const k = `${namespace}/${serviceAccount}`;
     let list = this.sessionUse.get(k);
-    if (!list) this.sessionUse.set(k, (list = this.webIdentityExchanges(namespace, serviceAccount).map((i) => ({ atMs: i.issuedMs, expiresMs: i.expiresMs }))));
+    if (!list) {
+      const lastUse = (key: string) => this.facts.k8s?.lastUseOfKey(key) ?? null;
+      this.sessionUse.set(k, (list = this.webIdentityExchanges(namespace, serviceAccount).map((i) => ({ atMs: i.issuedMs, expiresMs: i.expiresMs, lastUseMs: lastUse(i.accessKeyId) }))));
+    }
     return list;
   }
 

@@ -18,6 +18,7 @@
  */
 import { aliveAt, type PodLife, type Timeline, type TokenRequest } from './timeline';
 import { isIp, isPrivateIp } from '../util/ip';
+import { HANDOFF_SLACK_MS } from './lineage';
 
 export const IRSA_AUDIENCE = 'sts.amazonaws.com';
 /** How soon after the kubelet's token request a starting pod's SDK exchanges it. */
@@ -64,10 +65,10 @@ export interface IrsaQuery {
   /** Times of every AssumeRoleWithWebIdentity of this service account (to pair a fresh token with one exchange). */
   exchanges: number[];
   /**
-   * The same exchanges with when the session each issued expires, so that an exchange that may be an older pod's
-   * refresh is not taken for a new pod's first one (`refreshDue`).
+   * The same exchanges with when the session each issued expires and when its key was last used (null: never), so
+   * that an exchange that may be an older pod's refresh is not taken for a new pod's first one (`refreshDue`).
    */
-  sessions?: readonly { atMs: number; expiresMs: number }[];
+  sessions?: readonly { atMs: number; expiresMs: number; lastUseMs?: number | null }[];
   /**
    * The NAT addresses a Kubernetes node's own calls left from (public source addresses, with every address that
    * shares a NAT gateway with them: see k8s/facts.ts), or null when none was seen.
@@ -138,7 +139,7 @@ function mintedElsewhere(tl: Timeline, q: IrsaQuery): PodCandidate[] {
  */
 function pairsWith(tl: Timeline, q: IrsaQuery, token: TokenRequest, pod: PodLife): boolean {
   if (q.exchanges.filter((x) => x >= token.tsMs && x <= q.atMs).length !== 1) return false;
-  if (refreshDue(tl, q, pod)) return false;
+  if (refreshDue(tl, q, token, pod)) return false;
   if (unusedTokenBefore(tl, q, token, pod)) return false;
   const newer: number[] = []; // the account's kubelet tokens after this one, within its minute
   for (const t of tl.tokens) {
@@ -177,14 +178,19 @@ function tokenOf(t: TokenRequest, p: PodLife): boolean {
 /**
  * Whether the exchange at `q.atMs` may be the refresh of an older session of the account: a session not yet expired
  * at the exchange but within `REFRESH_WINDOW_MS` of its expiry (an SDK refreshes before its credentials expire, at
- * its next call), for which no other exchange of the account came in that window before it expired (its holder may
- * have refreshed there instead: then the new pod's token breaks the tie as before), and whose holder may still run:
+ * its next call), whose key was not used after the exchange (once refreshed, an SDK signs with the new credentials;
+ * requests signed just before may arrive up to `HANDOFF_SLACK_MS` later), for which no other exchange of the account
+ * came in that window before the new pod's token (it may have been refreshed there), and whose holder may still run:
  * one of the account's pods alive when it was issued is alive at the exchange and is not the one whose token this is.
+ * An exchange in the window after the token does not clear it: the refresh may be this one and the new pod's first
+ * exchange that one (seed 9307: the new pod's SDK exchanged six minutes after its token, the older pod refreshed 45 s
+ * after it; until 2026-12-07 afternoon the token was paired with the refresh).
  */
-function refreshDue(tl: Timeline, q: IrsaQuery, fresh: PodLife): boolean {
+function refreshDue(tl: Timeline, q: IrsaQuery, token: TokenRequest, fresh: PodLife): boolean {
   for (const s of q.sessions ?? []) {
     if (s.atMs >= q.atMs || s.expiresMs <= q.atMs || q.atMs < s.expiresMs - REFRESH_WINDOW_MS) continue;
-    if (q.exchanges.some((x) => x !== q.atMs && x >= s.expiresMs - REFRESH_WINDOW_MS && x <= s.expiresMs)) continue;
+    if (s.lastUseMs != null && s.lastUseMs - HANDOFF_SLACK_MS > q.atMs) continue;
+    if (q.exchanges.some((x) => x !== q.atMs && x >= s.expiresMs - REFRESH_WINDOW_MS && x <= s.expiresMs && x < token.tsMs)) continue;
     const holder = tl.pods.some(
       (p) => p !== fresh && p.namespace === q.namespace && p.serviceAccount === q.serviceAccount && aliveAt(p, s.atMs) && aliveAt(p, q.atMs) && (!q.inCluster || q.inCluster(p)),
     );

@@ -213,11 +213,13 @@ describe('rule: IRSA → pod', () => {
       podCreate(3000, 'api-2', 'u2', 'api'), binding(3001, 'api-2', 'u2', NODE_A), token(3002, 'api-2', 'u2', NODE_A),
     ]);
     const hour = 3600;
-    const at = (s: number, sessions: [number, number][]) =>
+    // [exchange, session length, last use of its key (none: never used)]
+    const at = (s: number, sessions: [number, number, number?][]) =>
       decide(
         irsaCandidates(tl, {
           namespace: 'payments', serviceAccount: 'api', atMs: T(s), sourceIps: ['52.1.2.3'], inCluster,
-          exchanges: sessions.map(([x]) => T(x)), sessions: sessions.map(([x, len]) => ({ atMs: T(x), expiresMs: T(x + len) })),
+          exchanges: sessions.map(([x]) => T(x)),
+          sessions: sessions.map(([x, len, used]) => ({ atMs: T(x), expiresMs: T(x + len), lastUseMs: used === undefined ? null : T(used) })),
         }),
       );
     // api-1's session from 10 s, an hour long, is 50 minutes old at 3010: within the 15 minutes an SDK refreshes in.
@@ -225,9 +227,15 @@ describe('rule: IRSA → pod', () => {
     // The same session refreshed at 2990 already (another exchange in its window): the token pairs again.
     const refreshed = at(3010, [[10, hour], [2990, hour], [3010, hour]]);
     expect(refreshed.kind === 'one' && refreshed.pick.pod.name).toBe('api-2');
-    // …or may refresh at 3300, before it expires (3610): either exchange may be the refresh, the token pairs as before.
-    const later = at(3010, [[10, hour], [3010, hour], [3300, hour]]);
-    expect(later.kind === 'one' && later.pick.pod.name).toBe('api-2');
+    // …or may refresh at 3300, before it expires (3610): either exchange may be the refresh (seed 9307: it was this
+    // one, the new pod's first came later), and neither is paired.
+    expect(at(3010, [[10, hour], [3010, hour], [3300, hour]]).kind).toBe('several');
+    // Its key used after this exchange (past the two minutes requests signed before a refresh may take): this was
+    // not its refresh, the token pairs; used just after it, it may still have been.
+    const used = at(3010, [[10, hour, 3200], [3010, hour], [3300, hour]]);
+    expect(used.kind === 'one' && used.pick.pod.name).toBe('api-2');
+    expect(at(3010, [[10, hour, 3100], [3010, hour], [3300, hour]]).kind).toBe('several');
+    expect(at(3010, [[10, hour, 3200], [3010, hour]]).kind).toBe('one');
     // An exchange only after it expired (3700: the new pod's first, in seed 7423) leaves 3010 its only refresh.
     expect(at(3010, [[10, hour], [3010, hour], [3700, hour]]).kind).toBe('several');
     // A session of 12 hours, or one already expired, or one issued 20 minutes before: not due, the token pairs.
