@@ -67,7 +67,7 @@ const FULL_RECALL: [number, number, number][] = [
  *   apart, and the earlier one's SDK exchanged 41 s later: the later token was paired with it, its pod named for 18
  *   calls. The exchange stays ambiguous (the bundle's right-pod rate is ~60 %: one node, one NAT for the rollout).
  * - 9307 (6,000 events, 12 hours): as 7423, but the new pod's first exchange came six minutes after its token, before
- *   the older pod's session expired, while that pod refreshed 45 s after the token: either exchange could be the
+ *   the older pod's session expired, while that pod refreshed 32 s after the token: either exchange could be the
  *   refresh, and the token was paired with the refresh (3 calls).
  */
 const NAMED_WRONG: [number, number, number, number][] = [

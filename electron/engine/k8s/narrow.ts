@@ -183,7 +183,7 @@ function tokenOf(t: TokenRequest, p: PodLife): boolean {
  * came in that window before the new pod's token (it may have been refreshed there), and whose holder may still run:
  * one of the account's pods alive when it was issued is alive at the exchange and is not the one whose token this is.
  * An exchange in the window after the token does not clear it: the refresh may be this one and the new pod's first
- * exchange that one (seed 9307: the new pod's SDK exchanged six minutes after its token, the older pod refreshed 45 s
+ * exchange that one (seed 9307: the new pod's SDK exchanged six minutes after its token, the older pod refreshed 32 s
  * after it; until 2026-12-07 afternoon the token was paired with the refresh).
  */
 function refreshDue(tl: Timeline, q: IrsaQuery, token: TokenRequest, fresh: PodLife): boolean {
