@@ -23,7 +23,7 @@ export const DETECTIONS: Readonly<Record<Flag, DetectionInfo>> = {
   'eks-auth-by-hand': { severity: 'high', summary: 'a Pod Identity token exchanged by hand (AWS CLI), not by the node agent' },
   'exec-then-credential-use': { severity: 'high', summary: "a call made with a pod's credentials during someone's exec session into that pod, unlike the workload's own calls" },
   'human-minted-token': { severity: 'high', summary: 'a service account token minted by a person (named), then exchanged for AWS credentials' },
-  'first-seen-api': { severity: 'medium', summary: 'a service account calling an API for the first time after a baseline' },
+  'first-seen-api': { severity: 'medium', summary: 'a service account calling an API for the first time, after a baseline that had stopped meeting new APIs' },
 };
 
 export function severityOf(flag: Flag): Severity {

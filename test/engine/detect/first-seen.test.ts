@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Database } from 'better-sqlite3';
 import { openCase } from '../../../electron/engine/db/open';
-import { BASELINE_CALLS, BASELINE_MS, firstSeenApis } from '../../../electron/engine/detect/first-seen';
+import { BASELINE_CALLS, BASELINE_MS, firstSeenApis, firstSeenApisAfter, firstSeenTuning, NEW_API_SHARE } from '../../../electron/engine/detect/first-seen';
 import { facetText, StringIds } from '../../../electron/engine/db/strings';
 
 const T0 = Date.parse('2026-03-02T00:00:00Z');
@@ -125,5 +125,131 @@ describe('first-seen-api', () => {
     expect(outcome('all')).toEqual(none);
     expect(outcome('alternate')).toEqual(none);
     expect(outcome('damaged')).toEqual(none);
+  });
+
+  it('flags a new API only while at most NEW_API_SHARE of the calls so far are of an API the baseline called once', () => {
+    // `calls` counted calls of two APIs over an hour, one of them (at the 6th call) of a third API called once; then,
+    // optionally, that API again; then a new one.
+    const run = (calls: number, again: boolean) => {
+      const { db, call } = caseWith([{ key: 'k1', sa: 'orders' }]);
+      for (let i = 0; i < calls; i++) {
+        const ms = T0 + Math.floor((i * BASELINE_MS) / calls);
+        if (i === 5) call('k1', ms, 'kms.amazonaws.com', 'GenerateDataKey');
+        else call('k1', ms, 'sqs.amazonaws.com', i % 2 ? 'ReceiveMessage' : 'DeleteMessage');
+      }
+      if (again) call('k1', T0 + BASELINE_MS + 500, 'kms.amazonaws.com', 'GenerateDataKey');
+      const first = call('k1', T0 + BASELINE_MS + 1000, 'iam.amazonaws.com', 'CreateAccessKey');
+      const out = flagged(db);
+      db.close();
+      return out.includes(first);
+    };
+    expect(NEW_API_SHARE).toBe(0.02);
+    // One API called once in 40 calls (2.5 %): the baseline still meets new APIs; its next one is no finding.
+    expect(run(40, false)).toBe(false);
+    // Called a second time before it: none called once.
+    expect(run(40, true)).toBe(true);
+    // The bound itself: one in 50 calls (2 %) flags, one in 49 does not.
+    expect(run(50, false)).toBe(true);
+    expect(run(49, false)).toBe(false);
+  });
+
+  it('an API whose first call was flagged does not count as the baseline\'s: a burst of new APIs is flagged call by call', () => {
+    const { db, call } = caseWith([{ key: 'k1', sa: 'orders' }]);
+    baseline(call, 'k1', BASELINE_CALLS, BASELINE_MS);
+    const burst = ['ListUsers', 'CreateUser', 'CreateAccessKey', 'AttachUserPolicy'].map((name, i) => call('k1', T0 + BASELINE_MS + 1000 * (i + 1), 'iam.amazonaws.com', name));
+    expect(flagged(db)).toEqual(burst);
+    db.close();
+  });
+
+  it('evidence added with earlier calls moves the gate as a walk of all the calls would, merged or walked again', () => {
+    type Call = (s: string, ms: number, src: string, name: string) => number;
+    const H = T0 + BASELINE_MS;
+    // Each: the calls loaded first (a baseline of 40 calls over an hour, then more), the API whose first call is
+    // watched, whether it is flagged before and after the late evidence, and the late evidence (earlier calls).
+    const scenarios: { name: string; first: (call: Call) => void; watched: [number, number]; late: (call: Call) => void }[] = [
+      {
+        // A call of an API called once, inside the baseline: the new API is no finding any more.
+        name: 'an API called once comes in',
+        first: (call) => call('k1', H + 60_000, 'iam.amazonaws.com', 'CreateAccessKey'),
+        watched: [1, 0],
+        late: (call) => call('k1', T0 + 2000, 'kms.amazonaws.com', 'Encrypt'),
+      },
+      {
+        // The baseline's only API called once is called again, earlier than its second call so far: it counts no more.
+        name: 'a second call comes in before the new API',
+        first: (call) => {
+          call('k1', T0 + 1000, 'kms.amazonaws.com', 'GenerateDataKey');
+          call('k1', H + 60_000, 'iam.amazonaws.com', 'CreateAccessKey');
+          call('k1', H + 90_000, 'kms.amazonaws.com', 'GenerateDataKey');
+        },
+        watched: [0, 1],
+        late: (call) => call('k1', T0 + 3000, 'kms.amazonaws.com', 'GenerateDataKey'),
+      },
+      {
+        // A new API first called before the watched one, after the baseline (not flagged: the baseline calls one API
+        // once until after the watched call); walked again from it, that API's second call is after it.
+        name: 'a new API comes in while an API is called once',
+        first: (call) => {
+          call('k1', T0 + 1000, 'kms.amazonaws.com', 'GenerateDataKey');
+          call('k1', H + 60_000, 'iam.amazonaws.com', 'CreateAccessKey');
+          call('k1', H + 90_000, 'kms.amazonaws.com', 'GenerateDataKey');
+        },
+        watched: [0, 0],
+        late: (call) => call('k1', H + 30_000, 'ec2.amazonaws.com', 'DescribeInstances'),
+      },
+      {
+        // New calls after the last (going on from the state): the state's API called once still counts.
+        name: 'the new API comes after the last call',
+        first: (call) => call('k1', T0 + 1000, 'kms.amazonaws.com', 'GenerateDataKey'),
+        watched: [0, 0],
+        late: (call) => call('k1', H + 200_000, 'iam.amazonaws.com', 'CreateAccessKey'),
+      },
+      {
+        // A burst of new APIs, all flagged; late calls of an API already called: each stays flagged (a flagged API is
+        // not the baseline's).
+        name: 'a burst stays flagged',
+        first: (call) => {
+          call('k1', H + 50_000, 'iam.amazonaws.com', 'ListUsers');
+          call('k1', H + 60_000, 'iam.amazonaws.com', 'CreateAccessKey');
+        },
+        watched: [1, 1],
+        late: (call) => call('k1', T0 + 2000, 'sqs.amazonaws.com', 'ReceiveMessage'),
+      },
+    ];
+    const run = (sc: (typeof scenarios)[number], merge: boolean) => {
+      const { db, call } = caseWith([{ key: 'k1', sa: 'orders' }]);
+      const flags = db.prepare("INSERT OR REPLACE INTO event_flags (event_rowid, flag, detail) VALUES (?, 'first-seen-api', ?)");
+      const flaggedRows = () => db.prepare("SELECT event_rowid FROM event_flags WHERE flag = 'first-seen-api'").pluck().all() as number[];
+      baseline(call, 'k1', 40, BASELINE_MS);
+      sc.first(call);
+      call('k1', H + 120_000, 'sqs.amazonaws.com', 'ReceiveMessage');
+      const watched = () => db.prepare("SELECT id FROM events WHERE event_name = 'CreateAccessKey'").pluck().get() as number | undefined;
+      for (const h of firstSeenApis(db)) flags.run(h.rowid, h.detail);
+      const before = flaggedRows().includes(watched() ?? -1);
+      const afterId = db.prepare('SELECT max(id) FROM events').pluck().get() as number;
+      sc.late(call);
+      firstSeenTuning.mergedFirsts = merge ? 16 : 0;
+      try {
+        for (const h of firstSeenApisAfter(db, afterId, new Set())) flags.run(h.rowid, h.detail);
+      } finally {
+        firstSeenTuning.mergedFirsts = 16;
+      }
+      const after = flaggedRows().includes(watched()!);
+      const flagsNow = db.prepare("SELECT event_rowid, detail FROM event_flags WHERE flag = 'first-seen-api' ORDER BY 1").all();
+      const state = db.prepare('SELECT * FROM first_seen_state ORDER BY sa').all();
+      const whole = firstSeenApis(db).map((h) => ({ event_rowid: h.rowid, detail: h.detail }));
+      const wholeState = db.prepare('SELECT * FROM first_seen_state ORDER BY sa').all();
+      db.close();
+      return { watched: [before ? 1 : 0, after ? 1 : 0], flagsNow, state, whole, wholeState };
+    };
+    for (const sc of scenarios) {
+      for (const merge of [true, false]) {
+        const r = run(sc, merge);
+        const label = `${sc.name} (${merge ? 'merged' : 'walked again'})`;
+        expect(r.watched, label).toEqual(sc.watched);
+        expect(r.flagsNow, label).toEqual(r.whole);
+        expect(r.state, label).toEqual(r.wholeState);
+      }
+    }
   });
 });
