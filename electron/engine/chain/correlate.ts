@@ -177,8 +177,13 @@ function sessionTypes(iss: Issuance): string[] {
  */
 const CORRELATION_CACHE = -16384;
 
-/** Which engine wrote the attribution: a case correlated by another version is correlated whole again. */
-const ENGINE = `podtrail ${TOOL_VERSION} correlation 1`;
+/**
+ * Which engine wrote the attribution: a case correlated by another version is correlated whole again. The number
+ * moves when what a correlation derives changes (2: first-seen-api's gate on how complete the baseline is, and its
+ * state with each API's second call), so that a case correlated before derives it all again at its next correlation
+ * instead of keeping the old rule's flags where no new evidence walks.
+ */
+export const ENGINE = `podtrail ${TOOL_VERSION} correlation 2`;
 
 interface Marks {
   events: number;

@@ -14,7 +14,8 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { generateBundle } from '../../generator';
 import { openCase } from '../../../electron/engine/db/open';
 import { ingestEvidence } from '../../../electron/engine/ingest/ingest';
-import { correlate } from '../../../electron/engine/chain/correlate';
+import { correlate, ENGINE } from '../../../electron/engine/chain/correlate';
+import { TOOL_VERSION } from '../../../electron/engine/version';
 import { CaseQueries } from '../../../electron/engine/case/queries';
 import { ROLLUP_COLUMNS } from '../../../electron/engine/case/rollup';
 import { tempDir } from '../../helpers/evidence';
@@ -224,6 +225,28 @@ describe('incremental correlation equals a whole correlation of the same case', 
       await ingestEvidence(db, third!);
       expect(correlate(db).mode).toBe('incremental');
       expectSameAsWhole(db, dir, 'old-state-then', true);
+    } finally {
+      db.close();
+    }
+  }, 120_000);
+
+  it('a case correlated by the engine before is correlated whole once, then incrementally', async () => {
+    const dir = tempDir('incremental-engine-before');
+    const g = generateBundle({ outDir: join(dir, 'bundle'), events: 1500, seed: 9108, k8s: true, hours: 4 });
+    const [first, , then] = plans(g.outDir, 9108)[0]!.parts;
+    const db = openCase(join(dir, 'engine-before.db'));
+    try {
+      await ingestEvidence(db, first!);
+      correlate(db);
+      const before = `podtrail ${TOOL_VERSION} correlation 1`;
+      expect(ENGINE).not.toBe(before);
+      db.prepare('UPDATE correlation_state SET engine = ?').run(before);
+      // Nothing new, but another engine's flags: derived again.
+      expect(correlate(db)).toMatchObject({ mode: 'whole', why: `the case was correlated by ${before}` });
+      expect(correlate(db).mode).toBe('unchanged');
+      await ingestEvidence(db, then!);
+      expect(correlate(db).mode).toBe('incremental');
+      expectSameAsWhole(db, dir, 'engine-before');
     } finally {
       db.close();
     }
