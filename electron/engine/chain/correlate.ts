@@ -179,8 +179,8 @@ const CORRELATION_CACHE = -16384;
 
 /**
  * Which engine wrote the attribution: a case correlated by another version is correlated whole again. The number
- * moves when what a correlation derives changes (2: first-seen-api's gate on how complete the baseline is, and its
- * state with each API's second call), so that a case correlated before derives it all again at its next correlation
+ * moves when what a correlation derives changes (2: first-seen-api's gate on how complete the baseline is, its reason
+ * saying how many of the baseline's APIs were called once, and its state with each API's second call), so that a case correlated before derives it all again at its next correlation
  * instead of keeping the old rule's flags where no new evidence walks.
  */
 export const ENGINE = `podtrail ${TOOL_VERSION} correlation 2`;

@@ -97,10 +97,13 @@ type Row = [number, number, string, string, string];
  */
 type ApiFirst = [number, number, number, number | null, number | null, 0 | 1];
 
-/** The flag's reason: what was called first, when, after how many calls of how many other APIs, since when. */
-function detailOf(key: string, api: string, ms: number, calls: number, others: number, firstMs: number): string {
+/**
+ * The flag's reason: what was called first, when, after how many calls of how many other APIs, since when, and how
+ * many of the baseline's APIs had been called only once (what `flagged` let through).
+ */
+function detailOf(key: string, api: string, ms: number, calls: number, others: number, firstMs: number, once: number): string {
   const [source, name] = [api.slice(0, api.indexOf(' ')), api.slice(api.indexOf(' ') + 1)];
-  return `${key} called ${source.replace(/\.amazonaws\.com$/, '')}:${name} for the first time at ${isoUtc(ms)}, after ${calls} calls of ${others} other APIs since ${isoUtc(firstMs)}`;
+  return `${key} called ${source.replace(/\.amazonaws\.com$/, '')}:${name} for the first time at ${isoUtc(ms)}, after ${calls} calls of ${others} other APIs since ${isoUtc(firstMs)}; of its baseline's APIs, ${once === 0 ? 'none' : once} called only once`;
 }
 
 /**
@@ -131,7 +134,7 @@ function walk(rows: Iterable<Row>, bySa: Map<string, Seen>, hits: FirstSeenHit[]
       seen.apis.set(api, [ms, rowid, seen.calls, null, null, hit ? 1 : 0]);
       if (hit) {
         seen.hits.push(rowid);
-        hits.push({ rowid, detail: detailOf(key, api, ms, seen.calls, seen.apis.size - 1, seen.firstMs) });
+        hits.push({ rowid, detail: detailOf(key, api, ms, seen.calls, seen.apis.size - 1, seen.firstMs, seen.once) });
       } else seen.once++;
     } else if (first[3] === null) {
       first[3] = ms;
@@ -233,7 +236,7 @@ function merged(sa: string, st: Seen, rows: Row[], oldBefore: (ms: number, rowid
     if (!flagged(ms, calls, firstMs, once)) return;
     a[5] = 1;
     hits.push(rowid);
-    reasons.set(rowid, detailOf(sa, api, ms, calls, rank, firstMs));
+    reasons.set(rowid, detailOf(sa, api, ms, calls, rank, firstMs, once));
   });
   const later = earlier(st.lastMs, st.lastRowid, lastMs, lastRow);
   return {

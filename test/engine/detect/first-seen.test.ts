@@ -61,7 +61,7 @@ describe('first-seen-api', () => {
     const hits = firstSeenApis(db);
     expect(hits.map((h) => h.rowid)).toEqual([first]);
     expect(hits[0]!.detail).toBe(
-      `prod/shop/orders called iam:CreateAccessKey for the first time at 2026-03-02T01:00:01Z, after ${BASELINE_CALLS} calls of 2 other APIs since 2026-03-02T00:00:00Z`,
+      `prod/shop/orders called iam:CreateAccessKey for the first time at 2026-03-02T01:00:01Z, after ${BASELINE_CALLS} calls of 2 other APIs since 2026-03-02T00:00:00Z; of its baseline's APIs, none called only once`,
     );
     db.close();
   });
@@ -117,10 +117,10 @@ describe('first-seen-api', () => {
     };
     const none = outcome('none');
     expect(none.hits.map((h) => h.detail)).toEqual([
-      `prod/shop/orders called iam:ListUsers for the first time at 2026-03-02T01:00:05Z, after ${BASELINE_CALLS} calls of 2 other APIs since 2026-03-02T00:00:00Z`,
-      `prod/shop/orders called iam:CreateAccessKey for the first time at 2026-03-02T01:00:05Z, after ${BASELINE_CALLS + 1} calls of 3 other APIs since 2026-03-02T00:00:00Z`,
-      `prod/shop/billing called iam:CreateAccessKey for the first time at 2026-03-02T01:00:05Z, after ${BASELINE_CALLS} calls of 2 other APIs since 2026-03-02T00:00:00Z`,
-      `prod/shop/orders called organizations:ListUsers for the first time at 2026-03-02T01:00:07Z, after ${BASELINE_CALLS + 2} calls of 4 other APIs since 2026-03-02T00:00:00Z`,
+      `prod/shop/orders called iam:ListUsers for the first time at 2026-03-02T01:00:05Z, after ${BASELINE_CALLS} calls of 2 other APIs since 2026-03-02T00:00:00Z; of its baseline's APIs, none called only once`,
+      `prod/shop/orders called iam:CreateAccessKey for the first time at 2026-03-02T01:00:05Z, after ${BASELINE_CALLS + 1} calls of 3 other APIs since 2026-03-02T00:00:00Z; of its baseline's APIs, none called only once`,
+      `prod/shop/billing called iam:CreateAccessKey for the first time at 2026-03-02T01:00:05Z, after ${BASELINE_CALLS} calls of 2 other APIs since 2026-03-02T00:00:00Z; of its baseline's APIs, none called only once`,
+      `prod/shop/orders called organizations:ListUsers for the first time at 2026-03-02T01:00:07Z, after ${BASELINE_CALLS + 2} calls of 4 other APIs since 2026-03-02T00:00:00Z; of its baseline's APIs, none called only once`,
     ]);
     expect(outcome('all')).toEqual(none);
     expect(outcome('alternate')).toEqual(none);
@@ -139,18 +139,18 @@ describe('first-seen-api', () => {
       }
       if (again) call('k1', T0 + BASELINE_MS + 500, 'kms.amazonaws.com', 'GenerateDataKey');
       const first = call('k1', T0 + BASELINE_MS + 1000, 'iam.amazonaws.com', 'CreateAccessKey');
-      const out = flagged(db);
+      const hit = firstSeenApis(db).find((h) => h.rowid === first);
       db.close();
-      return out.includes(first);
+      return hit;
     };
     expect(NEW_API_SHARE).toBe(0.02);
     // One API called once in 40 calls (2.5 %): the baseline still meets new APIs; its next one is no finding.
-    expect(run(40, false)).toBe(false);
+    expect(run(40, false)).toBeUndefined();
     // Called a second time before it: none called once.
-    expect(run(40, true)).toBe(true);
-    // The bound itself: one in 50 calls (2 %) flags, one in 49 does not.
-    expect(run(50, false)).toBe(true);
-    expect(run(49, false)).toBe(false);
+    expect(run(40, true)?.detail).toMatch(/after 41 calls of 3 other APIs since .*; of its baseline's APIs, none called only once$/);
+    // The bound itself: one in 50 calls (2 %) flags, and its reason says so; one in 49 does not.
+    expect(run(50, false)?.detail).toMatch(/after 50 calls of 3 other APIs since .*; of its baseline's APIs, 1 called only once$/);
+    expect(run(49, false)).toBeUndefined();
   });
 
   it('an API whose first call was flagged does not count as the baseline\'s: a burst of new APIs is flagged call by call', () => {
@@ -205,6 +205,17 @@ describe('first-seen-api', () => {
         late: (call) => call('k1', H + 200_000, 'iam.amazonaws.com', 'CreateAccessKey'),
       },
       {
+        // An API called once within what the gate allows (1 in 61 calls): flagged, its reason saying so, merged or not.
+        name: 'a flag with an API called once',
+        first: (call) => {
+          call('k1', T0 + 1000, 'kms.amazonaws.com', 'GenerateDataKey');
+          for (let i = 0; i < 20; i++) call('k1', T0 + 10_000 + i * 1000, 'sqs.amazonaws.com', 'ReceiveMessage');
+          call('k1', H + 60_000, 'iam.amazonaws.com', 'CreateAccessKey');
+        },
+        watched: [1, 1],
+        late: (call) => call('k1', T0 + 2000, 'sqs.amazonaws.com', 'DeleteMessage'),
+      },
+      {
         // A burst of new APIs, all flagged; late calls of an API already called: each stays flagged (a flagged API is
         // not the baseline's).
         name: 'a burst stays flagged',
@@ -247,6 +258,7 @@ describe('first-seen-api', () => {
         const r = run(sc, merge);
         const label = `${sc.name} (${merge ? 'merged' : 'walked again'})`;
         expect(r.watched, label).toEqual(sc.watched);
+        if (sc.name === 'a flag with an API called once') expect(JSON.stringify(r.flagsNow), label).toContain("of its baseline's APIs, 1 called only once");
         expect(r.flagsNow, label).toEqual(r.whole);
         expect(r.state, label).toEqual(r.wholeState);
       }
