@@ -5,7 +5,9 @@
  * BASELINE_CALLS calls over at least BASELINE_MS before it, and only while that baseline looks complete: at most
  * NEW_API_SHARE of its calls so far are of an API it called once (Good–Turing's estimate of the chance that its
  * next call is of an API not seen yet). A workload that still calls a new API now and then (a sparse one whose hour
- * of baseline has not yet seen its whole repertoire) has such APIs, and its next new one is no finding. Only the
+ * of baseline has not yet seen its whole repertoire) has such APIs, and its next new one is no finding. An API whose
+ * first call was flagged is left out of them for BURST_MS (the rest of a stolen credential's burst of new APIs is
+ * flagged call by call), then counted like any other. Only the
  * first call of each new API is flagged; calls made for it by an AWS service (`userIdentity.invokedBy`) and the
  * credential exchanges themselves are not its own choice of API and are left out.
  *
@@ -33,6 +35,12 @@ export const BASELINE_MS = 60 * 60 * 1000;
  * the same bundles: flagged events 768 → 754 and 752 → 744, every one dropped on no attack (docs/rules.md).
  */
 export const NEW_API_SHARE = 0.02;
+/**
+ * How long an API whose first call was flagged stays out of the baseline's APIs called once: the burst it may begin
+ * (a stolen credential's recon, a few new APIs within seconds) is flagged call by call; past it, an API still called
+ * only once is counted as the workload's own rarely used one.
+ */
+export const BURST_MS = 5 * 60 * 1000;
 
 const CREDENTIAL_CALLS = new Set(['sts.amazonaws.com AssumeRoleWithWebIdentity', 'sts.amazonaws.com AssumeRole', 'eks-auth.amazonaws.com AssumeRoleForPodIdentity']);
 
@@ -41,7 +49,7 @@ interface Seen {
   calls: number;
   /** Each API called: its first call (time, row, how many calls came before it), its second call, whether the first was flagged. */
   apis: Map<string, ApiFirst>;
-  /** APIs called once so far whose first call was not flagged (the baseline's own: see `flagged`). */
+  /** APIs called once so far whose first call was not flagged (those flagged count once past their burst: `pastBurst`). */
   once: number;
   lastMs: number;
   lastRowid: number;
@@ -108,12 +116,19 @@ function detailOf(key: string, api: string, ms: number, calls: number, others: n
 
 /**
  * Whether an API's first call, made after `calls` others, is flagged: the baseline long enough, and complete enough
- * (NEW_API_SHARE). `once`: the APIs called once before it, not counting those whose first call was flagged (a
- * finding is not part of the workload's repertoire: a stolen credential's burst of new APIs is flagged call by call,
- * as the first was).
+ * (NEW_API_SHARE). `once`: the APIs called once before it, not counting those whose first call was flagged less than
+ * BURST_MS before (a finding is not part of the workload's repertoire while its burst lasts: a stolen credential's
+ * burst of new APIs is flagged call by call, as the first was).
  */
 const flagged = (ms: number, calls: number, firstMs: number, once: number) =>
   calls >= BASELINE_CALLS && ms - firstMs >= BASELINE_MS && once <= NEW_API_SHARE * calls;
+
+/** The APIs called once whose first call was flagged more than BURST_MS before `ms`. */
+const pastBurst = (apis: Map<string, ApiFirst>, ms: number): number => {
+  let n = 0;
+  for (const a of apis.values()) if (a[5] === 1 && a[3] === null && ms - a[0] > BURST_MS) n++;
+  return n;
+};
 
 /** How many of these APIs have been called once (no second call), their first call not flagged. */
 const calledOnce = (apis: Map<string, ApiFirst>): number => {
@@ -130,11 +145,12 @@ function walk(rows: Iterable<Row>, bySa: Map<string, Seen>, hits: FirstSeenHit[]
     if (!seen) bySa.set(key, (seen = { firstMs: ms, calls: 0, apis: new Map(), once: 0, lastMs: ms, lastRowid: rowid, hits: [] }));
     const first = seen.apis.get(api);
     if (first === undefined) {
-      const hit = flagged(ms, seen.calls, seen.firstMs, seen.once);
+      const once = seen.once + pastBurst(seen.apis, ms);
+      const hit = flagged(ms, seen.calls, seen.firstMs, once);
       seen.apis.set(api, [ms, rowid, seen.calls, null, null, hit ? 1 : 0]);
       if (hit) {
         seen.hits.push(rowid);
-        hits.push({ rowid, detail: detailOf(key, api, ms, seen.calls, seen.apis.size - 1, seen.firstMs, seen.once) });
+        hits.push({ rowid, detail: detailOf(key, api, ms, seen.calls, seen.apis.size - 1, seen.firstMs, once) });
       } else seen.once++;
     } else if (first[3] === null) {
       first[3] = ms;
@@ -231,7 +247,7 @@ function merged(sa: string, st: Seen, rows: Row[], oldBefore: (ms: number, rowid
     let once = 0;
     for (let k = 0; k < rank; k++) {
       const b = order[k]![1];
-      if (b[5] === 0 && (b[3] === null || !earlier(b[3], b[4]!, ms, rowid))) once++;
+      if ((b[5] === 0 || ms - b[0] > BURST_MS) && (b[3] === null || !earlier(b[3], b[4]!, ms, rowid))) once++;
     }
     if (!flagged(ms, calls, firstMs, once)) return;
     a[5] = 1;

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Database } from 'better-sqlite3';
 import { openCase } from '../../../electron/engine/db/open';
-import { BASELINE_CALLS, BASELINE_MS, firstSeenApis, firstSeenApisAfter, firstSeenTuning, NEW_API_SHARE } from '../../../electron/engine/detect/first-seen';
+import { BASELINE_CALLS, BASELINE_MS, BURST_MS, firstSeenApis, firstSeenApisAfter, firstSeenTuning, NEW_API_SHARE } from '../../../electron/engine/detect/first-seen';
 import { facetText, StringIds } from '../../../electron/engine/db/strings';
 
 const T0 = Date.parse('2026-03-02T00:00:00Z');
@@ -161,6 +161,23 @@ describe('first-seen-api', () => {
     db.close();
   });
 
+  it('a flagged API still called once counts as the baseline\'s once its burst is over', () => {
+    // A baseline, a new API flagged and never called again, then another new API within the burst or past it.
+    const run = (after: number) => {
+      const { db, call } = caseWith([{ key: 'k1', sa: 'orders' }]);
+      baseline(call, 'k1', BASELINE_CALLS, BASELINE_MS);
+      const first = call('k1', T0 + BASELINE_MS + 1000, 'iam.amazonaws.com', 'ListUsers');
+      const next = call('k1', T0 + BASELINE_MS + 1000 + after, 'iam.amazonaws.com', 'CreateAccessKey');
+      const hits = firstSeenApis(db);
+      db.close();
+      return hits.map((h) => (h.rowid === first ? 'first' : h.rowid === next ? 'next' : h.rowid));
+    };
+    expect(BURST_MS).toBe(5 * 60 * 1000);
+    expect(run(BURST_MS)).toEqual(['first', 'next']);
+    // Past it, ListUsers is an API of the workload's called once (1 in 21 calls): the next new API is no finding.
+    expect(run(BURST_MS + 1)).toEqual(['first']);
+  });
+
   it('evidence added with earlier calls moves the gate as a walk of all the calls would, merged or walked again', () => {
     type Call = (s: string, ms: number, src: string, name: string) => number;
     const H = T0 + BASELINE_MS;
@@ -214,6 +231,26 @@ describe('first-seen-api', () => {
         },
         watched: [1, 1],
         late: (call) => call('k1', T0 + 2000, 'sqs.amazonaws.com', 'DeleteMessage'),
+      },
+      {
+        // A flagged API past its burst, called once: the watched one is no finding, until late evidence calls it again.
+        name: 'a flag past its burst',
+        first: (call) => {
+          call('k1', H + 10_000, 'iam.amazonaws.com', 'ListUsers');
+          call('k1', H + 10_000 + BURST_MS + 50_000, 'iam.amazonaws.com', 'CreateAccessKey');
+        },
+        watched: [0, 1],
+        late: (call) => call('k1', H + 20_000, 'iam.amazonaws.com', 'ListUsers'),
+      },
+      {
+        // The same, the late evidence an earlier call of another API: still no finding, merged as walked.
+        name: 'a flag past its burst stays counted',
+        first: (call) => {
+          call('k1', H + 10_000, 'iam.amazonaws.com', 'ListUsers');
+          call('k1', H + 10_000 + BURST_MS + 50_000, 'iam.amazonaws.com', 'CreateAccessKey');
+        },
+        watched: [0, 0],
+        late: (call) => call('k1', T0 + 2000, 'sqs.amazonaws.com', 'ReceiveMessage'),
       },
       {
         // A burst of new APIs, all flagged; late calls of an API already called: each stays flagged (a flagged API is
