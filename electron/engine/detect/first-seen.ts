@@ -240,7 +240,8 @@ function merged(sa: string, st: Seen, rows: Row[], oldBefore: (ms: number, rowid
   const hits: number[] = [];
   const reasons = new Map<number, string>();
   // In the order of their first calls, each flagged or not as the walk would: the APIs called once before it are
-  // those not flagged, first called before it, and not called a second time before it.
+  // those first called before it, not flagged or flagged more than BURST_MS before it, and not called a second time
+  // before it.
   const order = [...apis].sort((a, b) => a[1][0] - b[1][0] || a[1][1] - b[1][1]);
   order.forEach(([api, a], rank) => {
     const [ms, rowid, calls] = a;
