@@ -111,6 +111,13 @@ function expectSameAsWhole(db: Db, dir: string, label: string, apiNamesOnly = fa
   }
 }
 
+/** Evidence added to a correlated case: correlated incrementally, and the same as a whole correlation. */
+async function addThenSameAsWhole(db: Db, paths: string[], dir: string, label: string): Promise<void> {
+  await ingestEvidence(db, paths);
+  expect(correlate(db).mode).toBe('incremental');
+  expectSameAsWhole(db, dir, label);
+}
+
 interface Plan {
   label: string;
   parts: string[][];
@@ -244,9 +251,7 @@ describe('incremental correlation equals a whole correlation of the same case', 
       // Nothing new, but another engine's flags: derived again.
       expect(correlate(db)).toMatchObject({ mode: 'whole', why: `the case was correlated by ${before}` });
       expect(correlate(db).mode).toBe('unchanged');
-      await ingestEvidence(db, then!);
-      expect(correlate(db).mode).toBe('incremental');
-      expectSameAsWhole(db, dir, 'engine-before');
+      await addThenSameAsWhole(db, then!, dir, 'engine-before');
     } finally {
       db.close();
     }
@@ -265,9 +270,7 @@ describe('incremental correlation equals a whole correlation of the same case', 
       expect(db.prepare('SELECT COUNT(*) FROM correlation_state').pluck().get()).toBe(0);
       const whole = correlate(db);
       expect([whole.mode, whole.why]).toEqual(['whole', 'the case has no earlier correlation']);
-      await ingestEvidence(db, then!);
-      expect(correlate(db).mode).toBe('incremental');
-      expectSameAsWhole(db, dir, 'upgraded');
+      await addThenSameAsWhole(db, then!, dir, 'upgraded');
     } finally {
       db.close();
     }

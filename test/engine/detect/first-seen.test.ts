@@ -181,6 +181,17 @@ describe('first-seen-api', () => {
   it('evidence added with earlier calls moves the gate as a walk of all the calls would, merged or walked again', () => {
     type Call = (s: string, ms: number, src: string, name: string) => number;
     const H = T0 + BASELINE_MS;
+    // The baseline calls one API once, and again only after the watched new API.
+    const calledOnceUntilAfter = (call: Call) => {
+      call('k1', T0 + 1000, 'kms.amazonaws.com', 'GenerateDataKey');
+      call('k1', H + 60_000, 'iam.amazonaws.com', 'CreateAccessKey');
+      call('k1', H + 90_000, 'kms.amazonaws.com', 'GenerateDataKey');
+    };
+    // A new API flagged and never called again, then the watched one after that flag's burst.
+    const flagPastBurst = (call: Call) => {
+      call('k1', H + 10_000, 'iam.amazonaws.com', 'ListUsers');
+      call('k1', H + 10_000 + BURST_MS + 50_000, 'iam.amazonaws.com', 'CreateAccessKey');
+    };
     // Each: the calls loaded first (a baseline of 40 calls over an hour, then more), the API whose first call is
     // watched, whether it is flagged before and after the late evidence, and the late evidence (earlier calls).
     const scenarios: { name: string; first: (call: Call) => void; watched: [number, number]; late: (call: Call) => void }[] = [
@@ -194,11 +205,7 @@ describe('first-seen-api', () => {
       {
         // The baseline's only API called once is called again, earlier than its second call so far: it counts no more.
         name: 'a second call comes in before the new API',
-        first: (call) => {
-          call('k1', T0 + 1000, 'kms.amazonaws.com', 'GenerateDataKey');
-          call('k1', H + 60_000, 'iam.amazonaws.com', 'CreateAccessKey');
-          call('k1', H + 90_000, 'kms.amazonaws.com', 'GenerateDataKey');
-        },
+        first: calledOnceUntilAfter,
         watched: [0, 1],
         late: (call) => call('k1', T0 + 3000, 'kms.amazonaws.com', 'GenerateDataKey'),
       },
@@ -206,11 +213,7 @@ describe('first-seen-api', () => {
         // A new API first called before the watched one, after the baseline (not flagged: the baseline calls one API
         // once until after the watched call); walked again from it, that API's second call is after it.
         name: 'a new API comes in while an API is called once',
-        first: (call) => {
-          call('k1', T0 + 1000, 'kms.amazonaws.com', 'GenerateDataKey');
-          call('k1', H + 60_000, 'iam.amazonaws.com', 'CreateAccessKey');
-          call('k1', H + 90_000, 'kms.amazonaws.com', 'GenerateDataKey');
-        },
+        first: calledOnceUntilAfter,
         watched: [0, 0],
         late: (call) => call('k1', H + 30_000, 'ec2.amazonaws.com', 'DescribeInstances'),
       },
@@ -235,20 +238,14 @@ describe('first-seen-api', () => {
       {
         // A flagged API past its burst, called once: the watched one is no finding, until late evidence calls it again.
         name: 'a flag past its burst',
-        first: (call) => {
-          call('k1', H + 10_000, 'iam.amazonaws.com', 'ListUsers');
-          call('k1', H + 10_000 + BURST_MS + 50_000, 'iam.amazonaws.com', 'CreateAccessKey');
-        },
+        first: flagPastBurst,
         watched: [0, 1],
         late: (call) => call('k1', H + 20_000, 'iam.amazonaws.com', 'ListUsers'),
       },
       {
         // The same, the late evidence an earlier call of another API: still no finding, merged as walked.
         name: 'a flag past its burst stays counted',
-        first: (call) => {
-          call('k1', H + 10_000, 'iam.amazonaws.com', 'ListUsers');
-          call('k1', H + 10_000 + BURST_MS + 50_000, 'iam.amazonaws.com', 'CreateAccessKey');
-        },
+        first: flagPastBurst,
         watched: [0, 0],
         late: (call) => call('k1', T0 + 2000, 'sqs.amazonaws.com', 'ReceiveMessage'),
       },
