@@ -6,13 +6,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import { CODEC_BROTLI, COLUMN_VALUES, columnSpans, decompressBlock, packRows } from '../../../electron/engine/ingest/raw-blocks';
-import { asciiLower, BlockFilter, buildBlockFilter, filterBytes, filterProbe, searchableText, tokenHash, tokensOf } from '../../../electron/engine/ingest/block-filter';
+import { asciiLower, BlockFilter, blockTokens, buildBlockFilter, filterBytes, filterProbe, searchableText, tokenHash, tokensOf } from '../../../electron/engine/ingest/block-filter';
 import { join } from 'node:path';
 import { openCase } from '../../../electron/engine/db/open';
 import { tempDir } from '../../helpers/evidence';
 import { normalizeRecord, type EventRow } from '../../../electron/engine/ingest/normalize';
 import { fieldMatches, isBareToken, requiredTokens, textMatches, valuesAt, type SearchTerm } from '../../../electron/engine/service/search-terms';
 import { Rng } from '../../generator/rng';
+import { referenceBlockFilter, referenceBlockTokens } from './block-filter-reference';
 
 /** The generator's seeded PRNG, as a function giving [0, 1). */
 function rng(seed: number): () => number {
@@ -322,6 +323,90 @@ describe('block filter', () => {
     const joined = new BlockFilter(buildBlockFilter(Buffer.from('abcd'), ['ab', 'cd']).filter);
     expect(joined.mayContain(tokenHash('ab')) && joined.mayContain(tokenHash('cd'))).toBe(true);
     expect(joined.offsets).toEqual([0, 2, 4]);
+  });
+});
+
+/** A block's inputs as packRows gives them: texts, UTF-8 lengths, column-value spans, event names lower-cased. */
+function blockInputs(input: EventRow[], withSpans: boolean) {
+  const records = input.map((x) => x.raw);
+  const lengths = records.map((t) => Buffer.byteLength(t, 'utf8'));
+  return {
+    block: Buffer.from(records.join(''), 'utf8'),
+    records,
+    lengths,
+    spans: withSpans ? input.map((x, i) => columnSpans(records[i]!, lengths[i]!, x)) : undefined,
+    names: withSpans ? input.map((x) => asciiLower(x.eventName)) : undefined,
+  };
+}
+
+/** The distinct token hashes the WebAssembly module put in a block's set, in order. */
+function moduleTokens(x: ReturnType<typeof blockInputs>, joined = false): number[] {
+  const { table, size } = blockTokens(x.block, x.records, x.lengths, joined, x.spans, x.names);
+  const out = [...table].filter((h) => h !== 0).sort((a, b) => a - b);
+  expect(out).toHaveLength(size);
+  return out;
+}
+
+describe('the WebAssembly token hashing (assembly/block-tokens.ts)', () => {
+  it.each([1, 2, 3, 4, 5, 6])('hashes the tokens the JavaScript did, on generated records with escapes, non-ASCII text and column values (seed %i)', (seed) => {
+    const { rows: input } = rows(300 + seed * 40, 100 + seed, seed % 3 === 0);
+    // Blocks of every size from one record up, with the column values set apart and not (the migration's way).
+    for (let at = 0, n = 1; at < input.length; at += n, n = n * 2 + 1) {
+      const part = input.slice(at, at + n);
+      for (const withSpans of [true, false]) {
+        const x = blockInputs(part, withSpans);
+        expect(moduleTokens(x)).toEqual(referenceBlockTokens(x.block, x.records, x.lengths, x.spans, x.names));
+        // And the filter's bytes: the same header, the same bits.
+        expect(Buffer.from(buildBlockFilter(x.block, x.records, x.lengths, x.spans, x.names).filter).equals(referenceBlockFilter(x.block, x.records, x.lengths, x.spans, x.names))).toBe(true);
+      }
+    }
+  });
+
+  it('hashes the words of event names salted where the JavaScript did, in record order', () => {
+    // "rotation" outside the values: salted where it is new to the block and a word of the record's event name,
+    // unsalted where it came first in a record whose name does not hold it.
+    const mk = (name: string, i: number) => {
+      const rec = { eventVersion: '1.08', eventTime: '2026-03-01T00:00:00Z', eventSource: 'secretsmanager.amazonaws.com', eventName: name, awsRegion: 'us-east-1', eventID: `id-${i}`, additionalEventData: { note: `Rotation of the key, and "quoted" \\ text ${i}` } };
+      return normalizeRecord(rec, JSON.stringify(rec), i);
+    };
+    for (const names of [['RotationSucceeded', 'GetSecretValue'], ['GetSecretValue', 'RotationSucceeded'], ['RotationSucceeded', 'RotationSucceeded']]) {
+      const input = names.map(mk);
+      const x = blockInputs(input, true);
+      expect(x.spans!.every((s) => s !== undefined)).toBe(true);
+      expect(moduleTokens(x)).toEqual(referenceBlockTokens(x.block, x.records, x.lengths, x.spans, x.names));
+    }
+  });
+
+  it('hashes records that meet on token bytes one by one, with and without values, as the JavaScript did', () => {
+    const records = ['ab', 'cd', 'x\\ny', 'Été', 'été', '', 'q'];
+    const block = Buffer.from(records.join(''), 'utf8');
+    const lengths = records.map((t) => Buffer.byteLength(t, 'utf8'));
+    const spans = [[0, 1], [], undefined, [0, 2], undefined, [], [0, 1]];
+    const names = ['ab', 'xcdx', 'x', 'été', 'e', '', 'q'];
+    const x = { block, records, lengths, spans, names };
+    expect(moduleTokens(x, true)).toEqual(referenceBlockTokens(block, records, lengths, spans, names));
+    const plain = { block, records, lengths, spans: undefined, names: undefined };
+    expect(moduleTokens(plain, true)).toEqual(referenceBlockTokens(block, records, lengths));
+  });
+
+  it('grows its sets and its memory for large blocks, and hashes the next block right after', () => {
+    // ~400,000 distinct tokens: the block's set doubles from 8,192 slots to 1M.
+    const words: string[] = [];
+    for (let i = 0; i < 400_000; i++) words.push(((i * 2654435761) >>> 0).toString(36));
+    const many = words.join(' ');
+    const x = { block: Buffer.from(many, 'utf8'), records: [many], lengths: [many.length], spans: undefined, names: undefined };
+    const got = moduleTokens(x);
+    expect(got).toEqual(referenceBlockTokens(x.block, x.records, x.lengths));
+    expect(got.length).toBeGreaterThan(390_000);
+    const filter = new BlockFilter(buildBlockFilter(x.block, x.records).filter);
+    for (const w of words.slice(0, 1000)) expect(filter.mayContain(tokenHash(w))).toBe(true);
+    // A 72 MB record: the module's memory passes the 64 MiB it keeps, and the next call instantiates it again.
+    const long = 'alpha beta '.repeat(6_500_000) + words[7];
+    const y = { block: Buffer.from(long, 'utf8'), records: [long], lengths: [long.length], spans: undefined, names: undefined };
+    expect(moduleTokens(y)).toEqual([tokenHash('alpha'), tokenHash('beta'), tokenHash(words[7]!)].sort((a, b) => a - b));
+    const { rows: input } = rows(200, 9);
+    const z = blockInputs(input, true);
+    expect(moduleTokens(z)).toEqual(referenceBlockTokens(z.block, z.records, z.lengths, z.spans, z.names));
   });
 });
 
