@@ -157,8 +157,10 @@ function hashRange(start: usize, end: usize, salt: u32, skip: bool, name: usize,
     const first = tokenStart;
     i = tokenEnd;
     const h = nonZero(fmix(f ^ salt));
-    if (skip && has(colTable, colCap, h)) continue;
+    // The block's set first: a token already in it is left as it is whether or not the record's values hold it, and
+    // most tokens are (one probe instead of two).
     if (has(setTable, setCap, h)) continue;
+    if (skip && has(colTable, colCap, h)) continue;
     if (name != 0 && nameHoldsWord(name, n, first, i)) setAdd(nonZero(fmix(f ^ COLUMN_SALT)));
     else setAdd(h);
   }
