@@ -205,6 +205,17 @@ function tokenModule(): TokenModule {
   return instance;
 }
 
+/** Grows the module's memory to `bytes`, or says why not (past WebAssembly's 4 GiB, or no memory left). */
+function grow(wasm: TokenModule, bytes: number): void {
+  try {
+    if (bytes > 2 ** 32) throw new Error('past 4 GiB');
+    wasm.ensure(bytes);
+  } catch (err) {
+    instance = null;
+    throw new Error(`search filter: the WebAssembly memory could not grow to ${bytes} bytes: ${(err as Error).message}`);
+  }
+}
+
 /** A job's words before its records', and each record's (the layout `build` reads: assembly/block-tokens.ts). */
 const JOB_HEAD = 5;
 const JOB_RECORD = 8;
@@ -261,7 +272,7 @@ export function blockTokens(
   const job = at + ((block.length + 3) & ~3);
   const words = JOB_HEAD + JOB_RECORD * records.length + spanWords;
   const free = job + words * 4 + extra + 16;
-  wasm.ensure(free);
+  grow(wasm, free);
   const memory = Buffer.from(wasm.memory.buffer);
   const word = new Uint32Array(wasm.memory.buffer);
   memory.set(block, at);
@@ -306,7 +317,13 @@ export function blockTokens(
     w += JOB_RECORD;
     off += len;
   }
-  const size = wasm.build(job, free);
+  let size: number;
+  try {
+    size = wasm.build(job, free);
+  } catch (err) {
+    instance = null;
+    throw new Error(`search filter: hashing a block of ${records.length} records (${block.length} bytes) failed: ${(err as Error).message} (the WebAssembly memory could not grow)`);
+  }
   const table = new Uint32Array(wasm.memory.buffer, wasm.table(), wasm.capacity());
   return { table, size, wasm };
 }
@@ -365,7 +382,7 @@ export function buildBlockFilter(
   const { out, bytes, m, hashes } = filterShape(head, size);
   // The bits are set in the module's memory past the set, then copied out.
   const bitsAt = (table.byteOffset + table.byteLength + 15) & ~15;
-  wasm.ensure(bitsAt + bytes);
+  grow(wasm, bitsAt + bytes);
   wasm.setBits(bitsAt, m, hashes);
   out.set(new Uint8Array(wasm.memory.buffer, bitsAt, bytes), head.length);
   if (wasm.memory.buffer.byteLength > KEEP_MEMORY) instance = null;

@@ -1,7 +1,7 @@
 /**
  * The token hashing of a raw block's search filter (block-filter.ts, which writes the job this reads and documents
- * the rules), in WebAssembly: compiled by AssemblyScript (`npm run build:wasm`), ~2.5x the speed of the same loops
- * in JavaScript.
+ * the rules), in WebAssembly: compiled by AssemblyScript (`npm run build:wasm`), 1.5–2 × the speed of the same loops
+ * in JavaScript (docs/benchmarks.md). Memory that cannot grow traps (`unreachable`): the caller says what it asked for.
  */
 
 const FNV_OFFSET: u32 = 0x811c9dc5;
