@@ -3,7 +3,7 @@
  * assembly/block-tokens.ts), kept as the reference the WebAssembly module is compared with
  * (block-tokens.test.ts): the same tokens, salted and skipped by the same rules, in the same order.
  */
-import { COLUMN_SALT, filterHead, filterShape, fmix, FNV_OFFSET, FNV_PRIME, searchableText, TOKEN_BYTE } from '../../../electron/engine/ingest/block-filter';
+import { buildBlockFilter, COLUMN_SALT, filterHead, filterShape, fmix, FNV_OFFSET, FNV_PRIME, searchableText, TOKEN_BYTE } from '../../../electron/engine/ingest/block-filter';
 
 /** Where the token `nextToken` found starts and ends (set by each call). */
 let tokenStart = 0;
@@ -227,15 +227,9 @@ function addOutside(set: HashSet, h: number, f: number, name: string | null, byt
   else set.add(h);
 }
 
-
 /** The distinct token hashes of a block, as `buildBlockFilter` hashed them (its arguments). */
-export function referenceBlockTokens(
-  block: Uint8Array,
-  records: readonly string[],
-  lengths?: readonly number[],
-  spans?: readonly (readonly number[] | undefined)[],
-  names?: readonly string[],
-): number[] {
+export function referenceBlockTokens(...args: Parameters<typeof buildBlockFilter>): number[] {
+  const [block, records, lengths, spans, names] = args;
   const set = new HashSet();
   const inColumns = new HashSet(256);
   const escaped = block.indexOf(0x5c) >= 0;
@@ -294,14 +288,9 @@ function setBits(bits: Uint8Array, table: Uint32Array, m: number, hashes: number
 }
 
 /** The whole filter as `buildBlockFilter` made it in JavaScript: its header (as it is made now), then the bits of the reference's tokens. */
-export function referenceBlockFilter(
-  block: Uint8Array,
-  records: readonly string[],
-  lengths?: readonly number[],
-  spans?: readonly (readonly number[] | undefined)[],
-  names?: readonly string[],
-): Uint8Array {
-  const tokens = referenceBlockTokens(block, records, lengths, spans, names);
+export function referenceBlockFilter(...args: Parameters<typeof buildBlockFilter>): Uint8Array {
+  const [block, records, lengths] = args;
+  const tokens = referenceBlockTokens(...args);
   const { head } = filterHead(block, records, lengths);
   const { out, m, hashes } = filterShape(head, tokens.length);
   setBits(out.subarray(head.length), Uint32Array.from(tokens), m, hashes);

@@ -118,6 +118,11 @@ function setAdd(h: u32): void {
   }
 }
 
+/**
+ * `setAdd` on the record's value tokens. Written out twice on purpose: with one helper for both (a table, its
+ * capacity, the hash) Binaryen kept the helper a call, one more a value token: 1.0–1.2 × the module's time in four
+ * sets of alternating runs.
+ */
 function colAdd(h: u32): void {
   if (has(colTable, colCap, h)) return;
   place(colTable, colCap, h);
