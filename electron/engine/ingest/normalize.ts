@@ -127,32 +127,84 @@ export function normalizeRecord(record: unknown, raw: string, recordIndex: numbe
     throw new RecordError(`${where}: ${issue?.message ?? 'not a CloudTrail record'}`);
   }
   const r = o as z.infer<typeof CloudTrailRecord>;
-  const rawSha256 = sha256Hex(rawBytes ?? raw);
   const ui = r.userIdentity ?? undefined;
+  return rowOf(
+    {
+      eventID: r.eventID,
+      eventSource: r.eventSource,
+      eventName: r.eventName,
+      awsRegion: r.awsRegion,
+      recipientAccountId: r.recipientAccountId,
+      sourceIPAddress: r.sourceIPAddress,
+      userAgent: r.userAgent,
+      errorCode: r.errorCode,
+      readOnly: (record as { readOnly?: unknown }).readOnly,
+      identityType: getStr(ui, 'type'),
+      principalArn: getStr(ui, 'arn'),
+      principalId: getStr(ui, 'principalId'),
+      accessKeyId: getStr(ui, 'accessKeyId'),
+      sessionIssuerArn: getStr(ui, 'sessionContext', 'sessionIssuer', 'arn'),
+      invokedBy: getStr(ui, 'invokedBy'),
+      userName: getStr(ui, 'userName'),
+    },
+    time,
+    raw,
+    rawBytes,
+    recordIndex,
+  );
+}
+
+/**
+ * What a record's row is made of, read from it (a parse: `normalizeRecord`; its bytes: record-fields.ts): its
+ * top-level strings (absent: undefined or null), `readOnly` as the record has it, and `userIdentity`'s strings
+ * (undefined where the identity, the key or a string there is not).
+ */
+export interface RecordValues {
+  eventID: string | null | undefined;
+  eventSource: string;
+  eventName: string;
+  awsRegion: string | null | undefined;
+  recipientAccountId: string | null | undefined;
+  sourceIPAddress: string | null | undefined;
+  userAgent: string | null | undefined;
+  errorCode: string | null | undefined;
+  readOnly: unknown;
+  identityType: string | undefined;
+  principalArn: string | undefined;
+  principalId: string | undefined;
+  accessKeyId: string | undefined;
+  sessionIssuerArn: string | undefined;
+  invokedBy: string | undefined;
+  userName: string | undefined;
+}
+
+/** The row of a record already checked (a unique key each, the fields' types, its time read). */
+export function rowOf(v: RecordValues, time: RecordTimeRead, raw: string, rawBytes: Buffer | undefined, recordIndex: number): EventRow {
+  const rawSha256 = sha256Hex(rawBytes ?? raw);
   // A record without eventID (quoted in articles, hand-made) gets a stable id derived from its content,
   // marked synthetic so that reports say so.
-  const eventId = r.eventID ?? `podtrail-sha256-${rawSha256.slice(0, 32)}`;
-  const readOnly = (record as { readOnly?: unknown }).readOnly;
+  const eventId = v.eventID ?? `podtrail-sha256-${rawSha256.slice(0, 32)}`;
+  const readOnly = v.readOnly;
   return {
     eventId,
-    idSynthetic: r.eventID == null,
+    idSynthetic: v.eventID == null,
     rawSha256,
     eventTime: time.text,
     eventMs: time.ms,
-    eventSource: r.eventSource,
-    eventName: r.eventName,
-    awsRegion: r.awsRegion ?? null,
-    recipientAccountId: r.recipientAccountId ?? null,
-    sourceIp: r.sourceIPAddress ?? null,
-    userAgent: r.userAgent ?? null,
-    identityType: getStr(ui, 'type') ?? null,
-    principalArn: getStr(ui, 'arn') ?? null,
-    principalId: getStr(ui, 'principalId') ?? null,
-    accessKeyId: getStr(ui, 'accessKeyId') || null,
-    sessionIssuerArn: getStr(ui, 'sessionContext', 'sessionIssuer', 'arn') ?? null,
-    invokedBy: getStr(ui, 'invokedBy') ?? null,
-    userName: getStr(ui, 'userName') ?? null,
-    errorCode: r.errorCode ?? null,
+    eventSource: v.eventSource,
+    eventName: v.eventName,
+    awsRegion: v.awsRegion ?? null,
+    recipientAccountId: v.recipientAccountId ?? null,
+    sourceIp: v.sourceIPAddress ?? null,
+    userAgent: v.userAgent ?? null,
+    identityType: v.identityType ?? null,
+    principalArn: v.principalArn ?? null,
+    principalId: v.principalId ?? null,
+    accessKeyId: v.accessKeyId || null,
+    sessionIssuerArn: v.sessionIssuerArn ?? null,
+    invokedBy: v.invokedBy ?? null,
+    userName: v.userName ?? null,
+    errorCode: v.errorCode ?? null,
     readOnly: readOnly === true || readOnly === 'true' ? 1 : readOnly === false || readOnly === 'false' ? 0 : null,
     raw,
     rawBytes: rawBytes ?? null,
@@ -168,7 +220,13 @@ const TIME_EXPECTED = 'expected ISO 8601 such as "2024-04-16T09:20:04Z", or "202
  * Elasticsearch keep beside the CloudTrail fields. A time without a zone is read as UTC, never in the examiner's
  * time zone, and said so (`source`); the stored `eventTime` is then the UTC time in ISO form.
  */
-function recordTime(o: Record<string, unknown>): { ms: number; text: string; source: EventRow['timeSource'] | null } {
+export interface RecordTimeRead {
+  ms: number;
+  text: string;
+  source: EventRow['timeSource'] | null;
+}
+
+export function recordTime(o: Record<string, unknown>): RecordTimeRead {
   const eventTime = o.eventTime;
   let field = 'eventTime';
   let value: unknown = eventTime;

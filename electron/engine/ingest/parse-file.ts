@@ -18,6 +18,7 @@ import { isUtf8 } from 'node:buffer';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { JsonRecordScanner, ScanError, type ScanLimits, DEFAULT_SCAN_LIMITS } from './scanner';
+import { fastRecordRow } from './record-fields';
 import { describeKeys, describeValue, normalizeRecord, recordKind, RecordError, type EventRow, type RecordText } from './normalize';
 import { getStr, obj, str } from '../util/json';
 import { isLogstashRecord, looksLikeCloudTrail, unwrapSiem, type SiemFormat, type SiemShape } from './siem';
@@ -381,6 +382,15 @@ class FileState {
     this.span(index, origin, bytes.length);
     const text = decode(bytes, index, this.failures);
     if (text === null) return;
+    if (container === 'Records') {
+      // A trail's record, read from its bytes when it is the plain case (record-fields.ts); else parsed below.
+      const row = fastRecordRow(bytes, text, index);
+      if (row) {
+        this.pending.push(row);
+        this.records++;
+        return;
+      }
+    }
     const value = parseJson(text, index, this.failures);
     if (value === undefined) return;
     // A bare array can hold lookup-events entries too (`aws cloudtrail lookup-events --query Events`).

@@ -13,7 +13,7 @@ const root = join(__dirname, '../../..');
 
 describe('the committed WebAssembly modules', () => {
   it.each(MODULES.map((m: { source: string; target: string; name: string }) => [m.target, m]))('%s is what its source compiles to', async (_target, m) => {
-    const bytes = await compile(m.source);
+    const bytes = await compile(m.source, m.options);
     expect(bytes.subarray(0, 4).toString('latin1')).toBe('\0asm');
     expect(readFileSync(join(root, m.target), 'utf8')).toBe(carrier(m.source, m.name, bytes));
   }, 60_000);

@@ -1,0 +1,186 @@
+/**
+ * A trail record's row read from its bytes, without `JSON.parse`: the parse workers parsed every record into a tree
+ * of objects to read some twenty strings from it (`JSON.parse` was the largest part of a worker's time, docs/
+ * benchmarks.md). A WebAssembly module (`assembly/record-fields.ts`, compiled to `record-fields-wasm.ts` by `npm run
+ * build:wasm`) walks the record's bytes once, checking them against JSON's grammar, and says where the values of the
+ * keys the row is made of are; this makes the row from them as `normalizeRecord` makes it from the parse.
+ *
+ * Only the plain case is read here; anything else gets null and is read by `JSON.parse` and `normalizeRecord` as
+ * before, which also words the error when the record has one: text that is not JSON, a value other than one object,
+ * a key written twice or with an escape, a record without a string `eventTime`, or one whose time is not CloudTrail's
+ * ISO form with a zone, one whose required fields are missing or of another type, an Insights event, a record that
+ * could be another kind of evidence (with `apiVersion`, `kind` or `CloudTrailEvent`), and records over 1 MiB. So the
+ * rows this makes are the rows `normalizeRecord` makes of the same records
+ * (test/engine/ingest/record-fields.test.ts holds that on generated records and on mutations of them).
+ */
+import { RECORD_FIELDS_WASM } from './record-fields-wasm';
+import { recordTime, rowOf, type EventRow, type RecordValues } from './normalize';
+
+/** The module's API (assembly/record-fields.ts). */
+interface FieldsModule {
+  memory: { buffer: ArrayBuffer };
+  base(): number;
+  ensure(bytes: number): void;
+  slots(): number;
+  key(context: number, slot: number, child: number, at: number, length: number): number;
+  parse(start: number, end: number): number;
+}
+
+/** Contexts: the objects whose keys are looked for. */
+const RECORD = 1;
+const IDENTITY = 2;
+const SESSION_CONTEXT = 3;
+const SESSION_ISSUER = 4;
+
+/**
+ * The keys asked for, each its own slot in this order: [the name this file reads it by, the context it is looked for
+ * in, the key, the context of its value when that is an object (0: none)].
+ */
+const KEYS = [
+  ['eventTime', RECORD, 'eventTime', 0],
+  ['eventSource', RECORD, 'eventSource', 0],
+  ['eventName', RECORD, 'eventName', 0],
+  ['eventID', RECORD, 'eventID', 0],
+  ['awsRegion', RECORD, 'awsRegion', 0],
+  ['recipientAccountId', RECORD, 'recipientAccountId', 0],
+  ['sourceIPAddress', RECORD, 'sourceIPAddress', 0],
+  ['userAgent', RECORD, 'userAgent', 0],
+  ['errorCode', RECORD, 'errorCode', 0],
+  ['readOnly', RECORD, 'readOnly', 0],
+  ['userIdentity', RECORD, 'userIdentity', IDENTITY],
+  ['identityType', IDENTITY, 'type', 0],
+  ['principalArn', IDENTITY, 'arn', 0],
+  ['principalId', IDENTITY, 'principalId', 0],
+  ['accessKeyId', IDENTITY, 'accessKeyId', 0],
+  ['invokedBy', IDENTITY, 'invokedBy', 0],
+  ['userName', IDENTITY, 'userName', 0],
+  ['sessionContext', IDENTITY, 'sessionContext', SESSION_CONTEXT],
+  ['sessionIssuer', SESSION_CONTEXT, 'sessionIssuer', SESSION_ISSUER],
+  ['sessionIssuerArn', SESSION_ISSUER, 'arn', 0],
+  // Read only to send the record to the slow path: an Insights event, or a record that may be other evidence.
+  ['eventType', RECORD, 'eventType', 0],
+  ['eventCategory', RECORD, 'eventCategory', 0],
+  ['apiVersion', RECORD, 'apiVersion', 0],
+  ['kind', RECORD, 'kind', 0],
+  ['cloudTrailEvent', RECORD, 'CloudTrailEvent', 0],
+] as const;
+/** Each key's slot, by its name here. */
+const S = Object.fromEntries(KEYS.map(([name], i) => [name, i])) as Record<(typeof KEYS)[number][0], number>;
+
+/** Slot kinds (assembly/record-fields.ts). */
+const ABSENT = 0;
+const STRING = 1;
+const ESCAPED = 2;
+const TRUE = 3;
+const FALSE = 4;
+const NULL = 5;
+const OBJECT = 7;
+
+/** Records longer than this are read by `JSON.parse` (the module's memory stays small). */
+export const MAX_FAST_BYTES = 1024 * 1024;
+
+/** The WebAssembly API, as far as used here (TypeScript declares it with the DOM's types, not Node's). */
+const wasmApi = (globalThis as unknown as { WebAssembly: { Module: new (bytes: Uint8Array) => object; Instance: new (module: object, imports: object) => { exports: unknown } } }).WebAssembly;
+
+interface Loaded {
+  wasm: FieldsModule;
+  /** Where a record is copied. */
+  at: number;
+  bytes: Uint8Array;
+  slots: Uint32Array;
+}
+let loaded: Loaded | null = null;
+
+function load(): Loaded {
+  if (loaded) return loaded;
+  const wasm = new wasmApi.Instance(new wasmApi.Module(Buffer.from(RECORD_FIELDS_WASM, 'base64')), {}).exports as FieldsModule;
+  const keys = KEYS.map(([, , key]) => Buffer.from(key, 'utf8'));
+  let at = wasm.base();
+  const keysAt = at;
+  at += keys.reduce((n, k) => n + k.length, 0);
+  at = (at + 15) & ~15;
+  // The record, its 0 byte, and the 16 bytes a stride of the string scan may read past it.
+  wasm.ensure(at + MAX_FAST_BYTES + 1 + 16);
+  const bytes = new Uint8Array(wasm.memory.buffer);
+  let k = keysAt;
+  for (let i = 0; i < KEYS.length; i++) {
+    bytes.set(keys[i]!, k);
+    const [, context, , child] = KEYS[i]!;
+    if (wasm.key(context, i, child, k, keys[i]!.length) !== 0) throw new Error('record fields: the module has no room for the keys');
+    k += keys[i]!.length;
+  }
+  loaded = { wasm, at, bytes, slots: new Uint32Array(wasm.memory.buffer, wasm.slots(), KEYS.length * 3) };
+  return loaded;
+}
+
+/**
+ * The row of the trail record `bytes` (UTF-8, already checked; `text` its decoding), as `normalizeRecord` would make
+ * it from `JSON.parse(text)`; null when the record is not the plain case (see above) and must be read that way.
+ */
+export function fastRecordRow(bytes: Buffer, text: string, recordIndex: number): EventRow | null {
+  if (bytes.length > MAX_FAST_BYTES) return null;
+  const m = load();
+  m.bytes.set(bytes, m.at);
+  m.bytes[m.at + bytes.length] = 0;
+  if (m.wasm.parse(m.at, m.at + bytes.length) !== 0) return null;
+  const slots = m.slots;
+  const kind = (s: number): number => slots[s * 3]!;
+  if (kind(S.apiVersion) !== ABSENT || kind(S.kind) !== ABSENT || kind(S.cloudTrailEvent) !== ABSENT) return null;
+  const ascii = text.length === bytes.length;
+  const base = m.at;
+  /** The string in slot s (undefined: not a string). */
+  const string = (s: number): string | undefined => {
+    const k = slots[s * 3]!;
+    if (k !== STRING && k !== ESCAPED) return undefined;
+    const start = slots[s * 3 + 1]! - base;
+    const end = slots[s * 3 + 2]! - base;
+    if (k === STRING) return ascii ? text.slice(start, end) : bytes.toString('utf8', start, end);
+    return JSON.parse(ascii ? text.slice(start - 1, end + 1) : bytes.toString('utf8', start - 1, end + 1)) as string;
+  };
+  /** An optional string: the string, null or absent; false when it is another type (the slow path words that). */
+  const optional = (s: number): string | null | undefined | false => {
+    const k = kind(s);
+    return k === ABSENT ? undefined : k === NULL ? null : (string(s) ?? false);
+  };
+  if (string(S.eventType) === 'AwsCloudTrailInsight' || string(S.eventCategory) === 'Insight') return null;
+  const eventTime = string(S.eventTime);
+  const eventSource = string(S.eventSource);
+  const eventName = string(S.eventName);
+  if (eventTime === undefined || eventSource === undefined || eventName === undefined) return null;
+  const identity = kind(S.userIdentity);
+  if (identity !== ABSENT && identity !== NULL && identity !== OBJECT) return null;
+  const eventID = optional(S.eventID);
+  const awsRegion = optional(S.awsRegion);
+  const recipientAccountId = optional(S.recipientAccountId);
+  const sourceIPAddress = optional(S.sourceIPAddress);
+  const userAgent = optional(S.userAgent);
+  const errorCode = optional(S.errorCode);
+  if (eventID === false || awsRegion === false || recipientAccountId === false || sourceIPAddress === false || userAgent === false || errorCode === false) return null;
+  let time;
+  try {
+    time = recordTime({ eventTime });
+  } catch {
+    return null;
+  }
+  if (time.source) return null;
+  const readOnlyKind = kind(S.readOnly);
+  const values: RecordValues = {
+    eventID,
+    eventSource,
+    eventName,
+    awsRegion,
+    recipientAccountId,
+    sourceIPAddress,
+    userAgent,
+    errorCode,
+    readOnly: readOnlyKind === TRUE ? true : readOnlyKind === FALSE ? false : string(S.readOnly),
+    identityType: string(S.identityType),
+    principalArn: string(S.principalArn),
+    principalId: string(S.principalId),
+    accessKeyId: string(S.accessKeyId),
+    sessionIssuerArn: string(S.sessionIssuerArn),
+    invokedBy: string(S.invokedBy),
+    userName: string(S.userName),
+  };
+  return rowOf(values, time, text, bytes, recordIndex);
+}

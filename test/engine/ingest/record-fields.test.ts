@@ -1,0 +1,273 @@
+/**
+ * A trail record's row read from its bytes by the WebAssembly walk (ingest/record-fields.ts) must be the row
+ * `normalizeRecord` makes of `JSON.parse` of the same text, and every record the walk accepts must be one `JSON.parse`
+ * accepts: a record it gets wrong is a wrong column (a key, a principal, a time) that every answer reads. Checked on
+ * the generator's bundles, on the public records in test/fixtures, and on many mutations of them (bytes inserted,
+ * deleted and replaced with JSON's own characters, keys repeated at every depth, keys and values written with escapes,
+ * values of other types, white space, numbers and literals of every form). Where the walk declines, the parse reads
+ * the record as before (parse-file.ts): those records are counted here, so that "declined" cannot pass for "right".
+ */
+import { describe, expect, it } from 'vitest';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { fastRecordRow, MAX_FAST_BYTES } from '../../../electron/engine/ingest/record-fields';
+import { normalizeRecord, type EventRow } from '../../../electron/engine/ingest/normalize';
+import { generateBundle } from '../../generator';
+import { Rng } from '../../generator/rng';
+import { tempDir } from '../../helpers/evidence';
+
+/** What the slow path makes of the text: its row, or that it refuses it (not JSON, or not a record it takes). */
+function slowRow(text: string, index: number): EventRow | 'refused' {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return 'refused';
+  }
+  try {
+    return normalizeRecord(value, text, index, { parsed: true, bytes: Buffer.from(text, 'utf8') });
+  } catch {
+    return 'refused';
+  }
+}
+
+function fastRow(text: string, index: number): EventRow | null {
+  return fastRecordRow(Buffer.from(text, 'utf8'), text, index);
+}
+
+/** Whether two rows are the same (toEqual's deep walk, with its diff, is slow over tens of thousands of rows). */
+function sameRow(a: EventRow, b: EventRow): boolean {
+  const keys = Object.keys(a) as (keyof EventRow)[];
+  if (keys.length !== Object.keys(b).length) return false;
+  for (const k of keys) {
+    const x = a[k];
+    const y = b[k];
+    if (Buffer.isBuffer(x) && Buffer.isBuffer(y) ? !x.equals(y) : !Object.is(x, y)) return false;
+  }
+  return true;
+}
+
+/** The two rows, compared cheaply; on a difference, by toEqual (which names it). */
+function expectSame(fast: EventRow | null, slow: EventRow | 'refused', text: string): void {
+  if (fast !== null && slow !== 'refused' && sameRow(fast, slow)) return;
+  expect(fast, text).toEqual(slow);
+}
+
+function walk(dir: string): string[] {
+  return readdirSync(dir).flatMap((n) => {
+    const p = join(dir, n);
+    return statSync(p).isDirectory() ? walk(p) : [p];
+  });
+}
+
+/** The records of a trail file, a lookup-events export's inner records, or a single record, as compact JSON. */
+function recordsOf(value: unknown): unknown[] {
+  if (Array.isArray(value)) return value.flatMap(recordsOf);
+  if (value === null || typeof value !== 'object') return [];
+  const o = value as Record<string, unknown>;
+  if (Array.isArray(o.Records)) return o.Records;
+  if (Array.isArray(o.Events)) return o.Events.flatMap((e) => (typeof (e as { CloudTrailEvent?: unknown }).CloudTrailEvent === 'string' ? [JSON.parse((e as { CloudTrailEvent: string }).CloudTrailEvent)] : []));
+  return 'eventName' in o ? [o] : [];
+}
+
+const generated: string[] = [];
+function generatedRecords(): string[] {
+  if (generated.length > 0) return generated;
+  const dir = tempDir();
+  for (const [seed, k8s] of [
+    [3, false],
+    [71, true],
+    [4242, false],
+  ] as const) {
+    const out = generateBundle({ outDir: join(dir, `b${seed}`), events: 1500, seed, k8s }).outDir;
+    for (const f of walk(out)) {
+      if (!f.endsWith('.json.gz') || !f.includes('CloudTrail')) continue;
+      for (const r of recordsOf(JSON.parse(gunzipSync(readFileSync(f)).toString('utf8')))) generated.push(JSON.stringify(r));
+    }
+  }
+  return generated;
+}
+
+function publicRecords(): string[] {
+  const out: string[] = [];
+  for (const f of walk(join(__dirname, '../../fixtures/reference/public'))) {
+    if (!f.endsWith('.json') && !f.endsWith('.jsonl')) continue;
+    const text = readFileSync(f, 'utf8');
+    const values: unknown[] = [];
+    try {
+      values.push(JSON.parse(text));
+    } catch {
+      for (const line of text.split('\n')) {
+        try {
+          values.push(JSON.parse(line));
+        } catch {
+          // a file kept invalid on purpose, or a line that is not JSON: nothing to compare
+        }
+      }
+    }
+    for (const v of values) for (const r of recordsOf(v)) out.push(JSON.stringify(r));
+  }
+  return out;
+}
+
+describe('record fields read from the bytes (WebAssembly) against JSON.parse', () => {
+  it('reads every plain generated record, the same row as normalizeRecord', () => {
+    const records = generatedRecords();
+    expect(records.length).toBeGreaterThan(3000);
+    let insights = 0;
+    records.forEach((text, i) => {
+      const slow = slowRow(text, i);
+      const fast = fastRow(text, i);
+      if (/"eventType":"AwsCloudTrailInsight"/.test(text)) {
+        insights++;
+        expect(fast).toBeNull();
+        return;
+      }
+      expect(slow).not.toBe('refused');
+      expectSame(fast, slow, text);
+    });
+    expect(insights).toBeLessThan(records.length / 10);
+  }, 120_000);
+
+  it('reads the public records as normalizeRecord does, with their own spacing and key order', () => {
+    const records = publicRecords();
+    expect(records.length).toBeGreaterThan(100);
+    let read = 0;
+    records.forEach((text, i) => {
+      // Their compact form and the files' own indented one.
+      for (const t of [text, JSON.stringify(JSON.parse(text), null, 2)]) {
+        const slow = slowRow(t, i);
+        const fast = fastRow(t, i);
+        if (fast === null) continue;
+        read++;
+        expectSame(fast, slow, t);
+      }
+    });
+    expect(read).toBeGreaterThan(records.length * 1.5);
+  });
+
+  it('declines what the parse must read or refuse: repeated or escaped keys, other evidence, Insights, odd times and types', () => {
+    const base = {
+      eventTime: '2026-03-02T00:05:56Z',
+      eventSource: 'sqs.amazonaws.com',
+      eventName: 'DeleteMessage',
+      userIdentity: { type: 'AssumedRole', accessKeyId: 'ASIAEXAMPLE', sessionContext: { sessionIssuer: { arn: 'arn:aws:iam::1:role/r' } } },
+      requestParameters: { a: 1, b: [{ c: 2 }] },
+    };
+    const plain = JSON.stringify(base);
+    expect(fastRow(plain, 0)).toEqual(slowRow(plain, 0));
+    const declined = [
+      plain.replace('"eventName"', '"eventName":"X","eventName"'), // a key twice (the parse refuses it)
+      plain.replace('{"a":1', '{"a":1,"a":2'), // twice, deep
+      plain.replace('{"c":2}', '{"c":2,"c":2}'), // twice, in an array's object
+      plain.replace('"eventName"', '"event\\u004eame"'), // an escaped key
+      plain.replace('"requestParameters"', '"request\\u0050arameters"'), // anywhere
+      plain.replace('{', '{"apiVersion":"audit.k8s.io/v1",'),
+      plain.replace('{', '{"kind":"Event",'),
+      plain.replace('{', '{"CloudTrailEvent":"{}",'),
+      plain.replace('{', '{"eventType":"AwsCloudTrailInsight",'),
+      plain.replace('{', '{"eventCategory":"Insight",'),
+      plain.replace('2026-03-02T00:05:56Z', '2026-03-02 00:05:56'), // a time without a zone: noted by the parse
+      plain.replace('"2026-03-02T00:05:56Z"', '1772409956'), // a number
+      plain.replace('"eventTime":"2026-03-02T00:05:56Z",', ''), // none
+      plain.replace('"sqs.amazonaws.com"', '7'),
+      plain.replace('"DeleteMessage"', 'null'),
+      plain.replace('{', '{"awsRegion":5,'),
+      plain.replace('{', '{"errorCode":{},'),
+      plain.replace('"userIdentity":{', '"userIdentity":[{').replace('"r"}}}', '"r"}}}]'),
+      plain.replace('{"type"', '"x","y":{"type"'),
+      `[${plain}]`,
+      `${plain} ${plain}`,
+      `${plain},`,
+      plain.slice(0, -1),
+      `{"eventTime":"2026-03-02T00:05:56Z","eventSource":"s","eventName":"n","big":"${'x'.repeat(MAX_FAST_BYTES)}"}`,
+    ];
+    for (const text of declined) expect(fastRow(text, 0), text.slice(0, 200)).toBeNull();
+    // Not JSON: every form of a bad number, literal, string or structure, where a value of the record can be.
+    const bad = ['1e', '1e+', '1E-', '-', '1.', '.5', '+1', '01', '-01', '1.e5', '0x10', 'tru', 'truex', 'fals', 'falsx', 'nul', 'nulll', 'NaN', 'Infinity', '"\\x"', '"\\u12G4"', '"a\tb"'.replace('\\t', '\t'), '[1,]', '{"x":1,}', '{"x"}', '{"x" 1}', '{x:1}', "'s'", '[1 2]', '{"x":1 "y":2}'];
+    for (const v of bad) {
+      const text = plain.replace('{"a":1', `{"a":${v}`);
+      expect(slowRow(text, 0), text).toBe('refused');
+      expect(fastRow(text, 0), text).toBeNull();
+    }
+  });
+
+  it('reads values as JSON.parse does: escapes, non-ASCII, readOnly and empty keys, identities of every shape', () => {
+    const cases: Record<string, unknown>[] = [
+      { userAgent: 'a"b\\c\u00e9\n\t\u2028😀', sourceIPAddress: '\u0031.2.3.4' },
+      { userAgent: 'é日本', eventID: '😀-id' },
+      { readOnly: true },
+      { readOnly: false },
+      { readOnly: 'true' },
+      { readOnly: 'false' },
+      { readOnly: 'yes' },
+      { readOnly: 1 },
+      { readOnly: null },
+      { userIdentity: null },
+      { userIdentity: { accessKeyId: '' } },
+      { userIdentity: { accessKeyId: 5, arn: null, type: ['AssumedRole'], userName: 'u\u00e9', invokedBy: 'ec2.amazonaws.com' } },
+      { userIdentity: { sessionContext: null } },
+      { userIdentity: { sessionContext: { sessionIssuer: 'x' } } },
+      { userIdentity: { sessionContext: { sessionIssuer: { arn: 'arn:\\"x' } } } },
+      { userIdentity: { sessionContext: [{ sessionIssuer: { arn: 'no' } }] } },
+      { userIdentity: { principalId: 'AROA:x' }, requestParameters: { userIdentity: { arn: 'inner' }, arn: 'inner', eventName: 'inner' } },
+      { eventID: null, awsRegion: null, errorCode: 'AccessDenied', recipientAccountId: '111122223333' },
+      { resources: [], responseElements: {}, additionalEventData: { n: [-0, 1e5, 1.5e-3, -12.25e+2, 0.5, 1e400] } },
+    ];
+    for (const extra of cases) {
+      const o = { eventVersion: '1.10', eventTime: '2026-03-02T00:05:56.123Z', eventSource: 'sts.amazonaws.com', eventName: 'AssumeRole', ...extra };
+      for (const text of [JSON.stringify(o), JSON.stringify(o, null, 1), JSON.stringify(o, null, '\t').replace(/\n/g, ' \r\n').replace(/": /g, '" : ')]) {
+        const fast = fastRow(text, 3);
+        expect(fast, text).not.toBeNull();
+        expectSame(fast, slowRow(text, 3), text);
+      }
+    }
+  });
+
+  it('never accepts a mutation JSON.parse refuses, and reads every one it accepts as the parse does', () => {
+    const g = new Rng(20261207);
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(g.next() * xs.length)]!;
+    const sources = [...generatedRecords().slice(0, 400), ...publicRecords()];
+    const pieces = ['"', '\\', ':', ',', '{', '}', '[', ']', ' ', '\n', '0', '-', '.', 'e', 'E', '+', '1', 't', 'f', 'n', 'u', '\\u00', '\\x', '\u0001', '\u007f', 'é', 'true', 'null', 'false', '-0', '01', '1.', '.5', '1e', '"a":1', '"a":2', '\\"', '\\u0041'];
+    let accepted = 0;
+    let refused = 0;
+    let rowsChecked = 0;
+    for (let n = 0; n < 30_000; n++) {
+      let text = pick(sources);
+      const edits = 1 + Math.floor(g.next() * 3);
+      for (let e = 0; e < edits; e++) {
+        const at = Math.floor(g.next() * (text.length + 1));
+        const kind = g.next();
+        if (kind < 0.3) text = text.slice(0, at) + text.slice(at + 1 + Math.floor(g.next() * 3));
+        else if (kind < 0.7) text = text.slice(0, at) + pick(pieces) + text.slice(at);
+        else if (kind < 0.85) {
+          // A key of the record written twice: copy a `"key":value` member next to itself.
+          const m = /"(\w+)":("[^"\\]*"|-?\d+|true|false|null)/g;
+          const all = [...text.matchAll(m)];
+          if (all.length > 0) {
+            const hit = pick(all);
+            text = text.slice(0, hit.index! + hit[0].length) + ',' + hit[0] + text.slice(hit.index! + hit[0].length);
+          }
+        } else text = text.slice(0, at) + pick(pieces) + text.slice(at + 1);
+      }
+      // As a file gives it: the text its UTF-8 bytes decode to (a cut through a surrogate pair reads as U+FFFD).
+      text = Buffer.from(text, 'utf8').toString('utf8');
+      const slow = slowRow(text, n);
+      const fast = fastRow(text, n);
+      if (slow === 'refused') {
+        refused++;
+        expect(fast, text).toBeNull();
+        continue;
+      }
+      if (fast === null) continue;
+      accepted++;
+      expectSame(fast, slow, text);
+      rowsChecked++;
+    }
+    // Both sides drawn often enough to mean something.
+    expect(refused).toBeGreaterThan(10_000);
+    expect(accepted).toBeGreaterThan(3_000);
+    expect(rowsChecked).toBe(accepted);
+  }, 120_000);
+});
