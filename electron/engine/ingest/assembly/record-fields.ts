@@ -23,8 +23,7 @@ const KEYS: usize = memory.data(256 * 24);
 let keyCount: u32 = 0;
 let slotCount: u32 = 0;
 
-/** Kinds. */
-const ABSENT: u32 = 0;
+/** Kinds (0: the key was absent). */
 const STRING: u32 = 1;
 const ESCAPED: u32 = 2;
 const TRUE: u32 = 3;
@@ -87,7 +86,6 @@ function keyHash(at: usize, length: u32): u32 {
   return <u32>h;
 }
 
-@inline
 function keyEntry(context: u32, h: u32): usize {
   return KEYS + <usize>(((h ^ (context * 0x9e3779b1)) >>> 24) & 255) * 24;
 }
@@ -113,23 +111,19 @@ export function key(context: u32, slot: u32, child: u32, at: usize, length: u32)
   return 0;
 }
 
-@inline
 function byte(p: usize): u32 {
   return <u32>load<u8>(p);
 }
 
-@inline
 function isSpace(c: u32): bool {
   return c == 0x20 || c == 0x0a || c == 0x0d || c == 0x09;
 }
 
-@inline
 function skipSpace(p: usize): usize {
   while (isSpace(byte(p))) p++;
   return p;
 }
 
-@inline
 function isDigit(c: u32): bool {
   return c - 0x30 < 10;
 }
@@ -209,7 +203,6 @@ function literal(p: usize, c: u32): usize {
   return word == 0x736c6166 && byte(p + 4) == 0x65 ? 5 : 0;
 }
 
-@inline
 function fill(slot: u32, kind: u32, start: usize, end: usize): void {
   const s = SLOTS + <usize>slot * 12;
   store<u32>(s, kind);
