@@ -386,8 +386,7 @@ class FileState {
       // A trail's record, read from its bytes when it is the plain case (record-fields.ts); else parsed below.
       const row = fastRecordRow(bytes, text, index);
       if (row) {
-        this.pending.push(row);
-        this.records++;
+        this.accept(row);
         return;
       }
     }
@@ -410,11 +409,26 @@ class FileState {
     }
   }
 
+  /** A record's row, read from its bytes (record-fields.ts). */
+  private accept(row: EventRow): void {
+    this.pending.push(row);
+    this.records++;
+  }
+
   value(bytes: Buffer, index: number, origin = 0, colons?: number): void {
     this.topValues++;
     this.span(index, origin, bytes.length);
     const text = decode(bytes, index, this.failures);
     if (text === null) return;
+    // A JSON Lines record (or a file of one record), read from its bytes when it is the plain case (record-fields.ts
+    // sends anything that may be other evidence below); else parsed below.
+    const row = fastRecordRow(bytes, text, index);
+    if (row) {
+      this.afterBulkUpdate = false;
+      this.setFormat('jsonl');
+      this.accept(row);
+      return;
+    }
     const value = parseJson(text, index, this.failures);
     if (value === undefined) return;
     const afterUpdate = this.afterBulkUpdate;

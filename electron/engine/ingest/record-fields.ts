@@ -1,7 +1,7 @@
 /**
- * A trail record's row read from its bytes, without `JSON.parse`: the parse workers parsed every record into a tree
- * of objects to read some twenty strings from it (`JSON.parse` was the largest part of a worker's time, docs/
- * benchmarks.md). A WebAssembly module (`assembly/record-fields.ts`, compiled to `record-fields-wasm.ts` by `npm run
+ * A CloudTrail record's row read from its bytes (a trail's `Records` element, a JSON Lines line), without
+ * `JSON.parse`: the parse workers parsed every record into a tree of objects to read some twenty strings from it
+ * (`JSON.parse` was the largest part of a worker's time, docs/benchmarks.md). A WebAssembly module (`assembly/record-fields.ts`, compiled to `record-fields-wasm.ts` by `npm run
  * build:wasm`) walks the record's bytes once, checking them against JSON's grammar, and says where the values of the
  * keys the row is made of are; this makes the row from them as `normalizeRecord` makes it from the parse.
  *
@@ -9,8 +9,8 @@
  * before, which also words the error when the record has one: text that is not JSON, a value other than one object,
  * a key written twice or with an escape, a record without a string `eventTime`, or one whose time is not CloudTrail's
  * ISO form with a zone, one whose required fields are missing or of another type, an Insights event, a record that
- * could be another kind of evidence (with `apiVersion`, `kind` or `CloudTrailEvent`), and records over 1 MiB. So the
- * rows this makes are the rows `normalizeRecord` makes of the same records
+ * could be another kind of evidence (a key of `OTHER_EVIDENCE`: `apiVersion`, `CloudTrailEvent`, `digestStartTime`, …),
+ * and records over 1 MiB. So the rows this makes are the rows `normalizeRecord` makes of the same records
  * (test/engine/ingest/record-fields.test.ts holds that on generated records and on mutations of them).
  */
 import { RECORD_FIELDS_WASM } from './record-fields-wasm';
@@ -57,13 +57,25 @@ const KEYS = [
   ['sessionContext', IDENTITY, 'sessionContext', SESSION_CONTEXT],
   ['sessionIssuer', SESSION_CONTEXT, 'sessionIssuer', SESSION_ISSUER],
   ['sessionIssuerArn', SESSION_ISSUER, 'arn', 0],
-  // Read only to send the record to the slow path: an Insights event, or a record that may be other evidence.
+  // Read only to send the record to the slow path: an Insights event.
   ['eventType', RECORD, 'eventType', 0],
   ['eventCategory', RECORD, 'eventCategory', 0],
+  // Keys of other evidence a line of JSON can be (parse-file.ts `value`, `element`): a record that has one is read by
+  // the slow path, which tells them apart: a Kubernetes audit event, a lookup-events entry, a digest (with
+  // `digestStartTime` and `logFiles`), the public keys' list or a digest's S3 metadata, describe-cluster's output, a
+  // Logstash event (`@timestamp` and `@version`).
   ['apiVersion', RECORD, 'apiVersion', 0],
   ['kind', RECORD, 'kind', 0],
   ['cloudTrailEvent', RECORD, 'CloudTrailEvent', 0],
+  ['digestStartTime', RECORD, 'digestStartTime', 0],
+  ['PublicKeyList', RECORD, 'PublicKeyList', 0],
+  ['publicKeyList', RECORD, 'publicKeyList', 0],
+  ['Metadata', RECORD, 'Metadata', 0],
+  ['cluster', RECORD, 'cluster', 0],
+  ['@timestamp', RECORD, '@timestamp', 0],
 ] as const;
+/** The keys whose presence sends a record to the slow path. */
+const OTHER_EVIDENCE = ['apiVersion', 'kind', 'cloudTrailEvent', 'digestStartTime', 'PublicKeyList', 'publicKeyList', 'Metadata', 'cluster', '@timestamp'] as const;
 /** Each key's slot, by its name here. */
 const S = Object.fromEntries(KEYS.map(([name], i) => [name, i])) as Record<(typeof KEYS)[number][0], number>;
 
@@ -75,6 +87,9 @@ const TRUE = 3;
 const FALSE = 4;
 const NULL = 5;
 const OBJECT = 7;
+
+/** A setting, so that tests can read every record with `JSON.parse` too, and compare. */
+export const recordFieldsTuning = { enabled: true };
 
 /** Records longer than this are read by `JSON.parse` (the module's memory stays small). */
 export const MAX_FAST_BYTES = 1024 * 1024;
@@ -118,14 +133,14 @@ function load(): Loaded {
  * it from `JSON.parse(text)`; null when the record is not the plain case (see above) and must be read that way.
  */
 export function fastRecordRow(bytes: Buffer, text: string, recordIndex: number): EventRow | null {
-  if (bytes.length > MAX_FAST_BYTES) return null;
+  if (!recordFieldsTuning.enabled || bytes.length > MAX_FAST_BYTES) return null;
   const m = load();
   m.bytes.set(bytes, m.at);
   m.bytes[m.at + bytes.length] = 0;
   if (m.wasm.parse(m.at, m.at + bytes.length) !== 0) return null;
   const slots = m.slots;
   const kind = (s: number): number => slots[s * 3]!;
-  if (kind(S.apiVersion) !== ABSENT || kind(S.kind) !== ABSENT || kind(S.cloudTrailEvent) !== ABSENT) return null;
+  for (const key of OTHER_EVIDENCE) if (kind(S[key]) !== ABSENT) return null;
   const ascii = text.length === bytes.length;
   const base = m.at;
   /** The string in slot s (undefined: not a string). */

@@ -11,11 +11,12 @@ import { describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { fastRecordRow, MAX_FAST_BYTES } from '../../../electron/engine/ingest/record-fields';
+import { fastRecordRow, MAX_FAST_BYTES, recordFieldsTuning } from '../../../electron/engine/ingest/record-fields';
+import { parseEvidence } from '../../../electron/engine/ingest/parse-file';
 import { normalizeRecord, type EventRow } from '../../../electron/engine/ingest/normalize';
 import { generateBundle } from '../../generator';
 import { Rng } from '../../generator/rng';
-import { tempDir } from '../../helpers/evidence';
+import { apiRecord, tempDir } from '../../helpers/evidence';
 
 /** What the slow path makes of the text: its row, or that it refuses it (not JSON, or not a record it takes). */
 function slowRow(text: string, index: number): EventRow | 'refused' {
@@ -72,6 +73,8 @@ function recordsOf(value: unknown): unknown[] {
 }
 
 const generated: string[] = [];
+/** The generator's trail files, decompressed. */
+const generatedFiles: Buffer[] = [];
 function generatedRecords(): string[] {
   if (generated.length > 0) return generated;
   const dir = tempDir();
@@ -83,7 +86,9 @@ function generatedRecords(): string[] {
     const out = generateBundle({ outDir: join(dir, `b${seed}`), events: 1500, seed, k8s }).outDir;
     for (const f of walk(out)) {
       if (!f.endsWith('.json.gz') || !f.includes('CloudTrail')) continue;
-      for (const r of recordsOf(JSON.parse(gunzipSync(readFileSync(f)).toString('utf8')))) generated.push(JSON.stringify(r));
+      const data = gunzipSync(readFileSync(f));
+      generatedFiles.push(data);
+      for (const r of recordsOf(JSON.parse(data.toString('utf8')))) generated.push(JSON.stringify(r));
     }
   }
   return generated;
@@ -270,4 +275,75 @@ describe('record fields read from the bytes (WebAssembly) against JSON.parse', (
     expect(accepted).toBeGreaterThan(3_000);
     expect(rowsChecked).toBe(accepted);
   }, 120_000);
+});
+
+describe('files parse the same with records read by the walk or by JSON.parse', () => {
+  /** parseEvidence's result and rows, with the walk on or off. */
+  async function parsed(data: Buffer, enabled: boolean) {
+    recordFieldsTuning.enabled = enabled;
+    const rows: EventRow[] = [];
+    try {
+      const result = await parseEvidence({ bytes: data }, { rows: async (r) => void rows.push(...r) });
+      return { result, rows };
+    } catch (err) {
+      return { error: String(err), rows };
+    } finally {
+      recordFieldsTuning.enabled = true;
+    }
+  }
+
+  async function expectSameParse(data: Buffer, what: string): Promise<void> {
+    const fast = await parsed(data, true);
+    const slow = await parsed(data, false);
+    expect(fast.rows.length, what).toBe(slow.rows.length);
+    fast.rows.forEach((row, i) => {
+      if (!sameRow(row, slow.rows[i]!)) expect(row, `${what}: row ${i}`).toEqual(slow.rows[i]);
+    });
+    expect({ ...fast, rows: [] }, what).toEqual({ ...slow, rows: [] });
+  }
+
+  it('trail files and JSON Lines of the generator', async () => {
+    const records = generatedRecords();
+    for (const [i, data] of generatedFiles.entries()) await expectSameParse(data, `generated file ${i}`);
+    const lines = records.slice(0, 2000);
+    // Every line is the plain case but the Insights events: read by the walk.
+    expect(lines.filter((l) => fastRow(l, 0) === null).length).toBe(lines.filter((l) => l.includes('"AwsCloudTrailInsight"')).length);
+    await expectSameParse(Buffer.from(lines.join('\n') + '\n'), 'JSON Lines');
+    await expectSameParse(Buffer.from(lines.join('\r\n')), 'JSON Lines, CRLF, no last newline');
+  }, 120_000);
+
+  it('JSON Lines and single values of every other kind of evidence beside plain records', async () => {
+    const plain = (id: string, over: Record<string, unknown> = {}) => JSON.stringify(apiRecord(id, over));
+    const lines = [
+      plain('p-0'),
+      JSON.stringify({ '@timestamp': '2024-03-01T10:00:00.000Z', '@version': '1', ...apiRecord('logstash-0') }),
+      JSON.stringify({ ...apiRecord('stamp-0'), '@timestamp': '2024-03-01T10:00:00.000Z' }),
+      // Other evidence that also has a record's fields: the parse tells it apart first.
+      JSON.stringify({ ...apiRecord('digest-0'), digestStartTime: '2024-03-01T10:00:00Z', digestEndTime: '2024-03-01T11:00:00Z', logFiles: [] }),
+      JSON.stringify({ ...apiRecord('keys-0'), PublicKeyList: [] }),
+      JSON.stringify({ ...apiRecord('keys-1'), publicKeyList: [] }),
+      JSON.stringify({ ...apiRecord('head-0'), Metadata: { signature: 'abc' } }),
+      JSON.stringify({ ...apiRecord('cluster-0'), cluster: { arn: 'arn:aws:eks:us-east-1:111122223333:cluster/c', identity: {} } }),
+      JSON.stringify({ ...apiRecord('audit-0'), apiVersion: 'audit.k8s.io/v1', auditID: 'a-1', verb: 'get', stage: 'ResponseComplete', stageTimestamp: '2024-03-01T10:00:00Z' }),
+      JSON.stringify({ ...apiRecord('audit-1'), kind: 'Event', auditID: 'a-2', verb: 'get', stage: 'ResponseComplete', stageTimestamp: '2024-03-01T10:00:00Z' }),
+      JSON.stringify({ ...apiRecord('lookup-1'), CloudTrailEvent: plain('lookup-0') }),
+      JSON.stringify({ CloudTrailEvent: plain('lookup-0'), EventName: 'ListBuckets' }),
+      JSON.stringify({ update: { _id: '1', _index: 'cloudtrail' } }),
+      plain('after-update-0'),
+      // Not an update's document: the line before it was a record, not the action.
+      JSON.stringify({ doc: apiRecord('doc-0') }),
+      plain('insight-0', { eventType: 'AwsCloudTrailInsight' }),
+      plain('zoneless-0', { eventTime: '2024-03-01 10:00:00' }),
+      plain('dup-0').replace('"eventName":', '"eventName":"X","eventName":'),
+      plain('bad-0').slice(0, 40),
+      plain('p-1'),
+    ];
+    await expectSameParse(Buffer.from(lines.join('\n') + '\n'), 'mixed lines');
+    for (const [i, line] of lines.entries()) {
+      await expectSameParse(Buffer.from(line), `line ${i} alone`);
+      await expectSameParse(Buffer.from(JSON.stringify(JSON.parse(line.length > 60 ? line : '{}'), null, 2)), `line ${i} pretty-printed`);
+    }
+    await expectSameParse(Buffer.from(`${plain('c-0')}${plain('c-1')} ${plain('c-2')}`), 'concatenated JSON');
+    await expectSameParse(Buffer.from(`[${plain('a-0')},${plain('a-1')}]`), 'a bare array');
+  });
 });
