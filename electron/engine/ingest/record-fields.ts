@@ -9,7 +9,7 @@
  * before, which also words the error when the record has one: text that is not JSON, a value other than one object,
  * a key written twice or with an escape, a record without a string `eventTime`, or one whose time is not CloudTrail's
  * ISO form with a zone, one whose required fields are missing or of another type, an Insights event, a record that
- * could be another kind of evidence (a key of `OTHER_EVIDENCE`: `apiVersion`, `CloudTrailEvent`, `digestStartTime`, …),
+ * could be another kind of evidence (a key marked `OTHER`: `apiVersion`, `CloudTrailEvent`, `digestStartTime`, …),
  * and records over 1 MiB. So the rows this makes are the rows `normalizeRecord` makes of the same records
  * (test/engine/ingest/record-fields.test.ts holds that on generated records and on mutations of them).
  */
@@ -32,9 +32,12 @@ const IDENTITY = 2;
 const SESSION_CONTEXT = 3;
 const SESSION_ISSUER = 4;
 
+/** Marks a key of other evidence (below). */
+const OTHER = 'other-evidence';
+
 /**
  * The keys asked for, each its own slot in this order: [the name this file reads it by, the context it is looked for
- * in, the key, the context of its value when that is an object (0: none)].
+ * in, the key, the context of its value when that is an object (0: none), and `OTHER` for a key of other evidence].
  */
 const KEYS = [
   ['eventTime', RECORD, 'eventTime', 0],
@@ -64,20 +67,20 @@ const KEYS = [
   // the slow path, which tells them apart: a Kubernetes audit event, a lookup-events entry, a digest (with
   // `digestStartTime` and `logFiles`), the public keys' list or a digest's S3 metadata, describe-cluster's output, a
   // Logstash event (`@timestamp` and `@version`).
-  ['apiVersion', RECORD, 'apiVersion', 0],
-  ['kind', RECORD, 'kind', 0],
-  ['cloudTrailEvent', RECORD, 'CloudTrailEvent', 0],
-  ['digestStartTime', RECORD, 'digestStartTime', 0],
-  ['PublicKeyList', RECORD, 'PublicKeyList', 0],
-  ['publicKeyList', RECORD, 'publicKeyList', 0],
-  ['Metadata', RECORD, 'Metadata', 0],
-  ['cluster', RECORD, 'cluster', 0],
-  ['@timestamp', RECORD, '@timestamp', 0],
+  ['apiVersion', RECORD, 'apiVersion', 0, OTHER],
+  ['kind', RECORD, 'kind', 0, OTHER],
+  ['cloudTrailEvent', RECORD, 'CloudTrailEvent', 0, OTHER],
+  ['digestStartTime', RECORD, 'digestStartTime', 0, OTHER],
+  ['PublicKeyList', RECORD, 'PublicKeyList', 0, OTHER],
+  ['publicKeyList', RECORD, 'publicKeyList', 0, OTHER],
+  ['Metadata', RECORD, 'Metadata', 0, OTHER],
+  ['cluster', RECORD, 'cluster', 0, OTHER],
+  ['@timestamp', RECORD, '@timestamp', 0, OTHER],
 ] as const;
-/** The keys whose presence sends a record to the slow path. */
-const OTHER_EVIDENCE = ['apiVersion', 'kind', 'cloudTrailEvent', 'digestStartTime', 'PublicKeyList', 'publicKeyList', 'Metadata', 'cluster', '@timestamp'] as const;
 /** Each key's slot, by its name here. */
 const S = Object.fromEntries(KEYS.map(([name], i) => [name, i])) as Record<(typeof KEYS)[number][0], number>;
+/** The slots of the keys whose presence sends a record to the slow path (marked `OTHER`). */
+const OTHER_EVIDENCE = KEYS.flatMap((entry, i) => (entry.length > 4 ? [i] : []));
 
 /** Slot kinds (assembly/record-fields.ts). */
 const ABSENT = 0;
@@ -140,7 +143,7 @@ export function fastRecordRow(bytes: Buffer, text: string, recordIndex: number):
   if (m.wasm.parse(m.at, m.at + bytes.length) !== 0) return null;
   const slots = m.slots;
   const kind = (s: number): number => slots[s * 3]!;
-  for (const key of OTHER_EVIDENCE) if (kind(S[key]) !== ABSENT) return null;
+  for (const slot of OTHER_EVIDENCE) if (kind(slot) !== ABSENT) return null;
   const ascii = text.length === bytes.length;
   const base = m.at;
   /** The string in slot s (undefined: not a string). */
