@@ -14,7 +14,7 @@
  */
 import { hash } from 'node:crypto';
 import { stat, readFile } from 'node:fs/promises';
-import { crc32, inflateRawSync } from 'node:zlib';
+import { constants as zlibConstants, crc32, inflateRawSync } from 'node:zlib';
 import { gzipHeaderLength } from './gzip-members';
 import type { ByteSource } from './parse-file';
 
@@ -76,11 +76,17 @@ export function inflateOneMember(raw: Buffer, max: number): Buffer | null {
   const header = gzipHeaderLength(raw);
   if (header === null || header < 0 || raw[3]! & FHCRC) return null;
   // The trailer's length field (mod 2^32): a text too long for a whole read is streamed without inflating it here.
-  if (raw.length < header + 8 || raw.readUInt32LE(raw.length - 4) > max) return null;
+  if (raw.length < header + 8) return null;
+  const length = raw.readUInt32LE(raw.length - 4);
+  if (length > max) return null;
   let out: Buffer;
   let used: number;
   try {
-    const result = inflateRawSync(raw.subarray(header), { info: true, maxOutputLength: max }) as unknown as { buffer: Buffer; engine: { bytesWritten: number } };
+    // The output in one buffer of the trailer's length and a byte (Node's default is 16 KiB pieces, each allocated and
+    // all copied into one at the end): when the length is right, nothing is copied; when it is not, the inflate goes
+    // on in more pieces and the checks below refuse the file.
+    const chunkSize = Math.max(zlibConstants.Z_MIN_CHUNK, length + 1);
+    const result = inflateRawSync(raw.subarray(header), { info: true, maxOutputLength: max, chunkSize }) as unknown as { buffer: Buffer; engine: { bytesWritten: number } };
     out = result.buffer;
     used = result.engine.bytesWritten;
   } catch {
