@@ -46,6 +46,11 @@ export interface EventRow {
    * cloudtrail codec moves it there). The file's ingest notes say so; `eventTime` is then the UTC time in ISO form.
    */
   timeSource?: 'zoneless' | '@timestamp' | '@timestamp-zoneless';
+  /**
+   * Where the text writes the values a free-text phrase is also matched against (raw-blocks.ts `columnSpans`), when
+   * the reader knew it (record-fields.ts: the walk found them); null when it writes none. Absent: packing finds them.
+   */
+  columnSpans?: number[] | null;
 }
 
 const nullableString = z.string().nullish();

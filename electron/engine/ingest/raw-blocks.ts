@@ -182,7 +182,8 @@ export function packRows(rows: EventRow[]): PackedBatch {
     const b = open[isFactSource(row.eventSource) ? 1 : 0]!;
     const read = row.rawBytes ?? null;
     const len = read ? read.length : Buffer.byteLength(raw, 'utf8');
-    b.spans.push(columnSpans(raw, len, row));
+    const known = row.columnSpans;
+    b.spans.push(known === undefined ? columnSpans(raw, len, row) : (known ?? undefined));
     b.names.push(lowerName(row.eventName));
     // The row object itself travels on (no copy of its fields), its text now in a block.
     const packed = row as unknown as PackedRow & { raw: string };

@@ -200,5 +200,45 @@ export function fastRecordRow(bytes: Buffer, text: string, recordIndex: number):
     invokedBy: string(S.invokedBy),
     userName: string(S.userName),
   };
-  return rowOf(values, time, text, bytes, recordIndex);
+  const row = rowOf(values, time, text, bytes, recordIndex);
+  row.columnSpans = ascii ? columnSpansOf(m.bytes, base, slots) : null;
+  return row;
+}
+
+/** The slots of the values a free-text phrase is also matched against, in the order of raw-blocks.ts `COLUMN_VALUES`. */
+const COLUMN_SLOTS = [S.eventName, S.eventSource, S.principalArn, S.sourceIPAddress, S.userAgent, S.accessKeyId, S.eventID];
+const QUOTE = 0x22;
+const COLON = 0x3a;
+
+/**
+ * Where an ASCII record writes its column values (raw-blocks.ts `columnSpans`, which searches the text for them):
+ * here, the walk's own slots, each non-empty value's string where the record writes it as `"<key>":"<value>"`, in
+ * the order of the text; null when there is none. Undefined (packing searches the text as before) when one of them is
+ * written otherwise: escaped, or with white space around the colon. The search may find an earlier string of the
+ * same key and value instead (a key nested deeper); the filter is the same either way, as it is a set of the tokens'
+ * hashes and both strings hold the same tokens (block-filter.ts).
+ */
+function columnSpansOf(mem: Uint8Array, base: number, slots: Uint32Array): number[] | null | undefined {
+  let spans: number[] | null = null;
+  for (const s of COLUMN_SLOTS) {
+    const k = slots[s * 3]!;
+    if (k === ESCAPED) return undefined;
+    if (k !== STRING) continue;
+    const start = slots[s * 3 + 1]!;
+    const end = slots[s * 3 + 2]!;
+    if (start === end) continue;
+    if (mem[start - 2] !== COLON || mem[start - 3] !== QUOTE) return undefined;
+    spans ??= [];
+    // In the order of the text (at most seven pairs: an insertion).
+    let at = spans.length;
+    spans.push(0, 0);
+    while (at > 0 && spans[at - 2]! > start - base) {
+      spans[at] = spans[at - 2]!;
+      spans[at + 1] = spans[at - 1]!;
+      at -= 2;
+    }
+    spans[at] = start - base;
+    spans[at + 1] = end - base;
+  }
+  return spans;
 }

@@ -14,6 +14,7 @@ import { gunzipSync } from 'node:zlib';
 import { fastRecordRow, MAX_FAST_BYTES, recordFieldsTuning } from '../../../electron/engine/ingest/record-fields';
 import { parseEvidence } from '../../../electron/engine/ingest/parse-file';
 import { normalizeRecord, type EventRow } from '../../../electron/engine/ingest/normalize';
+import { columnSpans, packRows } from '../../../electron/engine/ingest/raw-blocks';
 import { generateBundle } from '../../generator';
 import { Rng } from '../../generator/rng';
 import { apiRecord, tempDir } from '../../helpers/evidence';
@@ -49,8 +50,52 @@ function sameRow(a: EventRow, b: EventRow): boolean {
   return true;
 }
 
-/** The two rows, compared cheaply; on a difference, by toEqual (which names it). */
+/** The row without the column spans the walk found (checked apart: `expectSpans`). */
+function withoutSpans(row: EventRow): EventRow {
+  const { columnSpans: _spans, ...rest } = row;
+  return rest;
+}
+
+/** How the walk's column spans came out, over a test (`expectSpans`). */
+const spanCounts = { found: 0, none: 0, searched: 0 };
+
+/**
+ * The column spans the walk found (record-fields.ts `columnSpansOf`) against those packing finds by searching the
+ * text (raw-blocks.ts `columnSpans`): the same values, in the order of the text, each written as `"<key>":"<value>"`
+ * (the search may find an earlier string of the same value: the filter is the same set of tokens).
+ */
+function expectSpans(row: EventRow, text: string): void {
+  const known = row.columnSpans;
+  if (known === undefined) {
+    spanCounts.searched++;
+    return;
+  }
+  const searched = columnSpans(row.raw, Buffer.byteLength(row.raw, 'utf8'), withoutSpans(row));
+  if (known === null) {
+    spanCounts.none++;
+    expect(searched, text).toBeUndefined();
+    return;
+  }
+  spanCounts.found++;
+  const values = (spans: number[]): string[] => {
+    const out: string[] = [];
+    for (let k = 0; k < spans.length; k += 2) {
+      if (k > 0) expect(spans[k]!, text).toBeGreaterThan(spans[k - 1]!);
+      expect(row.raw.slice(spans[k]! - 3, spans[k]), text).toBe('":"');
+      expect(row.raw[spans[k + 1]!], text).toBe('"');
+      out.push(row.raw.slice(spans[k], spans[k + 1]));
+    }
+    return out.sort();
+  };
+  expect(values(known), text).toEqual(values(searched ?? []));
+}
+
+/** The two rows, compared cheaply; on a difference, by toEqual (which names it). The fast row's spans apart. */
 function expectSame(fast: EventRow | null, slow: EventRow | 'refused', text: string): void {
+  if (fast !== null) {
+    expectSpans(fast, text);
+    fast = withoutSpans(fast);
+  }
   if (fast !== null && slow !== 'refused' && sameRow(fast, slow)) return;
   expect(fast, text).toEqual(slow);
 }
@@ -121,6 +166,7 @@ describe('record fields read from the bytes (WebAssembly) against JSON.parse', (
     const records = generatedRecords();
     expect(records.length).toBeGreaterThan(3000);
     let insights = 0;
+    const counted = { ...spanCounts };
     records.forEach((text, i) => {
       const slow = slowRow(text, i);
       const fast = fastRow(text, i);
@@ -133,12 +179,15 @@ describe('record fields read from the bytes (WebAssembly) against JSON.parse', (
       expectSame(fast, slow, text);
     });
     expect(insights).toBeLessThan(records.length / 10);
+    // Compact ASCII records: the walk gave the spans of every one (a few generated values are not ASCII).
+    expect(spanCounts.found - counted.found).toBeGreaterThan(records.length * 0.9);
   }, 120_000);
 
   it('reads the public records as normalizeRecord does, with their own spacing and key order', () => {
     const records = publicRecords();
     expect(records.length).toBeGreaterThan(100);
     let read = 0;
+    const counted = { ...spanCounts };
     records.forEach((text, i) => {
       // Their compact form and the files' own indented one.
       for (const t of [text, JSON.stringify(JSON.parse(text), null, 2)]) {
@@ -150,6 +199,9 @@ describe('record fields read from the bytes (WebAssembly) against JSON.parse', (
       }
     });
     expect(read).toBeGreaterThan(records.length * 1.5);
+    // Compact, the walk gives the spans; indented (white space after the colon), packing searches for them.
+    expect(spanCounts.found - counted.found).toBeGreaterThan(records.length * 0.5);
+    expect(spanCounts.searched - counted.searched).toBeGreaterThan(records.length * 0.5);
   });
 
   it('declines what the parse must read or refuse: repeated or escaped keys, other evidence, Insights, odd times and types', () => {
@@ -161,7 +213,7 @@ describe('record fields read from the bytes (WebAssembly) against JSON.parse', (
       requestParameters: { a: 1, b: [{ c: 2 }] },
     };
     const plain = JSON.stringify(base);
-    expect(fastRow(plain, 0)).toEqual(slowRow(plain, 0));
+    expectSame(fastRow(plain, 0), slowRow(plain, 0), plain);
     const declined = [
       plain.replace('"eventName"', '"eventName":"X","eventName"'), // a key twice (the parse refuses it)
       plain.replace('{"a":1', '{"a":1,"a":2'), // twice, deep
@@ -196,6 +248,25 @@ describe('record fields read from the bytes (WebAssembly) against JSON.parse', (
       expect(slowRow(text, 0), text).toBe('refused');
       expect(fastRow(text, 0), text).toBeNull();
     }
+  });
+
+  it('gives the column spans of a compact ASCII record, and leaves them to packing where a value is escaped, spaced or not ASCII', () => {
+    const base = JSON.stringify(apiRecord('e-1', { eventName: 'GetObject', requestParameters: { note: 'x' } }));
+    const spansOf = (text: string): number[] | null | undefined => {
+      const row = fastRow(text, 0);
+      expect(row, text).not.toBeNull();
+      expectSame(row, slowRow(text, 0), text);
+      return row!.columnSpans;
+    };
+    expect(spansOf(base)).toEqual(expect.any(Array));
+    // The event name escaped where the row reads it, and written plainly deeper in the record: the search finds that
+    // one, so the walk (which knows only the first) leaves the spans to it.
+    const escapedHere = base.replace('"eventName":"GetObject"', '"eventName":"Get\\u004fbject"').replace('{"note":"x"}', '{"eventName":"GetObject"}');
+    expect(spansOf(escapedHere)).toBeUndefined();
+    const deeper = escapedHere.indexOf('{"eventName":"GetObject"}') + '{"eventName":"'.length;
+    expect(columnSpans(escapedHere, escapedHere.length, withoutSpans(fastRow(escapedHere, 0)!))).toContain(deeper);
+    expect(spansOf(base.replace('"eventName":"GetObject"', '"eventName": "GetObject"'))).toBeUndefined();
+    expect(spansOf(base.replace('{"note":"x"}', '{"note":"é"}'))).toBeNull();
   });
 
   it('reads values as JSON.parse does: escapes, non-ASCII, readOnly and empty keys, identities of every shape', () => {
@@ -297,9 +368,14 @@ describe('files parse the same with records read by the walk or by JSON.parse', 
     const slow = await parsed(data, false);
     expect(fast.rows.length, what).toBe(slow.rows.length);
     fast.rows.forEach((row, i) => {
-      if (!sameRow(row, slow.rows[i]!)) expect(row, `${what}: row ${i}`).toEqual(slow.rows[i]);
+      expectSpans(row, what);
+      const fastRow = withoutSpans(row);
+      if (!sameRow(fastRow, slow.rows[i]!)) expect(fastRow, `${what}: row ${i}`).toEqual(slow.rows[i]);
     });
     expect({ ...fast, rows: [] }, what).toEqual({ ...slow, rows: [] });
+    // Packed, the rows make the same search filters whether the walk gave the column spans or packing found them.
+    const filters = (rows: EventRow[]): string[] => packRows(rows).filters.map((f) => Buffer.from(f).toString('hex'));
+    expect(filters(fast.rows), what).toEqual(filters(slow.rows));
   }
 
   it('trail files and JSON Lines of the generator', async () => {
