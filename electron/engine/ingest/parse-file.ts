@@ -18,7 +18,7 @@ import { isUtf8 } from 'node:buffer';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { JsonRecordScanner, ScanError, type ScanLimits, DEFAULT_SCAN_LIMITS } from './scanner';
-import { fastRecordRow } from './record-fields';
+import { fastRecordRow, trailRecords, trailRow } from './record-fields';
 import { describeKeys, describeValue, normalizeRecord, recordKind, RecordError, type EventRow, type RecordText } from './normalize';
 import { getStr, obj, str } from '../util/json';
 import { isLogstashRecord, looksLikeCloudTrail, unwrapSiem, type SiemFormat, type SiemShape } from './siem';
@@ -174,6 +174,8 @@ export async function parseEvidence(
   const lineMode: { reader: LineReader | null } = { reader: null };
 
   let whole: WholeFile | null = null;
+  /** The file's records were read without the scanner (`trailRows`). */
+  let read = false;
 
   try {
     // The consumer's own error (not JSON, a limit) is the one to report, not the abort it causes upstream.
@@ -197,7 +199,19 @@ export async function parseEvidence(
       // A small file, one gzip member at most (whole-file.ts): its text in the chunks gunzip would give.
       size = whole.size;
       compression = whole.compression;
-      for (let at = 0; at < whole.data.length; at += WHOLE_CHUNK) await feed(whole.data.subarray(at, at + WHOLE_CHUNK));
+      // A CloudTrail file whose records are all JSON the WebAssembly walk reads: read from its bytes, each record
+      // but one that is not the plain case (then as the scanner would hand it over), without the scanner.
+      const trail = trailRecords(whole.data, limits);
+      if (trail) {
+        state.container('Records');
+        for (let i = 0; i < trail.count; i++) {
+          const row = trailRow(whole.data, trail, i);
+          if (row) state.accept(row);
+          else state.element('Records', whole.data.subarray(trail.bounds[i * 2], trail.bounds[i * 2 + 1]), i, trail.bounds[i * 2]);
+          await state.flushIfFull();
+        }
+        read = true;
+      } else for (let at = 0; at < whole.data.length; at += WHOLE_CHUNK) await feed(whole.data.subarray(at, at + WHOLE_CHUNK));
     } else {
       compression = (await startsWithGzipMagic(source)) ? 'gzip' : null;
       const stages: (Readable | Transform)[] = [
@@ -238,7 +252,7 @@ export async function parseEvidence(
     }
     if (size === 0) throw new EvidenceError('empty file');
     if (lineMode.reader) lineMode.reader.end();
-    else scanner.end();
+    else if (!read) scanner.end();
     // One JSON record on several lines (pretty-printed) is not JSON Lines.
     if (state.format === 'jsonl' && scanner.jsonLines === false) state.format = scanner.topLevelValues === 1 ? 'json' : 'json-concatenated';
     await state.flushAudits();
@@ -410,7 +424,7 @@ class FileState {
   }
 
   /** A record's row, read from its bytes (record-fields.ts). */
-  private accept(row: EventRow): void {
+  accept(row: EventRow): void {
     this.pending.push(row);
     this.records++;
   }

@@ -13,6 +13,7 @@
  * and records over 1 MiB. So the rows this makes are the rows `normalizeRecord` makes of the same records
  * (test/engine/ingest/record-fields.test.ts holds that on generated records and on mutations of them).
  */
+import { isAscii, isUtf8 } from 'node:buffer';
 import { RECORD_FIELDS_WASM } from './record-fields-wasm';
 import { recordTime, rowOf, type EventRow, type RecordValues } from './normalize';
 
@@ -24,6 +25,8 @@ interface FieldsModule {
   slots(): number;
   key(context: number, slot: number, child: number, at: number, length: number): number;
   parse(start: number, end: number): number;
+  element(at: number, maxDepth: number): number;
+  elementBounds(): number;
 }
 
 /** Contexts: the objects whose keys are looked for. */
@@ -92,10 +95,16 @@ const NULL = 5;
 const OBJECT = 7;
 
 /** A setting, so that tests can read every record with `JSON.parse` too, and compare. */
-export const recordFieldsTuning = { enabled: true };
+/**
+ * Settings, so that tests can read every record with `JSON.parse` too (`enabled`), or every file with the scanner
+ * (`wholeTrail`: a trail file read whole is read by `trailRecords`), and compare.
+ */
+export const recordFieldsTuning = { enabled: true, wholeTrail: true };
 
 /** Records longer than this are read by `JSON.parse` (the module's memory stays small). */
 export const MAX_FAST_BYTES = 1024 * 1024;
+/** How much of a file the module holds at a time (`trailRows`): twice the largest record it reads. */
+const WINDOW = 2 * MAX_FAST_BYTES;
 
 /** The WebAssembly API, as far as used here (TypeScript declares it with the DOM's types, not Node's). */
 const wasmApi = (globalThis as unknown as { WebAssembly: { Module: new (bytes: Uint8Array) => object; Instance: new (module: object, imports: object) => { exports: unknown } } }).WebAssembly;
@@ -117,8 +126,8 @@ function load(): Loaded {
   const keysAt = at;
   at += keys.reduce((n, k) => n + k.length, 0);
   at = (at + 15) & ~15;
-  // The record, its 0 byte, and the 16 bytes a stride of the string scan may read past it.
-  wasm.ensure(at + MAX_FAST_BYTES + 1 + 16);
+  // A record or a window of a file (below), its 0 byte, and the 16 bytes a stride of the string scan may read past it.
+  wasm.ensure(at + WINDOW + 1 + 16);
   const bytes = new Uint8Array(wasm.memory.buffer);
   let k = keysAt;
   for (let i = 0; i < KEYS.length; i++) {
@@ -141,17 +150,23 @@ export function fastRecordRow(bytes: Buffer, text: string, recordIndex: number):
   m.bytes.set(bytes, m.at);
   m.bytes[m.at + bytes.length] = 0;
   if (m.wasm.parse(m.at, m.at + bytes.length) !== 0) return null;
-  const slots = m.slots;
-  const kind = (s: number): number => slots[s * 3]!;
+  return rowFromSlots(m.slots, 0, m.at, bytes, text, recordIndex);
+}
+
+/**
+ * The row of a record the module walked, `bytes` (decoded: `text`), from its slots at `slots[at…]` whose addresses
+ * are `base` at the record's first byte; null: declined.
+ */
+function rowFromSlots(slots: Uint32Array, at: number, base: number, bytes: Buffer, text: string, recordIndex: number): EventRow | null {
+  const kind = (s: number): number => slots[at + s * 3]!;
   for (const slot of OTHER_EVIDENCE) if (kind(slot) !== ABSENT) return null;
   const ascii = text.length === bytes.length;
-  const base = m.at;
   /** The string in slot s (undefined: not a string). */
   const string = (s: number): string | undefined => {
-    const k = slots[s * 3]!;
+    const k = slots[at + s * 3]!;
     if (k !== STRING && k !== ESCAPED) return undefined;
-    const start = slots[s * 3 + 1]! - base;
-    const end = slots[s * 3 + 2]! - base;
+    const start = slots[at + s * 3 + 1]! - base;
+    const end = slots[at + s * 3 + 2]! - base;
     if (k === STRING) return ascii ? text.slice(start, end) : bytes.toString('utf8', start, end);
     return JSON.parse(ascii ? text.slice(start - 1, end + 1) : bytes.toString('utf8', start - 1, end + 1)) as string;
   };
@@ -201,7 +216,7 @@ export function fastRecordRow(bytes: Buffer, text: string, recordIndex: number):
     userName: string(S.userName),
   };
   const row = rowOf(values, time, text, bytes, recordIndex);
-  row.columnSpans = ascii ? columnSpansOf(m.bytes, base, slots) : null;
+  row.columnSpans = ascii ? columnSpansOf(bytes, base, slots, at) : null;
   return row;
 }
 
@@ -218,27 +233,126 @@ const COLON = 0x3a;
  * same key and value instead (a key nested deeper); the filter is the same either way, as it is a set of the tokens'
  * hashes and both strings hold the same tokens (block-filter.ts).
  */
-function columnSpansOf(mem: Uint8Array, base: number, slots: Uint32Array): number[] | null | undefined {
+function columnSpansOf(bytes: Buffer, base: number, slots: Uint32Array, at: number): number[] | null | undefined {
   let spans: number[] | null = null;
   for (const s of COLUMN_SLOTS) {
-    const k = slots[s * 3]!;
+    const k = slots[at + s * 3]!;
     if (k === ESCAPED) return undefined;
     if (k !== STRING) continue;
-    const start = slots[s * 3 + 1]!;
-    const end = slots[s * 3 + 2]!;
+    const start = slots[at + s * 3 + 1]! - base;
+    const end = slots[at + s * 3 + 2]! - base;
     if (start === end) continue;
-    if (mem[start - 2] !== COLON || mem[start - 3] !== QUOTE) return undefined;
+    if (bytes[start - 2] !== COLON || bytes[start - 3] !== QUOTE) return undefined;
     spans ??= [];
     // In the order of the text (at most seven pairs: an insertion).
-    let at = spans.length;
+    let p = spans.length;
     spans.push(0, 0);
-    while (at > 0 && spans[at - 2]! > start - base) {
-      spans[at] = spans[at - 2]!;
-      spans[at + 1] = spans[at - 1]!;
-      at -= 2;
+    while (p > 0 && spans[p - 2]! > start) {
+      spans[p] = spans[p - 2]!;
+      spans[p + 1] = spans[p - 1]!;
+      p -= 2;
     }
-    spans[at] = start - base;
-    spans[at + 1] = end - base;
+    spans[p] = start;
+    spans[p + 1] = end;
   }
   return spans;
+}
+
+
+/** What CloudTrail writes first, every time. */
+const TRAIL_HEAD = Buffer.from('{"Records":[', 'latin1');
+
+/** A whole trail file's records as the module read them (`trailRecords`): rows are made from it one at a time. */
+export interface TrailRecords {
+  count: number;
+  /** Each record's start and end in the file. */
+  bounds: Uint32Array;
+  /** Each record's slots (SLOT_WORDS words), and the address the module had the file's first byte at then. */
+  slots: Uint32Array;
+  bases: Float64Array;
+  ascii: boolean;
+}
+
+const SLOT_WORDS = KEYS.length * 3;
+
+/**
+ * A whole CloudTrail file, `data` its text's bytes (`{"Records":[…]}`), walked by the module: every record's bounds and
+ * fields; null unless the file is exactly that shape and every record is JSON the module reads (see `parse`; then the
+ * scanner reads the file, as before: nothing has been taken from it). The module walks the records and the commas
+ * between them, so the file is not split by the scanner first; it holds the file a window of `WINDOW` bytes at a time,
+ * moved on to the record a window cut. `limits`: the scanner's (a deeper or a larger record is left to it, which
+ * refuses the file). The rows are made by `trailRow`, one at a time, as the file's batches are sent (only the slots,
+ * 300 bytes a record, are kept meanwhile).
+ */
+export function trailRecords(data: Buffer, limits: { maxDepth: number; maxValueBytes: number }): TrailRecords | null {
+  if (!recordFieldsTuning.enabled || !recordFieldsTuning.wholeTrail || data.length <= TRAIL_HEAD.length + 2 || !data.subarray(0, TRAIL_HEAD.length).equals(TRAIL_HEAD)) return null;
+  if (!isUtf8(data)) return null;
+  const m = load();
+  const element = new Uint32Array(m.wasm.memory.buffer, m.wasm.elementBounds(), 3);
+  // Room for a record every 256 bytes, grown when a file has more.
+  let cap = Math.max(16, data.length >>> 8);
+  let bounds: Uint32Array = new Uint32Array(cap * 2);
+  let slots: Uint32Array = new Uint32Array(cap * SLOT_WORDS);
+  let bases = new Float64Array(cap);
+  let count = 0;
+  let from = -1; // where the window starts in data
+  let to = -1;
+  let p = TRAIL_HEAD.length;
+  for (;;) {
+    if (p < from || p >= to || (to < data.length && p + MAX_FAST_BYTES > to)) {
+      // A window from this record on (one whole record at least, when it is one the module reads).
+      from = p;
+      to = Math.min(data.length, p + WINDOW);
+      m.bytes.set(data.subarray(from, to), m.at);
+      m.bytes[m.at + (to - from)] = 0;
+    }
+    const next = m.wasm.element(m.at + (p - from), Math.max(0, limits.maxDepth - 2));
+    if (next === 0) return null;
+    const start = element[0]! - m.at + from;
+    const end = element[1]! - m.at + from;
+    if (end - start >= limits.maxValueBytes) return null;
+    if (count === cap) {
+      cap *= 2;
+      bounds = grown(bounds, cap * 2);
+      slots = grown(slots, cap * SLOT_WORDS);
+      const b = new Float64Array(cap);
+      b.set(bases);
+      bases = b;
+    }
+    bounds[count * 2] = start;
+    bounds[count * 2 + 1] = end;
+    slots.set(m.slots, count * SLOT_WORDS);
+    bases[count] = element[0]!;
+    count++;
+    p = element[2]! - m.at + from;
+    if (next === 2) break;
+  }
+  // The array closed: then the object, and nothing but white space.
+  let q = p;
+  while (q < data.length && isSpace(data[q]!)) q++;
+  if (data[q] !== 0x7d) return null;
+  for (q++; q < data.length; q++) if (!isSpace(data[q]!)) return null;
+  return { count, bounds, slots, bases, ascii: isAscii(data) };
+}
+
+function grown(a: Uint32Array, length: number): Uint32Array {
+  const b = new Uint32Array(length);
+  b.set(a);
+  return b;
+}
+
+/**
+ * The row of record `i` of the file `data` walked by `trailRecords`, as `fastRecordRow` makes it (numbered as the
+ * scanner numbers them: from 0); null when it is not the plain case, and its bytes are to be read as the scanner's
+ * element `i` (the module found it JSON, so the scanner gives the same bytes).
+ */
+export function trailRow(data: Buffer, t: TrailRecords, i: number): EventRow | null {
+  const start = t.bounds[i * 2]!;
+  const end = t.bounds[i * 2 + 1]!;
+  const bytes = data.subarray(start, end);
+  return rowFromSlots(t.slots, i * SLOT_WORDS, t.bases[i]!, bytes, data.toString(t.ascii ? 'latin1' : 'utf8', start, end), i);
+}
+
+function isSpace(c: number): boolean {
+  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 }

@@ -11,13 +11,13 @@ import { describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { fastRecordRow, MAX_FAST_BYTES, recordFieldsTuning } from '../../../electron/engine/ingest/record-fields';
-import { parseEvidence } from '../../../electron/engine/ingest/parse-file';
+import { fastRecordRow, MAX_FAST_BYTES, recordFieldsTuning, trailRecords, trailRow } from '../../../electron/engine/ingest/record-fields';
+import { DEFAULT_PARSE_LIMITS, parseEvidence, type ParseLimits } from '../../../electron/engine/ingest/parse-file';
 import { normalizeRecord, type EventRow } from '../../../electron/engine/ingest/normalize';
 import { columnSpans, packRows } from '../../../electron/engine/ingest/raw-blocks';
 import { generateBundle } from '../../generator';
 import { Rng } from '../../generator/rng';
-import { apiRecord, tempDir } from '../../helpers/evidence';
+import { apiRecord, tempDir, trailJson } from '../../helpers/evidence';
 
 /** What the slow path makes of the text: its row, or that it refuses it (not JSON, or not a record it takes). */
 function slowRow(text: string, index: number): EventRow | 'refused' {
@@ -421,5 +421,130 @@ describe('files parse the same with records read by the walk or by JSON.parse', 
     }
     await expectSameParse(Buffer.from(`${plain('c-0')}${plain('c-1')} ${plain('c-2')}`), 'concatenated JSON');
     await expectSameParse(Buffer.from(`[${plain('a-0')},${plain('a-1')}]`), 'a bare array');
+  });
+});
+
+/** The rows `trailRecords` and `trailRow` make of a whole file (null: the file is left to the scanner). */
+function trailRows(data: Buffer, limits: ParseLimits): (EventRow | null)[] | null {
+  const t = trailRecords(data, limits);
+  return t && Array.from({ length: t.count }, (_, i) => trailRow(data, t, i));
+}
+
+describe('a whole trail file read without the scanner (trailRecords)', () => {
+  /** parseEvidence's result and rows, with trailRows on or off. */
+  async function parsed(data: Buffer, wholeTrail: boolean, limits?: ParseLimits) {
+    recordFieldsTuning.wholeTrail = wholeTrail;
+    const rows: EventRow[] = [];
+    try {
+      const result = await parseEvidence({ bytes: data }, { rows: async (r) => void rows.push(...r) }, limits);
+      return { result, rows };
+    } catch (err) {
+      return { error: String(err), rows };
+    } finally {
+      recordFieldsTuning.wholeTrail = true;
+    }
+  }
+
+  async function expectSameParse(data: Buffer, what: string, limits?: ParseLimits): Promise<void> {
+    const fast = await parsed(data, true, limits);
+    const slow = await parsed(data, false, limits);
+    expect(fast.rows.length, what).toBe(slow.rows.length);
+    fast.rows.forEach((row, i) => {
+      // The column spans apart: a record over 1 MiB has them here and not from the scanner's element (packing
+      // searches for them then).
+      expectSpans(row, what);
+      const [a, b] = [withoutSpans(row), withoutSpans(slow.rows[i]!)];
+      if (!sameRow(a, b)) expect(a, `${what}: row ${i}`).toEqual(b);
+    });
+    expect({ ...fast, rows: [] }, what).toEqual({ ...slow, rows: [] });
+  }
+
+  it('gives the generator\'s files the rows, indexes and results the scanner gives them', async () => {
+    generatedRecords();
+    let read = 0;
+    for (const [i, data] of generatedFiles.entries()) {
+      if (trailRows(data, DEFAULT_PARSE_LIMITS)?.every((r) => r !== null)) read++;
+      await expectSameParse(data, `generated file ${i}`);
+    }
+    // Every file but the Insights ones is the plain case.
+    expect(read).toBeGreaterThan(generatedFiles.length * 0.9);
+  }, 120_000);
+
+  it('reads records that a window of the file cuts, and leaves a record larger than a window to the scanner', async () => {
+    const big = (id: string, bytes: number) => apiRecord(id, { userAgent: `ua-${'x'.repeat(bytes)}` });
+    // Records of ~300 KB and one of 1.5 MB: windows of 2 MiB cut several of them.
+    const records = Array.from({ length: 20 }, (_, i) => (i === 9 ? big(`w-${i}`, 1_500_000) : big(`w-${i}`, 290_000 + i * 7919)));
+    const data = Buffer.from(trailJson(records));
+    const rows = trailRows(data, DEFAULT_PARSE_LIMITS);
+    expect(rows?.map((r) => r?.eventId)).toEqual(records.map((r) => r.eventID));
+    await expectSameParse(data, 'cut records');
+    // A record over 2 MiB is not read here: the scanner reads the file (the same rows).
+    const over = Buffer.from(trailJson([apiRecord('o-0'), big('o-1', 2_200_000), apiRecord('o-2')]));
+    expect(trailRows(over, DEFAULT_PARSE_LIMITS)).toBeNull();
+    await expectSameParse(over, 'a record over a window');
+  });
+
+  it('leaves to the scanner every file that is not exactly a trail of plain records, with the same result', async () => {
+    const records = Array.from({ length: 12 }, (_, i) => apiRecord(`d-${i}`, { eventName: i % 2 ? 'Decrypt' : 'GetSecretValue' }));
+    const plain = trailJson(records);
+    const fifth = JSON.stringify(records[5]);
+    const with5 = (text: string) => plain.replace(fifth, text);
+    // JSON the walk reads, records it does not: each handed over as the scanner's element, the rest read.
+    const handed: [string, string][] = [
+      ['a time without a zone', with5(fifth.replace(/"eventTime":"([^"]+)Z"/, '"eventTime":"$1"'))],
+      ['an Insights record', with5(fifth.replace('"eventType":"AwsApiCall"', '"eventType":"AwsCloudTrailInsight"'))],
+      ['a mistyped field', with5(fifth.replace(/"userIdentity":\{/, '"userIdentity":"root","x":{'))],
+      ['a missing field', with5(fifth.replace(/"eventSource":"[^"]+",/, ''))],
+      ['other evidence', with5(fifth.replace('{', '{"apiVersion":"audit.k8s.io/v1",'))],
+    ];
+    for (const [what, text] of handed) {
+      const data = Buffer.from(text);
+      const rows = trailRows(data, DEFAULT_PARSE_LIMITS);
+      expect(rows?.map((r) => r !== null), what).toEqual(records.map((_, i) => i !== 5));
+      await expectSameParse(data, what);
+    }
+    // Anything else leaves the whole file to the scanner.
+    const declined: [string, string | Buffer][] = [
+      ['a repeated key', with5(fifth.replace('"eventName":', '"eventName":"X","eventName":'))],
+      ['an escaped key', with5(fifth.replace('"eventSource"', '"event\\u0053ource"'))],
+      ['a record that is not an object', with5('"a string"')],
+      ['not JSON in a record', with5(fifth.slice(0, -1))],
+      ['invalid UTF-8', Buffer.concat([Buffer.from(plain.slice(0, 200)), Buffer.from([0xc3, 0x28]), Buffer.from(plain.slice(200))])],
+      ['white space first', ` ${plain}`],
+      ['pretty-printed', JSON.stringify({ Records: records }, null, 2)],
+      ['a key after the records', `${plain.slice(0, -1)},"more":1}`],
+      ['the records key twice', `${plain.slice(0, -1)},"Records":[]}`],
+      ['data after the object', `${plain}{}`],
+      ['no records', '{"Records":[]}'],
+      ['a trailing comma', `${plain.slice(0, -2)},]}`],
+      ['cut short', plain.slice(0, -1)],
+    ];
+    for (const [what, text] of declined) {
+      const data = Buffer.from(text);
+      expect(trailRows(data, DEFAULT_PARSE_LIMITS), what).toBeNull();
+      await expectSameParse(data, what);
+    }
+    // Text that is not ASCII (read as UTF-8), and escapes, in the columns and elsewhere: the plain case.
+    const intl = Buffer.from(trailJson(records.map((r, i) => ({ ...r, userAgent: `agent é日本😀 ${i}`, userIdentity: { type: 'IAMUser', userName: `zoë\u0000-${i}`, arn: 'arn:aws:iam::111122223333:user/zoë' }, requestParameters: { note: 'ß"\\' } }))));
+    expect(trailRows(intl, DEFAULT_PARSE_LIMITS)?.map((r) => r?.userAgent)).toEqual(records.map((_, i) => `agent é日本😀 ${i}`));
+    await expectSameParse(intl, 'not ASCII');
+    // Records of a few dozen bytes: more than the tables are first made for (one a 256 bytes).
+    const tiny = Buffer.from(trailJson(Array.from({ length: 3000 }, (_, i) => ({ eventTime: '2026-03-02T00:05:56Z', eventSource: 's', eventName: `n${i}` }))));
+    expect(trailRows(tiny, DEFAULT_PARSE_LIMITS)?.map((r) => r?.eventName)).toEqual(Array.from({ length: 3000 }, (_, i) => `n${i}`));
+    await expectSameParse(tiny, 'tiny records');
+    // White space at the end is the plain case.
+    expect(trailRows(Buffer.from(`${plain}\n`), DEFAULT_PARSE_LIMITS)?.filter((r) => r !== null)).toHaveLength(12);
+    // The scanner's limits: a record deeper or larger than they allow is its to refuse (the file fails either way).
+    const deep = with5(fifth.replace('{', `{"deep":${'['.repeat(300)}${']'.repeat(300)},`));
+    expect(trailRows(Buffer.from(deep), DEFAULT_PARSE_LIMITS)).toBeNull();
+    await expectSameParse(Buffer.from(deep), 'too deep');
+    const limits = { ...DEFAULT_PARSE_LIMITS, maxDepth: 4 };
+    const nested = with5(fifth.replace('{', '{"n":{"n":{"n":{}}},'));
+    expect(trailRows(Buffer.from(nested), limits)).toBeNull();
+    expect(trailRows(Buffer.from(nested), { ...limits, maxDepth: 6 })?.filter((r) => r !== null)).toHaveLength(12);
+    await expectSameParse(Buffer.from(nested), 'deeper than the limit', limits);
+    const small = { ...DEFAULT_PARSE_LIMITS, maxValueBytes: fifth.length };
+    expect(trailRows(Buffer.from(plain), small)).toBeNull();
+    await expectSameParse(Buffer.from(plain), 'larger than the limit', small);
   });
 });

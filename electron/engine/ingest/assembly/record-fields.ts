@@ -43,12 +43,12 @@ const STACK: usize = memory.data(512 * 12);
 /**
  * The keys of the record's objects, to find a repeated one: an open-addressing table of the record's number (an
  * entry of another record is empty), the object's number, the key's hash, start and length. Its first `seenSlots`
- * entries are used, a power of two from the record's length (a key takes four bytes at least: `"":0`), so that a
- * small record's entries stay close. A record of more keys than half the table is declined.
+ * entries are used: 1,024 (a record's entries stay close), or all of them for a record of more keys than half that.
+ * A record of more keys than half the table is declined.
  */
 const SEEN_SLOTS: u32 = 32768;
 const SEEN: usize = memory.data(32768 * 20);
-let seenSlots: u32 = 0;
+let seenSlots: u32 = 1024;
 let generation: u32 = 0;
 
 /** Where memory free for the caller begins (past this module's static data). */
@@ -242,21 +242,62 @@ function firstTime(object: u32, h: u32, start: usize, length: u32): bool {
   return false;
 }
 
+/** A record with more keys than `SMALL_SEEN / 2` is walked again with the whole table. */
+const SMALL_SEEN: u32 = 1024;
+/** Set by `walk`: it stopped at a record of more keys than its table takes. */
+let tooManyKeys = false;
+
 /**
  * Walks the record [start, end) (a 0 byte at end, 16 bytes of memory after it). Returns ACCEPTED, its fields in the
  * slots, or DECLINED.
  */
 export function parse(start: usize, end: usize): u32 {
+  const after = object(skipSpace(start), MAX_DEPTH);
+  return after != 0 && skipSpace(after) == end ? ACCEPTED : DECLINED;
+}
+
+/** Bounds of the last element `element` read, and where the array goes on after it: start, end, next. */
+const ELEMENT: usize = memory.data(12);
+
+export function elementBounds(): usize {
+  return ELEMENT;
+}
+
+/**
+ * The element of a record array at p (just after its `[` or a `,`): an object no deeper than `maxDepth`, then `,` or
+ * `]`. Returns 1 (another element follows) or 2 (the array ended), its fields in the slots and its bounds in
+ * `elementBounds()`; 0 when it is not such an element or anything in it is declined (see `parse`).
+ */
+export function element(p: usize, maxDepth: u32): u32 {
+  p = skipSpace(p);
+  const after = object(p, maxDepth);
+  if (after == 0) return 0;
+  store<u32>(ELEMENT, <u32>p);
+  store<u32>(ELEMENT + 4, <u32>after);
+  const q = skipSpace(after);
+  store<u32>(ELEMENT + 8, <u32>(q + 1));
+  const c = byte(q);
+  return c == 0x2c ? 1 : c == 0x5d ? 2 : 0;
+}
+
+/** The object at p, walked: the address after it, or 0 (declined). */
+function object(p: usize, maxDepth: u32): usize {
+  seenSlots = SMALL_SEEN;
+  const after = walk(p, maxDepth);
+  if (after != 0 || !tooManyKeys) return after;
+  seenSlots = SEEN_SLOTS;
+  return walk(p, maxDepth);
+}
+
+function walk(start: usize, maxDepth: u32): usize {
   memory.fill(SLOTS, 0, <usize>slotCount * 12);
+  tooManyKeys = false;
   if (++generation == 0) {
     memory.fill(SEEN, 0, <usize>SEEN_SLOTS * 20);
     generation = 1;
   }
-  const most = <u32>(end - start) >>> 2;
-  seenSlots = 64;
-  while (seenSlots < SEEN_SLOTS && seenSlots < most * 2) seenSlots <<= 1;
-  let p = skipSpace(start);
-  if (byte(p) != 0x7b) return DECLINED;
+  let p = start;
+  if (byte(p) != 0x7b) return 0;
   let depth: u32 = 0;
   let objects: u32 = 0;
   let keys: u32 = 0;
@@ -270,11 +311,11 @@ export function parse(start: usize, end: usize): u32 {
     let container = false;
     if (c == 0x22) {
       const q = string(p + 1);
-      if (q == 0) return DECLINED;
+      if (q == 0) return 0;
       if (slot >= 0) fill(<u32>slot, escaped ? ESCAPED : STRING, p + 1, q);
       p = q + 1;
     } else if (c == 0x7b || c == 0x5b) {
-      if (depth >= MAX_DEPTH) return DECLINED;
+      if (depth >= maxDepth) return 0;
       if (slot >= 0) fill(<u32>slot, c == 0x7b ? OBJECT : ARRAY, p, p);
       const frame = STACK + <usize>depth * 12;
       store<u32>(frame, c == 0x7b ? 0 : 1);
@@ -295,19 +336,19 @@ export function parse(start: usize, end: usize): u32 {
       }
     } else if (c - 0x30 < 10 || c == 0x2d) {
       const q = number(p);
-      if (q == 0) return DECLINED;
+      if (q == 0) return 0;
       if (slot >= 0) fill(<u32>slot, NUMBER, p, q);
       p = q;
     } else {
       const n = c == 0x74 || c == 0x66 || c == 0x6e ? literal(p, c) : 0;
-      if (n == 0) return DECLINED;
+      if (n == 0) return 0;
       if (slot >= 0) fill(<u32>slot, c == 0x74 ? TRUE : c == 0x66 ? FALSE : NULL, p, p + n);
       p += n;
     }
     // After a value: closing containers, or the next member.
     for (;;) {
       if (!container) {
-        if (depth == 0) return skipSpace(p) == end ? ACCEPTED : DECLINED;
+        if (depth == 0) return p;
         p = skipSpace(p);
         const isArray = load<u32>(STACK + <usize>(depth - 1) * 12) == 1;
         const d = byte(p);
@@ -322,19 +363,23 @@ export function parse(start: usize, end: usize): u32 {
           p++;
           depth--;
           continue;
-        } else return DECLINED;
+        } else return 0;
       }
       container = false;
       // A key of the object on top.
       const frame = STACK + <usize>(depth - 1) * 12;
       p = skipSpace(p);
-      if (byte(p) != 0x22) return DECLINED;
+      if (byte(p) != 0x22) return 0;
       const keyStart = p + 1;
       const q = string(keyStart);
-      if (q == 0 || escaped) return DECLINED;
+      if (q == 0 || escaped) return 0;
       const length = <u32>(q - keyStart);
       const h = keyHash(keyStart, length);
-      if (++keys > seenSlots / 2 || !firstTime(load<u32>(frame + 8), h, keyStart, length)) return DECLINED;
+      if (++keys > seenSlots / 2) {
+        tooManyKeys = true;
+        return 0;
+      }
+      if (!firstTime(load<u32>(frame + 8), h, keyStart, length)) return 0;
       slot = -1;
       child = 0;
       const context = load<u32>(frame + 4);
@@ -346,10 +391,10 @@ export function parse(start: usize, end: usize): u32 {
         }
       }
       p = skipSpace(q + 1);
-      if (byte(p) != 0x3a) return DECLINED;
+      if (byte(p) != 0x3a) return 0;
       p++;
       break;
     }
   }
-  return DECLINED;
+  return 0;
 }
