@@ -96,14 +96,26 @@ function workerScript(): string | null {
 }
 
 /**
- * Jobs sent to a worker at once: two, the second waiting in the worker behind the first (worker.ts runs them one at a
- * time). A job's last batch is not waited for (parse-job.ts), so the worker starts its queued file the moment it ends;
- * with one job per worker it waited instead for the coordinator to send the next, and the coordinator is also the
- * writer, often busy storing a batch just then (each worker idle ~30 % of a 200k-event load). Parsed concurrently in
- * one worker, more jobs held more parsed batches and larger V8 heaps for no gain (three jobs per worker: peak RSS 509
- * against 436 MB at 1M events, wall 0.99×). docs/benchmarks.md has the measurements.
+ * Jobs sent to a worker at once: four, the others waiting in the worker behind the one it parses (worker.ts runs them
+ * one at a time). A job's last batch is not waited for (parse-job.ts), so the worker starts its next queued file the
+ * moment it ends; with one job per worker it waited instead for the coordinator to send the next, and the coordinator
+ * is also the writer, often busy storing a batch just then (each worker idle ~30 % of a 200k-event load). With two, a
+ * worker still ran out of queued files while the writer stored a run of them (a worker waited 4–7 s for a job in a
+ * 1M-event load of ~29 s; with four and more files parsed ahead (`MAX_UNWRITTEN_PER_WORKER`), 1.8 s). A queued job holds
+ * nothing parsed: its path, or an archive member's bytes within the members' budget (sources.ts). (Until 2026-12-05
+ * jobs in one worker were parsed concurrently: three held more parsed batches and larger heaps, peak RSS 509 against
+ * 436 MB at 1M events.) docs/benchmarks.md has the measurements.
  */
-const JOBS_PER_WORKER = 2;
+const JOBS_PER_WORKER = 4;
+/**
+ * Files a load may have sent to the workers and not yet written, per worker: those queued or being parsed, and those
+ * parsed ahead of the writer, which writes files in their order (each holds its last batch, ~1 MB, until it is
+ * written). With two a worker (as many as the workers held), a file the writer waited for at the head stopped the
+ * other worker once it had parsed the files behind it: in a 1M-event load the coordinator held back a job from a
+ * worker with room for one for 8–9 s. Six: none so held back; the load used 1.80 instead of 1.75 of the 2 cores
+ * (CPU / wall, four alternating pairs of 1M loads), peak RSS 447–466 against 422–458 MB.
+ */
+const MAX_UNWRITTEN_PER_WORKER = 6;
 
 export class WorkerPool implements ParsePool {
   private readonly workers: Worker[] = [];
@@ -498,10 +510,7 @@ async function loadEvidenceInto(db: Database, paths: string[], options: IngestOp
   let jobId = 0;
   // A parse that finishes frees its slot before the writer reaches it (its last batch is not acknowledged):
   // without this cap, small files parsed while a large one is written would all wait here, in memory.
-  // Two a worker, as when a worker had one job at a time: a job queued in a worker holds nothing parsed yet (an
-  // archive member's bytes, within the members' budget), and a file parsed ahead of the writer holds its last batch.
-  // (Four a worker: 1M events loaded in the same time, 0.99×.)
-  const maxUnwritten = 2 * Math.max(1, pool.size);
+  const maxUnwritten = MAX_UNWRITTEN_PER_WORKER * Math.max(1, pool.size);
   const waitForSlot = async () => {
     while ((pool.available === 0 || writer.outstanding >= maxUnwritten) && !writer.error) {
       await new Promise<void>((r) => slotFreed.push(r));
