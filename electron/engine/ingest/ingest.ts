@@ -112,7 +112,7 @@ const JOBS_PER_WORKER = 4;
  * parsed ahead of the writer, which writes files in their order (each holds its last batch, ~1 MB, until it is
  * written). With two a worker (as many as the workers held), a file the writer waited for at the head stopped the
  * other worker once it had parsed the files behind it: in a 1M-event load the coordinator held back a job from a
- * worker with room for one for 8–9 s. Six: none so held back; the load used 1.80 instead of 1.75 of the 2 cores
+ * worker with room for one for 7.6–9.7 s. Six: none so held back; the load used 1.80 instead of 1.75 of the 2 cores
  * (CPU / wall, four alternating pairs of 1M loads), peak RSS 447–466 against 422–458 MB.
  */
 const MAX_UNWRITTEN_PER_WORKER = 6;
