@@ -280,7 +280,9 @@ function summarize(db: Database): Omit<CorrelationSummary, 'elapsedMs' | 'mode'>
 }
 
 // (AWSAccount and AWSService are partial views of a caller logged in another account or by a service: they fit.)
-const TYPE_FITS = `(w.types = '' OR e.identity_type IS NULL OR e.identity_type IN ('AWSAccount', 'AWSService') OR instr(',' || w.types || ',', ',' || e.identity_type || ',') > 0)`;
+// The one-type case first (an AssumeRole key's AssumedRole events, most keyed events): a comparison instead of two
+// concatenations and a search per event; the instructions of a whole correlation at 1M events 0.9 % fewer (callgrind).
+const TYPE_FITS = `(w.types = '' OR e.identity_type = w.types OR e.identity_type IS NULL OR e.identity_type IN ('AWSAccount', 'AWSService') OR instr(',' || w.types || ',', ',' || e.identity_type || ',') > 0)`;
 
 /** One correlation run: the subjects it knows (by key), and the steps, whole or over what evidence added. */
 class Correlation {
@@ -390,12 +392,15 @@ class Correlation {
   /** Every event attributed afresh. */
   whole(): void {
     const { db } = this;
-    db.exec(`DELETE FROM event_subjects; DELETE FROM subjects; DELETE FROM key_windows_state;`);
+    // The subject index is built again once every event has its subject (one sort instead of an insert per event; the
+    // steps below find events' subjects by row id only): 1.5 % fewer instructions at 1M events (callgrind).
+    db.exec(`DROP INDEX IF EXISTS event_subjects_subject; DELETE FROM event_subjects; DELETE FROM subjects; DELETE FROM key_windows_state;`);
     const keys = db.prepare('SELECT DISTINCT access_key_id FROM events WHERE access_key_id IS NOT NULL').pluck().all() as string[];
     this.matchKeys(keys, null);
     this.issued(null);
     this.refused(null);
     this.tuples(null);
+    db.exec('CREATE INDEX event_subjects_subject ON event_subjects(subject_id)');
     this.saveWindows(new Map(), windowsOf(this.resolver, this.facts));
     countSubjectEvents(db);
     detectFlags(db, this.facts, this.resolver);
